@@ -1,0 +1,190 @@
+// Wire protocol version 1. The contract is ../../../../shared/PROTOCOL.md; our own account of it,
+// with a worked session, is docs/protocol.md. Names and meanings here never change; new fields and
+// frame types may be added.
+
+export const PROTOCOL_VERSION = 1;
+
+/** A user as other users see it. `id` is stable for the life of the account or guest token. */
+export interface User {
+  id: string;
+  nick: string;
+}
+
+/** One stored chat message, exactly as the `message` event carries it. */
+export interface ChatMessage {
+  type: 'message';
+  room: string;
+  /** Per-room sequence number: 1, 2, 3… with no gaps and no repeats. */
+  seq: number;
+  /** Server-assigned message id (a string so it survives any integer size). */
+  id: string;
+  /** The sender's idempotency key from `send.id`. */
+  clientId: string;
+  from: User;
+  text: string;
+  /** Milliseconds since the epoch, stamped when the message was stored. */
+  ts: number;
+}
+
+// ---- client → server -------------------------------------------------------------------------
+
+interface Ref {
+  /** Echoed into the reply to this frame, or into the error it causes. At most 64 characters. */
+  ref?: string;
+}
+
+export interface JoinFrame extends Ref {
+  type: 'join';
+  room: string;
+  /** Resume: the last seq the client saw; the reply's history then holds every later message. */
+  since?: number;
+}
+export interface LeaveFrame extends Ref {
+  type: 'leave';
+  room: string;
+}
+export interface SendFrame extends Ref {
+  type: 'send';
+  room: string;
+  /** Trimmed by the validator; 1..maxMessageChars code points. */
+  text: string;
+  /** The client's idempotency key, 1..64 characters. */
+  id: string;
+}
+export interface HistoryFrame extends Ref {
+  type: 'history';
+  room: string;
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+export interface TypingFrame extends Ref {
+  type: 'typing';
+  room: string;
+}
+export interface PingFrame extends Ref {
+  type: 'ping';
+}
+export interface NickFrame extends Ref {
+  type: 'nick';
+  /** Trimmed by the validator. */
+  nick: string;
+}
+
+export type ClientFrame =
+  | JoinFrame
+  | LeaveFrame
+  | SendFrame
+  | HistoryFrame
+  | TypingFrame
+  | PingFrame
+  | NickFrame;
+
+export type ClientFrameType = ClientFrame['type'];
+
+// ---- server → client -------------------------------------------------------------------------
+
+export interface WelcomeFrame {
+  type: 'welcome';
+  protocol: typeof PROTOCOL_VERSION;
+  user: User;
+  /** Distinct users connected (cluster-wide). */
+  online: number;
+  serverTime: number;
+  /** Guests only: reconnect with `/ws?token=…` to be the same user again. */
+  token?: string;
+}
+export interface JoinedFrame extends Ref {
+  type: 'joined';
+  room: string;
+  /** The room's last stored seq (0 for an empty room). */
+  seq: number;
+  online: number;
+  members: User[];
+  history: ChatMessage[];
+  hasMore: boolean;
+}
+export interface LeftFrame extends Ref {
+  type: 'left';
+  room: string;
+}
+export interface AckFrame extends Ref {
+  type: 'ack';
+  room: string;
+  id: string;
+  seq: number;
+  msgId: string;
+  ts: number;
+}
+export interface HistoryReplyFrame extends Ref {
+  type: 'history';
+  room: string;
+  messages: ChatMessage[];
+  hasMore: boolean;
+}
+export interface PongFrame extends Ref {
+  type: 'pong';
+}
+export interface NickReplyFrame extends Ref {
+  type: 'nick';
+  nick: string;
+}
+export interface PresenceFrame {
+  type: 'presence';
+  room: string;
+  online: number;
+  joined?: User;
+  left?: User;
+  renamed?: User;
+}
+export interface TypingEventFrame {
+  type: 'typing';
+  room: string;
+  user: User;
+}
+export interface ErrorFrame {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+  ref?: string;
+  retryAfterMs?: number;
+}
+
+export type ServerFrame =
+  | WelcomeFrame
+  | JoinedFrame
+  | LeftFrame
+  | AckFrame
+  | HistoryReplyFrame
+  | PongFrame
+  | NickReplyFrame
+  | ChatMessage
+  | PresenceFrame
+  | TypingEventFrame
+  | ErrorFrame;
+
+export const ERROR_CODES = [
+  'bad_request',
+  'unsupported',
+  'invalid_room',
+  'invalid_nick',
+  'invalid_text',
+  'not_member',
+  'rate_limited',
+  'nick_taken',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** WebSocket close codes the server uses. */
+export const CLOSE_CODES = {
+  /** RFC 6455 §7.4.1: the server is going away (shutdown); reconnect and resume. */
+  goingAway: 1001,
+  /** RFC 6455 §7.4.1: a frame larger than maxFrameBytes; do not resend it. */
+  tooBig: 1009,
+  /** Unsent data passed the slow-consumer limit; reconnect and resume with `since`. */
+  slowConsumer: 4008,
+} as const;

@@ -1,0 +1,31 @@
+// Defaults named by the protocol. The server may be configured away from some of them
+// (maxMessageChars, maxFrameBytes, heartbeat, history window); the rest are fixed rules.
+
+export const DEFAULT_LIMITS = {
+  /** `send.text`, counted in Unicode code points after trimming. */
+  maxMessageChars: 4000,
+  /** A larger WebSocket frame closes the connection with 1009. */
+  maxFrameBytes: 64 * 1024,
+  /** Messages in `joined.history` for a join without `since`. */
+  historyWindow: 50,
+  /** Cap on `joined.history` for a join with `since`; `hasMore` says when it cut. */
+  resumeCap: 1000,
+  /** `history.limit` default and maximum. */
+  historyLimit: 50,
+  historyLimitMax: 200,
+  /** Above this many members a room's presence may be coalesced and `members` capped. */
+  presenceDetailLimit: 200,
+  heartbeatMs: 30_000,
+  /** Sends per second per user; the burst is twice this. */
+  rateLimit: 10,
+} as const;
+
+export const MAX_REF_CHARS = 64;
+export const MAX_CLIENT_ID_CHARS = 64;
+export const MAX_NICK_CHARS = 32;
+
+/** 1–64 of a-z 0-9 - _, starting with a letter or digit. */
+export const ROOM_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** The room that always exists. */
+export const LOBBY = 'lobby';

@@ -1,0 +1,173 @@
+// Validators for client frames. Hand-written rather than schema-driven: this runs on every frame,
+// and each check maps to exactly one error code of the protocol's Errors table.
+import type { ClientFrame, ClientFrameType, ErrorCode } from './frames.js';
+import { DEFAULT_LIMITS, MAX_CLIENT_ID_CHARS, MAX_NICK_CHARS, MAX_REF_CHARS, ROOM_NAME } from './limits.js';
+
+export interface FrameLimits {
+  maxMessageChars: number;
+}
+
+export type ParseResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; code: ErrorCode; message: string; ref?: string };
+
+type Fields = Record<string, unknown>;
+class FrameError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const fail = (code: ErrorCode, message: string): never => {
+  throw new FrameError(code, message);
+};
+
+/** Counts Unicode code points, so an emoji is one character, as a person would count it. */
+export function charCount(text: string): number {
+  let surrogatePairs = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        surrogatePairs++;
+        i++;
+      }
+    }
+  }
+  return text.length - surrogatePairs;
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+
+export function isValidRoomName(room: unknown): room is string {
+  return typeof room === 'string' && ROOM_NAME.test(room);
+}
+
+/** Returns the trimmed nick, or null when it breaks the rules (1–32 characters, no controls). */
+export function normalizeNick(nick: unknown): string | null {
+  if (typeof nick !== 'string') return null;
+  const trimmed = nick.trim();
+  const n = charCount(trimmed);
+  if (n < 1 || n > MAX_NICK_CHARS || CONTROL_CHARS.test(trimmed)) return null;
+  return trimmed;
+}
+
+function str(f: Fields, key: string): string {
+  const v = f[key];
+  if (typeof v !== 'string') fail('bad_request', `"${key}" must be a string`);
+  return v as string;
+}
+
+function room(f: Fields): string {
+  const v = str(f, 'room');
+  if (!ROOM_NAME.test(v)) {
+    fail('invalid_room', 'room names are 1-64 characters of a-z, 0-9, - and _, starting with a letter or digit');
+  }
+  return v;
+}
+
+function optSeq(f: Fields, key: string): number | undefined {
+  const v = f[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) {
+    fail('bad_request', `"${key}" must be a non-negative integer`);
+  }
+  return v as number;
+}
+
+type Parser = (f: Fields, limits: FrameLimits) => ClientFrame;
+
+// Typed map: adding a frame type to ClientFrame does not compile until it is parsed here.
+const parsers = {
+  join: (f) => {
+    const frame: ClientFrame = { type: 'join', room: room(f) };
+    const since = optSeq(f, 'since');
+    if (since !== undefined) frame.since = since;
+    return frame;
+  },
+  leave: (f) => ({ type: 'leave', room: room(f) }),
+  send: (f, limits) => {
+    const r = room(f);
+    const id = str(f, 'id');
+    if (id.length < 1 || id.length > MAX_CLIENT_ID_CHARS) {
+      fail('bad_request', `"id" must be 1-${MAX_CLIENT_ID_CHARS} characters`);
+    }
+    const text = str(f, 'text').trim();
+    if (text.length === 0) fail('invalid_text', 'text is empty');
+    // text.length (UTF-16 units) >= code points, so the exact count is only needed near the limit.
+    if (text.length > limits.maxMessageChars && charCount(text) > limits.maxMessageChars) {
+      fail('invalid_text', `text is longer than ${limits.maxMessageChars} characters`);
+    }
+    return { type: 'send', room: r, id, text };
+  },
+  history: (f) => {
+    const frame: ClientFrame = { type: 'history', room: room(f) };
+    const before = optSeq(f, 'before');
+    const after = optSeq(f, 'after');
+    if (before !== undefined && after !== undefined) fail('bad_request', '"before" and "after" cannot be combined');
+    const limit = f.limit;
+    if (limit !== undefined) {
+      if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) {
+        fail('bad_request', '"limit" must be a positive integer');
+      }
+      frame.limit = Math.min(limit as number, DEFAULT_LIMITS.historyLimitMax);
+    }
+    if (before !== undefined) frame.before = before;
+    if (after !== undefined) frame.after = after;
+    return frame;
+  },
+  typing: (f) => ({ type: 'typing', room: room(f) }),
+  ping: () => ({ type: 'ping' }),
+  nick: (f) => {
+    const nick = normalizeNick(str(f, 'nick'));
+    if (nick === null) fail('invalid_nick', `a nick is 1-${MAX_NICK_CHARS} characters with no control characters`);
+    return { type: 'nick', nick: nick as string };
+  },
+} satisfies Record<ClientFrameType, Parser>;
+
+const hasOwn = Object.prototype.hasOwnProperty;
+
+/**
+ * Parses and validates one text frame. Never throws: every problem becomes an error code from the
+ * protocol's Errors table, with the frame's `ref` when that could be read.
+ */
+export function parseClientFrame(raw: string, limits: FrameLimits): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { ok: false, code: 'bad_request', message: 'frame is not valid JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, code: 'bad_request', message: 'frame must be a JSON object' };
+  }
+  const fields = value as Fields;
+  let ref: string | undefined;
+  if (fields.ref !== undefined) {
+    if (typeof fields.ref !== 'string' || fields.ref.length > MAX_REF_CHARS) {
+      return { ok: false, code: 'bad_request', message: `"ref" must be a string of at most ${MAX_REF_CHARS} characters` };
+    }
+    ref = fields.ref;
+  }
+  const type = fields.type;
+  const withRef = <T extends object>(r: T): T => (ref === undefined ? r : { ...r, ref });
+  if (typeof type !== 'string') {
+    return withRef({ ok: false, code: 'bad_request', message: 'frame has no string "type"' });
+  }
+  if (!hasOwn.call(parsers, type)) {
+    return withRef({ ok: false, code: 'bad_request', message: 'unknown frame type' });
+  }
+  try {
+    const frame = parsers[type as ClientFrameType](fields, limits);
+    if (ref !== undefined) frame.ref = ref;
+    return { ok: true, frame };
+  } catch (err) {
+    if (err instanceof FrameError) return withRef({ ok: false, code: err.code, message: err.message });
+    throw err;
+  }
+}

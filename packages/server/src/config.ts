@@ -1,0 +1,182 @@
+// Environment variables and command-line flags -> one validated Config. The only module that knows
+// the names of settings; main.ts is the only caller that passes real process.env / argv.
+import { DEFAULT_LIMITS } from '@chat/protocol';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Sends per second per user (burst twice this); 0 turns the limit off. */
+  rateLimit: number;
+  maxMessageChars: number;
+  maxFrameBytes: number;
+  heartbeatMs: number;
+  historyWindow: number;
+  /** Exact origins (scheme://host[:port]) allowed besides the server's own. */
+  allowedOrigins: string[];
+  trustProxy: boolean;
+  logLevel: LogLevel;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export class ConfigError extends Error {}
+
+interface Setting<K extends keyof Config> {
+  key: K;
+  env: string;
+  help: string;
+  default: Config[K];
+  parse: (raw: string, name: string) => Config[K];
+}
+
+function integer(min: number, max: number) {
+  return (raw: string, name: string): number => {
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+    }
+    return n;
+  };
+}
+
+function boolean(raw: string, name: string): boolean {
+  const v = raw.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(v)) return true;
+  if (['false', '0', 'no'].includes(v)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function nonEmpty(raw: string, name: string): string {
+  if (raw.trim() === '') throw new ConfigError(`${name} must not be empty`);
+  return raw.trim();
+}
+
+/** Parses a comma-separated list of origins; each must be exactly scheme://host[:port]. */
+export function parseOrigins(raw: string, name: string): string[] {
+  const origins: string[] = [];
+  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    let url: URL;
+    try {
+      url = new URL(part);
+    } catch {
+      throw new ConfigError(`${name}: "${part}" is not an origin like https://chat.example.org`);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== part.replace(/\/$/, '').toLowerCase()) {
+      throw new ConfigError(`${name}: "${part}" is not an origin like https://chat.example.org (no path, no wildcard)`);
+    }
+    origins.push(url.origin);
+  }
+  return origins;
+}
+
+function logLevel(raw: string, name: string): LogLevel {
+  const v = raw.trim().toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(v)) {
+    throw new ConfigError(`${name} must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return v as LogLevel;
+}
+
+type AnySetting = { [K in keyof Config]: Setting<K> }[keyof Config];
+
+export const SETTINGS: AnySetting[] = [
+  { key: 'port', env: 'PORT', help: 'TCP port for HTTP and WebSocket', default: 3000, parse: integer(0, 65535) },
+  { key: 'host', env: 'HOST', help: 'address to listen on', default: '0.0.0.0', parse: nonEmpty },
+  { key: 'dataDir', env: 'DATA_DIR', help: 'where the SQLite database lives', default: './data', parse: nonEmpty },
+  {
+    key: 'rateLimit',
+    env: 'RATE_LIMIT',
+    help: 'messages per second per user, burst 2x (0 = unlimited)',
+    default: DEFAULT_LIMITS.rateLimit,
+    parse: integer(0, 1_000_000),
+  },
+  {
+    key: 'maxMessageChars',
+    env: 'MAX_MESSAGE_CHARS',
+    help: 'longest message text, in characters',
+    default: DEFAULT_LIMITS.maxMessageChars,
+    parse: integer(1, 1_000_000),
+  },
+  {
+    key: 'maxFrameBytes',
+    env: 'MAX_FRAME_BYTES',
+    help: 'largest WebSocket frame; larger closes with 1009',
+    default: DEFAULT_LIMITS.maxFrameBytes,
+    parse: integer(256, 16 * 1024 * 1024),
+  },
+  {
+    key: 'heartbeatMs',
+    env: 'HEARTBEAT_MS',
+    help: 'ping interval; two unanswered pings drop a connection',
+    default: DEFAULT_LIMITS.heartbeatMs,
+    parse: integer(10, 3_600_000),
+  },
+  {
+    key: 'historyWindow',
+    env: 'HISTORY_WINDOW',
+    help: 'messages sent with a join',
+    default: DEFAULT_LIMITS.historyWindow,
+    parse: integer(0, 1000),
+  },
+  {
+    key: 'allowedOrigins',
+    env: 'ALLOWED_ORIGINS',
+    help: 'comma-separated origins allowed besides the server\'s own',
+    default: [],
+    parse: parseOrigins,
+  },
+  {
+    key: 'trustProxy',
+    env: 'TRUST_PROXY',
+    help: 'take client IP and scheme from X-Forwarded-* headers',
+    default: false,
+    parse: boolean,
+  },
+  { key: 'logLevel', env: 'LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent', default: 'info', parse: logLevel },
+];
+
+export const flagName = (env: string): string => `--${env.toLowerCase().replace(/_/g, '-')}`;
+
+export function defaultConfig(): Config {
+  const config = {} as Record<keyof Config, unknown>;
+  for (const s of SETTINGS) config[s.key] = s.default;
+  return config as Config;
+}
+
+export type ConfigResult = { kind: 'config'; config: Config } | { kind: 'help'; text: string };
+
+/**
+ * Reads settings from the environment, then from flags (`--port 3000` or `--port=3000`), flags
+ * winning. Throws ConfigError with one line naming the bad setting.
+ */
+export function loadConfig(env: Record<string, string | undefined>, argv: string[]): ConfigResult {
+  const raw = new Map<AnySetting, { value: string; name: string }>();
+  for (const s of SETTINGS) {
+    const v = env[s.env];
+    if (v !== undefined && v !== '') raw.set(s, { value: v, name: s.env });
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--help' || arg === '-h') return { kind: 'help', text: helpText() };
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const setting = SETTINGS.find((s) => flagName(s.env) === flag);
+    if (!setting) throw new ConfigError(`unknown option "${flag}" (see --help)`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new ConfigError(`${flag} needs a value`);
+    raw.set(setting, { value, name: flag });
+  }
+  const config = defaultConfig() as unknown as Record<keyof Config, unknown>;
+  for (const [setting, { value, name }] of raw) config[setting.key] = setting.parse(value, name);
+  return { kind: 'config', config: config as unknown as Config };
+}
+
+export function helpText(): string {
+  const lines = ['Usage: chat-server [options]', '', 'Every option is also an environment variable (shown in capitals).', ''];
+  for (const s of SETTINGS) {
+    const def = Array.isArray(s.default) ? (s.default.length ? s.default.join(',') : 'none') : String(s.default);
+    lines.push(`  ${(flagName(s.env) + ' <value>').padEnd(28)} ${s.env.padEnd(18)} ${s.help} (default: ${def})`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,155 @@
+// Shared test harness: a real server on an ephemeral port, and real WebSocket clients.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import WebSocket from 'ws';
+import type { ClientFrame, ServerFrame, WelcomeFrame } from '@chat/protocol';
+import { buildApp, type AppOptions } from '../src/app.js';
+import { defaultConfig, type Config } from '../src/config.js';
+
+export interface TestServer {
+  app: FastifyInstance;
+  port: number;
+  httpUrl: string;
+  dataDir: string;
+  wsUrl(query?: Record<string, string>): string;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'chat-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Starts buildApp() on 127.0.0.1:0 with a fresh data dir (unless one is given). */
+export async function startServer(
+  overrides: Partial<Config> = {},
+  extra: Omit<AppOptions, 'config'> = {},
+): Promise<TestServer> {
+  const ownDir = overrides.dataDir === undefined;
+  const dataDir = overrides.dataDir ?? tempDir();
+  const config: Config = { ...defaultConfig(), logLevel: 'silent', ...overrides, dataDir, host: '127.0.0.1', port: 0 };
+  const app = await buildApp({ ...extra, config });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  const port = address.port;
+  return {
+    app,
+    port,
+    dataDir,
+    httpUrl: `http://127.0.0.1:${port}`,
+    wsUrl: (query = {}) => {
+      const qs = new URLSearchParams(query).toString();
+      return `ws://127.0.0.1:${port}/ws${qs ? `?${qs}` : ''}`;
+    },
+    close: async () => {
+      await app.close();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface ConnectOptions {
+  query?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** ws client options passed through (e.g. autoPong: false). */
+  wsOptions?: WebSocket.ClientOptions;
+}
+
+type Pred = (f: ServerFrame) => boolean;
+interface Waiter {
+  pred: Pred;
+  resolve: (f: ServerFrame) => void;
+}
+
+let refCounter = 0;
+
+/** A WebSocket client that records every frame and lets a test wait for the ones it expects. */
+export class TestClient {
+  /** Every parsed frame received, in order. */
+  readonly frames: ServerFrame[] = [];
+  /** Frames not yet consumed by next()/request(). */
+  private unread: ServerFrame[] = [];
+  private waiters: Waiter[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  welcome!: WelcomeFrame;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data, isBinary) => {
+      const frame = JSON.parse(isBinary ? Buffer.from(data as Buffer).toString() : data.toString()) as ServerFrame;
+      this.frames.push(frame);
+      const i = this.waiters.findIndex((w) => w.pred(frame));
+      if (i >= 0) {
+        const [w] = this.waiters.splice(i, 1);
+        w!.resolve(frame);
+      } else {
+        this.unread.push(frame);
+      }
+    });
+    this.closed = new Promise((resolve) => {
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    });
+  }
+
+  /** Opens a connection and waits for `welcome` (the protocol's first frame). */
+  static async connect(server: TestServer | string, options: ConnectOptions = {}): Promise<TestClient> {
+    const url = typeof server === 'string' ? server : server.wsUrl(options.query);
+    const ws = new WebSocket(url, { headers: options.headers, ...options.wsOptions });
+    const client = new TestClient(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    });
+    const welcome = await client.next((f) => f.type === 'welcome');
+    client.welcome = welcome as WelcomeFrame;
+    return client;
+  }
+
+  /** Sends a frame: an object is JSON-encoded, a string or Buffer is sent as is. */
+  send(frame: ClientFrame | Record<string, unknown> | string | Buffer, options?: { binary?: boolean }): void {
+    const data = typeof frame === 'string' || Buffer.isBuffer(frame) ? frame : JSON.stringify(frame);
+    this.ws.send(data, { binary: options?.binary ?? false });
+  }
+
+  /** Sends with a fresh `ref` and resolves with the frame (reply or error) that echoes it. */
+  async request<T extends ServerFrame = ServerFrame>(frame: Record<string, unknown>, timeoutMs = 5000): Promise<T> {
+    const ref = `r${++refCounter}`;
+    const reply = this.next((f) => 'ref' in f && f.ref === ref, timeoutMs);
+    this.send({ ...frame, ref });
+    return (await reply) as T;
+  }
+
+  /** Resolves with the next unconsumed frame matching pred (default: any), or rejects on timeout. */
+  next<T extends ServerFrame = ServerFrame>(pred: Pred = () => true, timeoutMs = 5000): Promise<T> {
+    const i = this.unread.findIndex(pred);
+    if (i >= 0) return Promise.resolve(this.unread.splice(i, 1)[0] as T);
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter = { pred, resolve: (f) => (clearTimeout(timer), resolve(f as T)) };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for a frame; unread: ${JSON.stringify(this.unread).slice(0, 500)}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Waits for the next frame of a type. */
+  nextOfType<T extends ServerFrame = ServerFrame>(type: ServerFrame['type'], timeoutMs?: number): Promise<T> {
+    return this.next<T>((f) => f.type === type, timeoutMs);
+  }
+
+  /** Frames received but not consumed yet (for asserting that nothing else arrived). */
+  pending(): ServerFrame[] {
+    return [...this.unread];
+  }
+
+  async close(): Promise<void> {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    this.ws.close();
+    await this.closed;
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
