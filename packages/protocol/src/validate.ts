@@ -163,7 +163,7 @@ export function parseClientFrame(raw: string, limits: FrameLimits): ParseResult 
     return withRef({ ok: false, code: 'bad_request', message: 'unknown frame type' });
   }
   try {
-    const frame = parsers[type as ClientFrameType](fields, limits);
+    const frame: ClientFrame = parsers[type as ClientFrameType](fields, limits);
     if (ref !== undefined) frame.ref = ref;
     return { ok: true, frame };
   } catch (err) {

@@ -1,0 +1,23 @@
+// Events between hubs (nodes). In one process the MemoryBus delivers them synchronously; in a
+// cluster (issue 7) a Redis bus carries them between nodes. A bus may drop events (Redis pub/sub
+// is at-most-once): the store stays the source of truth, and a hub that sees a room's seq jump
+// reads the gap back from the store.
+import type { ChatMessage, User } from '@chat/protocol';
+
+export type BusEvent =
+  /** A stored message, to be delivered to every member connection in seq order. */
+  | { type: 'message'; message: ChatMessage }
+  /** A change of who is in a room; `online` is the room's distinct users after the change. */
+  | { type: 'presence'; room: string; online: number; joined?: User; left?: User; renamed?: User }
+  /** Someone is typing; delivered to the room's connections of other users. */
+  | { type: 'typing'; room: string; user: User };
+
+export type BusHandler = (event: BusEvent) => void;
+
+export interface Bus {
+  /** Sends an event to every subscriber, this node's included. */
+  publish(event: BusEvent): Promise<void>;
+  /** Registers a handler for every event published on the bus; returns an unsubscribe function. */
+  subscribe(handler: BusHandler): () => void;
+  close(): Promise<void>;
+}

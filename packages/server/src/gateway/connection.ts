@@ -1,0 +1,137 @@
+// One WebSocket: turns frames into validated ClientFrames for the hub, one at a time and in order,
+// and guards the server against the client (bad frames, slow reading, silence).
+import { WebSocket } from 'ws';
+import { CLOSE_CODES, parseClientFrame, type FrameLimits } from '@chat/protocol';
+import type { Hub } from '../hub/hub.js';
+import type { Peer, Session } from '../hub/session.js';
+
+export interface ConnectionLogger {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface ConnectionOptions {
+  id: number;
+  ws: WebSocket;
+  hub: Hub;
+  limits: FrameLimits;
+  /** Unsent bytes above which the connection is closed as a slow consumer. */
+  slowConsumerBytes: number;
+  log: ConnectionLogger;
+}
+
+/** Frames waiting behind an unfinished async handler; beyond this the client is flooding. */
+const MAX_QUEUED_FRAMES = 1000;
+/** How long a closing connection may take to say goodbye before it is cut. */
+const CLOSE_GRACE_MS = 5000;
+
+export class Connection implements Peer {
+  readonly id: number;
+  session: Session | null = null;
+  /** Pings sent since the last pong; two unanswered and the connection is dropped. */
+  missedPongs = 0;
+  private readonly ws: WebSocket;
+  private readonly queue: string[] = [];
+  private busy = false;
+  private closing = false;
+  readonly closed: Promise<void>;
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.id = options.id;
+    this.ws = options.ws;
+    this.ws.on('pong', () => (this.missedPongs = 0));
+    this.ws.on('message', (data: Buffer, isBinary) => this.onFrame(data, isBinary));
+    this.ws.on('error', () => {}); // 'close' follows; ws has already failed the connection
+    this.closed = new Promise((resolve) => this.ws.once('close', () => resolve()));
+  }
+
+  /** Starts dispatching once the hub has sent `welcome` (frames that came earlier were queued). */
+  attach(session: Session): void {
+    this.session = session;
+    this.pump();
+  }
+
+  send(data: string | Buffer): void {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    this.ws.send(data, { binary: false });
+    if (this.ws.bufferedAmount > this.options.slowConsumerBytes) {
+      // It will catch up later with `join … since`; meanwhile its backlog must not grow our memory.
+      this.close(CLOSE_CODES.slowConsumer, 'slow consumer: too much unread data');
+    }
+  }
+
+  /** Sends a ping, or drops the connection when two pings went unanswered. */
+  heartbeat(): void {
+    if (this.missedPongs >= 2) {
+      this.terminate();
+      return;
+    }
+    this.missedPongs++;
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.ws.close(code, reason);
+    setTimeout(() => this.terminate(), CLOSE_GRACE_MS).unref();
+  }
+
+  terminate(): void {
+    this.closing = true;
+    this.ws.terminate();
+  }
+
+  private onFrame(data: Buffer, isBinary: boolean): void {
+    if (isBinary) {
+      this.replyError('unsupported', 'binary frames are not supported; send JSON text frames');
+      return;
+    }
+    if (this.queue.length >= MAX_QUEUED_FRAMES) {
+      this.replyError('rate_limited', 'too many frames in flight; slow down', 1000);
+      return;
+    }
+    this.queue.push(data.toString('utf8'));
+    this.pump();
+  }
+
+  private replyError(code: 'unsupported' | 'rate_limited', message: string, retryAfterMs?: number): void {
+    this.send(JSON.stringify({ type: 'error', code, message, ...(retryAfterMs ? { retryAfterMs } : {}) }));
+  }
+
+  /** Hands queued frames to the hub in order; an async handler holds the rest until it is done. */
+  private pump(): void {
+    const session = this.session;
+    if (!session) return;
+    while (!this.busy && this.queue.length > 0 && !session.closed) {
+      const raw = this.queue.shift() as string;
+      const parsed = parseClientFrame(raw, this.options.limits);
+      if (!parsed.ok) {
+        session.error(parsed.code, parsed.message, parsed.ref);
+        continue;
+      }
+      const frame = parsed.frame;
+      let result: void | Promise<void>;
+      try {
+        result = this.options.hub.handle(session, frame);
+      } catch (err) {
+        this.failed(session, err, frame.type, frame.ref);
+        continue;
+      }
+      if (result instanceof Promise) {
+        this.busy = true;
+        result
+          .catch((err: unknown) => this.failed(session, err, frame.type, frame.ref))
+          .finally(() => {
+            this.busy = false;
+            this.pump();
+          });
+      }
+    }
+  }
+
+  private failed(session: Session, err: unknown, type: string, ref: string | undefined): void {
+    this.options.log.error({ err, conn: this.id, frame: type }, 'frame handler failed');
+    session.error('internal', 'the server failed; retry the request', ref);
+  }
+}

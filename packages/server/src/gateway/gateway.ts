@@ -1,0 +1,140 @@
+// The WebSocket side of the server, attached to Fastify's HTTP server so one port serves both:
+// upgrade (path, Origin, identity), connections, heartbeat, and closing them all on shutdown.
+import type { IncomingMessage, Server } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Hub } from '../hub/hub.js';
+import type { Store } from '../store/store.js';
+import { Connection, type ConnectionLogger } from './connection.js';
+import { resolveIdentity } from './identity.js';
+import { isOriginAllowed } from './origin.js';
+
+export interface GatewayOptions {
+  server: Server;
+  hub: Hub;
+  store: Store;
+  maxFrameBytes: number;
+  maxMessageChars: number;
+  heartbeatMs: number;
+  allowedOrigins: readonly string[];
+  trustProxy: boolean;
+  log: ConnectionLogger;
+}
+
+export const WS_PATH = '/ws';
+/** Unsent data per connection above which it is closed as a slow consumer (issue 2: 1 MiB). */
+export const SLOW_CONSUMER_BYTES = 1024 * 1024;
+/** How long shutdown waits for clients to answer the close handshake. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+export class Gateway {
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<Connection>();
+  private readonly heartbeat: NodeJS.Timeout;
+  private nextId = 1;
+  private closing = false;
+
+  constructor(private readonly options: GatewayOptions) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      // ws defaults to 100 MiB; RFC 6455 §7.4.1: a bigger frame closes the connection with 1009.
+      maxPayload: options.maxFrameBytes,
+      // Off: compression costs CPU and memory per connection, and mixes secrets with attacker text.
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    options.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.onUpgrade(req, socket, head).catch((err: unknown) => {
+        options.log.error({ err }, 'upgrade failed');
+        reject(socket, 503, 'the server cannot accept connections right now');
+      });
+    });
+    this.heartbeat = setInterval(() => {
+      for (const connection of this.connections) connection.heartbeat();
+    }, options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Closes every connection with 1001 (clients reconnect and resume), cutting laggards. */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    const all = [...this.connections];
+    for (const connection of all) connection.close(1001, 'server shutting down');
+    const closed = Promise.all(all.map((c) => c.closed));
+    const timer = setTimeout(() => all.forEach((c) => c.terminate()), SHUTDOWN_GRACE_MS);
+    await closed;
+    clearTimeout(timer);
+    this.wss.close();
+  }
+
+  private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname !== WS_PATH) return reject(socket, 404, 'not found');
+    if (this.closing) return reject(socket, 503, 'server shutting down');
+    if (!isOriginAllowed(req, this.options)) return reject(socket, 403, 'origin not allowed');
+    const identity = await resolveIdentity(this.options.store, url.searchParams);
+    if (!identity.ok) return reject(socket, identity.status, identity.message);
+    if (socket.destroyed) return;
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.accept(ws, req, identity.user, identity.token).catch((err: unknown) => {
+        this.options.log.error({ err }, 'connection setup failed');
+        ws.close(1011, 'server error');
+      });
+    });
+  }
+
+  private async accept(ws: WebSocket, req: IncomingMessage, user: { id: string; nick: string }, token: string): Promise<void> {
+    const { hub, log } = this.options;
+    const connection = new Connection({
+      id: this.nextId++,
+      ws,
+      hub,
+      limits: { maxMessageChars: this.options.maxMessageChars },
+      slowConsumerBytes: SLOW_CONSUMER_BYTES,
+      log,
+    });
+    this.connections.add(connection);
+    const openedAt = Date.now();
+    log.info({ event: 'ws_open', conn: connection.id, user: user.id, ip: clientIp(req, this.options.trustProxy) }, 'connection opened');
+    ws.once('close', (code: number, reason: Buffer) => {
+      this.connections.delete(connection);
+      log.info(
+        { event: 'ws_close', conn: connection.id, user: user.id, code, reason: reason.toString(), ms: Date.now() - openedAt },
+        'connection closed',
+      );
+      const session = connection.session;
+      if (session) hub.disconnect(session).catch((err: unknown) => log.error({ err, conn: connection.id }, 'disconnect failed'));
+    });
+    const session = await hub.connect(connection, user, token);
+    if (ws.readyState !== ws.OPEN) {
+      await hub.disconnect(session);
+      return;
+    }
+    connection.attach(session);
+  }
+}
+
+function clientIp(req: IncomingMessage, trustProxy: boolean): string | undefined {
+  if (trustProxy) {
+    const forwarded = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return req.socket.remoteAddress;
+}
+
+/** Refuses an upgrade with a plain HTTP response and a JSON message. */
+function reject(socket: Duplex, status: number, message: string): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify({ error: STATUS_CODES[status], message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}

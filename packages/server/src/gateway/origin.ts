@@ -1,0 +1,52 @@
+// Cross-site WebSocket hijacking defence: a browser always sends Origin on a WebSocket upgrade, so
+// a page on another site cannot open a socket with our users' cookies. Exact matches only: no
+// substring, suffix or wildcard rules (https://app.example.com.evil.com is not app.example.com).
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+
+export interface OriginPolicy {
+  allowedOrigins: readonly string[];
+  trustProxy: boolean;
+}
+
+/** The scheme the client used: TLS on our socket, or X-Forwarded-Proto from a trusted proxy. */
+export function requestScheme(req: IncomingMessage, trustProxy: boolean): 'http' | 'https' {
+  if ((req.socket as TLSSocket).encrypted) return 'https';
+  if (trustProxy) {
+    const forwarded = headerValue(req, 'x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+    if (forwarded === 'https' || forwarded === 'http') return forwarded;
+  }
+  return 'http';
+}
+
+/** True when the upgrade may proceed: no Origin (not a browser), our own origin, or an allowed one. */
+export function isOriginAllowed(req: IncomingMessage, policy: OriginPolicy): boolean {
+  const origin = headerValue(req, 'origin');
+  if (origin === undefined) return true;
+  const normalized = normalizeOrigin(origin);
+  if (normalized === null) return false; // "null", garbage, or a non-http(s) scheme
+  const host = headerValue(req, 'host');
+  if (host !== undefined) {
+    const own = normalizeOrigin(`${requestScheme(req, policy.trustProxy)}://${host}`);
+    if (own !== null && own === normalized) return true;
+  }
+  return policy.allowedOrigins.includes(normalized);
+}
+
+/** scheme://host[:port] lower-cased with default ports dropped, or null if it is not one. */
+function normalizeOrigin(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) return null;
+  return url.origin;
+}
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,121 @@
+// One room's delivery on this node: which local connections are in it, and the guarantee that
+// each of them gets every message once, in seq order (docs/protocol.md, "Ordering and delivery").
+import type { ChatMessage } from '@chat/protocol';
+import type { MessagePage } from '../store/store.js';
+
+/** What the channel needs of a connection: a way to send it pre-serialized frames. */
+export interface Member {
+  sendRaw(data: string | Buffer): void;
+  readonly userId: string;
+}
+
+export interface RoomChannelOptions {
+  room: string;
+  /** Reads messages the bus missed back from the store. */
+  readAfter: (room: string, after: number, limit: number) => Promise<MessagePage>;
+  onError: (err: unknown) => void;
+}
+
+const GAP_READ_LIMIT = 1000;
+const GAP_RETRY_MS = 1000;
+
+export class RoomChannel {
+  /** Last seq delivered on this node; -1 until the first join tells us where the room stands. */
+  private delivered = -1;
+  /** Joined connections, each with the seq it has already seen through its `joined` reply. */
+  private readonly members = new Map<Member, number>();
+  /** Connections whose join is reading history: live messages wait here until `joined` is sent. */
+  private readonly joining = new Map<Member, ChatMessage[]>();
+  /** Messages held back while a gap is read from the store. */
+  private backlog: ChatMessage[] | null = null;
+
+  constructor(private readonly options: RoomChannelOptions) {}
+
+  get room(): string {
+    return this.options.room;
+  }
+
+  get isEmpty(): boolean {
+    return this.members.size === 0 && this.joining.size === 0;
+  }
+
+  has(member: Member): boolean {
+    return this.members.has(member);
+  }
+
+  /** Every joined connection (typing and presence go to these). */
+  joined(): IterableIterator<Member> {
+    return this.members.keys();
+  }
+
+  /** Starts buffering live messages for a connection whose join is in progress. */
+  beginJoin(member: Member): void {
+    this.joining.set(member, []);
+  }
+
+  /**
+   * Completes a join whose `joined` reply covered messages up to `seenSeq`. Returns the live
+   * messages that arrived meanwhile and are newer, to be sent right after `joined`.
+   */
+  completeJoin(member: Member, seenSeq: number): ChatMessage[] {
+    const buffered = this.joining.get(member) ?? [];
+    this.joining.delete(member);
+    const newer = buffered.filter((m) => m.seq > seenSeq);
+    const floor = Math.max(seenSeq, newer.at(-1)?.seq ?? 0);
+    // With nobody else here, nothing older is still owed to anyone: start counting from here.
+    if (this.members.size === 0) this.delivered = Math.max(this.delivered, floor);
+    this.members.set(member, floor);
+    return newer;
+  }
+
+  /** Drops a connection (leave, disconnect, or a join that failed). */
+  remove(member: Member): void {
+    this.members.delete(member);
+    this.joining.delete(member);
+  }
+
+  /** A message from the bus: delivers it in seq order, once, reading any gap from the store. */
+  onMessage(message: ChatMessage): void {
+    if (this.backlog) {
+      this.backlog.push(message);
+      return;
+    }
+    if (this.delivered >= 0 && message.seq <= this.delivered) return; // already delivered
+    if (this.delivered >= 0 && message.seq > this.delivered + 1) {
+      this.backlog = [message];
+      this.fillGap();
+      return;
+    }
+    this.fanOut(message);
+  }
+
+  private fanOut(message: ChatMessage): void {
+    this.delivered = message.seq;
+    if (this.members.size > 0) {
+      // Serialized and encoded once; every member gets the same bytes.
+      const data = Buffer.from(JSON.stringify(message));
+      for (const [member, floor] of this.members) if (message.seq > floor) member.sendRaw(data);
+    }
+    for (const buffer of this.joining.values()) buffer.push(message);
+  }
+
+  private fillGap(): void {
+    const first = this.backlog?.[0];
+    if (!first) return;
+    const missing = Math.min(first.seq - this.delivered - 1, GAP_READ_LIMIT);
+    this.options.readAfter(this.room, this.delivered, missing).then(
+      (page) => {
+        // The store is the truth: a seq it does not hold (pruned) is not waited for.
+        for (const m of page.messages) if (m.seq > this.delivered && m.seq < first.seq) this.fanOut(m);
+        if (!page.hasMore) this.delivered = Math.max(this.delivered, first.seq - 1);
+        const backlog = this.backlog ?? [];
+        this.backlog = null;
+        for (const m of backlog) this.onMessage(m);
+      },
+      (err) => {
+        this.options.onError(err);
+        setTimeout(() => this.fillGap(), GAP_RETRY_MS).unref();
+      },
+    );
+  }
+}

@@ -1,0 +1,55 @@
+// One client connection as the hub sees it: who it is, which rooms it has joined, and how to send
+// it frames. The gateway owns the socket; the session owns chat state.
+import type { ErrorCode, ServerFrame, User } from '@chat/protocol';
+import type { Member } from './room-channel.js';
+
+/** The transport side of a connection. */
+export interface Peer {
+  /** Sends one serialized frame. The transport may close the connection instead (slow consumer). */
+  send(data: string | Buffer): void;
+}
+
+/** A user and every local session of it; shared, so a nick change reaches all of them. */
+export interface UserEntry {
+  user: User;
+  sessions: Set<Session>;
+}
+
+export class Session implements Member {
+  /** Rooms this connection has joined (join completed, not left). */
+  readonly rooms = new Set<string>();
+  /** Last `typing` forwarded per room, for throttling. */
+  readonly typingAt = new Map<string, number>();
+  closed = false;
+
+  constructor(
+    readonly peer: Peer,
+    readonly entry: UserEntry,
+  ) {}
+
+  get user(): User {
+    return this.entry.user;
+  }
+
+  get userId(): string {
+    return this.entry.user.id;
+  }
+
+  sendRaw(data: string | Buffer): void {
+    if (!this.closed) this.peer.send(data);
+  }
+
+  send(frame: ServerFrame): void {
+    this.sendRaw(JSON.stringify(frame));
+  }
+
+  error(code: ErrorCode, message: string, ref?: string, retryAfterMs?: number): void {
+    this.send({
+      type: 'error',
+      code,
+      message,
+      ...(ref === undefined ? {} : { ref }),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+}

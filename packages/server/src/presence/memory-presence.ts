@@ -1,0 +1,81 @@
+import type { User } from '@chat/protocol';
+import type { Presence, RoomPresenceChange } from './presence.js';
+
+interface Counted {
+  user: User;
+  connections: number;
+}
+
+/** Single-node presence: reference counts in memory. */
+export class MemoryPresence implements Presence {
+  private readonly online = new Map<string, Counted>();
+  private readonly rooms = new Map<string, Map<string, Counted>>();
+
+  async connect(user: User): Promise<number> {
+    increment(this.online, user);
+    return this.online.size;
+  }
+
+  async disconnect(userId: string): Promise<number> {
+    decrement(this.online, userId);
+    return this.online.size;
+  }
+
+  async join(room: string, user: User): Promise<RoomPresenceChange> {
+    let members = this.rooms.get(room);
+    if (!members) this.rooms.set(room, (members = new Map()));
+    const changed = increment(members, user);
+    return { changed, online: members.size };
+  }
+
+  async leave(room: string, userId: string): Promise<RoomPresenceChange> {
+    const members = this.rooms.get(room);
+    if (!members) return { changed: false, online: 0 };
+    const changed = decrement(members, userId);
+    if (members.size === 0) this.rooms.delete(room);
+    return { changed, online: members.size };
+  }
+
+  async roomOnline(room: string): Promise<number> {
+    return this.rooms.get(room)?.size ?? 0;
+  }
+
+  async members(room: string, limit: number): Promise<User[]> {
+    const users: User[] = [];
+    for (const { user } of this.rooms.get(room)?.values() ?? []) {
+      if (users.length >= limit) break;
+      users.push({ ...user });
+    }
+    return users;
+  }
+
+  async rename(user: User): Promise<void> {
+    const entries = [this.online.get(user.id), ...[...this.rooms.values()].map((m) => m.get(user.id))];
+    for (const entry of entries) if (entry) entry.user = { ...user };
+  }
+
+  async close(): Promise<void> {
+    this.online.clear();
+    this.rooms.clear();
+  }
+}
+
+/** Returns true when the user was not counted before. */
+function increment(counts: Map<string, Counted>, user: User): boolean {
+  const entry = counts.get(user.id);
+  if (entry) {
+    entry.connections++;
+    return false;
+  }
+  counts.set(user.id, { user: { ...user }, connections: 1 });
+  return true;
+}
+
+/** Returns true when the user's last connection went. */
+function decrement(counts: Map<string, Counted>, userId: string): boolean {
+  const entry = counts.get(userId);
+  if (!entry) return false;
+  if (--entry.connections > 0) return false;
+  counts.delete(userId);
+  return true;
+}

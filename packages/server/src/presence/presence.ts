@@ -1,0 +1,28 @@
+// Who is online, and who is in which room, counted in distinct users. Calls are made once per
+// connection (connect/disconnect) and once per connection and room (join/leave); the presence
+// keeps the reference counts, so a user with several connections counts once. In a cluster
+// (issue 7) the counts are cluster-wide, and a dead node's users expire.
+import type { User } from '@chat/protocol';
+
+export interface RoomPresenceChange {
+  /** True when this call made the user newly present (join) or absent (leave) in the room. */
+  changed: boolean;
+  /** Distinct users in the room after the change. */
+  online: number;
+}
+
+export interface Presence {
+  /** A connection of this user opened; resolves with distinct users online. */
+  connect(user: User): Promise<number>;
+  /** A connection of this user closed; resolves with distinct users online. */
+  disconnect(userId: string): Promise<number>;
+  join(room: string, user: User): Promise<RoomPresenceChange>;
+  leave(room: string, userId: string): Promise<RoomPresenceChange>;
+  /** Distinct users in the room. */
+  roomOnline(room: string): Promise<number>;
+  /** Up to `limit` of the room's users (order unspecified). */
+  members(room: string, limit: number): Promise<User[]>;
+  /** Updates a user's nick wherever it is listed. */
+  rename(user: User): Promise<void>;
+  close(): Promise<void>;
+}

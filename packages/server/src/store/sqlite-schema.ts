@@ -1,0 +1,43 @@
+// SQLite schema, one entry per version (PRAGMA user_version counts the applied ones). Append new
+// migrations; never edit a released one. test/store/ keeps frozen copies to test upgrades from.
+export const MIGRATIONS: readonly string[] = [
+  // 1: users, restore tokens, rooms with their last seq, messages.
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    nick TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('guest', 'account')),
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE tokens (
+    hash BLOB PRIMARY KEY,              -- sha256 of the token; the token itself is never stored
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX tokens_user ON tokens(user_id);
+  CREATE TABLE rooms (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    private INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    -- The room's last assigned seq. Kept here rather than derived with MAX(seq), so that seq is
+    -- never reused even after old messages are pruned.
+    last_seq INTEGER NOT NULL DEFAULT 0
+  );
+  -- AUTOINCREMENT: message ids are never reused either.
+  CREATE TABLE messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    room_id INTEGER NOT NULL REFERENCES rooms(id),
+    seq INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    nick TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    UNIQUE (room_id, seq),
+    UNIQUE (room_id, user_id, client_id)
+  );
+  `,
+];
