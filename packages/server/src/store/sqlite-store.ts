@@ -211,6 +211,14 @@ export class SqliteStore implements Store {
     this.statements.rename.run(nick, userId);
   }
 
+  /** The durability settings in force on the store's connection (for tests and diagnostics). */
+  durability(): { journalMode: string; synchronous: number } {
+    return {
+      journalMode: this.db.pragma('journal_mode', { simple: true }) as string,
+      synchronous: this.db.pragma('synchronous', { simple: true }) as number,
+    };
+  }
+
   async ping(): Promise<void> {
     this.statements.ping.get();
   }

@@ -1,0 +1,135 @@
+// The hub without sockets: several hubs sharing one store, bus and presence behave as the nodes of
+// a cluster (socket.io's cluster tests do the same with an in-memory adapter).
+import { rmSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChatMessage, ServerFrame, User } from '@chat/protocol';
+import { MemoryBus } from '../../src/bus/memory-bus.js';
+import { Hub } from '../../src/hub/hub.js';
+import type { Peer, Session } from '../../src/hub/session.js';
+import { MemoryPresence } from '../../src/presence/memory-presence.js';
+import { SqliteStore } from '../../src/store/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { tempDir } from '../helpers.js';
+
+const silent = { error: () => {} };
+
+class FakePeer implements Peer {
+  frames: ServerFrame[] = [];
+  send(data: string | Buffer): void {
+    this.frames.push(JSON.parse(data.toString()) as ServerFrame);
+  }
+  ofType<T extends ServerFrame['type']>(type: T): Extract<ServerFrame, { type: T }>[] {
+    return this.frames.filter((f) => f.type === type) as Extract<ServerFrame, { type: T }>[];
+  }
+}
+
+const settle = async () => {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+};
+
+let cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.reverse()) await c();
+  cleanups = [];
+});
+
+async function cluster(nodes: number, store?: Store) {
+  const dir = tempDir();
+  const shared = {
+    store: store ?? (await new SqliteStore({ dir }).open()),
+    bus: new MemoryBus(),
+    presence: new MemoryPresence(),
+  };
+  const hubs = Array.from({ length: nodes }, () => new Hub({ ...shared, rateLimit: 0, historyWindow: 50, log: silent }));
+  cleanups.push(async () => {
+    for (const hub of hubs) await hub.close();
+    await shared.store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { hubs, ...shared };
+}
+
+async function connect(hub: Hub, user: User): Promise<{ session: Session; peer: FakePeer }> {
+  const peer = new FakePeer();
+  const session = await hub.connect(peer, user);
+  return { session, peer };
+}
+
+const alice = { id: 'a', nick: 'alice' };
+const bob = { id: 'b', nick: 'bob' };
+
+describe('Hub', () => {
+  it('sends welcome first, with the distinct online count', async () => {
+    const { hubs } = await cluster(1);
+    const a1 = await connect(hubs[0]!, alice);
+    const a2 = await connect(hubs[0]!, alice);
+    const b = await connect(hubs[0]!, bob);
+    expect(a1.peer.frames[0]).toMatchObject({ type: 'welcome', protocol: 1, user: alice, online: 1 });
+    expect(a2.peer.frames[0]).toMatchObject({ type: 'welcome', online: 1 });
+    expect(b.peer.frames[0]).toMatchObject({ type: 'welcome', online: 2 });
+  });
+
+  it('delivers across hubs sharing a bus, and both see one order under concurrent senders', async () => {
+    const { hubs } = await cluster(2);
+    const a = await connect(hubs[0]!, alice);
+    const b = await connect(hubs[1]!, bob);
+    await hubs[0]!.handle(a.session, { type: 'join', room: 'r' });
+    await hubs[1]!.handle(b.session, { type: 'join', room: 'r' });
+    for (let i = 0; i < 50; i++) {
+      hubs[0]!.handle(a.session, { type: 'send', room: 'r', id: `a${i}`, text: `from a ${i}` });
+      hubs[1]!.handle(b.session, { type: 'send', room: 'r', id: `b${i}`, text: `from b ${i}` });
+    }
+    await settle();
+    const seen = (p: FakePeer) => p.ofType('message').map((m: ChatMessage) => `${m.seq}:${m.clientId}`);
+    expect(seen(a.peer)).toHaveLength(100);
+    expect(seen(a.peer)).toEqual(seen(b.peer));
+    expect(a.peer.ofType('message').map((m) => m.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    expect(a.peer.ofType('ack')).toHaveLength(50);
+  });
+
+  it('announces presence once per user, across hubs', async () => {
+    const { hubs } = await cluster(2);
+    const a = await connect(hubs[0]!, alice);
+    const b1 = await connect(hubs[1]!, bob);
+    const b2 = await connect(hubs[0]!, bob);
+    await hubs[0]!.handle(a.session, { type: 'join', room: 'r' });
+    await hubs[1]!.handle(b1.session, { type: 'join', room: 'r' });
+    await hubs[0]!.handle(b2.session, { type: 'join', room: 'r' });
+    expect(a.peer.ofType('presence')).toEqual([
+      { type: 'presence', room: 'r', online: 1, joined: alice },
+      { type: 'presence', room: 'r', online: 2, joined: bob },
+    ]);
+    await hubs[1]!.disconnect(b1.session);
+    expect(a.peer.ofType('presence')).toHaveLength(2); // bob is still there on the other hub
+    await hubs[0]!.disconnect(b2.session);
+    expect(a.peer.ofType('presence').at(-1)).toEqual({ type: 'presence', room: 'r', online: 1, left: bob });
+  });
+
+  it('answers internal and stores nothing when the store fails to commit', async () => {
+    const dir = tempDir();
+    const real = await new SqliteStore({ dir }).open();
+    let failing = false;
+    const store: Store = Object.assign(Object.create(real) as Store, {
+      appendMessages: (batch: Parameters<Store['appendMessages']>[0]) =>
+        failing ? Promise.reject(new Error('disk on fire')) : real.appendMessages(batch),
+    });
+    const { hubs } = await cluster(1, store);
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const a = await connect(hubs[0]!, alice);
+    await hubs[0]!.handle(a.session, { type: 'join', room: 'r' });
+    failing = true;
+    hubs[0]!.handle(a.session, { type: 'send', room: 'r', id: 'x', text: 'lost?', ref: 'q' });
+    await settle();
+    expect(a.peer.ofType('error')).toEqual([expect.objectContaining({ code: 'internal', ref: 'q' })]);
+    expect(a.peer.ofType('ack')).toEqual([]);
+    expect(a.peer.ofType('message')).toEqual([]);
+    expect(await real.lastSeq('r')).toBe(0);
+    // Retrying with the same id once the store is back stores it exactly once.
+    failing = false;
+    hubs[0]!.handle(a.session, { type: 'send', room: 'r', id: 'x', text: 'lost?' });
+    hubs[0]!.handle(a.session, { type: 'send', room: 'r', id: 'x', text: 'lost?' });
+    await settle();
+    expect(a.peer.ofType('ack').map((f) => f.seq)).toEqual([1, 1]);
+    expect(a.peer.ofType('message')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { RateLimiter } from '../../src/hub/rate-limiter.js';
+
+describe('RateLimiter', () => {
+  it('allows a burst of 2x the rate, then refills at the rate', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ rate: 10, now: () => now });
+    for (let i = 0; i < 20; i++) expect(limiter.take('u')).toBe(0);
+    const wait = limiter.take('u');
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(100);
+    now += wait;
+    expect(limiter.take('u')).toBe(0);
+    expect(limiter.take('u')).toBeGreaterThan(0);
+  });
+
+  it('keeps separate buckets per key', () => {
+    const limiter = new RateLimiter({ rate: 1, now: () => 0 });
+    expect(limiter.take('a')).toBe(0);
+    expect(limiter.take('a')).toBe(0);
+    expect(limiter.take('a')).toBeGreaterThan(0);
+    expect(limiter.take('b')).toBe(0);
+  });
+
+  it('never refills above the burst', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ rate: 5, now: () => now });
+    now = 60_000;
+    let allowed = 0;
+    while (limiter.take('u') === 0) allowed++;
+    expect(allowed).toBe(10);
+  });
+
+  it('is off at rate 0', () => {
+    const limiter = new RateLimiter({ rate: 0 });
+    for (let i = 0; i < 1000; i++) expect(limiter.take('u')).toBe(0);
+  });
+});

@@ -1,0 +1,136 @@
+// The Store contract, as one suite run against every implementation (SQLite now; PostgreSQL in
+// issue 7). Each case states a clause of src/store/store.ts.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { NewMessage, Store } from '../../src/store/store.js';
+
+export interface StoreFixture {
+  /** A fresh, empty, open store. */
+  open(): Promise<Store>;
+  /** Closes and reopens the same data (a restart). */
+  reopen(store: Store): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+const alice = { id: 'u-alice', nick: 'alice' };
+const bob = { id: 'u-bob', nick: 'bob' };
+const msg = (room: string, clientId: string, from = alice, text = `text ${clientId}`): NewMessage => ({ room, from, clientId, text });
+
+export function describeStore(name: string, makeFixture: () => StoreFixture): void {
+  describe(`Store conformance: ${name}`, () => {
+    let fixture: StoreFixture;
+    let store: Store;
+
+    beforeEach(async () => {
+      fixture = makeFixture();
+      store = await fixture.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await fixture.cleanup();
+    });
+
+    it('has the lobby from the start, and unknown rooms are null until ensured', async () => {
+      expect(await store.lastSeq('lobby')).toBe(0);
+      expect(await store.lastSeq('nowhere')).toBeNull();
+      expect(await store.ensureRoom('nowhere')).toBe(0);
+      expect(await store.lastSeq('nowhere')).toBe(0);
+    });
+
+    it('assigns per-room seqs 1, 2, 3 in batch order, and creates rooms as needed', async () => {
+      const results = await store.appendMessages([msg('a', '1'), msg('b', '1'), msg('a', '2'), msg('a', '3')]);
+      expect(results.map((r) => [r.message.room, r.message.seq, r.duplicate])).toEqual([
+        ['a', 1, false],
+        ['b', 1, false],
+        ['a', 2, false],
+        ['a', 3, false],
+      ]);
+      expect(new Set(results.map((r) => r.message.id)).size).toBe(4);
+      expect(await store.lastSeq('a')).toBe(3);
+      expect(await store.lastSeq('b')).toBe(1);
+      const more = await store.appendMessages([msg('a', '4')]);
+      expect(more[0]?.message.seq).toBe(4);
+    });
+
+    it('returns the message as stored: text, sender, clientId, ts', async () => {
+      const before = Date.now();
+      const [r] = await store.appendMessages([msg('a', 'x', bob, 'hello 🌍')]);
+      expect(r?.message).toMatchObject({ type: 'message', room: 'a', seq: 1, clientId: 'x', from: bob, text: 'hello 🌍' });
+      expect(r?.message.ts).toBeGreaterThanOrEqual(before);
+      const page = await store.messagesAfter('a', 0, 10);
+      expect(page.messages).toEqual([r?.message]);
+    });
+
+    it('dedupes (room, user, clientId): the original comes back and nothing is stored', async () => {
+      const [first] = await store.appendMessages([msg('a', 'k', alice, 'original')]);
+      const [again] = await store.appendMessages([msg('a', 'k', alice, 'changed text')]);
+      expect(again).toEqual({ message: first?.message, duplicate: true });
+      expect(await store.lastSeq('a')).toBe(1);
+      // Same key, other user or other room: distinct messages.
+      const others = await store.appendMessages([msg('a', 'k', bob), msg('b', 'k', alice)]);
+      expect(others.map((r) => r.duplicate)).toEqual([false, false]);
+      // A duplicate within one batch.
+      const batch = await store.appendMessages([msg('c', 'd'), msg('c', 'd')]);
+      expect(batch.map((r) => [r.message.seq, r.duplicate])).toEqual([
+        [1, false],
+        [1, true],
+      ]);
+    });
+
+    it('pages backwards with messagesBefore: newest `limit`, ascending, hasMore = older exist', async () => {
+      await store.appendMessages(Array.from({ length: 10 }, (_, i) => msg('a', `m${i + 1}`)));
+      const newest = await store.messagesBefore('a', undefined, 3);
+      expect(newest.messages.map((m) => m.seq)).toEqual([8, 9, 10]);
+      expect(newest.hasMore).toBe(true);
+      const older = await store.messagesBefore('a', 8, 5);
+      expect(older.messages.map((m) => m.seq)).toEqual([3, 4, 5, 6, 7]);
+      expect(older.hasMore).toBe(true);
+      const oldest = await store.messagesBefore('a', 3, 5);
+      expect(oldest.messages.map((m) => m.seq)).toEqual([1, 2]);
+      expect(oldest.hasMore).toBe(false);
+      const exact = await store.messagesBefore('a', 4, 3);
+      expect(exact.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+      expect(exact.hasMore).toBe(false);
+      expect(await store.messagesBefore('nowhere', undefined, 5)).toEqual({ messages: [], hasMore: false });
+    });
+
+    it('pages forwards with messagesAfter: oldest `limit` after, hasMore = newer exist', async () => {
+      await store.appendMessages(Array.from({ length: 10 }, (_, i) => msg('a', `m${i + 1}`)));
+      const first = await store.messagesAfter('a', 0, 4);
+      expect(first.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4]);
+      expect(first.hasMore).toBe(true);
+      const last = await store.messagesAfter('a', 7, 3);
+      expect(last.messages.map((m) => m.seq)).toEqual([8, 9, 10]);
+      expect(last.hasMore).toBe(false);
+      expect(await store.messagesAfter('a', 10, 3)).toEqual({ messages: [], hasMore: false });
+      expect(await store.messagesAfter('a', 99, 3)).toEqual({ messages: [], hasMore: false });
+    });
+
+    it('creates guests whose token restores them, and keeps renames', async () => {
+      const { user, token } = await store.createGuest('carol');
+      expect(user.nick).toBe('carol');
+      expect(token.length).toBeGreaterThanOrEqual(32);
+      expect(await store.userByToken(token)).toEqual(user);
+      await store.renameUser(user.id, 'caroline');
+      expect(await store.userByToken(token)).toEqual({ id: user.id, nick: 'caroline' });
+      expect(await store.userByToken('not-a-token')).toBeNull();
+      const other = await store.createGuest('carol');
+      expect(other.user.id).not.toBe(user.id);
+      expect(other.token).not.toBe(token);
+    });
+
+    it('keeps messages, seqs, dedupe keys and tokens across a restart; seq is never reused', async () => {
+      const { token, user } = await store.createGuest('dave');
+      const [m] = await store.appendMessages([msg('a', '1'), msg('a', '2')]);
+      store = await fixture.reopen(store);
+      expect(await store.userByToken(token)).toEqual(user);
+      expect(await store.lastSeq('a')).toBe(2);
+      const [dup, next] = await store.appendMessages([msg('a', '1'), msg('a', '3')]);
+      expect(dup).toEqual({ message: m?.message, duplicate: true });
+      expect(next?.message.seq).toBe(3);
+    });
+
+    it('answers ping while open', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}
