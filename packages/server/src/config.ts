@@ -57,6 +57,7 @@ function nonEmpty(raw: string, name: string): string {
 export function parseOrigins(raw: string, name: string): string[] {
   const origins: string[] = [];
   for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    if (part.includes('*')) throw new ConfigError(`${name}: "${part}": wildcards are not allowed; list each origin exactly`);
     let url: URL;
     try {
       url = new URL(part);
