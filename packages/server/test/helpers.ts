@@ -153,3 +153,41 @@ export class TestClient {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- Bulk helpers (used by the gateway tests; generic for any WebSocket-level test) ----------
+
+export type MessageEvent = Extract<ServerFrame, { type: 'message' }>;
+
+let sendBatch = 0;
+
+/**
+ * Fires `count` sends to `room` without waiting between them (id and text `<prefix><i>`), then
+ * resolves with each one's reply (`ack` or `error`), in send order.
+ */
+export function sendMany(
+  client: TestClient,
+  room: string,
+  count: number,
+  options: { prefix?: string; timeoutMs?: number } = {},
+): Promise<ServerFrame[]> {
+  const prefix = options.prefix ?? `batch${++sendBatch}-`;
+  const replies: Promise<ServerFrame>[] = [];
+  for (let i = 0; i < count; i++) {
+    replies.push(client.request({ type: 'send', room, id: `${prefix}${i}`, text: `${prefix}${i}` }, options.timeoutMs ?? 30_000));
+  }
+  return Promise.all(replies);
+}
+
+/** Waits for the next `count` `message` events of `room` on this connection, in arrival order. */
+export async function nextMessages(client: TestClient, room: string, count: number, timeoutMs = 10_000): Promise<MessageEvent[]> {
+  const out: MessageEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(await client.next<MessageEvent>((f) => f.type === 'message' && f.room === room, timeoutMs));
+  }
+  return out;
+}
+
+/** [from, from+1, …, to] (empty when to < from). */
+export function seqRange(from: number, to: number): number[] {
+  return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+}

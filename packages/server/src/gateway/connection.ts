@@ -87,16 +87,20 @@ export class Connection implements Peer {
       this.replyError('unsupported', 'binary frames are not supported; send JSON text frames');
       return;
     }
+    const raw = data.toString('utf8');
     if (this.queue.length >= MAX_QUEUED_FRAMES) {
-      this.replyError('rate_limited', 'too many frames in flight; slow down', 1000);
+      // Flood guard, independent of RATE_LIMIT: the frame is refused, with its ref when it has one.
+      const parsed = parseClientFrame(raw, this.options.limits);
+      const ref = parsed.ok ? parsed.frame.ref : parsed.ref;
+      this.replyError('rate_limited', 'too many frames in flight; slow down', ref, 1000);
       return;
     }
-    this.queue.push(data.toString('utf8'));
+    this.queue.push(raw);
     this.pump();
   }
 
-  private replyError(code: 'unsupported' | 'rate_limited', message: string, retryAfterMs?: number): void {
-    this.send(JSON.stringify({ type: 'error', code, message, ...(retryAfterMs ? { retryAfterMs } : {}) }));
+  private replyError(code: 'unsupported' | 'rate_limited', message: string, ref?: string, retryAfterMs?: number): void {
+    this.send(JSON.stringify({ type: 'error', code, message, ...(ref === undefined ? {} : { ref }), ...(retryAfterMs ? { retryAfterMs } : {}) }));
   }
 
   /** Hands queued frames to the hub in order; an async handler holds the rest until it is done. */

@@ -1,0 +1,309 @@
+// Configuration: loadConfig() as a unit (defaults, environment, flags overriding the environment,
+// every bad value naming its setting), and the built entry point (dist/main.js) as a child process:
+// a bad value prints one "config error:" line and exits 2 without listening; --help exits 0.
+import { spawn } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, defaultConfig, loadConfig, SETTINGS, type Config } from '../src/config.js';
+import { tempDir } from './helpers.js';
+
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const ENV_NAMES = [
+  'PORT',
+  'HOST',
+  'DATA_DIR',
+  'RATE_LIMIT',
+  'MAX_MESSAGE_CHARS',
+  'MAX_FRAME_BYTES',
+  'HEARTBEAT_MS',
+  'HISTORY_WINDOW',
+  'ALLOWED_ORIGINS',
+  'TRUST_PROXY',
+  'LOG_LEVEL',
+];
+
+function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
+  const result = loadConfig(env, argv);
+  if (result.kind !== 'config') throw new Error(`expected a config, got ${result.kind}`);
+  return result.config;
+}
+
+/** Runs loadConfig expecting a ConfigError; returns its message. */
+function configError(env: Record<string, string | undefined>, argv: string[] = []): string {
+  let caught: unknown;
+  try {
+    loadConfig(env, argv);
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught, `expected ConfigError for env=${JSON.stringify(env)} argv=${JSON.stringify(argv)}`).toBeInstanceOf(ConfigError);
+  const message = (caught as Error).message;
+  expect(message).not.toContain('\n');
+  return message;
+}
+
+describe('loadConfig: defaults', () => {
+  it('uses the documented defaults with no environment and no flags', () => {
+    const config = configOf({});
+    expect(config).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      dataDir: './data',
+      rateLimit: 10,
+      maxMessageChars: 4000,
+      maxFrameBytes: 65536,
+      heartbeatMs: 30000,
+      historyWindow: 50,
+      allowedOrigins: [],
+      trustProxy: false,
+      logLevel: 'info',
+    });
+    expect(config).toEqual(defaultConfig());
+  });
+
+  it('ignores unrelated and empty environment variables', () => {
+    expect(configOf({ PATH: '/usr/bin', HOME: '/root', PORT: '', npm_config_port: '1' })).toEqual(defaultConfig());
+  });
+
+  it('knows exactly the documented settings', () => {
+    expect(SETTINGS.map((s) => s.env).sort()).toEqual([...ENV_NAMES].sort());
+  });
+});
+
+describe('loadConfig: environment', () => {
+  it('reads every setting from its environment variable', () => {
+    const config = configOf({
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      DATA_DIR: '/var/lib/chat',
+      RATE_LIMIT: '0',
+      MAX_MESSAGE_CHARS: '500',
+      MAX_FRAME_BYTES: '1024',
+      HEARTBEAT_MS: '5000',
+      HISTORY_WINDOW: '20',
+      ALLOWED_ORIGINS: 'https://chat.example.org, http://localhost:5173',
+      TRUST_PROXY: 'true',
+      LOG_LEVEL: 'debug',
+    });
+    expect(config).toEqual({
+      port: 8080,
+      host: '127.0.0.1',
+      dataDir: '/var/lib/chat',
+      rateLimit: 0,
+      maxMessageChars: 500,
+      maxFrameBytes: 1024,
+      heartbeatMs: 5000,
+      historyWindow: 20,
+      allowedOrigins: ['https://chat.example.org', 'http://localhost:5173'],
+      trustProxy: true,
+      logLevel: 'debug',
+    });
+  });
+
+  it('accepts port 0 (ephemeral) and the boolean spellings', () => {
+    expect(configOf({ PORT: '0' }).port).toBe(0);
+    for (const v of ['true', 'TRUE', '1', 'yes']) expect(configOf({ TRUST_PROXY: v }).trustProxy).toBe(true);
+    for (const v of ['false', '0', 'no']) expect(configOf({ TRUST_PROXY: v }).trustProxy).toBe(false);
+  });
+
+  it('takes an exact origin even when it looks like a lookalike domain (no substring logic)', () => {
+    expect(configOf({ ALLOWED_ORIGINS: 'https://app.example.com.evil.com' }).allowedOrigins).toEqual([
+      'https://app.example.com.evil.com',
+    ]);
+  });
+});
+
+describe('loadConfig: flags', () => {
+  it('reads `--flag value` and `--flag=value`', () => {
+    const config = configOf({}, [
+      '--port',
+      '4000',
+      '--data-dir=/tmp/x',
+      '--rate-limit',
+      '0',
+      '--max-message-chars=100',
+      '--max-frame-bytes',
+      '2048',
+      '--heartbeat-ms=250',
+      '--history-window',
+      '7',
+      '--allowed-origins=https://a.example',
+      '--trust-proxy',
+      'yes',
+      '--log-level=warn',
+      '--host',
+      '::1',
+    ]);
+    expect(config).toEqual({
+      port: 4000,
+      host: '::1',
+      dataDir: '/tmp/x',
+      rateLimit: 0,
+      maxMessageChars: 100,
+      maxFrameBytes: 2048,
+      heartbeatMs: 250,
+      historyWindow: 7,
+      allowedOrigins: ['https://a.example'],
+      trustProxy: true,
+      logLevel: 'warn',
+    });
+  });
+
+  it('lets flags win over the environment, leaving other env settings in place', () => {
+    const config = configOf({ PORT: '1111', RATE_LIMIT: '5', LOG_LEVEL: 'error' }, ['--port=2222', '--rate-limit', '0']);
+    expect(config.port).toBe(2222);
+    expect(config.rateLimit).toBe(0);
+    expect(config.logLevel).toBe('error');
+  });
+
+  it('a bad environment value is overridden by a good flag (the flag wins before parsing)', () => {
+    expect(configOf({ PORT: 'abc' }, ['--port', '3001']).port).toBe(3001);
+  });
+
+  it('--help and -h return the help text listing every variable and flag', () => {
+    for (const arg of ['--help', '-h']) {
+      const result = loadConfig({}, [arg]);
+      expect(result.kind).toBe('help');
+      if (result.kind !== 'help') continue;
+      for (const name of ENV_NAMES) {
+        expect(result.text).toContain(name);
+        expect(result.text).toContain(`--${name.toLowerCase().replace(/_/g, '-')}`);
+      }
+    }
+  });
+});
+
+describe('loadConfig: bad values name the setting', () => {
+  const badEnv: Array<[string, string]> = [
+    ['PORT', 'abc'],
+    ['PORT', '-1'],
+    ['PORT', '65536'],
+    ['PORT', '80.5'],
+    ['PORT', '1e3'],
+    ['HOST', '   '],
+    ['DATA_DIR', ' '],
+    ['RATE_LIMIT', '-1'],
+    ['RATE_LIMIT', 'ten'],
+    ['MAX_MESSAGE_CHARS', '0'],
+    ['MAX_MESSAGE_CHARS', 'lots'],
+    ['MAX_FRAME_BYTES', '10'],
+    ['MAX_FRAME_BYTES', '999999999999'],
+    ['HEARTBEAT_MS', '0'],
+    ['HEARTBEAT_MS', 'soon'],
+    ['HISTORY_WINDOW', '-5'],
+    ['HISTORY_WINDOW', '100000'],
+    ['ALLOWED_ORIGINS', 'https://*.example.com'],
+    ['ALLOWED_ORIGINS', 'null'],
+    ['ALLOWED_ORIGINS', 'https://example.com/path'],
+    ['ALLOWED_ORIGINS', 'ftp://example.com'],
+    ['ALLOWED_ORIGINS', 'example.com'],
+    ['ALLOWED_ORIGINS', 'https://ok.example, *'],
+    ['TRUST_PROXY', 'maybe'],
+    ['LOG_LEVEL', 'loud'],
+  ];
+
+  it.each(badEnv)('%s=%j', (name, value) => {
+    expect(configError({ [name]: value })).toContain(name);
+  });
+
+  it.each(badEnv)('flag for %s = %j names the flag', (name, value) => {
+    const flag = `--${name.toLowerCase().replace(/_/g, '-')}`;
+    expect(configError({}, [`${flag}=${value}`])).toContain(flag);
+  });
+
+  it('an unknown flag, a positional argument and a flag without a value are errors naming them', () => {
+    expect(configError({}, ['--prot', '3000'])).toContain('--prot');
+    expect(configError({}, ['serve'])).toContain('serve');
+    expect(configError({}, ['--port'])).toContain('--port');
+  });
+});
+
+// ---- the built entry point ----------------------------------------------------------------------
+
+interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+const children = new Set<ReturnType<typeof spawn>>();
+const dirs: string[] = [];
+
+afterEach(() => {
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  children.clear();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs dist/main.js with only the given environment (plus PATH) and waits for it to exit. */
+function runMain(env: Record<string, string>, args: string[] = [], timeoutMs = 10_000): Promise<RunResult> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`dist/main.js did not exit within ${timeoutMs} ms; stdout=${stdout.slice(0, 500)} stderr=${stderr.slice(0, 500)}`));
+    }, timeoutMs);
+    child.on('error', (err) => (clearTimeout(timer), reject(err)));
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+describe('dist/main.js', () => {
+  const badStarts: Array<{ label: string; env: Record<string, string>; args: string[]; names: string }> = [
+    { label: 'PORT=abc', env: { PORT: 'abc' }, args: [], names: 'PORT' },
+    { label: 'RATE_LIMIT=-1', env: { RATE_LIMIT: '-1' }, args: [], names: 'RATE_LIMIT' },
+    { label: 'LOG_LEVEL=loud', env: { LOG_LEVEL: 'loud' }, args: [], names: 'LOG_LEVEL' },
+    { label: 'ALLOWED_ORIGINS wildcard', env: { ALLOWED_ORIGINS: 'https://*.example.com' }, args: [], names: 'ALLOWED_ORIGINS' },
+    { label: 'TRUST_PROXY=maybe', env: { TRUST_PROXY: 'maybe' }, args: [], names: 'TRUST_PROXY' },
+    { label: 'MAX_FRAME_BYTES=1', env: { MAX_FRAME_BYTES: '1' }, args: [], names: 'MAX_FRAME_BYTES' },
+    { label: '--port=abc', env: {}, args: ['--port=abc'], names: '--port' },
+    { label: '--heartbeat-ms -5', env: {}, args: ['--heartbeat-ms', '-5'], names: '--heartbeat-ms' },
+    { label: 'unknown flag', env: {}, args: ['--frobnicate', '1'], names: '--frobnicate' },
+  ];
+
+  it.each(badStarts)('$label: one "config error:" line naming it, exit 2, never starts', async ({ env, args, names }) => {
+    const parent = tempDir('chat-config-');
+    dirs.push(parent);
+    const dataDir = join(parent, 'data');
+    // PORT 0 would be a valid ephemeral port: if the bad value were ignored the server would start
+    // (and the test would time out or see exit code 0 instead of 2).
+    const result = await runMain({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env }, args);
+    expect(result.code, `stderr: ${result.stderr}`).toBe(2);
+    const lines = result.stderr.split('\n').filter((l) => l.trim() !== '');
+    expect(lines, `stderr: ${result.stderr}`).toHaveLength(1);
+    expect(lines[0]).toMatch(/^config error:/);
+    expect(lines[0]).toContain(names);
+    // It stopped before doing anything: no listening log, no data directory created.
+    expect(result.stdout).not.toMatch(/listening/i);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('--help prints usage listing every variable and exits 0', async () => {
+    const parent = tempDir('chat-config-');
+    dirs.push(parent);
+    const dataDir = join(parent, 'data');
+    const result = await runMain({ DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1' }, ['--help']);
+    expect(result.code, `stderr: ${result.stderr}`).toBe(0);
+    for (const name of ENV_NAMES) {
+      expect(result.stdout).toContain(name);
+      expect(result.stdout).toContain(`--${name.toLowerCase().replace(/_/g, '-')}`);
+    }
+    expect(existsSync(dataDir)).toBe(false);
+  });
+});

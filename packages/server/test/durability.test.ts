@@ -1,0 +1,350 @@
+// Durability: the built server as a child process, a burst of messages from several clients over
+// several rooms, kill -9 mid-burst, restart on the same data dir. Every acked message must be there
+// with its acked seq, msgId, ts and text; each room's seqs are gap-free from 1 with no duplicates;
+// seqs continue after the restart (never reused); idempotency keys survive the restart.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AckFrame, ChatMessage, ErrorFrame, HistoryReplyFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
+import { sleep, tempDir, TestClient } from './helpers.js';
+
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+const ROOMS = ['dur-0', 'dur-1', 'dur-2', 'dur-3'];
+const CLIENTS = 4;
+const PER_CLIENT = 1000; // 4000 messages in all
+const WINDOW = 200; // sends in flight per client
+const KILL_AFTER_ACKS = 1500;
+
+interface ChildServer {
+  child: ChildProcess;
+  port: number;
+  wsUrl(query?: Record<string, string>): string;
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children: ChildProcess[] = [];
+const clients: TestClient[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) {
+    c.ws.terminate();
+  }
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      if (address === null || typeof address === 'string') return reject(new Error('no port'));
+      srv.close(() => resolve(address.port));
+    });
+  });
+}
+
+/** Spawns dist/main.js on a free port and resolves once GET /healthz answers 200 {"status":"ok"}. */
+async function startChild(dataDir: string): Promise<ChildServer> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
+  let lastError = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [MAIN], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        RATE_LIMIT: '0',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let out = '';
+    const keep = (d: string) => {
+      out = (out + d).slice(-8000);
+    };
+    child.stdout!.setEncoding('utf8').on('data', keep);
+    child.stderr!.setEncoding('utf8').on('data', keep);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    let dead = false;
+    void exited.then(() => (dead = true));
+    for (let i = 0; i < 300 && !dead; i++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        if (res.status === 200 && JSON.stringify(await res.json()) === JSON.stringify({ status: 'ok' })) {
+          return {
+            child,
+            port,
+            wsUrl: (query = {}) => {
+              const qs = new URLSearchParams(query).toString();
+              return `ws://127.0.0.1:${port}/ws${qs ? `?${qs}` : ''}`;
+            },
+            output: () => out,
+            exited,
+          };
+        }
+      } catch {
+        /* not listening yet */
+      }
+      await sleep(50);
+    }
+    child.kill('SIGKILL');
+    await exited;
+    lastError = out;
+    if (!/EADDRINUSE/.test(out)) break; // only a lost port race is worth another try
+  }
+  throw new Error(`server did not become healthy; output:\n${lastError}`);
+}
+
+interface Sent {
+  room: string;
+  clientId: string;
+  text: string;
+  sender: number;
+}
+
+const textFor = (c: number, i: number) => `burst ${c}-${i} ü 🎉 "quoted" \\ back\nline ${'x'.repeat(i % 40)}|`; // no trailing space: send trims
+
+/** Joins with since: 0 and pages forward with `history after` until the room is read to its end. */
+async function readWholeRoom(client: TestClient, room: string): Promise<{ lastSeq: number; messages: ChatMessage[] }> {
+  const joined = await client.request<JoinedFrame>({ type: 'join', room, since: 0 }, 15_000);
+  expect(joined.type, JSON.stringify(joined).slice(0, 300)).toBe('joined');
+  const messages = [...joined.history];
+  let hasMore = joined.hasMore;
+  while (hasMore) {
+    const after = messages.length ? messages[messages.length - 1]!.seq : 0;
+    const page = await client.request<HistoryReplyFrame>({ type: 'history', room, after, limit: 200 }, 15_000);
+    expect(page.type, JSON.stringify(page).slice(0, 300)).toBe('history');
+    expect(page.messages.length).toBeGreaterThan(0);
+    messages.push(...page.messages);
+    hasMore = page.hasMore;
+  }
+  return { lastSeq: joined.seq, messages };
+}
+
+describe('durability across kill -9', () => {
+  it('keeps every acked message with its seq, never reuses a seq, and honours idempotency keys after restart', async () => {
+    const dataDir = tempDir('chat-durability-');
+    dirs.push(dataDir);
+    const first = await startChild(dataDir);
+
+    // ---- connect, join, burst ----------------------------------------------------------------
+    const roomsOf = (c: number) => [ROOMS[c % ROOMS.length]!, ROOMS[(c + 1) % ROOMS.length]!];
+    const burstClients: TestClient[] = [];
+    const tokens: string[] = [];
+    const userIds: string[] = [];
+    for (let c = 0; c < CLIENTS; c++) {
+      const client = await TestClient.connect(first.wsUrl({ nick: `sender${c}` }));
+      clients.push(client);
+      burstClients.push(client);
+      expect(client.welcome.token, 'a guest welcome carries a token').toEqual(expect.any(String));
+      tokens.push(client.welcome.token!);
+      userIds.push(client.welcome.user.id);
+      for (const room of roomsOf(c)) {
+        const joined = await client.request<JoinedFrame>({ type: 'join', room });
+        expect(joined.type).toBe('joined');
+      }
+    }
+
+    const sent = new Map<string, Sent>(); // key: room/clientId
+    const acks = new Map<string, AckFrame>();
+    const errors: ErrorFrame[] = [];
+    const duplicateAcks: string[] = [];
+    let killed = false;
+    let sentAtKill = 0;
+    let ackedAtKill = 0;
+    const key = (room: string, clientId: string) => `${room}/${clientId}`;
+
+    const burstDone = new Promise<void>((resolveBurst) => {
+      const next = new Array<number>(CLIENTS).fill(0);
+      const inFlight = new Array<number>(CLIENTS).fill(0);
+      const pump = (c: number) => {
+        const client = burstClients[c]!;
+        while (!killed && next[c]! < PER_CLIENT && inFlight[c]! < WINDOW) {
+          const i = next[c]!++;
+          const room = roomsOf(c)[i % 2]!;
+          const msg: Sent = { room, clientId: `c${c}-m${i}`, text: textFor(c, i), sender: c };
+          sent.set(key(room, msg.clientId), msg);
+          inFlight[c]!++;
+          client.send({ type: 'send', room, id: msg.clientId, text: msg.text });
+        }
+      };
+      burstClients.forEach((client, c) => {
+        client.ws.on('message', (data) => {
+          const f = JSON.parse(data.toString()) as ServerFrame;
+          if (f.type === 'error') errors.push(f);
+          if (f.type !== 'ack') return;
+          const k = key(f.room, f.id);
+          if (acks.has(k)) duplicateAcks.push(k);
+          acks.set(k, f);
+          inFlight[c]!--;
+          if (!killed && acks.size >= KILL_AFTER_ACKS) {
+            killed = true;
+            sentAtKill = sent.size;
+            ackedAtKill = acks.size;
+            first.child.kill('SIGKILL');
+            resolveBurst();
+          }
+          pump(c);
+        });
+      });
+      for (let c = 0; c < CLIENTS; c++) pump(c);
+    });
+    await burstDone;
+
+    // Acks already on the wire when the process died are still acks: keep recording until each
+    // connection is gone.
+    const exit = await first.exited;
+    expect(exit.signal).toBe('SIGKILL');
+    await Promise.all(burstClients.map((c) => c.closed));
+    clients.length = 0;
+    expect(errors, `errors during the burst: ${JSON.stringify(errors.slice(0, 5))}`).toEqual([]);
+    expect(duplicateAcks, 'a send was acked twice').toEqual([]);
+    console.log(
+      `durability: sent ${sentAtKill} (in flight at kill: ${sentAtKill - ackedAtKill}), ${acks.size} acked when the process was killed`,
+    );
+    expect(acks.size).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
+    for (const [k, ack] of acks) {
+      const s = sent.get(k);
+      expect(s, `ack for something never sent: ${k}`).toBeDefined();
+      expect(ack.room).toBe(s!.room);
+    }
+
+    // ---- restart on the same data dir --------------------------------------------------------
+    const second = await startChild(dataDir);
+    const reader = await TestClient.connect(second.wsUrl({ nick: 'reader' }));
+    clients.push(reader);
+
+    const lastSeq = new Map<string, number>();
+    const storedByClientId = new Map<string, ChatMessage>(); // key: room/clientId
+    for (const room of ROOMS) {
+      const { lastSeq: last, messages } = await readWholeRoom(reader, room);
+      const seqs = messages.map((m) => m.seq);
+      // Gap-free 1..N, ascending, no repeats, and N is the room's last seq.
+      expect(seqs, `room ${room} seqs`).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+      expect(last, `room ${room}: joined.seq vs stored messages`).toBe(seqs.length);
+      lastSeq.set(room, last);
+      for (const m of messages) {
+        expect(m.room).toBe(room);
+        const k = key(room, m.clientId);
+        expect(storedByClientId.has(k), `duplicate message for ${k}`).toBe(false);
+        storedByClientId.set(k, m);
+        const s = sent.get(k);
+        expect(s, `stored message ${k} was never sent`).toBeDefined();
+        expect(m.text).toBe(s!.text);
+        expect(m.from.id).toBe(userIds[s!.sender]);
+      }
+    }
+
+    const ackedPerRoom = new Map<string, number>();
+    for (const [k, ack] of acks) {
+      const m = storedByClientId.get(k);
+      expect(m, `acked message ${k} (seq ${ack.seq}) is missing after the crash`).toBeDefined();
+      expect({ seq: m!.seq, id: m!.id, ts: m!.ts, text: m!.text }).toEqual({
+        seq: ack.seq,
+        id: ack.msgId,
+        ts: ack.ts,
+        text: sent.get(k)!.text,
+      });
+      ackedPerRoom.set(ack.room, (ackedPerRoom.get(ack.room) ?? 0) + 1);
+    }
+    console.log(
+      `durability: after restart ${[...lastSeq].map(([r, n]) => `${r}=${n} (acked ${ackedPerRoom.get(r) ?? 0})`).join(', ')}`,
+    );
+
+    // ---- the same users come back with their tokens -------------------------------------------
+    const again: TestClient[] = [];
+    for (let c = 0; c < CLIENTS; c++) {
+      const client = await TestClient.connect(second.wsUrl({ token: tokens[c]! }));
+      clients.push(client);
+      again.push(client);
+      expect(client.welcome.user.id, 'guest token restores the same user after a crash').toBe(userIds[c]);
+      for (const room of roomsOf(c)) {
+        const joined = await client.request<JoinedFrame>({ type: 'join', room });
+        expect(joined.type).toBe('joined');
+        expect(joined.seq).toBe(lastSeq.get(room));
+      }
+    }
+
+    // Resending acked ids returns the very same ack and stores nothing new.
+    const ackList = [...acks.values()];
+    const samples = [ackList[0]!, ackList[Math.floor(ackList.length / 2)]!, ackList[ackList.length - 1]!];
+    for (const room of ROOMS) {
+      const inRoom = ackList.filter((a) => a.room === room);
+      if (inRoom.length) samples.push(inRoom[inRoom.length - 1]!);
+    }
+    for (const ack of samples) {
+      const s = sent.get(key(ack.room, ack.id))!;
+      const again2 = await again[s.sender]!.request<AckFrame>({ type: 'send', room: s.room, id: s.clientId, text: s.text });
+      expect(again2.type, JSON.stringify(again2)).toBe('ack');
+      expect({ room: again2.room, id: again2.id, seq: again2.seq, msgId: again2.msgId, ts: again2.ts }).toEqual({
+        room: ack.room,
+        id: ack.id,
+        seq: ack.seq,
+        msgId: ack.msgId,
+        ts: ack.ts,
+      });
+    }
+
+    // New messages continue at N+1: no seq is reused, and the resends above added nothing.
+    for (const room of ROOMS) {
+      const c = [...Array(CLIENTS).keys()].find((i) => roomsOf(i).includes(room))!;
+      const fresh = await again[c]!.request<AckFrame>({ type: 'send', room, id: `after-${room}`, text: `after restart ${room}` });
+      expect(fresh.type, JSON.stringify(fresh)).toBe('ack');
+      expect(fresh.seq, `room ${room}`).toBe(lastSeq.get(room)! + 1);
+      expect(acks.has(key(room, fresh.id))).toBe(false);
+      for (const a of ackList.filter((x) => x.room === room)) expect(a.msgId).not.toBe(fresh.msgId);
+      lastSeq.set(room, fresh.seq);
+    }
+
+    // A client resending what was in flight at the crash (as a real client does) gets each message
+    // exactly once: what was stored keeps its seq, the rest gets new seqs after N+1.
+    const unacked = [...sent.entries()].filter(([k]) => !acks.has(k)).map(([, s]) => s);
+    const resendAcks = await Promise.all(
+      unacked.map((s) => again[s.sender]!.request<AckFrame>({ type: 'send', room: s.room, id: s.clientId, text: s.text }, 15_000)),
+    );
+    const newSeqs = new Map<string, number[]>();
+    resendAcks.forEach((ack, i) => {
+      const s = unacked[i]!;
+      expect(ack.type, JSON.stringify(ack)).toBe('ack');
+      const stored = storedByClientId.get(key(s.room, s.clientId));
+      if (stored) {
+        expect({ seq: ack.seq, msgId: ack.msgId }).toEqual({ seq: stored.seq, msgId: stored.id });
+      } else {
+        expect(ack.seq).toBeGreaterThan(lastSeq.get(s.room)!);
+        newSeqs.set(s.room, [...(newSeqs.get(s.room) ?? []), ack.seq]);
+      }
+    });
+    for (const room of ROOMS) {
+      const base = lastSeq.get(room)!;
+      const got = (newSeqs.get(room) ?? []).sort((a, b) => a - b);
+      expect(got, `room ${room}: seqs of resent in-flight messages`).toEqual(Array.from({ length: got.length }, (_, i) => base + 1 + i));
+    }
+
+    // Final state of every room: gap-free, no duplicate idempotency keys.
+    for (const room of ROOMS) {
+      const { messages } = await readWholeRoom(reader, room);
+      expect(messages.map((m) => m.seq)).toEqual(Array.from({ length: messages.length }, (_, i) => i + 1));
+      const ids = messages.map((m) => `${m.from.id}/${m.clientId}`);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+
+    for (const c of clients.splice(0)) await c.close();
+    second.child.kill('SIGTERM');
+    const stopped = await Promise.race([second.exited, sleep(10_000).then(() => null)]);
+    expect(stopped, 'server did not stop on SIGTERM').not.toBeNull();
+  }, 90_000);
+});
