@@ -94,7 +94,7 @@ const parsers = {
   send: (f, limits) => {
     const r = room(f);
     const id = str(f, 'id');
-    if (id.length < 1 || id.length > MAX_CLIENT_ID_CHARS) {
+    if (id.length < 1 || charCount(id) > MAX_CLIENT_ID_CHARS) {
       fail('bad_request', `"id" must be 1-${MAX_CLIENT_ID_CHARS} characters`);
     }
     const text = str(f, 'text').trim();
@@ -149,7 +149,7 @@ export function parseClientFrame(raw: string, limits: FrameLimits): ParseResult 
   const fields = value as Fields;
   let ref: string | undefined;
   if (fields.ref !== undefined) {
-    if (typeof fields.ref !== 'string' || fields.ref.length > MAX_REF_CHARS) {
+    if (typeof fields.ref !== 'string' || charCount(fields.ref) > MAX_REF_CHARS) {
       return { ok: false, code: 'bad_request', message: `"ref" must be a string of at most ${MAX_REF_CHARS} characters` };
     }
     ref = fields.ref;

@@ -50,10 +50,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   healthRoutes(app, store);
   await staticRoutes(app);
 
-  // preClose runs before the HTTP server stops: sockets get 1001 and queued messages their acks.
+  // preClose runs before the HTTP server stops. Order matters: stop reading frames, let queued
+  // messages commit and get their acks, and only then close the sockets with 1001.
   app.addHook('preClose', async () => {
-    await gateway.close();
+    gateway.stopAccepting();
     await hub.close();
+    await gateway.close();
   });
   app.addHook('onClose', async () => {
     await bus.close();

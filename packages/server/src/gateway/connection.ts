@@ -1,5 +1,6 @@
 // One WebSocket: turns frames into validated ClientFrames for the hub, one at a time and in order,
 // and guards the server against the client (bad frames, slow reading, silence).
+import { isUtf8 } from 'node:buffer';
 import { WebSocket } from 'ws';
 import { CLOSE_CODES, parseClientFrame, type FrameLimits } from '@chat/protocol';
 import type { Hub } from '../hub/hub.js';
@@ -34,6 +35,10 @@ export class Connection implements Peer {
   private readonly queue: string[] = [];
   private busy = false;
   private closing = false;
+  /** Shutdown in progress: frames are no longer read (unacked sends are resent after reconnect). */
+  private draining = false;
+  /** Why the server ended the connection, for the close log line (the close code alone can hide it). */
+  closeCause: string | undefined;
   readonly closed: Promise<void>;
 
   constructor(private readonly options: ConnectionOptions) {
@@ -41,7 +46,8 @@ export class Connection implements Peer {
     this.ws = options.ws;
     this.ws.on('pong', () => (this.missedPongs = 0));
     this.ws.on('message', (data: Buffer, isBinary) => this.onFrame(data, isBinary));
-    this.ws.on('error', () => {}); // 'close' follows; ws has already failed the connection
+    // 'close' follows: ws has already failed the connection (e.g. a frame over maxPayload -> 1009).
+    this.ws.on('error', (err: Error & { code?: string }) => (this.closeCause ??= err.code ?? 'socket error'));
     this.closed = new Promise((resolve) => this.ws.once('close', () => resolve()));
   }
 
@@ -60,9 +66,16 @@ export class Connection implements Peer {
     }
   }
 
+  /** Stops reading frames; replies to frames already taken still go out. */
+  drain(): void {
+    this.draining = true;
+    this.queue.length = 0;
+  }
+
   /** Sends a ping, or drops the connection when two pings went unanswered. */
   heartbeat(): void {
     if (this.missedPongs >= 2) {
+      this.closeCause ??= 'heartbeat timeout';
       this.terminate();
       return;
     }
@@ -73,6 +86,7 @@ export class Connection implements Peer {
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
+    this.closeCause ??= reason;
     this.ws.close(code, reason);
     setTimeout(() => this.terminate(), CLOSE_GRACE_MS).unref();
   }
@@ -83,8 +97,13 @@ export class Connection implements Peer {
   }
 
   private onFrame(data: Buffer, isBinary: boolean): void {
+    if (this.draining) return;
     if (isBinary) {
       this.replyError('unsupported', 'binary frames are not supported; send JSON text frames');
+      return;
+    }
+    if (!isUtf8(data)) {
+      this.replyError('bad_request', 'frame is not valid UTF-8');
       return;
     }
     const raw = data.toString('utf8');
@@ -99,7 +118,7 @@ export class Connection implements Peer {
     this.pump();
   }
 
-  private replyError(code: 'unsupported' | 'rate_limited', message: string, ref?: string, retryAfterMs?: number): void {
+  private replyError(code: 'unsupported' | 'rate_limited' | 'bad_request', message: string, ref?: string, retryAfterMs?: number): void {
     this.send(JSON.stringify({ type: 'error', code, message, ...(ref === undefined ? {} : { ref }), ...(retryAfterMs ? { retryAfterMs } : {}) }));
   }
 

@@ -43,6 +43,9 @@ export class Gateway {
       // Off: compression costs CPU and memory per connection, and mixes secrets with attacker text.
       perMessageDeflate: false,
       clientTracking: false,
+      // The protocol answers bad input with an error and keeps the connection open; ws would close
+      // with 1007 on invalid UTF-8, so the connection validates text frames itself.
+      skipUTF8Validation: true,
     });
     options.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.onUpgrade(req, socket, head).catch((err: unknown) => {
@@ -60,9 +63,15 @@ export class Gateway {
     return this.connections.size;
   }
 
+  /** First step of shutdown: refuse new upgrades and stop reading frames from open connections. */
+  stopAccepting(): void {
+    this.closing = true;
+    for (const connection of this.connections) connection.drain();
+  }
+
   /** Closes every connection with 1001 (clients reconnect and resume), cutting laggards. */
   async close(): Promise<void> {
-    this.closing = true;
+    this.stopAccepting();
     clearInterval(this.heartbeat);
     const all = [...this.connections];
     for (const connection of all) connection.close(1001, 'server shutting down');
@@ -106,7 +115,14 @@ export class Gateway {
     ws.once('close', (code: number, reason: Buffer) => {
       this.connections.delete(connection);
       log.info(
-        { event: 'ws_close', conn: connection.id, user: user.id, code, reason: reason.toString(), ms: Date.now() - openedAt },
+        {
+          event: 'ws_close',
+          conn: connection.id,
+          user: user.id,
+          code,
+          reason: connection.closeCause ?? (reason.toString() || 'closed by client'),
+          ms: Date.now() - openedAt,
+        },
         'connection closed',
       );
       const session = connection.session;

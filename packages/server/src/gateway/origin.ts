@@ -24,7 +24,8 @@ export function isOriginAllowed(req: IncomingMessage, policy: OriginPolicy): boo
   const origin = headerValue(req, 'origin');
   if (origin === undefined) return true;
   const normalized = normalizeOrigin(origin);
-  if (normalized === null) return false; // "null", garbage, or a non-http(s) scheme
+  // "null", garbage, a non-http(s) scheme, or anything but the exact serialized form browsers send.
+  if (normalized === null || normalized !== origin) return false;
   const host = headerValue(req, 'host');
   if (host !== undefined) {
     const own = normalizeOrigin(`${requestScheme(req, policy.trustProxy)}://${host}`);

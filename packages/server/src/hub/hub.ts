@@ -68,7 +68,7 @@ export class Hub {
   /** Registers a connection and sends its `welcome` (always its first frame). */
   async connect(peer: Peer, user: User, token?: string): Promise<Session> {
     let entry = this.users.get(user.id);
-    if (!entry) this.users.set(user.id, (entry = { user: { ...user }, sessions: new Set() }));
+    if (!entry) this.users.set(user.id, (entry = { user: { ...user }, sessions: new Set(), typingAt: new Map() }));
     const session = new Session(peer, entry);
     entry.sessions.add(session);
     const online = await this.presence.connect(entry.user);
@@ -130,8 +130,9 @@ export class Hub {
     typing: (s, f) => {
       if (!this.requireMember(s, f.room, f.ref)) return;
       const now = Date.now();
-      if (now - (s.typingAt.get(f.room) ?? 0) < TYPING_THROTTLE_MS) return;
-      s.typingAt.set(f.room, now);
+      const typingAt = s.entry.typingAt;
+      if (now - (typingAt.get(f.room) ?? 0) < TYPING_THROTTLE_MS) return;
+      typingAt.set(f.room, now);
       this.publish({ type: 'typing', room: f.room, user: { ...s.user } });
     },
     ping: (s, f) => s.send({ type: 'pong', ...ref(f.ref) }),
@@ -142,6 +143,8 @@ export class Hub {
       entry.user.nick = f.nick;
       await this.presence.rename(entry.user);
       s.send({ type: 'nick', nick: f.nick, ...ref(f.ref) });
+      // The user's other connections (tabs) learn their new nick too, even if in no shared room.
+      for (const other of entry.sessions) if (other !== s) other.send({ type: 'nick', nick: f.nick });
       const rooms = new Set([...entry.sessions].flatMap((session) => [...session.rooms]));
       for (const room of rooms) {
         const online = await this.presence.roomOnline(room);

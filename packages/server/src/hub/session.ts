@@ -13,13 +13,13 @@ export interface Peer {
 export interface UserEntry {
   user: User;
   sessions: Set<Session>;
+  /** Last `typing` forwarded per room, for throttling per user (not per tab). */
+  typingAt: Map<string, number>;
 }
 
 export class Session implements Member {
   /** Rooms this connection has joined (join completed, not left). */
   readonly rooms = new Set<string>();
-  /** Last `typing` forwarded per room, for throttling. */
-  readonly typingAt = new Map<string, number>();
   closed = false;
 
   constructor(

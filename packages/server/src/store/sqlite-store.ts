@@ -169,7 +169,7 @@ export class SqliteStore implements Store {
 
   async messagesBefore(room: string, before: number | undefined, limit: number): Promise<MessagePage> {
     const row = this.roomRow(room);
-    if (!row || limit <= 0) return { messages: [], hasMore: false };
+    if (!row || limit < 0) return { messages: [], hasMore: false };
     const rows = this.statements.before.all(row.id, before ?? Number.MAX_SAFE_INTEGER, limit + 1);
     const hasMore = rows.length > limit;
     if (hasMore) rows.pop();
@@ -178,7 +178,7 @@ export class SqliteStore implements Store {
 
   async messagesAfter(room: string, after: number, limit: number): Promise<MessagePage> {
     const row = this.roomRow(room);
-    if (!row || limit <= 0) return { messages: [], hasMore: false };
+    if (!row || limit < 0) return { messages: [], hasMore: false };
     const rows = this.statements.after.all(row.id, after, limit + 1);
     const hasMore = rows.length > limit;
     if (hasMore) rows.pop();

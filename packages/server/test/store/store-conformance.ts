@@ -91,6 +91,9 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       expect(exact.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
       expect(exact.hasMore).toBe(false);
       expect(await store.messagesBefore('nowhere', undefined, 5)).toEqual({ messages: [], hasMore: false });
+      // limit 0 still tells whether anything older exists.
+      expect(await store.messagesBefore('a', undefined, 0)).toEqual({ messages: [], hasMore: true });
+      expect(await store.messagesBefore('a', 1, 0)).toEqual({ messages: [], hasMore: false });
     });
 
     it('pages forwards with messagesAfter: oldest `limit` after, hasMore = newer exist', async () => {
