@@ -2,15 +2,11 @@
 // several rooms, kill -9 mid-burst, restart on the same data dir. Every acked message must be there
 // with its acked seq, msgId, ts and text; each room's seqs are gap-free from 1 with no duplicates;
 // seqs continue after the restart (never reused); idempotency keys survive the restart.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AckFrame, ChatMessage, ErrorFrame, HistoryReplyFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
+import { killChildren, startChild } from './child-server.js';
 import { sleep, tempDir, TestClient } from './helpers.js';
-
-const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 const ROOMS = ['dur-0', 'dur-1', 'dur-2', 'dur-3'];
 const CLIENTS = 4;
@@ -18,15 +14,6 @@ const PER_CLIENT = 1000; // 4000 messages in all
 const WINDOW = 200; // sends in flight per client
 const KILL_AFTER_ACKS = 1500;
 
-interface ChildServer {
-  child: ChildProcess;
-  port: number;
-  wsUrl(query?: Record<string, string>): string;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const children: ChildProcess[] = [];
 const clients: TestClient[] = [];
 const dirs: string[] = [];
 
@@ -34,80 +21,9 @@ afterEach(async () => {
   for (const c of clients.splice(0)) {
     c.ws.terminate();
   }
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
+  killChildren();
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      if (address === null || typeof address === 'string') return reject(new Error('no port'));
-      srv.close(() => resolve(address.port));
-    });
-  });
-}
-
-/** Spawns dist/main.js on a free port and resolves once GET /healthz answers 200 {"status":"ok"}. */
-async function startChild(dataDir: string): Promise<ChildServer> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
-  let lastError = '';
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const child = spawn(process.execPath, [MAIN], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATA_DIR: dataDir,
-        RATE_LIMIT: '0',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let out = '';
-    const keep = (d: string) => {
-      out = (out + d).slice(-8000);
-    };
-    child.stdout!.setEncoding('utf8').on('data', keep);
-    child.stderr!.setEncoding('utf8').on('data', keep);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-    let dead = false;
-    void exited.then(() => (dead = true));
-    for (let i = 0; i < 300 && !dead; i++) {
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-        if (res.status === 200 && JSON.stringify(await res.json()) === JSON.stringify({ status: 'ok' })) {
-          return {
-            child,
-            port,
-            wsUrl: (query = {}) => {
-              const qs = new URLSearchParams(query).toString();
-              return `ws://127.0.0.1:${port}/ws${qs ? `?${qs}` : ''}`;
-            },
-            output: () => out,
-            exited,
-          };
-        }
-      } catch {
-        /* not listening yet */
-      }
-      await sleep(50);
-    }
-    child.kill('SIGKILL');
-    await exited;
-    lastError = out;
-    if (!/EADDRINUSE/.test(out)) break; // only a lost port race is worth another try
-  }
-  throw new Error(`server did not become healthy; output:\n${lastError}`);
-}
 
 interface Sent {
   room: string;

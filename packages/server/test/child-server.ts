@@ -1,0 +1,103 @@
+// The built server (dist/main.js) as a child process on a free port, for tests that need a real
+// process: kill -9, signals, what it prints.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { sleep } from './helpers.js';
+
+export const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+export interface ChildServer {
+  child: ChildProcess;
+  port: number;
+  wsUrl(query?: Record<string, string>): string;
+  /** The last 8000 characters the process wrote (or everything, with keepAllOutput). */
+  output(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+const children: ChildProcess[] = [];
+
+/** Kills (SIGKILL) every child still running; call it in afterEach. */
+export function killChildren(): void {
+  for (const child of children.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      if (address === null || typeof address === 'string') return reject(new Error('no port'));
+      srv.close(() => resolve(address.port));
+    });
+  });
+}
+
+export interface ChildOptions {
+  /** Extra environment (defaults: RATE_LIMIT=0, LOG_LEVEL=warn). */
+  env?: Record<string, string>;
+  keepAllOutput?: boolean;
+}
+
+/** Spawns dist/main.js on a free port and resolves once GET /healthz answers 200 {"status":"ok"}. */
+export async function startChild(dataDir: string, options: ChildOptions = {}): Promise<ChildServer> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
+  let lastError = '';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    const child = spawn(process.execPath, [MAIN], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        RATE_LIMIT: '0',
+        LOG_LEVEL: 'warn',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let out = '';
+    const keep = (d: string) => {
+      out = options.keepAllOutput ? out + d : (out + d).slice(-8000);
+    };
+    child.stdout!.setEncoding('utf8').on('data', keep);
+    child.stderr!.setEncoding('utf8').on('data', keep);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
+    let dead = false;
+    void exited.then(() => (dead = true));
+    for (let i = 0; i < 300 && !dead; i++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+        if (res.status === 200 && JSON.stringify(await res.json()) === JSON.stringify({ status: 'ok' })) {
+          return {
+            child,
+            port,
+            wsUrl: (query = {}) => {
+              const qs = new URLSearchParams(query).toString();
+              return `ws://127.0.0.1:${port}/ws${qs ? `?${qs}` : ''}`;
+            },
+            output: () => out,
+            exited,
+          };
+        }
+      } catch {
+        /* not listening yet */
+      }
+      await sleep(50);
+    }
+    child.kill('SIGKILL');
+    await exited;
+    lastError = out;
+    if (!/EADDRINUSE/.test(out)) break; // only a lost port race is worth another try
+  }
+  throw new Error(`server did not become healthy; output:\n${lastError}`);
+}
