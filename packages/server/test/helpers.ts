@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import type { ClientFrame, ServerFrame, WelcomeFrame } from '@chat/protocol';
 import { buildApp, type AppOptions } from '../src/app.js';
@@ -190,4 +191,31 @@ export async function nextMessages(client: TestClient, room: string, count: numb
 /** [from, from+1, …, to] (empty when to < from). */
 export function seqRange(from: number, to: number): number[] {
   return Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
+}
+
+/**
+ * Servers and clients opened by a test file's tests, closed after each test (clients first, then
+ * their servers). Call once at the top of a test file.
+ */
+export function trackResources() {
+  const open: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    for (const r of open.splice(0).reverse()) await r.close();
+  });
+  return {
+    /** Closes anything else with the rest (e.g. a raw WebSocket). */
+    track(resource: { close(): Promise<void> }): void {
+      open.push(resource);
+    },
+    async server(overrides: Partial<Config> = {}, extra: Omit<AppOptions, 'config'> = {}): Promise<TestServer> {
+      const s = await startServer(overrides, extra);
+      open.push(s);
+      return s;
+    },
+    async connect(s: TestServer, query: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<TestClient> {
+      const c = await TestClient.connect(s, { query, headers });
+      open.push(c);
+      return c;
+    },
+  };
 }

@@ -32,6 +32,18 @@ async function connect(nick: string, wsOptions?: WebSocket.ClientOptions): Promi
   return c;
 }
 
+/** Waits for a raw socket to open; resolves with a promise of its close event. */
+async function opened(ws: WebSocket): Promise<Promise<{ code: number; reason: string }>> {
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  return closed;
+}
+
 /** Resolves with the close event, or with 'open' if the connection is still open after ms. */
 function closedWithin(c: TestClient, ms: number): Promise<{ code: number; reason: string } | 'open'> {
   return Promise.race([c.closed, sleep(ms).then(() => 'open' as const)]);
@@ -104,13 +116,7 @@ describe('slow consumer', () => {
       });
       slow.once('error', reject);
     });
-    const slowClosed = new Promise<{ code: number; reason: string }>((resolve) =>
-      slow.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-    );
-    await new Promise<void>((resolve, reject) => {
-      slow.once('open', () => resolve());
-      slow.once('error', reject);
-    });
+    const slowClosed = await opened(slow);
     slow.send(JSON.stringify({ type: 'join', room: ROOM }));
     const joined = await joinedP;
     expect(joined.seq).toBe(FILL);
@@ -193,13 +199,7 @@ describe('slow consumer', () => {
         if (f.type === 'message') messagesSeen++;
       });
     });
-    const slowClosed = new Promise<{ code: number; reason: string }>((resolve) =>
-      slow.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-    );
-    await new Promise<void>((resolve, reject) => {
-      slow.once('open', () => resolve());
-      slow.once('error', reject);
-    });
+    const slowClosed = await opened(slow);
     slow.send(JSON.stringify({ type: 'join', room: ROOM }));
     await joinedP;
     const socket = (slow as unknown as { _socket: import('node:net').Socket })._socket;

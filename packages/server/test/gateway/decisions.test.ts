@@ -1,26 +1,18 @@
 // Behaviour where PROTOCOL.md is silent, as docs/protocol.md documents it.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JoinedFrame, TypingEventFrame } from '@chat/protocol';
-import { sleep, startServer, TestClient, type TestServer } from '../helpers.js';
+import { sleep, TestClient, trackResources, type TestServer } from '../helpers.js';
 
-let server: TestServer | undefined;
-let clients: TestClient[] = [];
-afterEach(async () => {
-  for (const c of clients) await c.close();
-  clients = [];
-  await server?.close();
-  server = undefined;
-});
+const resources = trackResources();
 
-async function connect(query: Record<string, string> = {}, headers?: Record<string, string>): Promise<TestClient> {
-  const c = await TestClient.connect(server!, { query, headers });
-  clients.push(c);
-  return c;
+async function connect(query: Record<string, string> = {}): Promise<TestClient> {
+  return resources.connect(server, query);
 }
 
+let server: TestServer;
 describe('documented decisions', () => {
   it('answers a text frame with invalid UTF-8 with bad_request and keeps the connection', async () => {
-    server = await startServer();
+    server = await resources.server();
     const c = await connect();
     c.send(Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
     expect(await c.nextOfType('error')).toMatchObject({ code: 'bad_request' });
@@ -28,15 +20,14 @@ describe('documented decisions', () => {
   });
 
   it('refuses an Origin that is not in the exact form browsers send (trailing slash)', async () => {
-    server = await startServer();
+    server = await resources.server();
     const own = `http://127.0.0.1:${server.port}`;
     await expect(TestClient.connect(server, { headers: { Origin: `${own}/` } })).rejects.toThrow('HTTP 403');
-    const ok = await TestClient.connect(server, { headers: { Origin: own } });
-    clients.push(ok);
+    await resources.connect(server, {}, { Origin: own });
   });
 
   it('throttles typing per user, not per connection', async () => {
-    server = await startServer();
+    server = await resources.server();
     const watcher = await connect({ nick: 'watcher' });
     const tab1 = await connect({ nick: 'typist' });
     const tab2 = await connect({ token: tab1.welcome.token! });
@@ -51,7 +42,7 @@ describe('documented decisions', () => {
   });
 
   it("tells the user's other connections about a nick change, even in no shared room", async () => {
-    server = await startServer();
+    server = await resources.server();
     const tab1 = await connect({ nick: 'before' });
     const tab2 = await connect({ token: tab1.welcome.token! });
     expect(await tab1.request({ type: 'nick', nick: 'after' })).toMatchObject({ type: 'nick', nick: 'after' });
@@ -59,7 +50,7 @@ describe('documented decisions', () => {
   });
 
   it('says hasMore on join even when HISTORY_WINDOW is 0', async () => {
-    server = await startServer({ historyWindow: 0 });
+    server = await resources.server({ historyWindow: 0 });
     const c = await connect();
     await c.request({ type: 'join', room: 'r' });
     await c.request({ type: 'send', room: 'r', text: 'one', id: '1' });
@@ -68,7 +59,7 @@ describe('documented decisions', () => {
   });
 
   it('counts id and ref lengths in characters (code points), like text', async () => {
-    server = await startServer();
+    server = await resources.server();
     const c = await connect();
     await c.request({ type: 'join', room: 'r' });
     const emojiKey = '😀'.repeat(64); // 64 characters, 128 UTF-16 units

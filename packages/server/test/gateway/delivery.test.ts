@@ -1,26 +1,10 @@
 // Ordering and delivery (PROTOCOL.md: Ordering and delivery; send idempotency; resume with since;
 // rate limits): every member sees every message once, in gap-free seq order, across reconnects.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AckFrame, ErrorFrame, HistoryReplyFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
-import type { Config } from '../../src/config.js';
-import { nextMessages, sendMany, seqRange, sleep, startServer, TestClient, type MessageEvent, type TestServer } from '../helpers.js';
+import { nextMessages, sendMany, seqRange, sleep, trackResources, TestClient, type MessageEvent, type TestServer } from '../helpers.js';
 
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const r of open.splice(0).reverse()) await r.close();
-});
-
-async function server(overrides: Partial<Config> = {}): Promise<TestServer> {
-  const s = await startServer(overrides);
-  open.push(s);
-  return s;
-}
-
-async function connect(s: TestServer, query: Record<string, string> = {}): Promise<TestClient> {
-  const c = await TestClient.connect(s, { query });
-  open.push(c);
-  return c;
-}
+const { server, connect } = trackResources();
 
 const join = (c: TestClient, room: string, extra: Record<string, unknown> = {}) =>
   c.request<JoinedFrame>({ type: 'join', room, ...extra });

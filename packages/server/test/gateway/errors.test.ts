@@ -1,27 +1,11 @@
 // Every error code reachable without accounts (PROTOCOL.md: Errors, Transport). After each error the
 // connection must still be open and answering; only an oversized frame closes it (1009).
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { AckFrame, ErrorCode, ErrorFrame, HistoryReplyFrame, JoinedFrame, NickReplyFrame, PongFrame } from '@chat/protocol';
-import type { Config } from '../../src/config.js';
-import { startServer, TestClient, type TestServer } from '../helpers.js';
+import { trackResources, TestClient, type TestServer } from '../helpers.js';
 
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const r of open.splice(0).reverse()) await r.close();
-});
-
-async function server(overrides: Partial<Config> = {}): Promise<TestServer> {
-  const s = await startServer(overrides);
-  open.push(s);
-  return s;
-}
-
-async function connect(s: TestServer, query: Record<string, string> = {}): Promise<TestClient> {
-  const c = await TestClient.connect(s, { query });
-  open.push(c);
-  return c;
-}
+const { server, connect } = trackResources();
 
 const join = (c: TestClient, room: string) => c.request<JoinedFrame>({ type: 'join', room });
 

@@ -1,6 +1,6 @@
 // Every request of protocol v1 and its reply, and the events they cause (PROTOCOL.md: Identity,
 // Requests and replies, Events). Real server on an ephemeral port, real WebSocket clients.
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   normalizeNick,
   type AckFrame,
@@ -15,26 +15,9 @@ import {
   type TypingEventFrame,
   type User,
 } from '@chat/protocol';
-import type { Config } from '../../src/config.js';
-import { nextMessages, sendMany, seqRange, startServer, TestClient, type MessageEvent, type TestServer } from '../helpers.js';
+import { nextMessages, sendMany, seqRange, trackResources, TestClient, type MessageEvent, type TestServer } from '../helpers.js';
 
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  // Clients first (they were opened after their server), then servers.
-  for (const r of open.splice(0).reverse()) await r.close();
-});
-
-async function server(overrides: Partial<Config> = {}): Promise<TestServer> {
-  const s = await startServer(overrides);
-  open.push(s);
-  return s;
-}
-
-async function connect(s: TestServer, query: Record<string, string> = {}): Promise<TestClient> {
-  const c = await TestClient.connect(s, { query });
-  open.push(c);
-  return c;
-}
+const { server, connect } = trackResources();
 
 /** Another connection of the same guest user. */
 const again = (s: TestServer, c: TestClient) => connect(s, { token: c.welcome.token as string });

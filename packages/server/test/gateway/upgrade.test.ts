@@ -2,28 +2,12 @@
 // Origin rules, and the welcome frame's online count.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { normalizeNick, type JoinedFrame, type ServerFrame } from '@chat/protocol';
-import type { Config } from '../../src/config.js';
-import { startServer, TestClient, type TestServer } from '../helpers.js';
+import { trackResources, TestClient, type TestServer } from '../helpers.js';
 
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  for (const r of open.splice(0).reverse()) await r.close();
-});
-
-async function server(overrides: Partial<Config> = {}): Promise<TestServer> {
-  const s = await startServer(overrides);
-  open.push(s);
-  return s;
-}
-
-async function connect(s: TestServer, query: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<TestClient> {
-  const c = await TestClient.connect(s, { query, headers });
-  open.push(c);
-  return c;
-}
+const { server, connect, track } = trackResources();
 
 /**
  * The HTTP status a WebSocket upgrade request gets (101 when accepted; the socket is then
@@ -73,7 +57,7 @@ describe('welcome', () => {
   it('is the first frame on the connection', async () => {
     const s = await server();
     const ws = new WebSocket(s.wsUrl({ nick: 'first' }));
-    open.push({ close: async () => void ws.terminate() });
+    track({ close: async () => void ws.terminate() });
     const first = await new Promise<ServerFrame>((resolve, reject) => {
       ws.once('message', (data) => resolve(JSON.parse(data.toString()) as ServerFrame));
       ws.once('error', reject);
