@@ -32,8 +32,8 @@ async function connect(nick: string, wsOptions?: WebSocket.ClientOptions): Promi
   return c;
 }
 
-/** Waits for a raw socket to open; resolves with a promise of its close event. */
-async function opened(ws: WebSocket): Promise<Promise<{ code: number; reason: string }>> {
+/** Waits for a raw socket to open; resolves with a promise of its close event (boxed, or await would wait for it). */
+async function opened(ws: WebSocket): Promise<{ closed: Promise<{ code: number; reason: string }> }> {
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
   );
@@ -41,7 +41,7 @@ async function opened(ws: WebSocket): Promise<Promise<{ code: number; reason: st
     ws.once('open', () => resolve());
     ws.once('error', reject);
   });
-  return closed;
+  return { closed };
 }
 
 /** Resolves with the close event, or with 'open' if the connection is still open after ms. */
@@ -116,7 +116,7 @@ describe('slow consumer', () => {
       });
       slow.once('error', reject);
     });
-    const slowClosed = await opened(slow);
+    const { closed: slowClosed } = await opened(slow);
     slow.send(JSON.stringify({ type: 'join', room: ROOM }));
     const joined = await joinedP;
     expect(joined.seq).toBe(FILL);
@@ -199,7 +199,7 @@ describe('slow consumer', () => {
         if (f.type === 'message') messagesSeen++;
       });
     });
-    const slowClosed = await opened(slow);
+    const { closed: slowClosed } = await opened(slow);
     slow.send(JSON.stringify({ type: 'join', room: ROOM }));
     await joinedP;
     const socket = (slow as unknown as { _socket: import('node:net').Socket })._socket;
