@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  plugins: [vue()],
   resolve: {
     // Tests import the protocol from source, so they never run against a stale build.
     alias: { '@chat/protocol': fileURLToPath(new URL('./packages/protocol/src/index.ts', import.meta.url)) },
