@@ -190,6 +190,10 @@ export class ChatClient {
     this.welcomed = false;
     const socket = this.options.openSocket(query);
     this.socket = socket;
+    socket.onopen = () => {
+      // A socket that opens but never says welcome is caught by the keepalive too.
+      if (this.socket === socket) this.armKeepalive();
+    };
     socket.onmessage = (ev) => {
       if (this.socket !== socket) return;
       this.onFrame(String(ev.data));
@@ -209,6 +213,7 @@ export class ChatClient {
     for (const room of Object.values(this.state.rooms)) {
       room.joined = false;
       room.typing = [];
+      room.loadingOlder = false; // its reply died with the socket
     }
     if (this.stopped) return;
     if (!wasWelcomed && usedToken) {
@@ -296,13 +301,15 @@ export class ChatClient {
   send(roomName: string, text: string): void {
     const room = this.state.rooms[roomName];
     const trimmed = text.trim();
-    if (!room || !trimmed || !this.state.me) return;
+    if (!room || !trimmed) return;
+    // Before the first welcome (a reload while the server is down) the sender is filled in later.
+    const from = this.state.me ? { ...this.state.me } : { id: '', nick: this.options.storage.getItem(KEYS.nick) ?? '' };
     const clientId = this.newClientId();
     const entry: DisplayMessage = {
-      key: messageKey(clientId, this.state.me.id),
+      key: messageKey(clientId, from.id),
       seq: null,
       clientId,
-      from: { ...this.state.me },
+      from,
       text: trimmed,
       ts: this.now(),
       status: 'pending',
@@ -442,7 +449,14 @@ export class ChatClient {
       room.lastSeq = frame.seq;
       this.insertMessages(room, frame.history);
     } else {
+      const before = room.messages.length;
       this.insertMessages(room, frame.history);
+      // Messages missed while offline count as unread like live ones.
+      if (this.state.activeRoom !== room.name || this.state.hidden) {
+        const me = this.state.me?.id;
+        const missed = frame.history.filter((m) => m.from.id !== me).length;
+        room.unread += Math.min(missed, room.messages.length - before);
+      }
       // A capped resume: page forward until we hold everything up to the room's last seq.
       if (frame.hasMore) this.transmit({ type: 'history', room: room.name, after: room.lastSeq, limit: 200, ref: `newer:${room.name}` });
     }
@@ -494,6 +508,12 @@ export class ChatClient {
       const room = this.state.rooms[ref.slice(6)];
       if (room) room.loadingOlder = false;
     }
+    if (ref.startsWith('join:') && frame.code === 'internal') {
+      const name = ref.slice(5);
+      setTimeout(() => {
+        if (this.state.status === 'online' && this.state.rooms[name] && !this.state.rooms[name]!.joined) this.join(name);
+      }, INTERNAL_RETRY_MS);
+    }
     this.state.notice = frame.code;
   }
 
@@ -502,8 +522,7 @@ export class ChatClient {
   private join(name: string): void {
     const room = this.state.rooms[name];
     if (!room) return;
-    const fresh = this.freshRooms.has(name) || (room.lastSeq === 0 && room.messages.length === 0);
-    if (fresh) this.freshRooms.add(name);
+    const fresh = this.freshRooms.has(name);
     this.transmit({ type: 'join', room: name, ref: `join:${name}`, ...(fresh ? {} : { since: room.lastSeq }) });
   }
 
@@ -519,8 +538,11 @@ export class ChatClient {
   private insertMessages(room: RoomState, incoming: Array<ChatMessage | DisplayMessage>): number {
     let added = 0;
     const list = room.messages;
+    const me = this.state.me?.id;
     for (const m of incoming) {
       if (m.seq === null) continue;
+      // My message stored before an ack was lost (it came back in history): no longer pending.
+      if (me !== undefined && m.from.id === me && room.outbox.length > 0) this.removeFromOutbox(room, m.clientId);
       const message: DisplayMessage = { key: messageKey(m.clientId, m.from.id), seq: m.seq, clientId: m.clientId, from: m.from, text: m.text, ts: m.ts, status: 'sent' };
       const last = list[list.length - 1];
       if (!last || (last.seq as number) < m.seq) {
