@@ -42,6 +42,8 @@ export interface ChildOptions {
   /** Extra environment (defaults: RATE_LIMIT=0, LOG_LEVEL=warn). */
   env?: Record<string, string>;
   keepAllOutput?: boolean;
+  /** Listen on this port (a restart on the same address); default: a free one. */
+  port?: number;
 }
 
 /** Spawns dist/main.js on a free port and resolves once GET /healthz answers 200 {"status":"ok"}. */
@@ -49,7 +51,7 @@ export async function startChild(dataDir: string, options: ChildOptions = {}): P
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const child = spawn(process.execPath, [MAIN], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -97,7 +99,7 @@ export async function startChild(dataDir: string, options: ChildOptions = {}): P
     child.kill('SIGKILL');
     await exited;
     lastError = out;
-    if (!/EADDRINUSE/.test(out)) break; // only a lost port race is worth another try
+    if (options.port !== undefined || !/EADDRINUSE/.test(out)) break; // only a lost port race is worth another try
   }
   throw new Error(`server did not become healthy; output:\n${lastError}`);
 }
