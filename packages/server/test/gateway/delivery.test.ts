@@ -2,7 +2,7 @@
 // rate limits): every member sees every message once, in gap-free seq order, across reconnects.
 import { describe, expect, it } from 'vitest';
 import type { AckFrame, ErrorFrame, HistoryReplyFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
-import { nextMessages, sendMany, seqRange, sleep, trackResources, TestClient, type MessageEvent, type TestServer } from '../helpers.js';
+import { nextMessages, sendMany, seqRange, sleep, trackResources, TestClient, type MessageEvent } from '../helpers.js';
 
 const { server, connect } = trackResources();
 

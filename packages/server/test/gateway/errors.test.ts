@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { AckFrame, ErrorCode, ErrorFrame, HistoryReplyFrame, JoinedFrame, NickReplyFrame, PongFrame } from '@chat/protocol';
-import { trackResources, TestClient, type TestServer } from '../helpers.js';
+import { trackResources, TestClient } from '../helpers.js';
 
 const { server, connect } = trackResources();
 

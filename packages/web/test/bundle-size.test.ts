@@ -1,0 +1,23 @@
+// The issue's budget: the initial JavaScript under 100 KB gzipped. Size, not speed, so it is a
+// plain assertion on the build that `npm test` makes first.
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+
+const DIST = fileURLToPath(new URL('../dist/', import.meta.url));
+
+describe('web build', () => {
+  it('loads under 100 KB of gzipped JavaScript, all referenced relatively', () => {
+    const html = readFileSync(`${DIST}index.html`, 'utf8');
+    const scripts = [...html.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]!);
+    expect(scripts.length).toBeGreaterThan(0);
+    // Relative URLs only, so the page works under a proxy prefix.
+    for (const src of scripts) expect(src.startsWith('./')).toBe(true);
+    const gzipped = scripts.reduce((sum, src) => sum + gzipSync(readFileSync(`${DIST}${src}`)).length, 0);
+    console.log(`initial JS: ${(gzipped / 1024).toFixed(1)} KB gzipped`);
+    expect(gzipped).toBeLessThan(100 * 1024);
+    // No other JavaScript chunk is loaded up front either.
+    expect(readdirSync(`${DIST}assets`).filter((f) => f.endsWith('.js'))).toHaveLength(scripts.length);
+  });
+});
