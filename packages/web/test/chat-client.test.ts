@@ -210,6 +210,16 @@ function onlineAsAlice(lobby: JoinedOptions = {}, options: HarnessOptions = {}) 
   return h;
 }
 
+/** Alice writes `text` while offline and reloads the page: a new client on the same storage. */
+function pendingAcrossReload(text: string) {
+  const h = onlineAsAlice();
+  h.socket.drop();
+  h.client.send('lobby', text);
+  const clientId = h.room().outbox[0]!.clientId;
+  h.client.stop();
+  return { clientId, reload: harness({ storage: h.storage }) };
+}
+
 /** Lets promise callbacks and the fake socket's close event run. */
 async function settle(): Promise<void> {
   await vi.advanceTimersByTimeAsync(0);
@@ -591,13 +601,7 @@ describe('send while offline', () => {
   });
 
   it('survives a reload: restored as pending, sent with the same id after the next joined', () => {
-    const h = onlineAsAlice();
-    h.socket.drop();
-    h.client.send('lobby', 'before the reload');
-    const clientId = h.room().outbox[0]!.clientId;
-    h.client.stop();
-
-    const reload = harness({ storage: h.storage });
+    const { clientId, reload } = pendingAcrossReload('before the reload');
     expect(reload.room().outbox.map((m) => [m.clientId, m.text, m.status])).toEqual([[clientId, 'before the reload', 'pending']]);
     reload.client.start();
     reload.socket.open();
@@ -615,13 +619,7 @@ describe('send while offline', () => {
   // A restored entry does not know who wrote it until welcome; the ack may come before the message
   // event (their order is not guaranteed), and what the ack stores must still be mine.
   it('a restored message acked before its message event is stored as mine', () => {
-    const h = onlineAsAlice();
-    h.socket.drop();
-    h.client.send('lobby', 'before the reload');
-    const clientId = h.room().outbox[0]!.clientId;
-    h.client.stop();
-
-    const reload = harness({ storage: h.storage });
+    const { clientId, reload } = pendingAcrossReload('before the reload');
     reload.client.start();
     reload.connect();
     const send = reload.socket.last('send');
