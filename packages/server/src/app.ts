@@ -1,32 +1,43 @@
 // buildApp(options): the whole server as a Fastify instance. Never listens and never reads
 // process.env: main.ts does both, and tests call this with their own config on port 0.
+import type { Server } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createBackends, type Backends } from './backends.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
 import { healthRoutes } from './http/health.js';
+import { metricsRoutes } from './http/metrics.js';
 import { staticRoutes } from './http/static.js';
 import { Hub } from './hub/hub.js';
+import { Metrics } from './metrics/metrics.js';
+import { Retention } from './store/retention.js';
+
+/** PEM contents (not paths): main.ts reads and checks the files, and re-reads them on SIGHUP. */
+export interface TlsCredentials {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
 
 export interface AppOptions extends Partial<Backends> {
   config: Config;
+  /** Serve HTTPS and wss on the one port. */
+  tls?: TlsCredentials;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { config } = options;
-  const app = Fastify({
-    logger: {
-      level: config.logLevel,
-      // Least data in logs: never a query string (it may hold a token), never a body.
-      serializers: {
-        req: (req) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),
-      },
+  const { config, tls, ...overrides } = options;
+  const logger = {
+    level: config.logLevel,
+    // Least data in logs: never a query string (it may hold a token), never a body.
+    serializers: {
+      req: (req: { method: string; url: string; ip: string }) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),
     },
-    trustProxy: config.trustProxy,
-  });
-  const { config: _config, ...overrides } = options;
+  };
+  // Fastify's type for an HTTPS instance differs; both are the same server to everything below.
+  const app = (tls ? Fastify({ logger, trustProxy: config.trustProxy, https: tls }) : Fastify({ logger, trustProxy: config.trustProxy })) as unknown as FastifyInstance;
   const backends = await createBackends(config, overrides);
   const { store, bus, presence } = backends;
+  const metrics = new Metrics();
   const hub = new Hub({
     store,
     bus,
@@ -34,9 +45,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     rateLimit: config.rateLimit,
     historyWindow: config.historyWindow,
     log: app.log,
+    metrics,
   });
   const gateway = new Gateway({
-    server: app.server,
+    server: app.server as Server,
     hub,
     store,
     maxFrameBytes: config.maxFrameBytes,
@@ -45,17 +57,37 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     allowedOrigins: config.allowedOrigins,
     trustProxy: config.trustProxy,
     log: app.log.child({ component: 'ws' }),
+    metrics,
   });
+  metrics.observe({ connections: () => gateway.size, roomsActive: () => hub.stats().roomsActive, memberships: () => hub.stats().memberships });
+  const retention = new Retention({ store, days: config.retentionDays, log: app.log });
 
   healthRoutes(app, store);
   await staticRoutes(app);
+  if (config.metrics) {
+    if (config.metricsPort === 0) {
+      metricsRoutes(app, metrics);
+    } else {
+      // Its own listener (default 127.0.0.1), so metrics need not be public.
+      const metricsApp = Fastify({ logger: false });
+      metricsRoutes(metricsApp, metrics);
+      app.addHook('onListen', async () => {
+        await metricsApp.listen({ port: config.metricsPort, host: config.metricsHost });
+      });
+      app.addHook('onClose', async () => {
+        await metricsApp.close();
+      });
+    }
+  }
 
+  app.addHook('onListen', async () => retention.start());
   // preClose runs before the HTTP server stops. Order matters: stop reading frames, let queued
   // messages commit and get their acks, and only then close the sockets with 1001.
   app.addHook('preClose', async () => {
     gateway.stopAccepting();
     await hub.close();
     await gateway.close();
+    await retention.stop();
   });
   app.addHook('onClose', async () => {
     await bus.close();

@@ -16,6 +16,16 @@ export interface Config {
   allowedOrigins: string[];
   trustProxy: boolean;
   logLevel: LogLevel;
+  /** PEM certificate chain and key files; both set turns the port into HTTPS + wss. */
+  tlsCert: string | null;
+  tlsKey: string | null;
+  /** Serve Prometheus metrics at /metrics. */
+  metrics: boolean;
+  /** 0: metrics on the main port; otherwise their own listener on metricsHost:metricsPort. */
+  metricsPort: number;
+  metricsHost: string;
+  /** Delete messages older than this many days (0 keeps everything). Seq numbers are never reused. */
+  retentionDays: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -70,6 +80,10 @@ export function parseOrigins(raw: string, name: string): string[] {
     origins.push(url.origin);
   }
   return origins;
+}
+
+function path(raw: string, name: string): string | null {
+  return nonEmpty(raw, name);
 }
 
 function logLevel(raw: string, name: string): LogLevel {
@@ -136,6 +150,24 @@ export const SETTINGS: AnySetting[] = [
     parse: boolean,
   },
   { key: 'logLevel', env: 'LOG_LEVEL', help: 'fatal|error|warn|info|debug|trace|silent', default: 'info', parse: logLevel },
+  { key: 'tlsCert', env: 'TLS_CERT', help: 'PEM certificate (chain) file: serve HTTPS and wss (with TLS_KEY)', default: null, parse: path },
+  { key: 'tlsKey', env: 'TLS_KEY', help: 'PEM private key file for TLS_CERT', default: null, parse: path },
+  { key: 'metrics', env: 'METRICS', help: 'serve Prometheus metrics at /metrics', default: true, parse: boolean },
+  {
+    key: 'metricsPort',
+    env: 'METRICS_PORT',
+    help: 'serve /metrics on this port instead of the main one (0 = main port)',
+    default: 0,
+    parse: integer(0, 65535),
+  },
+  { key: 'metricsHost', env: 'METRICS_HOST', help: 'address for METRICS_PORT', default: '127.0.0.1', parse: nonEmpty },
+  {
+    key: 'retentionDays',
+    env: 'RETENTION_DAYS',
+    help: 'delete messages older than this many days (0 = keep forever)',
+    default: 0,
+    parse: integer(0, 36500),
+  },
 ];
 
 export const flagName = (env: string): string => `--${env.toLowerCase().replace(/_/g, '-')}`;
@@ -170,13 +202,26 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   }
   const config = defaultConfig() as unknown as Record<keyof Config, unknown>;
   for (const [setting, { value, name }] of raw) config[setting.key] = setting.parse(value, name);
+  if ((config.tlsCert === null) !== (config.tlsKey === null)) {
+    throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
+  }
   return { kind: 'config', config: config as unknown as Config };
 }
 
 export function helpText(): string {
-  const lines = ['Usage: chat-server [options]', '', 'Every option is also an environment variable (shown in capitals).', ''];
+  const lines = [
+    'Usage: chat-server [command] [options]',
+    '',
+    'Commands:',
+    '  serve                  run the chat server (the default)',
+    '  backup FILE            write a consistent copy of the database to FILE, even while serving',
+    '  migrate                bring the database schema up to date and exit',
+    '',
+    'Options (every option is also an environment variable, shown in capitals):',
+    '',
+  ];
   for (const s of SETTINGS) {
-    const def = Array.isArray(s.default) ? (s.default.length ? s.default.join(',') : 'none') : String(s.default);
+    const def = s.default === null ? 'none' : Array.isArray(s.default) ? (s.default.length ? s.default.join(',') : 'none') : String(s.default);
     lines.push(`  ${(flagName(s.env) + ' <value>').padEnd(28)} ${s.env.padEnd(18)} ${s.help} (default: ${def})`);
   }
   return lines.join('\n');

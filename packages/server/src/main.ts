@@ -1,26 +1,37 @@
 #!/usr/bin/env node
 // The command-line entry: the only module that reads the environment, listens and handles signals.
-import { accessSync, constants, mkdirSync } from 'node:fs';
+//   chat-server [serve] [options]     run the server (the default)
+//   chat-server backup FILE [options] write a consistent copy of the database while it runs
+//   chat-server migrate [options]     bring the database schema up to date and exit
+import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
-import { buildApp } from './app.js';
+import { createSecureContext } from 'node:tls';
+import { buildApp, type TlsCredentials } from './app.js';
+import { createBackends } from './backends.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { isMaintainableStore } from './store/store.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${message}\n`);
   process.exit(code);
 }
 
-function readConfig(): Config {
+function configError(err: unknown): never {
+  if (err instanceof ConfigError) fail(`config error: ${err.message}`, 2);
+  throw err;
+}
+
+function readConfig(argv: string[]): Config {
   try {
-    const result = loadConfig(process.env, process.argv.slice(2));
+    const result = loadConfig(process.env, argv);
     if (result.kind === 'help') {
       process.stdout.write(`${result.text}\n`);
       process.exit(0);
     }
     return result.config;
   } catch (err) {
-    if (err instanceof ConfigError) fail(`config error: ${err.message}`, 2);
-    throw err;
+    configError(err);
   }
 }
 
@@ -33,49 +44,137 @@ function checkDataDir(dir: string): void {
   }
 }
 
+/** Reads and checks the certificate and key; a problem is a one-line ConfigError. */
+function readTls(config: Config): TlsCredentials | undefined {
+  if (config.tlsCert === null || config.tlsKey === null) return undefined;
+  const read = (file: string, name: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new ConfigError(`${name} "${file}" cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+  };
+  const credentials = { cert: read(config.tlsCert, 'TLS_CERT'), key: read(config.tlsKey, 'TLS_KEY') };
+  try {
+    createSecureContext(credentials);
+  } catch (err) {
+    throw new ConfigError(`TLS_CERT/TLS_KEY are not a matching PEM certificate and key (${(err as Error).message})`);
+  }
+  return credentials;
+}
+
 /** Where people can join: the local URL and, when listening on all interfaces, each LAN address. */
-function joinUrls(host: string, port: number): string[] {
+function joinUrls(scheme: string, host: string, port: number): string[] {
   const wildcard = host === '0.0.0.0' || host === '::';
-  if (!wildcard) return [`http://${host.includes(':') ? `[${host}]` : host}:${port}`];
-  const urls = [`http://localhost:${port}`];
+  if (!wildcard) return [`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`];
+  const urls = [`${scheme}://localhost:${port}`];
   for (const addresses of Object.values(networkInterfaces())) {
     for (const a of addresses ?? []) {
-      if (!a.internal && a.family === 'IPv4') urls.push(`http://${a.address}:${port}`);
+      if (!a.internal && a.family === 'IPv4') urls.push(`${scheme}://${a.address}:${port}`);
     }
   }
   return urls;
 }
 
-const config = readConfig();
-checkDataDir(config.dataDir);
-const app = await buildApp({ config });
-try {
-  await app.listen({ port: config.port, host: config.host });
-} catch (err) {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') fail(`error: port ${config.port} is already in use (set PORT or --port)`, 1);
-  if (code === 'EADDRNOTAVAIL') fail(`error: cannot listen on HOST ${config.host}`, 1);
-  throw err;
-}
-const address = app.server.address();
-const port = typeof address === 'object' && address ? address.port : config.port;
-const urls = joinUrls(config.host, port);
-app.log.info({ event: 'listening', urls }, 'chat server listening');
-process.stdout.write(`\nChat is running. Join at:\n${urls.map((u) => `  ${u}`).join('\n')}\n\n`);
+async function serve(config: Config): Promise<void> {
+  let tls: TlsCredentials | undefined;
+  try {
+    tls = readTls(config);
+  } catch (err) {
+    configError(err);
+  }
+  checkDataDir(config.dataDir);
+  const app = await buildApp({ config, tls });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') fail(`error: port ${config.port} is already in use (set PORT or --port)`, 1);
+    if (code === 'EADDRNOTAVAIL') fail(`error: cannot listen on HOST ${config.host}`, 1);
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const urls = joinUrls(tls ? 'https' : 'http', config.host, port);
+  app.log.info({ event: 'listening', urls }, 'chat server listening');
+  process.stdout.write(`\nChat is running. Join at:\n${urls.map((u) => `  ${u}`).join('\n')}\n\n`);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    app.log.info({ signal }, 'shutting down');
-    setTimeout(() => fail('shutdown took longer than 10 s; forcing exit', 1), 10_000).unref();
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+  // SIGHUP: re-read the certificate (renewals without a restart). Without TLS there is nothing to
+  // reload, but the signal must not kill the server either.
+  process.on('SIGHUP', () => {
+    if (!tls) return app.log.info({ signal: 'SIGHUP' }, 'no TLS certificate to reload');
+    try {
+      const fresh = readTls(config) as TlsCredentials;
+      (app.server as unknown as HttpsServer).setSecureContext(fresh);
+      app.log.info({ signal: 'SIGHUP' }, 'TLS certificate reloaded');
+    } catch (err) {
+      app.log.error({ err: (err as Error).message }, 'TLS certificate reload failed; keeping the current one');
+    }
   });
+
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      app.log.info({ signal }, 'shutting down');
+      setTimeout(() => fail('shutdown took longer than 10 s; forcing exit', 1), 10_000).unref();
+      app.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          app.log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+/** Opens the configured store for a maintenance command (migrations run on open). */
+async function maintainableStore(config: Config) {
+  checkDataDir(config.dataDir);
+  const { store } = await createBackends(config);
+  if (!isMaintainableStore(store)) fail('error: this store does not support backup/migrate here', 2);
+  return store;
+}
+
+async function backup(config: Config, file: string | undefined): Promise<void> {
+  if (!file || file.startsWith('-')) fail('usage: chat-server backup FILE [options]', 2);
+  if (existsSync(file)) fail(`error: ${file} already exists; choose a new file name`, 2);
+  const store = await maintainableStore(config);
+  try {
+    await store.backup(file);
+  } catch (err) {
+    fail(`error: backup failed: ${(err as Error).message}`, 1);
+  } finally {
+    await store.close();
+  }
+  process.stdout.write(`backup of ${config.dataDir} written to ${file}\n`);
+}
+
+async function migrate(config: Config): Promise<void> {
+  const store = await maintainableStore(config);
+  const version = store.schemaVersion();
+  await store.close();
+  process.stdout.write(`database in ${config.dataDir} is at schema version ${version}\n`);
+}
+
+const argv = process.argv.slice(2);
+const first = argv[0];
+const command = first !== undefined && !first.startsWith('-') ? first : 'serve';
+const rest = command === 'serve' && first !== 'serve' ? argv : argv.slice(1);
+switch (command) {
+  case 'serve':
+    await serve(readConfig(rest));
+    break;
+  case 'backup': {
+    const file = rest[0];
+    await backup(readConfig(rest.slice(1)), file);
+    break;
+  }
+  case 'migrate':
+    await migrate(readConfig(rest));
+    break;
+  default:
+    fail(`config error: unknown command "${command}" (commands: serve, backup FILE, migrate; see --help)`, 2);
 }

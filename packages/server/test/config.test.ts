@@ -22,7 +22,15 @@ const ENV_NAMES = [
   'ALLOWED_ORIGINS',
   'TRUST_PROXY',
   'LOG_LEVEL',
+  'TLS_CERT',
+  'TLS_KEY',
+  'METRICS',
+  'METRICS_PORT',
+  'METRICS_HOST',
+  'RETENTION_DAYS',
 ];
+/** Defaults of the operations settings (issue 4), the same in every expectation below. */
+const OPS_DEFAULTS = { tlsCert: null, tlsKey: null, metrics: true, metricsPort: 0, metricsHost: '127.0.0.1', retentionDays: 0 };
 
 function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
   const result = loadConfig(env, argv);
@@ -59,6 +67,7 @@ describe('loadConfig: defaults', () => {
       allowedOrigins: [],
       trustProxy: false,
       logLevel: 'info',
+      ...OPS_DEFAULTS,
     });
     expect(config).toEqual(defaultConfig());
   });
@@ -86,6 +95,12 @@ describe('loadConfig: environment', () => {
       ALLOWED_ORIGINS: 'https://chat.example.org, http://localhost:5173',
       TRUST_PROXY: 'true',
       LOG_LEVEL: 'debug',
+      TLS_CERT: '/etc/chat/cert.pem',
+      TLS_KEY: '/etc/chat/key.pem',
+      METRICS: 'false',
+      METRICS_PORT: '9100',
+      METRICS_HOST: '0.0.0.0',
+      RETENTION_DAYS: '30',
     });
     expect(config).toEqual({
       port: 8080,
@@ -99,6 +114,12 @@ describe('loadConfig: environment', () => {
       allowedOrigins: ['https://chat.example.org', 'http://localhost:5173'],
       trustProxy: true,
       logLevel: 'debug',
+      tlsCert: '/etc/chat/cert.pem',
+      tlsKey: '/etc/chat/key.pem',
+      metrics: false,
+      metricsPort: 9100,
+      metricsHost: '0.0.0.0',
+      retentionDays: 30,
     });
   });
 
@@ -148,6 +169,7 @@ describe('loadConfig: flags', () => {
       allowedOrigins: ['https://a.example'],
       trustProxy: true,
       logLevel: 'warn',
+      ...OPS_DEFAULTS,
     });
   });
 
@@ -202,6 +224,13 @@ describe('loadConfig: bad values name the setting', () => {
     ['ALLOWED_ORIGINS', 'https://ok.example, *'],
     ['TRUST_PROXY', 'maybe'],
     ['LOG_LEVEL', 'loud'],
+    ['TLS_CERT', ' '],
+    ['TLS_KEY', ' '],
+    ['METRICS', 'sometimes'],
+    ['METRICS_PORT', '70000'],
+    ['METRICS_HOST', ' '],
+    ['RETENTION_DAYS', '-1'],
+    ['RETENTION_DAYS', 'forever'],
   ];
 
   it.each(badEnv)('%s=%j', (name, value) => {
@@ -211,6 +240,11 @@ describe('loadConfig: bad values name the setting', () => {
   it.each(badEnv)('flag for %s = %j names the flag', (name, value) => {
     const flag = `--${name.toLowerCase().replace(/_/g, '-')}`;
     expect(configError({}, [`${flag}=${value}`])).toContain(flag);
+  });
+
+  it('TLS_CERT and TLS_KEY come together', () => {
+    expect(configError({ TLS_CERT: '/etc/chat/cert.pem' })).toMatch(/TLS_CERT and TLS_KEY/);
+    expect(configError({ TLS_KEY: '/etc/chat/key.pem' })).toMatch(/TLS_CERT and TLS_KEY/);
   });
 
   it('an unknown flag, a positional argument and a flag without a value are errors naming them', () => {
@@ -275,6 +309,10 @@ describe('dist/main.js', () => {
     { label: '--port=abc', env: {}, args: ['--port=abc'], names: '--port' },
     { label: '--heartbeat-ms -5', env: {}, args: ['--heartbeat-ms', '-5'], names: '--heartbeat-ms' },
     { label: 'unknown flag', env: {}, args: ['--frobnicate', '1'], names: '--frobnicate' },
+    { label: 'unknown command', env: {}, args: ['frobnicate'], names: 'frobnicate' },
+    { label: 'TLS_CERT missing file', env: { TLS_CERT: '/nonexistent/cert.pem', TLS_KEY: '/nonexistent/key.pem' }, args: [], names: 'TLS_CERT' },
+    { label: 'TLS_CERT without TLS_KEY', env: { TLS_CERT: '/nonexistent/cert.pem' }, args: [], names: 'TLS_KEY' },
+    { label: 'TLS files that are not PEM', env: { TLS_CERT: '/etc/hostname', TLS_KEY: '/etc/hostname' }, args: [], names: 'TLS_CERT' },
   ];
 
   it.each(badStarts)('$label: one "config error:" line naming it, exit 2, never starts', async ({ env, args, names }) => {

@@ -4,6 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import { WebSocket } from 'ws';
 import { CLOSE_CODES, parseClientFrame, type FrameLimits } from '@chat/protocol';
 import type { Hub } from '../hub/hub.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Peer, Session } from '../hub/session.js';
 
 export interface ConnectionLogger {
@@ -19,6 +20,7 @@ export interface ConnectionOptions {
   /** Unsent bytes above which the connection is closed as a slow consumer. */
   slowConsumerBytes: number;
   log: ConnectionLogger;
+  metrics?: Metrics;
 }
 
 /** Frames waiting behind an unfinished async handler; beyond this the client is flooding. */
@@ -62,6 +64,7 @@ export class Connection implements Peer {
     this.ws.send(data, { binary: false });
     if (this.ws.bufferedAmount > this.options.slowConsumerBytes) {
       // It will catch up later with `join … since`; meanwhile its backlog must not grow our memory.
+      this.options.metrics?.slowConsumerDisconnects.inc();
       this.close(CLOSE_CODES.slowConsumer, 'slow consumer: too much unread data');
     }
   }
@@ -76,6 +79,7 @@ export class Connection implements Peer {
   heartbeat(): void {
     if (this.missedPongs >= 2) {
       this.closeCause ??= 'heartbeat timeout';
+      this.options.metrics?.heartbeatDisconnects.inc();
       this.terminate();
       return;
     }
@@ -119,6 +123,7 @@ export class Connection implements Peer {
   }
 
   private replyError(code: 'unsupported' | 'rate_limited' | 'bad_request', message: string, ref?: string, retryAfterMs?: number): void {
+    this.options.metrics?.error(code);
     this.send(JSON.stringify({ type: 'error', code, message, ...(ref === undefined ? {} : { ref }), ...(retryAfterMs ? { retryAfterMs } : {}) }));
   }
 

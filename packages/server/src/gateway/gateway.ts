@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Hub } from '../hub/hub.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 import { Connection, type ConnectionLogger } from './connection.js';
 import { resolveIdentity } from './identity.js';
@@ -20,6 +21,7 @@ export interface GatewayOptions {
   allowedOrigins: readonly string[];
   trustProxy: boolean;
   log: ConnectionLogger;
+  metrics?: Metrics;
 }
 
 export const WS_PATH = '/ws';
@@ -108,6 +110,7 @@ export class Gateway {
       limits: { maxMessageChars: this.options.maxMessageChars },
       slowConsumerBytes: SLOW_CONSUMER_BYTES,
       log,
+      metrics: this.options.metrics,
     });
     this.connections.add(connection);
     const openedAt = Date.now();

@@ -7,6 +7,7 @@
 import type { ClientFrame, ClientFrameType, User } from '@chat/protocol';
 import { DEFAULT_LIMITS, PROTOCOL_VERSION } from '@chat/protocol';
 import type { Bus, BusEvent } from '../bus/bus.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { AppendResult, NewMessage, Store } from '../store/store.js';
 import { CommitQueue } from './commit-queue.js';
@@ -31,6 +32,7 @@ export interface HubOptions {
   /** Most members listed in `joined.members`. */
   membersLimit?: number;
   log: HubLogger;
+  metrics?: Metrics;
 }
 
 /** Forward at most one `typing` per user and room per this many ms. */
@@ -69,7 +71,7 @@ export class Hub {
   async connect(peer: Peer, user: User, token?: string): Promise<Session> {
     let entry = this.users.get(user.id);
     if (!entry) this.users.set(user.id, (entry = { user: { ...user }, sessions: new Set(), typingAt: new Map() }));
-    const session = new Session(peer, entry);
+    const session = new Session(peer, entry, this.options.metrics);
     entry.sessions.add(session);
     const online = await this.presence.connect(entry.user);
     session.send({
@@ -102,6 +104,13 @@ export class Hub {
     return (this.handlers[frame.type] as Handler<ClientFrameType>)(session, frame);
   }
 
+  /** Rooms with local connections, and joined (connection, room) pairs, for metrics. */
+  stats(): { roomsActive: number; memberships: number } {
+    let memberships = 0;
+    for (const channel of this.channels.values()) memberships += channel.size;
+    return { roomsActive: this.channels.size, memberships };
+  }
+
   /** Waits for queued messages to be committed and acked, then stops listening to the bus. */
   async close(): Promise<void> {
     await this.commits.drain();
@@ -117,6 +126,7 @@ export class Hub {
       const waitMs = this.limiter.take(s.userId);
       if (waitMs > 0) return s.error('rate_limited', 'too many messages; slow down', f.ref, waitMs);
       this.commits.push({ session: s, ref: f.ref, message: { room: f.room, from: { ...s.user }, clientId: f.id, text: f.text } });
+      this.options.metrics?.messagesReceived.inc();
     },
     history: async (s, f) => {
       if (!this.requireMember(s, f.room, f.ref)) return;
@@ -215,6 +225,7 @@ export class Hub {
         room,
         readAfter: (r, after, limit) => this.store.messagesAfter(r, after, limit),
         onError: (err) => this.options.log.error({ err, room }, 'reading missed messages failed'),
+        onDelivered: (count) => this.options.metrics?.messagesDelivered.inc(count),
       });
       this.channels.set(room, channel);
     }
@@ -258,14 +269,22 @@ export class Hub {
   /** One group commit: store the batch durably, then publish the new messages, then ack. */
   private async commitBatch(batch: PendingSend[]): Promise<void> {
     let results: AppendResult[];
+    const metrics = this.options.metrics;
+    const stopTimer = metrics?.commitSeconds.startTimer();
     try {
       results = await this.store.appendMessages(batch.map((p) => p.message));
+      stopTimer?.();
+      metrics?.commitBatchSize.observe(batch.length);
     } catch (err) {
       this.options.log.error({ err, count: batch.length }, 'storing messages failed');
       for (const p of batch) p.session.error('internal', 'message not stored; retry with the same id', p.ref);
       return;
     }
-    for (const { message, duplicate } of results) if (!duplicate) this.publish({ type: 'message', message });
+    for (const { message, duplicate } of results) {
+      if (duplicate) continue;
+      metrics?.messagesStored.inc();
+      this.publish({ type: 'message', message });
+    }
     batch.forEach((p, i) => {
       const { message } = results[i] as AppendResult;
       p.session.send({

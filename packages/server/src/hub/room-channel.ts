@@ -14,6 +14,8 @@ export interface RoomChannelOptions {
   /** Reads messages the bus missed back from the store. */
   readAfter: (room: string, after: number, limit: number) => Promise<MessagePage>;
   onError: (err: unknown) => void;
+  /** Counts message events written (for metrics). */
+  onDelivered?: (count: number) => void;
 }
 
 const GAP_READ_LIMIT = 1000;
@@ -33,6 +35,11 @@ export class RoomChannel {
 
   get room(): string {
     return this.options.room;
+  }
+
+  /** Joined connections. */
+  get size(): number {
+    return this.members.size;
   }
 
   get isEmpty(): boolean {
@@ -94,7 +101,14 @@ export class RoomChannel {
     if (this.members.size > 0) {
       // Serialized and encoded once; every member gets the same bytes.
       const data = Buffer.from(JSON.stringify(message));
-      for (const [member, floor] of this.members) if (message.seq > floor) member.sendRaw(data);
+      let delivered = 0;
+      for (const [member, floor] of this.members) {
+        if (message.seq > floor) {
+          member.sendRaw(data);
+          delivered++;
+        }
+      }
+      this.options.onDelivered?.(delivered);
     }
     for (const buffer of this.joining.values()) buffer.push(message);
   }

@@ -1,6 +1,7 @@
 // One client connection as the hub sees it: who it is, which rooms it has joined, and how to send
 // it frames. The gateway owns the socket; the session owns chat state.
 import type { ErrorCode, ServerFrame, User } from '@chat/protocol';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Member } from './room-channel.js';
 
 /** The transport side of a connection. */
@@ -25,6 +26,7 @@ export class Session implements Member {
   constructor(
     readonly peer: Peer,
     readonly entry: UserEntry,
+    private readonly metrics?: Metrics,
   ) {}
 
   get user(): User {
@@ -44,6 +46,7 @@ export class Session implements Member {
   }
 
   error(code: ErrorCode, message: string, ref?: string, retryAfterMs?: number): void {
+    this.metrics?.error(code);
     this.send({
       type: 'error',
       code,

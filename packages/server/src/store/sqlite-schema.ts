@@ -40,4 +40,8 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (room_id, user_id, client_id)
   );
   `,
+  // 2: retention (RETENTION_DAYS) deletes by age.
+  `
+  CREATE INDEX messages_ts ON messages(ts);
+  `,
 ];

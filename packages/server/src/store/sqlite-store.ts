@@ -2,12 +2,12 @@
 // transaction is on disk before appendMessages resolves. better-sqlite3 is synchronous; the async
 // interface is kept so the hub can run against PostgreSQL unchanged (issue 7).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChatMessage, User } from '@chat/protocol';
 import { LOBBY } from '@chat/protocol';
-import type { AppendResult, IssuedIdentity, MessagePage, NewMessage, Store } from './store.js';
+import type { AppendResult, MaintainableStore, IssuedIdentity, MessagePage, NewMessage } from './store.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 
 export interface SqliteStoreOptions {
@@ -49,7 +49,7 @@ function toMessage(room: string, row: MessageRow): ChatMessage {
   };
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore implements MaintainableStore {
   private db!: Database.Database;
   private readonly tokenTtlMs: number;
   private statements!: ReturnType<SqliteStore['prepare']>;
@@ -117,6 +117,7 @@ export class SqliteStore implements Store {
       ),
       extendToken: db.prepare<[number, Buffer]>('UPDATE tokens SET expires_at = ? WHERE hash = ?'),
       rename: db.prepare<[string, string]>('UPDATE users SET nick = ? WHERE id = ?'),
+      prune: db.prepare<[number]>('DELETE FROM messages WHERE ts < ?'),
       ping: db.prepare('SELECT 1'),
     };
   }
@@ -209,6 +210,20 @@ export class SqliteStore implements Store {
 
   async renameUser(userId: string, nick: string): Promise<void> {
     this.statements.rename.run(nick, userId);
+  }
+
+  async pruneMessagesBefore(ts: number): Promise<number> {
+    return this.statements.prune.run(ts).changes;
+  }
+
+  async backup(file: string): Promise<void> {
+    // Refuse to overwrite: a backup command that clobbers the last good backup is a trap.
+    if (existsSync(file)) throw new Error(`${file} already exists`);
+    await this.db.backup(file);
+  }
+
+  schemaVersion(): number {
+    return this.db.pragma('user_version', { simple: true }) as number;
   }
 
   /** The durability settings in force on the store's connection (for tests and diagnostics). */

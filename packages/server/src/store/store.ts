@@ -76,9 +76,28 @@ export interface Store {
   /** Changes a user's nick for future messages and sessions. */
   renameUser(userId: string, nick: string): Promise<void>;
 
+  /**
+   * Deletes messages stored before `ts` (ms since the epoch); resolves with how many. Rooms keep
+   * their last seq, so numbering continues and no seq is ever reused; `hasMore` then speaks of the
+   * messages that remain.
+   */
+  pruneMessagesBefore(ts: number): Promise<number>;
+
   /** Resolves when the store can answer queries; rejects otherwise (used by /healthz). */
   ping(): Promise<void>;
 
   /** Closes the store; in-flight appends finish first. */
   close(): Promise<void>;
+}
+
+/** Operations for `chat-server backup` and `chat-server migrate` (the embedded SQLite store). */
+export interface MaintainableStore extends Store {
+  /** Writes a consistent copy of the whole store to `file` (which must not exist). */
+  backup(file: string): Promise<void>;
+  /** The schema version the store is at (after migrating on open). */
+  schemaVersion(): number;
+}
+
+export function isMaintainableStore(store: Store): store is MaintainableStore {
+  return typeof (store as Partial<MaintainableStore>).backup === 'function';
 }

@@ -45,6 +45,9 @@ class SwitchableStore implements Store {
   renameUser(userId: string, nick: string) {
     return this.inner.renameUser(userId, nick);
   }
+  pruneMessagesBefore(ts: number) {
+    return this.inner.pruneMessagesBefore(ts);
+  }
   ping(): Promise<void> {
     if (this.failPing) return Promise.reject(new Error('store unreachable (test)'));
     return this.inner.ping();

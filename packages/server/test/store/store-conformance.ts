@@ -132,6 +132,19 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       expect(next?.message.seq).toBe(3);
     });
 
+    it('prunes old messages without ever reusing a seq, and pages over what remains', async () => {
+      await store.appendMessages([msg('a', '1'), msg('a', '2'), msg('a', '3')]);
+      const cutoff = Date.now() + 1; // everything so far is older
+      await new Promise((r) => setTimeout(r, 5));
+      expect(await store.pruneMessagesBefore(cutoff)).toBe(3);
+      expect(await store.messagesAfter('a', 0, 10)).toEqual({ messages: [], hasMore: false });
+      expect(await store.lastSeq('a')).toBe(3);
+      const [next] = await store.appendMessages([msg('a', '4')]);
+      expect(next?.message.seq).toBe(4);
+      expect((await store.messagesBefore('a', undefined, 10)).messages.map((m) => m.seq)).toEqual([4]);
+      expect(await store.pruneMessagesBefore(0)).toBe(0);
+    });
+
     it('answers ping while open', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
