@@ -33,8 +33,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       req: (req: { method: string; url: string; ip: string }) => ({ method: req.method, url: req.url.split('?')[0], remoteAddress: req.ip }),
     },
   };
+  // TRUST_PROXY: one trusted hop (the proxy's own X-Forwarded-For entry), as the gateway reads it.
+  const trustProxy = config.trustProxy ? (_address: string, hop: number) => hop === 0 : false;
   // Fastify's type for an HTTPS instance differs; both are the same server to everything below.
-  const app = (tls ? Fastify({ logger, trustProxy: config.trustProxy, https: tls }) : Fastify({ logger, trustProxy: config.trustProxy })) as unknown as FastifyInstance;
+  const app = (tls ? Fastify({ logger, trustProxy, https: tls }) : Fastify({ logger, trustProxy })) as unknown as FastifyInstance;
   const backends = await createBackends(config, overrides);
   const { store, bus, presence } = backends;
   const metrics = new Metrics();

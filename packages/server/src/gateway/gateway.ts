@@ -9,7 +9,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 import { Connection, type ConnectionLogger } from './connection.js';
 import { resolveIdentity } from './identity.js';
-import { isOriginAllowed } from './origin.js';
+import { isOriginAllowed, lastHeaderValue } from './origin.js';
 
 export interface GatewayOptions {
   server: Server;
@@ -140,11 +140,14 @@ export class Gateway {
   }
 }
 
-function clientIp(req: IncomingMessage, trustProxy: boolean): string | undefined {
+/**
+ * The client's address. TRUST_PROXY means exactly one trusted proxy in front: it appended the
+ * address it saw as the LAST X-Forwarded-For entry; earlier entries are whatever the client sent.
+ */
+export function clientIp(req: IncomingMessage, trustProxy: boolean): string | undefined {
   if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
+    const last = lastHeaderValue(req, 'x-forwarded-for');
+    if (last) return last;
   }
   return req.socket.remoteAddress;
 }

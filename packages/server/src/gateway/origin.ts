@@ -13,7 +13,7 @@ export interface OriginPolicy {
 export function requestScheme(req: IncomingMessage, trustProxy: boolean): 'http' | 'https' {
   if ((req.socket as TLSSocket).encrypted) return 'https';
   if (trustProxy) {
-    const forwarded = headerValue(req, 'x-forwarded-proto')?.split(',')[0]?.trim().toLowerCase();
+    const forwarded = lastHeaderValue(req, 'x-forwarded-proto')?.toLowerCase();
     if (forwarded === 'https' || forwarded === 'http') return forwarded;
   }
   return 'http';
@@ -45,6 +45,14 @@ function normalizeOrigin(value: string): string | null {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
   if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) return null;
   return url.origin;
+}
+
+/** The last comma-separated value of a header: the one our own (single, trusted) proxy added. */
+export function lastHeaderValue(req: IncomingMessage, name: string): string | undefined {
+  const raw = req.headers[name];
+  const joined = Array.isArray(raw) ? raw.join(',') : raw;
+  const last = joined?.split(',').at(-1)?.trim();
+  return last || undefined;
 }
 
 function headerValue(req: IncomingMessage, name: string): string | undefined {
