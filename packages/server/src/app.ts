@@ -24,6 +24,13 @@ export interface AppOptions extends Partial<Backends> {
   tls?: TlsCredentials;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Starts the separate metrics listener (METRICS_PORT), if any; call after listen(). */
+    listenMetrics(): Promise<void>;
+  }
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, tls, ...overrides } = options;
   const logger = {
@@ -66,21 +73,19 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   healthRoutes(app, store);
   await staticRoutes(app);
-  if (config.metrics) {
-    if (config.metricsPort === 0) {
-      metricsRoutes(app, metrics);
-    } else {
-      // Its own listener (default 127.0.0.1), so metrics need not be public.
-      const metricsApp = Fastify({ logger: false });
-      metricsRoutes(metricsApp, metrics);
-      app.addHook('onListen', async () => {
-        await metricsApp.listen({ port: config.metricsPort, host: config.metricsHost });
-      });
-      app.addHook('onClose', async () => {
-        await metricsApp.close();
-      });
-    }
+  let metricsApp: FastifyInstance | null = null;
+  if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);
+  if (config.metrics && config.metricsPort !== 0) {
+    // Its own listener (default 127.0.0.1), so metrics need not be public.
+    metricsApp = Fastify({ logger: false });
+    metricsRoutes(metricsApp, metrics);
+    app.addHook('onClose', async () => {
+      await metricsApp?.close();
+    });
   }
+  app.decorate('listenMetrics', async () => {
+    if (metricsApp) await metricsApp.listen({ port: config.metricsPort, host: config.metricsHost });
+  });
 
   app.addHook('onListen', async () => retention.start());
   // preClose runs before the HTTP server stops. Order matters: stop reading frames, let queued

@@ -202,6 +202,9 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   }
   const config = defaultConfig() as unknown as Record<keyof Config, unknown>;
   for (const [setting, { value, name }] of raw) config[setting.key] = setting.parse(value, name);
+  if (config.metricsPort !== 0 && config.metricsPort === config.port) {
+    throw new ConfigError('METRICS_PORT must differ from PORT (or be 0 to serve metrics on PORT)');
+  }
   if ((config.tlsCert === null) !== (config.tlsKey === null)) {
     throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
   }

@@ -6,6 +6,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { buildApp, type TlsCredentials } from './app.js';
 import { createBackends } from './backends.js';
@@ -93,6 +94,12 @@ async function serve(config: Config): Promise<void> {
     if (code === 'EADDRNOTAVAIL') fail(`error: cannot listen on HOST ${config.host}`, 1);
     throw err;
   }
+  try {
+    await app.listenMetrics();
+  } catch (err) {
+    await app.close();
+    fail(`error: cannot serve metrics on ${config.metricsHost}:${config.metricsPort} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 1);
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const urls = joinUrls(tls ? 'https' : 'http', config.host, port);
@@ -138,9 +145,11 @@ async function maintainableStore(config: Config) {
   return store;
 }
 
-async function backup(config: Config, file: string | undefined): Promise<void> {
-  if (!file || file.startsWith('-')) fail('usage: chat-server backup FILE [options]', 2);
+async function backup(config: Config, file: string): Promise<void> {
   if (existsSync(file)) fail(`error: ${file} already exists; choose a new file name`, 2);
+  // A typo in DATA_DIR must not produce an empty "backup" of a database created on the spot.
+  const database = join(config.dataDir, 'chat.db');
+  if (!existsSync(database)) fail(`error: no database at ${database} (check DATA_DIR)`, 2);
   const store = await maintainableStore(config);
   try {
     await store.backup(file);
@@ -169,6 +178,7 @@ switch (command) {
     break;
   case 'backup': {
     const file = rest[0];
+    if (file === undefined || file.startsWith('-')) fail('usage: chat-server backup FILE [options]', 2);
     await backup(readConfig(rest.slice(1)), file);
     break;
   }

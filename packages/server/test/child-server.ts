@@ -2,6 +2,7 @@
 // process: kill -9, signals, what it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { get as httpsGet } from 'node:https';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { sleep } from './helpers.js';
@@ -11,6 +12,8 @@ export const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 export interface ChildServer {
   child: ChildProcess;
   port: number;
+  /** http://127.0.0.1:PORT, or https:// when started with tlsCa. */
+  baseUrl: string;
   wsUrl(query?: Record<string, string>): string;
   /** The last 8000 characters the process wrote (or everything, with keepAllOutput). */
   output(): string;
@@ -44,6 +47,29 @@ export interface ChildOptions {
   keepAllOutput?: boolean;
   /** Listen on this port (a restart on the same address); default: a free one. */
   port?: number;
+  /**
+   * The server speaks TLS (TLS_CERT/TLS_KEY in env): check health over https trusting this CA
+   * (PEM), and make wsUrl() wss://. Default: plain http.
+   */
+  tlsCa?: string | Buffer;
+}
+
+/** GET /healthz; true when it answers 200 {"status":"ok"}. */
+async function healthy(port: number, tlsCa: string | Buffer | undefined): Promise<boolean> {
+  if (tlsCa === undefined) {
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    return res.status === 200 && JSON.stringify(await res.json()) === JSON.stringify({ status: 'ok' });
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(`https://127.0.0.1:${port}/healthz`, { ca: tlsCa, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(res.statusCode === 200 && body === JSON.stringify({ status: 'ok' })));
+      res.on('error', reject);
+    });
+    req.setTimeout(2000, () => req.destroy(new Error('health check timed out')));
+    req.on('error', reject);
+  });
 }
 
 /** Spawns dist/main.js on a free port and resolves once GET /healthz answers 200 {"status":"ok"}. */
@@ -78,14 +104,15 @@ export async function startChild(dataDir: string, options: ChildOptions = {}): P
     void exited.then(() => (dead = true));
     for (let i = 0; i < 300 && !dead; i++) {
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/healthz`);
-        if (res.status === 200 && JSON.stringify(await res.json()) === JSON.stringify({ status: 'ok' })) {
+        if (await healthy(port, options.tlsCa)) {
+          const secure = options.tlsCa !== undefined;
           return {
             child,
             port,
+            baseUrl: `${secure ? 'https' : 'http'}://127.0.0.1:${port}`,
             wsUrl: (query = {}) => {
               const qs = new URLSearchParams(query).toString();
-              return `ws://127.0.0.1:${port}/ws${qs ? `?${qs}` : ''}`;
+              return `${secure ? 'wss' : 'ws'}://127.0.0.1:${port}/ws${qs ? `?${qs}` : ''}`;
             },
             output: () => out,
             exited,

@@ -242,6 +242,11 @@ describe('loadConfig: bad values name the setting', () => {
     expect(configError({}, [`${flag}=${value}`])).toContain(flag);
   });
 
+  it('METRICS_PORT cannot be the main port', () => {
+    expect(configError({ PORT: '4000', METRICS_PORT: '4000' })).toContain('METRICS_PORT');
+    expect(configOf({ PORT: '4000', METRICS_PORT: '0' }).metricsPort).toBe(0);
+  });
+
   it('TLS_CERT and TLS_KEY come together', () => {
     expect(configError({ TLS_CERT: '/etc/chat/cert.pem' })).toMatch(/TLS_CERT and TLS_KEY/);
     expect(configError({ TLS_KEY: '/etc/chat/key.pem' })).toMatch(/TLS_CERT and TLS_KEY/);

@@ -32,6 +32,7 @@ export async function startServer(
   const config: Config = { ...defaultConfig(), logLevel: 'silent', ...overrides, dataDir, host: '127.0.0.1', port: 0 };
   const app = await buildApp({ ...extra, config });
   await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listenMetrics();
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
   const port = address.port;
