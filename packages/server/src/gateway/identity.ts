@@ -10,9 +10,9 @@ export type Identity = { ok: true; user: User; token: string } | { ok: false; st
 export async function resolveIdentity(store: Store, query: URLSearchParams): Promise<Identity> {
   const token = query.get('token');
   if (token !== null) {
-    const user = token.length > 0 && token.length <= 256 ? await store.userByToken(token) : null;
-    if (!user) return { ok: false, status: 401, message: 'unknown or expired token' };
-    return { ok: true, user, token };
+    const identity = token.length > 0 && token.length <= 256 ? await store.identityByToken(token) : null;
+    if (!identity) return { ok: false, status: 401, message: 'unknown or expired token' };
+    return { ok: true, user: identity.user, token };
   }
   const requested = query.get('nick');
   let nick: string;

@@ -44,4 +44,36 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX messages_ts ON messages(ts);
   `,
+  // 3: accounts, session and bearer tokens, private rooms and DMs, roles, bans and mutes.
+  `
+  ALTER TABLE users ADD COLUMN username TEXT;
+  ALTER TABLE users ADD COLUMN password_hash TEXT;
+  CREATE UNIQUE INDEX users_username ON users(username);
+  ALTER TABLE tokens ADD COLUMN id TEXT;
+  ALTER TABLE tokens ADD COLUMN name TEXT;
+  ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;
+  CREATE UNIQUE INDEX tokens_id ON tokens(id);
+  ALTER TABLE rooms ADD COLUMN kind TEXT NOT NULL DEFAULT 'public' CHECK (kind IN ('public', 'private', 'dm'));
+  ALTER TABLE rooms ADD COLUMN owner_id TEXT;
+  CREATE TABLE room_roles (
+    room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    -- member: may join a private room (invited, or in a DM); moderator and owner: may moderate.
+    role TEXT NOT NULL CHECK (role IN ('owner', 'moderator', 'member')),
+    PRIMARY KEY (room_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX room_roles_user ON room_roles(user_id);
+  CREATE TABLE room_bans (
+    room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE room_mutes (
+    room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    user_id TEXT NOT NULL,
+    until INTEGER NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -7,14 +7,28 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChatMessage, User } from '@chat/protocol';
 import { LOBBY } from '@chat/protocol';
-import type { AppendResult, MaintainableStore, IssuedIdentity, MessagePage, NewMessage } from './store.js';
+import type {
+  AccountRecord,
+  AppendResult,
+  IssuedIdentity,
+  MaintainableStore,
+  MessagePage,
+  NewMessage,
+  RoomInfo,
+  RoomKind,
+  RoomRole,
+  TokenIdentity,
+  TokenInfo,
+} from './store.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 
 export interface SqliteStoreOptions {
   /** Directory holding chat.db (created if missing). */
   dir: string;
-  /** Restore tokens expire after this long unused (sliding). Default 90 days. */
+  /** Guest restore tokens expire after this long unused (sliding). Default 90 days. */
   tokenTtlMs?: number;
+  /** Account sessions expire after this long unused (sliding). Default 30 days. */
+  sessionTtlMs?: number;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -34,6 +48,20 @@ interface RoomRow {
   last_seq: number;
 }
 
+interface RoomInfoRow {
+  name: string;
+  kind: RoomKind;
+  owner_id: string | null;
+  last_seq: number;
+}
+
+const NEVER = Number.MAX_SAFE_INTEGER;
+/** Bearer tokens record their last use at most this often (a write per connection is an fsync). */
+const LAST_USED_EVERY_MS = 60 * 60 * 1000;
+
+const toRoomInfo = (row: RoomInfoRow): RoomInfo => ({ name: row.name, kind: row.kind, ownerId: row.owner_id, lastSeq: row.last_seq });
+const newId = (): string => randomBytes(9).toString('base64url');
+
 const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
 
 function toMessage(room: string, row: MessageRow): ChatMessage {
@@ -52,11 +80,13 @@ function toMessage(room: string, row: MessageRow): ChatMessage {
 export class SqliteStore implements MaintainableStore {
   private db!: Database.Database;
   private readonly tokenTtlMs: number;
+  private readonly sessionTtlMs: number;
   private statements!: ReturnType<SqliteStore['prepare']>;
   private appendTx!: (batch: NewMessage[]) => AppendResult[];
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.tokenTtlMs = options.tokenTtlMs ?? 90 * DAY_MS;
+    this.sessionTtlMs = options.sessionTtlMs ?? 30 * DAY_MS;
   }
 
   /** Opens (creating if needed) DIR/chat.db and brings its schema up to date. */
@@ -109,13 +139,63 @@ export class SqliteStore implements MaintainableStore {
       createUser: db.prepare<[string, string, string, number]>(
         'INSERT INTO users (id, nick, kind, created_at) VALUES (?, ?, ?, ?)',
       ),
-      createToken: db.prepare<[Buffer, string, string, number, number]>(
-        'INSERT INTO tokens (hash, user_id, kind, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      createToken: db.prepare<[Buffer, string, string, number, number, string, string | null]>(
+        'INSERT INTO tokens (hash, user_id, kind, created_at, expires_at, id, name) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      userByToken: db.prepare<[Buffer, number], { id: string; nick: string; expires_at: number }>(
-        'SELECT u.id, u.nick, t.expires_at FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND t.expires_at > ?',
+      identityByToken: db.prepare<
+        [Buffer, number],
+        { id: string; nick: string; user_kind: string; kind: string; token_id: string | null; expires_at: number; last_used_at: number | null }
+      >(
+        `SELECT u.id, u.nick, u.kind AS user_kind, t.kind, t.id AS token_id, t.expires_at, t.last_used_at
+         FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ? AND t.expires_at > ?`,
       ),
       extendToken: db.prepare<[number, Buffer]>('UPDATE tokens SET expires_at = ? WHERE hash = ?'),
+      touchToken: db.prepare<[number, Buffer]>('UPDATE tokens SET last_used_at = ? WHERE hash = ?'),
+      revokeToken: db.prepare<[Buffer]>('DELETE FROM tokens WHERE hash = ?'),
+      revokeTokenById: db.prepare<[string, string]>("DELETE FROM tokens WHERE id = ? AND user_id = ? AND kind = 'bearer'"),
+      listTokens: db.prepare<[string], { id: string; name: string | null; created_at: number; last_used_at: number | null }>(
+        "SELECT id, name, created_at, last_used_at FROM tokens WHERE user_id = ? AND kind = 'bearer' ORDER BY created_at, id",
+      ),
+      createAccount: db.prepare<[string, string, string, string, number]>(
+        "INSERT INTO users (id, nick, username, password_hash, kind, created_at) VALUES (?, ?, ?, ?, 'account', ?) ON CONFLICT (username) DO NOTHING",
+      ),
+      accountByUsername: db.prepare<[string], { id: string; nick: string; password_hash: string }>(
+        "SELECT id, nick, password_hash FROM users WHERE username = ? AND kind = 'account'",
+      ),
+      setPasswordHash: db.prepare<[string, string]>('UPDATE users SET password_hash = ? WHERE id = ?'),
+      userById: db.prepare<[string], { id: string; nick: string }>('SELECT id, nick FROM users WHERE id = ?'),
+      roomInfo: db.prepare<[string], RoomInfoRow>('SELECT name, kind, owner_id, last_seq FROM rooms WHERE name = ?'),
+      createRoomOfKind: db.prepare<[string, RoomKind, number, string | null, number]>(
+        'INSERT INTO rooms (name, kind, private, owner_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
+      ),
+      roleOf: db.prepare<[string, string], { role: RoomRole }>(
+        'SELECT rr.role FROM room_roles rr JOIN rooms r ON r.id = rr.room_id WHERE r.name = ? AND rr.user_id = ?',
+      ),
+      setRole: db.prepare<[string, RoomRole, string]>(
+        `INSERT INTO room_roles (room_id, user_id, role) SELECT id, ?, ? FROM rooms WHERE name = ?
+         ON CONFLICT (room_id, user_id) DO UPDATE SET role = excluded.role`,
+      ),
+      ban: db.prepare<[string, number, string]>(
+        'INSERT INTO room_bans (room_id, user_id, created_at) SELECT id, ?, ? FROM rooms WHERE name = ? ON CONFLICT DO NOTHING',
+      ),
+      unban: db.prepare<[string, string]>('DELETE FROM room_bans WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?'),
+      isBanned: db.prepare<[string, string], { one: number }>(
+        'SELECT 1 AS one FROM room_bans WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?',
+      ),
+      mute: db.prepare<[string, number, string]>(
+        `INSERT INTO room_mutes (room_id, user_id, until) SELECT id, ?, ? FROM rooms WHERE name = ?
+         ON CONFLICT (room_id, user_id) DO UPDATE SET until = excluded.until`,
+      ),
+      mutedUntil: db.prepare<[string, string], { until: number }>(
+        'SELECT until FROM room_mutes WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?',
+      ),
+      listRooms: db.prepare<[string], RoomInfoRow>(
+        `SELECT name, kind, owner_id, last_seq FROM rooms WHERE kind = 'public'
+         UNION
+         SELECT r.name, r.kind, r.owner_id, r.last_seq FROM rooms r JOIN room_roles rr ON rr.room_id = r.id
+         WHERE rr.user_id = ? AND r.kind <> 'public'
+         ORDER BY name`,
+      ),
       rename: db.prepare<[string, string]>('UPDATE users SET nick = ? WHERE id = ?'),
       prune: db.prepare<[number]>('DELETE FROM messages WHERE ts < ?'),
       ping: db.prepare('SELECT 1'),
@@ -192,20 +272,112 @@ export class SqliteStore implements MaintainableStore {
     const now = Date.now();
     this.db.transaction(() => {
       this.statements.createUser.run(user.id, nick, 'guest', now);
-      this.statements.createToken.run(hashToken(token), user.id, 'guest', now, now + this.tokenTtlMs);
+      this.statements.createToken.run(hashToken(token), user.id, 'guest', now, now + this.tokenTtlMs, newId(), null);
     })();
     return { user, token };
   }
 
-  async userByToken(token: string): Promise<User | null> {
+  async identityByToken(token: string): Promise<TokenIdentity | null> {
     const hash = hashToken(token);
     const now = Date.now();
-    const row = this.statements.userByToken.get(hash, now);
+    const row = this.statements.identityByToken.get(hash, now);
     if (!row) return null;
-    // Slide the expiry, but write at most about once a day per token: a reconnect storm should not
-    // cost one fsync per connection.
-    if (row.expires_at - now < this.tokenTtlMs - DAY_MS) this.statements.extendToken.run(now + this.tokenTtlMs, hash);
-    return { id: row.id, nick: row.nick };
+    if (row.expires_at !== NEVER) {
+      // Slide the expiry, but write at most about once a day per token: a reconnect storm should
+      // not cost one fsync per connection.
+      const ttl = row.kind === 'session' ? this.sessionTtlMs : this.tokenTtlMs;
+      // Write at most about once a day, or once per tenth of a short lifetime.
+      if (row.expires_at - now < ttl - Math.min(DAY_MS, ttl / 10)) this.statements.extendToken.run(now + ttl, hash);
+    } else if (row.last_used_at === null || now - row.last_used_at > LAST_USED_EVERY_MS) {
+      this.statements.touchToken.run(now, hash);
+    }
+    return { user: { id: row.id, nick: row.nick }, account: row.user_kind === 'account', kind: row.kind as TokenIdentity['kind'], tokenId: row.token_id ?? '' };
+  }
+
+  async createAccount(username: string, passwordHash: string): Promise<User | null> {
+    const user: User = { id: randomBytes(12).toString('base64url'), nick: username };
+    const { changes } = this.statements.createAccount.run(user.id, username, username, passwordHash, Date.now());
+    return changes === 1 ? user : null;
+  }
+
+  async accountByUsername(username: string): Promise<AccountRecord | null> {
+    const row = this.statements.accountByUsername.get(username);
+    return row ? { user: { id: row.id, nick: row.nick }, passwordHash: row.password_hash } : null;
+  }
+
+  async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
+    this.statements.setPasswordHash.run(passwordHash, userId);
+  }
+
+  async userById(userId: string): Promise<User | null> {
+    return this.statements.userById.get(userId) ?? null;
+  }
+
+  async issueToken(userId: string, kind: 'session' | 'bearer', options: { name?: string } = {}): Promise<{ token: string; id: string }> {
+    const token = randomBytes(32).toString('base64url');
+    const id = newId();
+    const now = Date.now();
+    const expires = kind === 'bearer' ? NEVER : now + this.sessionTtlMs;
+    this.statements.createToken.run(hashToken(token), userId, kind, now, expires, id, options.name ?? null);
+    return { token, id };
+  }
+
+  async revokeToken(token: string): Promise<void> {
+    this.statements.revokeToken.run(hashToken(token));
+  }
+
+  async revokeTokenById(userId: string, tokenId: string): Promise<boolean> {
+    return this.statements.revokeTokenById.run(tokenId, userId).changes === 1;
+  }
+
+  async listTokens(userId: string): Promise<TokenInfo[]> {
+    return this.statements.listTokens.all(userId).map((r) => ({ id: r.id, name: r.name ?? '', createdAt: r.created_at, lastUsedAt: r.last_used_at }));
+  }
+
+  async roomInfo(room: string): Promise<RoomInfo | null> {
+    const row = this.statements.roomInfo.get(room);
+    return row ? toRoomInfo(row) : null;
+  }
+
+  async createRoom(room: string, kind: RoomKind, ownerId: string | null): Promise<boolean> {
+    return this.db.transaction(() => {
+      const { changes } = this.statements.createRoomOfKind.run(room, kind, kind === 'public' ? 0 : 1, ownerId, Date.now());
+      if (changes === 1 && ownerId !== null) this.statements.setRole.run(ownerId, 'owner', room);
+      return changes === 1;
+    })();
+  }
+
+  async roleOf(room: string, userId: string): Promise<RoomRole | null> {
+    return this.statements.roleOf.get(room, userId)?.role ?? null;
+  }
+
+  async setRole(room: string, userId: string, role: RoomRole): Promise<void> {
+    this.statements.setRole.run(userId, role, room);
+  }
+
+  async ban(room: string, userId: string): Promise<void> {
+    this.statements.ban.run(userId, Date.now(), room);
+  }
+
+  async unban(room: string, userId: string): Promise<void> {
+    this.statements.unban.run(room, userId);
+  }
+
+  async isBanned(room: string, userId: string): Promise<boolean> {
+    return this.statements.isBanned.get(room, userId) !== undefined;
+  }
+
+  async mute(room: string, userId: string, until: number): Promise<void> {
+    this.statements.mute.run(userId, until, room);
+  }
+
+  async mutedUntil(room: string, userId: string): Promise<number> {
+    const until = this.statements.mutedUntil.get(room, userId)?.until ?? 0;
+    return until > Date.now() ? until : 0;
+  }
+
+  async listRooms(userId: string | null): Promise<RoomInfo[]> {
+    return this.statements.listRooms.all(userId ?? '').map(toRoomInfo);
   }
 
   async renameUser(userId: string, nick: string): Promise<void> {

@@ -31,11 +31,49 @@ export interface MessagePage {
   hasMore: boolean;
 }
 
-/** A guest or (issue 5) account identity, with the bearer token that restores it. */
+/** A guest or account identity, with the bearer token that restores it. */
 export interface IssuedIdentity {
   user: User;
   /** Shown to the client once; the store keeps only its hash. */
   token: string;
+}
+
+/** guest: restores a guest; session: a signed-in browser (cookie); bearer: a bot or CLI client. */
+export type TokenKind = 'guest' | 'session' | 'bearer';
+
+/** Who a token belongs to. */
+export interface TokenIdentity {
+  user: User;
+  /** A registered account (its nick is its username), as opposed to a guest. */
+  account: boolean;
+  kind: TokenKind;
+  /** Public id of the token (for listing and revoking), never the token itself. */
+  tokenId: string;
+}
+
+export interface AccountRecord {
+  user: User;
+  /** Self-describing hash (auth/password.ts); never the password. */
+  passwordHash: string;
+}
+
+export interface TokenInfo {
+  id: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+/** public: anyone may join; private: owner, moderators and invited members; dm: its two users. */
+export type RoomKind = 'public' | 'private' | 'dm';
+/** member: may join a private room; moderator, owner: may moderate (kick, ban, mute; owner: op). */
+export type RoomRole = 'owner' | 'moderator' | 'member';
+
+export interface RoomInfo {
+  name: string;
+  kind: RoomKind;
+  ownerId: string | null;
+  lastSeq: number;
 }
 
 export interface Store {
@@ -68,13 +106,77 @@ export interface Store {
   createGuest(nick: string): Promise<IssuedIdentity>;
 
   /**
-   * The user a token restores, or null when the token is unknown or expired. A successful lookup
-   * extends the token's life (sliding expiry).
+   * Who a token (of any kind) belongs to, or null when it is unknown, revoked or expired. A
+   * successful lookup extends a guest or session token's life (sliding expiry); bearer tokens do
+   * not expire.
    */
-  userByToken(token: string): Promise<User | null>;
+  identityByToken(token: string): Promise<TokenIdentity | null>;
 
   /** Changes a user's nick for future messages and sessions. */
   renameUser(userId: string, nick: string): Promise<void>;
+
+  // ---- accounts (issue 5) ----------------------------------------------------------------------
+
+  /** Creates an account whose nick is its username; null when the username is taken. */
+  createAccount(username: string, passwordHash: string): Promise<User | null>;
+
+  /** The account with this username (exact, usernames are lower case), or null. */
+  accountByUsername(username: string): Promise<AccountRecord | null>;
+
+  /** Replaces an account's password hash (e.g. a rehash with stronger parameters). */
+  setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+
+  userById(userId: string): Promise<User | null>;
+
+  /**
+   * Issues a session token (expires after the store's session lifetime unused, sliding; 30 days by
+   * default) or a bearer token (named, no expiry) for an account. The token is returned once; the
+   * store keeps its hash.
+   */
+  issueToken(userId: string, kind: 'session' | 'bearer', options?: { name?: string }): Promise<{ token: string; id: string }>;
+
+  /** Revokes a token by its value (logout). Unknown tokens are ignored. */
+  revokeToken(token: string): Promise<void>;
+
+  /** Revokes one of the user's bearer tokens by id; false when it is not theirs or unknown. */
+  revokeTokenById(userId: string, tokenId: string): Promise<boolean>;
+
+  /** The user's bearer tokens, oldest first (never their values). */
+  listTokens(userId: string): Promise<TokenInfo[]>;
+
+  // ---- rooms and their rules (issue 5) ---------------------------------------------------------
+
+  /** The room, or null if it does not exist. */
+  roomInfo(room: string): Promise<RoomInfo | null>;
+
+  /**
+   * Creates a room of this kind; with an owner, that user gets the owner role. False when the room
+   * already exists (nothing changes then).
+   */
+  createRoom(room: string, kind: RoomKind, ownerId: string | null): Promise<boolean>;
+
+  /** The user's role in the room, or null. */
+  roleOf(room: string, userId: string): Promise<RoomRole | null>;
+
+  /** Gives the user a role in the room (replacing any other). */
+  setRole(room: string, userId: string, role: RoomRole): Promise<void>;
+
+  /** Bans the user from the room (idempotent). */
+  ban(room: string, userId: string): Promise<void>;
+
+  /** Lifts a ban (idempotent). */
+  unban(room: string, userId: string): Promise<void>;
+
+  isBanned(room: string, userId: string): Promise<boolean>;
+
+  /** Mutes the user in the room until `until` (ms since the epoch); a later call replaces it. */
+  mute(room: string, userId: string, until: number): Promise<void>;
+
+  /** Until when the user is muted in the room (0 when not muted). */
+  mutedUntil(room: string, userId: string): Promise<number>;
+
+  /** Public rooms, plus the private and DM rooms in which this user has a role. */
+  listRooms(userId: string | null): Promise<RoomInfo[]>;
 
   /**
    * Deletes messages stored before `ts` (ms since the epoch); resolves with how many. Rooms keep

@@ -8,53 +8,35 @@ import { rmSync } from 'node:fs';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { startServer, tempDir, TestClient, type TestServer } from '../helpers.js';
 
+/** Switches that make a real store's ping() or appendMessages() fail. */
+interface Switches {
+  failPing: boolean;
+  failAppends: boolean;
+  appendCalls: number;
+}
+
 /**
- * A Store that delegates to a real one, with switches to make ping() or appendMessages() fail.
- * Every other method passes through, so the server can start, hand out guest identities and join.
+ * The real store behind a Proxy: every method passes through, except the two switched ones, so the
+ * server can start, hand out identities and join while a failure is switched on.
  */
-class SwitchableStore implements Store {
-  failPing = false;
-  failAppends = false;
-  appendCalls = 0;
-
-  constructor(private readonly inner: Store) {}
-
-  appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
-    this.appendCalls++;
-    if (this.failAppends) return Promise.reject(new Error('disk on fire (test)'));
-    return this.inner.appendMessages(batch);
-  }
-  ensureRoom(room: string) {
-    return this.inner.ensureRoom(room);
-  }
-  lastSeq(room: string) {
-    return this.inner.lastSeq(room);
-  }
-  messagesBefore(room: string, before: number | undefined, limit: number) {
-    return this.inner.messagesBefore(room, before, limit);
-  }
-  messagesAfter(room: string, after: number, limit: number) {
-    return this.inner.messagesAfter(room, after, limit);
-  }
-  createGuest(nick: string) {
-    return this.inner.createGuest(nick);
-  }
-  userByToken(token: string) {
-    return this.inner.userByToken(token);
-  }
-  renameUser(userId: string, nick: string) {
-    return this.inner.renameUser(userId, nick);
-  }
-  pruneMessagesBefore(ts: number) {
-    return this.inner.pruneMessagesBefore(ts);
-  }
-  ping(): Promise<void> {
-    if (this.failPing) return Promise.reject(new Error('store unreachable (test)'));
-    return this.inner.ping();
-  }
-  close() {
-    return this.inner.close();
-  }
+function switchable(inner: Store): { store: Store; switches: Switches } {
+  const switches: Switches = { failPing: false, failAppends: false, appendCalls: 0 };
+  const store = new Proxy(inner, {
+    get(target, prop) {
+      if (prop === 'ping') {
+        return () => (switches.failPing ? Promise.reject(new Error('store unreachable (test)')) : target.ping());
+      }
+      if (prop === 'appendMessages') {
+        return (batch: NewMessage[]): Promise<AppendResult[]> => {
+          switches.appendCalls++;
+          return switches.failAppends ? Promise.reject(new Error('disk on fire (test)')) : target.appendMessages(batch);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { store, switches };
 }
 
 /** The real SQLite store, opened on a fresh directory. */
@@ -75,15 +57,15 @@ afterEach(async () => {
   cleanups = [];
 });
 
-async function switchableServer(): Promise<{ server: TestServer; store: SwitchableStore }> {
+async function switchableServer(): Promise<{ server: TestServer; store: Switches }> {
   const dir = tempDir('chat-health-');
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const inner = await openSqliteStore(dir);
   // Whether or not app.close() closes an injected store, close it afterwards (idempotent or caught).
   cleanups.push(() => inner.close());
-  const store = new SwitchableStore(inner);
+  const { store, switches } = switchable(inner);
   server = await startServer({ rateLimit: 0 }, { store });
-  return { server, store };
+  return { server, store: switches };
 }
 
 describe('GET /healthz', () => {

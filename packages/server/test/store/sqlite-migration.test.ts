@@ -9,10 +9,10 @@ import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { tempDir } from '../helpers.js';
 
 describe('SQLite migrations', () => {
-  it('upgrades a version 1 database with its data intact', async () => {
+  it.each([1, 2])('upgrades a version %i database with its data intact', async (version) => {
     const dir = tempDir();
     const old = new Database(join(dir, 'chat.db'));
-    old.exec(readFileSync(new URL('./frozen/sqlite-v1.sql', import.meta.url), 'utf8'));
+    old.exec(readFileSync(new URL(`./frozen/sqlite-v${version}.sql`, import.meta.url), 'utf8'));
     old.prepare("INSERT INTO rooms (name, created_at, last_seq) VALUES ('lobby', 1, 2)").run();
     old.prepare("INSERT INTO users (id, nick, kind, created_at) VALUES ('u1', 'old-timer', 'guest', 1)").run();
     const insert = old.prepare("INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts) VALUES (1, ?, 'u1', 'old-timer', ?, ?, ?)");
@@ -38,6 +38,7 @@ describe('SQLite migrations', () => {
     await store.close();
     const db = new Database(join(dir, 'chat.db'), { readonly: true });
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'messages_ts'").get()).toBeDefined();
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'room_roles'").get()).toBeDefined();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });

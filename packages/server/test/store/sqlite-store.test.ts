@@ -49,7 +49,7 @@ describe('SqliteStore specifics', () => {
     const store = await new SqliteStore({ dir, tokenTtlMs: 1 }).open();
     const { token } = await store.createGuest('frank');
     await new Promise((r) => setTimeout(r, 5));
-    expect(await store.userByToken(token)).toBeNull();
+    expect(await store.identityByToken(token)).toBeNull();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });

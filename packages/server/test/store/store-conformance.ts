@@ -112,10 +112,10 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       const { user, token } = await store.createGuest('carol');
       expect(user.nick).toBe('carol');
       expect(token.length).toBeGreaterThanOrEqual(32);
-      expect(await store.userByToken(token)).toEqual(user);
+      expect(await store.identityByToken(token)).toEqual({ user, account: false, kind: 'guest', tokenId: expect.any(String) });
       await store.renameUser(user.id, 'caroline');
-      expect(await store.userByToken(token)).toEqual({ id: user.id, nick: 'caroline' });
-      expect(await store.userByToken('not-a-token')).toBeNull();
+      expect((await store.identityByToken(token))?.user).toEqual({ id: user.id, nick: 'caroline' });
+      expect(await store.identityByToken('not-a-token')).toBeNull();
       const other = await store.createGuest('carol');
       expect(other.user.id).not.toBe(user.id);
       expect(other.token).not.toBe(token);
@@ -125,7 +125,7 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       const { token, user } = await store.createGuest('dave');
       const [m] = await store.appendMessages([msg('a', '1'), msg('a', '2')]);
       store = await fixture.reopen(store);
-      expect(await store.userByToken(token)).toEqual(user);
+      expect((await store.identityByToken(token))?.user).toEqual(user);
       expect(await store.lastSeq('a')).toBe(2);
       const [dup, next] = await store.appendMessages([msg('a', '1'), msg('a', '3')]);
       expect(dup).toEqual({ message: m?.message, duplicate: true });
@@ -143,6 +143,84 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       expect(next?.message.seq).toBe(4);
       expect((await store.messagesBefore('a', undefined, 10)).messages.map((m) => m.seq)).toEqual([4]);
       expect(await store.pruneMessagesBefore(0)).toBe(0);
+    });
+
+    it('creates accounts with unique usernames, and finds them by username and id', async () => {
+      const user = await store.createAccount('alice', 'scrypt$hash-a');
+      expect(user).toEqual({ id: expect.any(String), nick: 'alice' });
+      expect(await store.createAccount('alice', 'scrypt$other')).toBeNull();
+      expect(await store.accountByUsername('alice')).toEqual({ user, passwordHash: 'scrypt$hash-a' });
+      expect(await store.accountByUsername('bob')).toBeNull();
+      expect(await store.userById(user!.id)).toEqual(user);
+      await store.setPasswordHash(user!.id, 'scrypt$hash-b');
+      expect((await store.accountByUsername('alice'))?.passwordHash).toBe('scrypt$hash-b');
+      // A guest nick never makes an account.
+      await store.createGuest('bob');
+      expect(await store.accountByUsername('bob')).toBeNull();
+    });
+
+    it('issues session and bearer tokens for accounts, lists bearer tokens, and revokes both ways', async () => {
+      const user = (await store.createAccount('tokens', 'h'))!;
+      const session = await store.issueToken(user.id, 'session');
+      expect(await store.identityByToken(session.token)).toEqual({ user, account: true, kind: 'session', tokenId: session.id });
+      const bot = await store.issueToken(user.id, 'bearer', { name: 'my bot' });
+      const cli = await store.issueToken(user.id, 'bearer', { name: 'cli' });
+      expect(await store.identityByToken(bot.token)).toMatchObject({ account: true, kind: 'bearer', tokenId: bot.id });
+      const listed = await store.listTokens(user.id);
+      expect(listed.map((t) => [t.id, t.name])).toEqual([
+        [bot.id, 'my bot'],
+        [cli.id, 'cli'],
+      ]);
+      expect(JSON.stringify(listed)).not.toContain(bot.token);
+      const other = (await store.createAccount('other', 'h'))!;
+      expect(await store.revokeTokenById(other.id, bot.id)).toBe(false); // not theirs
+      expect(await store.revokeTokenById(user.id, bot.id)).toBe(true);
+      expect(await store.identityByToken(bot.token)).toBeNull();
+      expect(await store.revokeTokenById(user.id, session.id)).toBe(false); // sessions end by logout
+      await store.revokeToken(session.token);
+      expect(await store.identityByToken(session.token)).toBeNull();
+      expect(await store.identityByToken(cli.token)).not.toBeNull();
+    });
+
+    it('creates rooms of each kind once, with an owner role, and lists what a user may see', async () => {
+      const owner = (await store.createAccount('owner', 'h'))!;
+      const friend = (await store.createAccount('friend', 'h'))!;
+      expect(await store.createRoom('secret', 'private', owner.id)).toBe(true);
+      expect(await store.createRoom('secret', 'public', null)).toBe(false);
+      expect(await store.roomInfo('secret')).toEqual({ name: 'secret', kind: 'private', ownerId: owner.id, lastSeq: 0 });
+      expect(await store.roleOf('secret', owner.id)).toBe('owner');
+      expect(await store.roleOf('secret', friend.id)).toBeNull();
+      await store.ensureRoom('open');
+      expect((await store.roomInfo('open'))?.kind).toBe('public');
+      expect(await store.roomInfo('nowhere')).toBeNull();
+      const names = async (id: string | null) => (await store.listRooms(id)).map((r) => r.name);
+      expect(await names(null)).toEqual(['lobby', 'open']);
+      expect(await names(owner.id)).toEqual(['lobby', 'open', 'secret']);
+      expect(await names(friend.id)).toEqual(['lobby', 'open']);
+      await store.setRole('secret', friend.id, 'member');
+      expect(await names(friend.id)).toEqual(['lobby', 'open', 'secret']);
+      await store.setRole('secret', friend.id, 'moderator');
+      expect(await store.roleOf('secret', friend.id)).toBe('moderator');
+      await store.appendMessages([msg('secret', '1', owner)]);
+      expect((await store.listRooms(owner.id)).find((r) => r.name === 'secret')?.lastSeq).toBe(1);
+    });
+
+    it('bans and unbans, and mutes until a time', async () => {
+      const user = (await store.createAccount('noisy', 'h'))!;
+      await store.ensureRoom('r');
+      expect(await store.isBanned('r', user.id)).toBe(false);
+      await store.ban('r', user.id);
+      await store.ban('r', user.id);
+      expect(await store.isBanned('r', user.id)).toBe(true);
+      expect(await store.isBanned('lobby', user.id)).toBe(false);
+      await store.unban('r', user.id);
+      expect(await store.isBanned('r', user.id)).toBe(false);
+      expect(await store.mutedUntil('r', user.id)).toBe(0);
+      const until = Date.now() + 60_000;
+      await store.mute('r', user.id, until);
+      expect(await store.mutedUntil('r', user.id)).toBe(until);
+      await store.mute('r', user.id, Date.now() - 1);
+      expect(await store.mutedUntil('r', user.id)).toBe(0);
     });
 
     it('answers ping while open', async () => {

@@ -1,0 +1,37 @@
+-- Frozen copy of the SQLite schema at version 2 (as released). Never edit: the migration test
+-- builds an old database from it and checks that today's store upgrades it without losing data.
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  nick TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('guest', 'account')),
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE tokens (
+  hash BLOB PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX tokens_user ON tokens(user_id);
+CREATE TABLE rooms (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  private INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  last_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  room_id INTEGER NOT NULL REFERENCES rooms(id),
+  seq INTEGER NOT NULL,
+  user_id TEXT NOT NULL,
+  nick TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  text TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  UNIQUE (room_id, seq),
+  UNIQUE (room_id, user_id, client_id)
+);
+CREATE INDEX messages_ts ON messages(ts);
+PRAGMA user_version = 2;
