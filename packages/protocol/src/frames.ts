@@ -71,6 +71,48 @@ export interface NickFrame extends Ref {
   nick: string;
 }
 
+// Accounts, private rooms and moderation (signed-in users; guests get `unauthorized`).
+
+export interface CreateFrame extends Ref {
+  type: 'create';
+  room: string;
+  /** A private room: only its owner, moderators and invited users may join. */
+  private?: boolean;
+}
+export interface InviteFrame extends Ref {
+  type: 'invite';
+  room: string;
+  /** The invitee's username. */
+  user: string;
+}
+/** kick, ban, unban and op name the target by user id. */
+export interface TargetFrame<T extends 'kick' | 'ban' | 'unban' | 'op'> extends Ref {
+  type: T;
+  room: string;
+  user: string;
+}
+export type KickFrame = TargetFrame<'kick'>;
+export type BanFrame = TargetFrame<'ban'>;
+export type UnbanFrame = TargetFrame<'unban'>;
+export type OpFrame = TargetFrame<'op'>;
+export interface MuteFrame extends Ref {
+  type: 'mute';
+  room: string;
+  user: string;
+  /** How long the user's `send` to the room is refused. */
+  ms: number;
+}
+export interface DmFrame extends Ref {
+  type: 'dm';
+  /** The other user's username. */
+  user: string;
+}
+/** Server admins only: deletes a room and its messages. */
+export interface DeleteFrame extends Ref {
+  type: 'delete';
+  room: string;
+}
+
 export type ClientFrame =
   | JoinFrame
   | LeaveFrame
@@ -78,7 +120,16 @@ export type ClientFrame =
   | HistoryFrame
   | TypingFrame
   | PingFrame
-  | NickFrame;
+  | NickFrame
+  | CreateFrame
+  | InviteFrame
+  | KickFrame
+  | BanFrame
+  | UnbanFrame
+  | OpFrame
+  | MuteFrame
+  | DmFrame
+  | DeleteFrame;
 
 export type ClientFrameType = ClientFrame['type'];
 
@@ -129,6 +180,35 @@ export interface NickReplyFrame extends Ref {
   type: 'nick';
   nick: string;
 }
+export interface CreatedFrame extends Ref {
+  type: 'created';
+  room: string;
+}
+export interface InvitedFrame extends Ref {
+  type: 'invited';
+  room: string;
+  user: User;
+}
+/** This connection was removed from the room by a moderator (kick or ban) or the room was deleted. */
+export interface KickedFrame {
+  type: 'kicked';
+  room: string;
+  reason?: 'kick' | 'ban' | 'delete';
+}
+export type ModerationAction = 'kick' | 'ban' | 'unban' | 'mute' | 'op';
+export interface ModeratedFrame extends Ref {
+  type: 'moderated';
+  action: ModerationAction;
+  room: string;
+  user: User;
+  /** For mute: until when (ms since the epoch). */
+  until?: number;
+}
+export interface DeletedFrame extends Ref {
+  type: 'deleted';
+  room: string;
+}
+
 export interface PresenceFrame {
   type: 'presence';
   room: string;
@@ -161,7 +241,12 @@ export type ServerFrame =
   | ChatMessage
   | PresenceFrame
   | TypingEventFrame
-  | ErrorFrame;
+  | ErrorFrame
+  | CreatedFrame
+  | InvitedFrame
+  | KickedFrame
+  | ModeratedFrame
+  | DeletedFrame;
 
 export const ERROR_CODES = [
   'bad_request',

@@ -27,5 +27,11 @@ export const MAX_NICK_CHARS = 32;
 /** 1–64 of a-z 0-9 - _, starting with a letter or digit. */
 export const ROOM_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
+/** Account usernames: 3-32 of a-z 0-9 _ -. The username is the account's nick. */
+export const USERNAME = /^[a-z0-9_-]{3,32}$/;
+export const MIN_PASSWORD_CHARS = 8;
+/** Longest mute, in ms (a year). */
+export const MAX_MUTE_MS = 365 * 24 * 60 * 60 * 1000;
+
 /** The room that always exists. */
 export const LOBBY = 'lobby';

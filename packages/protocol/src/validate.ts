@@ -1,7 +1,7 @@
 // Validators for client frames. Hand-written rather than schema-driven: this runs on every frame,
 // and each check maps to exactly one error code of the protocol's Errors table.
 import type { ClientFrame, ClientFrameType, ErrorCode } from './frames.js';
-import { DEFAULT_LIMITS, MAX_CLIENT_ID_CHARS, MAX_NICK_CHARS, MAX_REF_CHARS, ROOM_NAME } from './limits.js';
+import { DEFAULT_LIMITS, MAX_CLIENT_ID_CHARS, MAX_MUTE_MS, MAX_NICK_CHARS, MAX_REF_CHARS, ROOM_NAME } from './limits.js';
 
 export interface FrameLimits {
   maxMessageChars: number;
@@ -80,7 +80,16 @@ function optSeq(f: Fields, key: string): number | undefined {
   return v as number;
 }
 
+/** A user id or username: a non-empty string of at most 64 characters. */
+function userRef(f: Fields): string {
+  const v = str(f, 'user');
+  if (v.length < 1 || v.length > 64) fail('bad_request', '"user" must be 1-64 characters');
+  return v;
+}
+
 type Parser = (f: Fields, limits: FrameLimits) => ClientFrame;
+
+const moderate = (type: 'kick' | 'ban' | 'unban' | 'op') => (f: Fields): ClientFrame => ({ type, room: room(f), user: userRef(f) });
 
 // Typed map: adding a frame type to ClientFrame does not compile until it is parsed here.
 const parsers = {
@@ -128,6 +137,30 @@ const parsers = {
     if (nick === null) fail('invalid_nick', `a nick is 1-${MAX_NICK_CHARS} characters with no control characters`);
     return { type: 'nick', nick: nick as string };
   },
+  create: (f) => {
+    const frame: ClientFrame = { type: 'create', room: room(f) };
+    if (f.private !== undefined) {
+      if (typeof f.private !== 'boolean') fail('bad_request', '"private" must be true or false');
+      frame.private = f.private as boolean;
+    }
+    return frame;
+  },
+  invite: (f) => ({ type: 'invite', room: room(f), user: userRef(f) }),
+  kick: moderate('kick'),
+  ban: moderate('ban'),
+  unban: moderate('unban'),
+  op: moderate('op'),
+  mute: (f) => {
+    const r = room(f);
+    const user = userRef(f);
+    const ms = f.ms;
+    if (typeof ms !== 'number' || !Number.isSafeInteger(ms) || ms < 1 || ms > MAX_MUTE_MS) {
+      fail('bad_request', `"ms" must be an integer from 1 to ${MAX_MUTE_MS}`);
+    }
+    return { type: 'mute', room: r, user, ms: ms as number };
+  },
+  dm: (f) => ({ type: 'dm', user: userRef(f) }),
+  delete: (f) => ({ type: 'delete', room: room(f) }),
 } satisfies Record<ClientFrameType, Parser>;
 
 const hasOwn = Object.prototype.hasOwnProperty;

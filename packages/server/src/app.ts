@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createBackends, type Backends } from './backends.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
+import { authRoutes } from './http/auth-routes.js';
 import { healthRoutes } from './http/health.js';
 import { metricsRoutes } from './http/metrics.js';
 import { staticRoutes } from './http/static.js';
@@ -53,6 +54,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     presence,
     rateLimit: config.rateLimit,
     historyWindow: config.historyWindow,
+    maxRoomsPerConnection: config.maxRoomsPerConnection,
+    adminUsers: config.adminUsers,
     log: app.log,
     metrics,
   });
@@ -65,6 +68,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     heartbeatMs: config.heartbeatMs,
     allowedOrigins: config.allowedOrigins,
     trustProxy: config.trustProxy,
+    allowGuests: config.allowGuests,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
     log: app.log.child({ component: 'ws' }),
     metrics,
   });
@@ -72,6 +77,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const retention = new Retention({ store, days: config.retentionDays, log: app.log });
 
   healthRoutes(app, store);
+  await authRoutes(app, { store, config, onTokenRevoked: (tokenId) => gateway.closeToken(tokenId) });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
   if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);

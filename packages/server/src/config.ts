@@ -26,6 +26,16 @@ export interface Config {
   metricsHost: string;
   /** Delete messages older than this many days (0 keeps everything). Seq numbers are never reused. */
   retentionDays: number;
+  /** Anonymous users may chat as guests; when false an upgrade needs a session or token. */
+  allowGuests: boolean;
+  /** Usernames with owner rights in every room (and room deletion). */
+  adminUsers: string[];
+  /** Open WebSocket connections per client IP (0 = unlimited). */
+  maxConnectionsPerIp: number;
+  /** Rooms one connection may have joined at once (0 = unlimited). */
+  maxRoomsPerConnection: number;
+  /** Account registrations per client IP per hour (0 = unlimited). */
+  maxRegistrationsPerIp: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -84,6 +94,15 @@ export function parseOrigins(raw: string, name: string): string[] {
 
 function path(raw: string, name: string): string | null {
   return nonEmpty(raw, name);
+}
+
+/** Comma-separated usernames (3-32 of a-z 0-9 _ -). */
+function usernames(raw: string, name: string): string[] {
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const u of list) {
+    if (!/^[a-z0-9_-]{3,32}$/.test(u)) throw new ConfigError(`${name}: "${u}" is not a username (3-32 of a-z, 0-9, _ and -)`);
+  }
+  return list;
 }
 
 function logLevel(raw: string, name: string): LogLevel {
@@ -167,6 +186,29 @@ export const SETTINGS: AnySetting[] = [
     help: 'delete messages older than this many days (0 = keep forever)',
     default: 0,
     parse: integer(0, 36500),
+  },
+  { key: 'allowGuests', env: 'ALLOW_GUESTS', help: 'let people chat without an account', default: true, parse: boolean },
+  { key: 'adminUsers', env: 'ADMIN_USERS', help: 'comma-separated usernames with owner rights everywhere', default: [], parse: usernames },
+  {
+    key: 'maxConnectionsPerIp',
+    env: 'MAX_CONNECTIONS_PER_IP',
+    help: 'open WebSocket connections per client IP (0 = unlimited)',
+    default: 20,
+    parse: integer(0, 1_000_000),
+  },
+  {
+    key: 'maxRoomsPerConnection',
+    env: 'MAX_ROOMS_PER_CONNECTION',
+    help: 'rooms one connection may be in (0 = unlimited)',
+    default: 100,
+    parse: integer(0, 1_000_000),
+  },
+  {
+    key: 'maxRegistrationsPerIp',
+    env: 'MAX_REGISTRATIONS_PER_IP',
+    help: 'account registrations per client IP per hour (0 = unlimited)',
+    default: 30,
+    parse: integer(0, 1_000_000),
   },
 ];
 

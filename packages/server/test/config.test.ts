@@ -28,9 +28,26 @@ const ENV_NAMES = [
   'METRICS_PORT',
   'METRICS_HOST',
   'RETENTION_DAYS',
+  'ALLOW_GUESTS',
+  'ADMIN_USERS',
+  'MAX_CONNECTIONS_PER_IP',
+  'MAX_ROOMS_PER_CONNECTION',
+  'MAX_REGISTRATIONS_PER_IP',
 ];
 /** Defaults of the operations settings (issue 4), the same in every expectation below. */
-const OPS_DEFAULTS = { tlsCert: null, tlsKey: null, metrics: true, metricsPort: 0, metricsHost: '127.0.0.1', retentionDays: 0 };
+const OPS_DEFAULTS = {
+  tlsCert: null,
+  tlsKey: null,
+  metrics: true,
+  metricsPort: 0,
+  metricsHost: '127.0.0.1',
+  retentionDays: 0,
+  allowGuests: true,
+  adminUsers: [],
+  maxConnectionsPerIp: 20,
+  maxRoomsPerConnection: 100,
+  maxRegistrationsPerIp: 30,
+};
 
 function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
   const result = loadConfig(env, argv);
@@ -101,6 +118,11 @@ describe('loadConfig: environment', () => {
       METRICS_PORT: '9100',
       METRICS_HOST: '0.0.0.0',
       RETENTION_DAYS: '30',
+      ALLOW_GUESTS: 'false',
+      ADMIN_USERS: 'root_admin, mod-2',
+      MAX_CONNECTIONS_PER_IP: '0',
+      MAX_ROOMS_PER_CONNECTION: '5',
+      MAX_REGISTRATIONS_PER_IP: '3',
     });
     expect(config).toEqual({
       port: 8080,
@@ -120,6 +142,11 @@ describe('loadConfig: environment', () => {
       metricsPort: 9100,
       metricsHost: '0.0.0.0',
       retentionDays: 30,
+      allowGuests: false,
+      adminUsers: ['root_admin', 'mod-2'],
+      maxConnectionsPerIp: 0,
+      maxRoomsPerConnection: 5,
+      maxRegistrationsPerIp: 3,
     });
   });
 
@@ -231,6 +258,12 @@ describe('loadConfig: bad values name the setting', () => {
     ['METRICS_HOST', ' '],
     ['RETENTION_DAYS', '-1'],
     ['RETENTION_DAYS', 'forever'],
+    ['ALLOW_GUESTS', 'perhaps'],
+    ['ADMIN_USERS', 'Bad Name'],
+    ['ADMIN_USERS', 'ok,x'],
+    ['MAX_CONNECTIONS_PER_IP', '-3'],
+    ['MAX_ROOMS_PER_CONNECTION', 'many'],
+    ['MAX_REGISTRATIONS_PER_IP', '1.5'],
   ];
 
   it.each(badEnv)('%s=%j', (name, value) => {

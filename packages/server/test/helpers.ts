@@ -29,7 +29,8 @@ export async function startServer(
 ): Promise<TestServer> {
   const ownDir = overrides.dataDir === undefined;
   const dataDir = overrides.dataDir ?? tempDir();
-  const config: Config = { ...defaultConfig(), logLevel: 'silent', ...overrides, dataDir, host: '127.0.0.1', port: 0 };
+  // Every test client comes from 127.0.0.1, so the per-IP connection limit is off unless a test sets it.
+  const config: Config = { ...defaultConfig(), logLevel: 'silent', maxConnectionsPerIp: 0, ...overrides, dataDir, host: '127.0.0.1', port: 0 };
   const app = await buildApp({ ...extra, config });
   await app.listen({ port: 0, host: '127.0.0.1' });
   await app.listenMetrics();

@@ -10,7 +10,13 @@ export type BusEvent =
   /** A change of who is in a room; `online` is the room's distinct users after the change. */
   | { type: 'presence'; room: string; online: number; joined?: User; left?: User; renamed?: User }
   /** Someone is typing; delivered to the room's connections of other users. */
-  | { type: 'typing'; room: string; user: User };
+  | { type: 'typing'; room: string; user: User }
+  /** A moderator removed a user from a room (kick or ban): their connections leave it. */
+  | { type: 'kick'; room: string; userId: string; reason: 'kick' | 'ban' }
+  /** A user is muted in a room until `until` (ms since the epoch). */
+  | { type: 'mute'; room: string; userId: string; until: number }
+  /** An admin deleted the room: every connection in it leaves. */
+  | { type: 'roomDeleted'; room: string };
 
 export type BusHandler = (event: BusEvent) => void;
 

@@ -14,6 +14,8 @@ export interface ConnectionLogger {
 
 export interface ConnectionOptions {
   id: number;
+  /** The public id of the token that authenticated this connection (to close it on revocation). */
+  tokenId: string;
   ws: WebSocket;
   hub: Hub;
   limits: FrameLimits;
@@ -30,6 +32,7 @@ const CLOSE_GRACE_MS = 5000;
 
 export class Connection implements Peer {
   readonly id: number;
+  readonly tokenId: string;
   session: Session | null = null;
   /** Pings sent since the last pong; two unanswered and the connection is dropped. */
   missedPongs = 0;
@@ -45,6 +48,7 @@ export class Connection implements Peer {
 
   constructor(private readonly options: ConnectionOptions) {
     this.id = options.id;
+    this.tokenId = options.tokenId;
     this.ws = options.ws;
     this.ws.on('pong', () => (this.missedPongs = 0));
     this.ws.on('message', (data: Buffer, isBinary) => this.onFrame(data, isBinary));

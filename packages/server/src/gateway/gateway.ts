@@ -8,7 +8,7 @@ import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 import { Connection, type ConnectionLogger } from './connection.js';
-import { resolveIdentity } from './identity.js';
+import { resolveIdentity, type Identity } from './identity.js';
 import { isOriginAllowed, lastHeaderValue } from './origin.js';
 
 export interface GatewayOptions {
@@ -20,6 +20,9 @@ export interface GatewayOptions {
   heartbeatMs: number;
   allowedOrigins: readonly string[];
   trustProxy: boolean;
+  allowGuests: boolean;
+  /** Open connections per client IP (0 = unlimited). */
+  maxConnectionsPerIp: number;
   log: ConnectionLogger;
   metrics?: Metrics;
 }
@@ -33,6 +36,7 @@ const SHUTDOWN_GRACE_MS = 2000;
 export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
+  private readonly perIp = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private nextId = 1;
   private closing = false;
@@ -65,6 +69,13 @@ export class Gateway {
     return this.connections.size;
   }
 
+  /** Closes the connections opened with this token (it was revoked: logout, deleted bearer token). */
+  closeToken(tokenId: string): void {
+    for (const connection of this.connections) {
+      if (connection.tokenId === tokenId) connection.close(4001, 'session ended');
+    }
+  }
+
   /** First step of shutdown: refuse new upgrades and stop reading frames from open connections. */
   stopAccepting(): void {
     this.closing = true;
@@ -90,21 +101,26 @@ export class Gateway {
     if (url.pathname !== WS_PATH) return reject(socket, 404, 'not found');
     if (this.closing) return reject(socket, 503, 'server shutting down');
     if (!isOriginAllowed(req, this.options)) return reject(socket, 403, 'origin not allowed');
-    const identity = await resolveIdentity(this.options.store, url.searchParams);
+    const ip = clientIp(req, this.options.trustProxy) ?? 'unknown';
+    const max = this.options.maxConnectionsPerIp;
+    if (max > 0 && (this.perIp.get(ip) ?? 0) >= max) return reject(socket, 429, `at most ${max} connections per address`);
+    const identity = await resolveIdentity(this.options.store, req, url.searchParams, this.options);
     if (!identity.ok) return reject(socket, identity.status, identity.message);
     if (socket.destroyed) return;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.accept(ws, req, identity.user, identity.token).catch((err: unknown) => {
+      this.accept(ws, ip, identity).catch((err: unknown) => {
         this.options.log.error({ err }, 'connection setup failed');
         ws.close(1011, 'server error');
       });
     });
   }
 
-  private async accept(ws: WebSocket, req: IncomingMessage, user: { id: string; nick: string }, token: string): Promise<void> {
+  private async accept(ws: WebSocket, ip: string, identity: Extract<Identity, { ok: true }>): Promise<void> {
     const { hub, log } = this.options;
+    const { user } = identity;
     const connection = new Connection({
       id: this.nextId++,
+      tokenId: identity.tokenId,
       ws,
       hub,
       limits: { maxMessageChars: this.options.maxMessageChars },
@@ -113,10 +129,14 @@ export class Gateway {
       metrics: this.options.metrics,
     });
     this.connections.add(connection);
+    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     const openedAt = Date.now();
-    log.info({ event: 'ws_open', conn: connection.id, user: user.id, ip: clientIp(req, this.options.trustProxy) }, 'connection opened');
+    log.info({ event: 'ws_open', conn: connection.id, user: user.id, ip }, 'connection opened');
     ws.once('close', (code: number, reason: Buffer) => {
       this.connections.delete(connection);
+      const left = (this.perIp.get(ip) ?? 1) - 1;
+      if (left > 0) this.perIp.set(ip, left);
+      else this.perIp.delete(ip);
       log.info(
         {
           event: 'ws_close',
@@ -131,7 +151,7 @@ export class Gateway {
       const session = connection.session;
       if (session) hub.disconnect(session).catch((err: unknown) => log.error({ err, conn: connection.id }, 'disconnect failed'));
     });
-    const session = await hub.connect(connection, user, token);
+    const session = await hub.connect(connection, user, { token: identity.guestToken, account: identity.account });
     if (ws.readyState !== ws.OPEN) {
       await hub.disconnect(session);
       return;

@@ -1,29 +1,74 @@
-// Who is connecting: the upgrade request's `token` (restores a guest; issue 5 adds account
-// sessions and the `session` cookie) or a guest nick. Refusals are HTTP statuses, as the
-// protocol's Identity section requires.
+// Who is connecting (PROTOCOL.md, Identity): a token (`?token=`, `Authorization: Bearer`, or the
+// `session` cookie of a signed-in browser), else a guest with `?nick=` or a generated nick, when
+// guests are allowed. Refusals are HTTP statuses.
 import { randomInt } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { normalizeNick, type User } from '@chat/protocol';
+import { nickReserved } from '../hub/hub.js';
 import type { Store } from '../store/store.js';
 
-export type Identity = { ok: true; user: User; token: string } | { ok: false; status: 400 | 401; message: string };
+export type Identity =
+  | {
+      ok: true;
+      user: User;
+      account: boolean;
+      /** The token's public id, so the connection can be closed when the token is revoked. */
+      tokenId: string;
+      /** A guest's restore token, sent back in `welcome`. */
+      guestToken?: string;
+    }
+  | { ok: false; status: 400 | 401 | 409; message: string };
 
-export async function resolveIdentity(store: Store, query: URLSearchParams): Promise<Identity> {
-  const token = query.get('token');
-  if (token !== null) {
-    const identity = token.length > 0 && token.length <= 256 ? await store.identityByToken(token) : null;
-    if (!identity) return { ok: false, status: 401, message: 'unknown or expired token' };
-    return { ok: true, user: identity.user, token };
+export interface IdentityOptions {
+  allowGuests: boolean;
+}
+
+export const SESSION_COOKIE = 'session';
+
+export async function resolveIdentity(store: Store, req: IncomingMessage, query: URLSearchParams, options: IdentityOptions): Promise<Identity> {
+  const presented = query.get('token') ?? bearerToken(req) ?? cookieValue(req, SESSION_COOKIE);
+  if (presented !== null) {
+    const found = presented.length > 0 && presented.length <= 256 ? await store.identityByToken(presented) : null;
+    if (!found) return { ok: false, status: 401, message: 'unknown or expired token' };
+    return {
+      ok: true,
+      user: found.user,
+      account: found.account,
+      tokenId: found.tokenId,
+      ...(found.kind === 'guest' ? { guestToken: presented } : {}),
+    };
   }
+  if (!options.allowGuests) return { ok: false, status: 401, message: 'sign in first: this server does not allow guests' };
   const requested = query.get('nick');
   let nick: string;
-  if (requested === null) {
-    nick = `guest-${randomInt(1000, 10000)}`;
-  } else {
+  if (requested !== null) {
     const normalized = normalizeNick(requested);
     if (normalized === null) return { ok: false, status: 400, message: 'a nick is 1-32 characters with no control characters' };
+    if (await nickReserved(store, normalized)) return { ok: false, status: 409, message: 'a registered account owns that nick' };
     nick = normalized;
+  } else {
+    do nick = `guest-${randomInt(1000, 100000)}`;
+    while (await nickReserved(store, nick));
   }
-  // TODO(#5): refuse a nick that a registered account owns (nick_taken) and guests when disabled.
   const issued = await store.createGuest(nick);
-  return { ok: true, user: issued.user, token: issued.token };
+  return { ok: true, user: issued.user, account: false, tokenId: '', guestToken: issued.token };
+}
+
+function bearerToken(req: IncomingMessage): string | null {
+  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return match?.[1] ?? null;
+}
+
+/** One cookie's value from the Cookie header (RFC 6265 §5.4 pairs, percent-decoded). */
+function cookieValue(req: IncomingMessage, name: string): string | null {
+  for (const pair of (req.headers.cookie ?? '').split(';')) {
+    const eq = pair.indexOf('=');
+    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
+    try {
+      return decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      return null;
+    }
+  }
+  return null;
 }

@@ -4,12 +4,13 @@
 // A message's path (docs/architecture.md): send -> validate (gateway) -> membership and rate
 // limit -> group commit in the store -> publish on the bus -> every hub's RoomChannel delivers it
 // in seq order -> ack to the sender.
-import type { ClientFrame, ClientFrameType, User } from '@chat/protocol';
-import { DEFAULT_LIMITS, PROTOCOL_VERSION } from '@chat/protocol';
+import { createHash } from 'node:crypto';
+import type { ClientFrame, ClientFrameType, ErrorCode, ModerationAction, User } from '@chat/protocol';
+import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION, USERNAME } from '@chat/protocol';
 import type { Bus, BusEvent } from '../bus/bus.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
-import type { AppendResult, NewMessage, Store } from '../store/store.js';
+import type { AppendResult, NewMessage, RoomRole, Store } from '../store/store.js';
 import { CommitQueue } from './commit-queue.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RoomChannel } from './room-channel.js';
@@ -31,12 +32,41 @@ export interface HubOptions {
   resumeCap?: number;
   /** Most members listed in `joined.members`. */
   membersLimit?: number;
+  /** Rooms one connection may be in at once (0 = unlimited). */
+  maxRoomsPerConnection?: number;
+  /** Usernames with owner rights everywhere. */
+  adminUsers?: readonly string[];
   log: HubLogger;
   metrics?: Metrics;
 }
 
 /** Forward at most one `typing` per user and room per this many ms. */
 const TYPING_THROTTLE_MS = 1000;
+
+/** DM rooms are named from their two users; nobody may create or join such a name otherwise. */
+const DM_PREFIX = 'dm-';
+
+/** The private room of two users: the same name whoever starts it. */
+export function dmRoomName(a: string, b: string): string {
+  const [x, y] = [a, b].sort();
+  return DM_PREFIX + createHash('sha256').update(`${x}\n${y}`).digest('hex').slice(0, 32);
+}
+
+/** A guest may not take a nick that a registered account owns (usernames are lower case). */
+export async function nickReserved(store: Store, nick: string): Promise<boolean> {
+  const lower = nick.toLowerCase();
+  return USERNAME.test(lower) && (await store.accountByUsername(lower)) !== null;
+}
+
+/** Why a request was refused: the error frame the client gets. */
+class Refusal extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 interface PendingSend {
   session: Session;
@@ -67,10 +97,18 @@ export class Hub {
     this.unsubscribe = this.bus.subscribe((event) => this.onBusEvent(event));
   }
 
-  /** Registers a connection and sends its `welcome` (always its first frame). */
-  async connect(peer: Peer, user: User, token?: string): Promise<Session> {
+  /**
+   * Registers a connection and sends its `welcome` (always its first frame). `token` is a guest's
+   * restore token, sent back in `welcome`; accounts sign in with sessions and get none.
+   */
+  async connect(peer: Peer, user: User, options: { token?: string; account?: boolean } = {}): Promise<Session> {
+    const { token, account = false } = options;
     let entry = this.users.get(user.id);
-    if (!entry) this.users.set(user.id, (entry = { user: { ...user }, sessions: new Set(), typingAt: new Map() }));
+    if (!entry) {
+      const admin = account && (this.options.adminUsers ?? []).includes(user.nick);
+      entry = { user: { ...user }, account, admin, sessions: new Set(), typingAt: new Map() };
+      this.users.set(user.id, entry);
+    }
     const session = new Session(peer, entry, this.options.metrics);
     entry.sessions.add(session);
     const online = await this.presence.connect(entry.user);
@@ -119,10 +157,12 @@ export class Hub {
 
   // Typed map: a new client frame type does not compile until it has a handler here.
   private readonly handlers: { [K in ClientFrameType]: Handler<K> } = {
-    join: (s, f) => this.join(s, f.room, f.since, f.ref),
+    join: (s, f) => this.guarded(s, f.ref, () => this.join(s, f.room, f.since, f.ref)),
     leave: (s, f) => this.leave(s, f.room, f.ref),
     send: (s, f) => {
       if (!this.requireMember(s, f.room, f.ref)) return;
+      const mutedUntil = s.mutedUntil.get(f.room) ?? 0;
+      if (mutedUntil > Date.now()) return s.error('forbidden', `you are muted in this room until ${new Date(mutedUntil).toISOString()}`, f.ref);
       const waitMs = this.limiter.take(s.userId);
       if (waitMs > 0) return s.error('rate_limited', 'too many messages; slow down', f.ref, waitMs);
       this.commits.push({ session: s, ref: f.ref, message: { room: f.room, from: { ...s.user }, clientId: f.id, text: f.text } });
@@ -147,7 +187,8 @@ export class Hub {
     },
     ping: (s, f) => s.send({ type: 'pong', ...ref(f.ref) }),
     nick: async (s, f) => {
-      // TODO(#5): answer nick_taken when a registered account owns the nick.
+      if (s.entry.account) return s.error('forbidden', "an account's nick is its username", f.ref);
+      if (await nickReserved(this.store, f.nick)) return s.error('nick_taken', 'a registered account owns that nick', f.ref);
       await this.store.renameUser(s.userId, f.nick);
       const entry = s.entry;
       entry.user.nick = f.nick;
@@ -161,7 +202,116 @@ export class Hub {
         this.publish({ type: 'presence', room, online, renamed: { ...entry.user } });
       }
     },
+    create: (s, f) =>
+      this.guarded(s, f.ref, async () => {
+        this.requireAccount(s);
+        if (f.room.startsWith(DM_PREFIX)) throw new Refusal('forbidden', 'room names starting with dm- are reserved for direct messages');
+        const created = await this.store.createRoom(f.room, f.private ? 'private' : 'public', s.userId);
+        if (!created) throw new Refusal('forbidden', 'that room already exists');
+        s.send({ type: 'created', room: f.room, ...ref(f.ref) });
+      }),
+    invite: (s, f) =>
+      this.guarded(s, f.ref, async () => {
+        this.requireAccount(s);
+        await this.requireRights(s, f.room, 'moderator');
+        const invitee = await this.store.accountByUsername(f.user);
+        if (!invitee) throw new Refusal('not_found', 'no account has that username');
+        if ((await this.store.roleOf(f.room, invitee.user.id)) === null) await this.store.setRole(f.room, invitee.user.id, 'member');
+        s.send({ type: 'invited', room: f.room, user: invitee.user, ...ref(f.ref) });
+      }),
+    kick: (s, f) => this.moderate(s, 'kick', f.room, f.user, f.ref),
+    ban: (s, f) => this.moderate(s, 'ban', f.room, f.user, f.ref),
+    unban: (s, f) => this.moderate(s, 'unban', f.room, f.user, f.ref),
+    op: (s, f) => this.moderate(s, 'op', f.room, f.user, f.ref),
+    mute: (s, f) => this.moderate(s, 'mute', f.room, f.user, f.ref, f.ms),
+    dm: (s, f) =>
+      this.guarded(s, f.ref, async () => {
+        this.requireAccount(s);
+        const other = await this.store.accountByUsername(f.user);
+        if (!other) throw new Refusal('not_found', 'no account has that username');
+        if (other.user.id === s.userId) throw new Refusal('forbidden', 'a direct message needs another user');
+        const room = dmRoomName(s.userId, other.user.id);
+        await this.store.createRoom(room, 'dm', null);
+        for (const id of [s.userId, other.user.id]) if ((await this.store.roleOf(room, id)) === null) await this.store.setRole(room, id, 'member');
+        await this.join(s, room, undefined, f.ref);
+      }),
+    delete: (s, f) =>
+      this.guarded(s, f.ref, async () => {
+        this.requireAccount(s);
+        if (!s.entry.admin) throw new Refusal('forbidden', 'only server admins delete rooms');
+        if (f.room === LOBBY) throw new Refusal('forbidden', 'the lobby always exists');
+        if (!(await this.store.deleteRoom(f.room))) throw new Refusal('not_found', 'no such room');
+        this.publish({ type: 'roomDeleted', room: f.room });
+        s.send({ type: 'deleted', room: f.room, ...ref(f.ref) });
+      }),
   };
+
+  /** Runs a request whose refusals are thrown as Refusal; other errors are left to the gateway. */
+  private async guarded(s: Session, frameRef: string | undefined, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      if (!(err instanceof Refusal)) throw err;
+      s.error(err.code, err.message, frameRef);
+    }
+  }
+
+  private requireAccount(s: Session): void {
+    if (!s.entry.account) throw new Refusal('unauthorized', 'sign in to do that');
+  }
+
+  /** The caller's standing in the room (admins count as owners); refuses below `needed`. */
+  private async requireRights(s: Session, room: string, needed: 'moderator' | 'owner'): Promise<RoomRole> {
+    if (!(await this.store.roomInfo(room))) throw new Refusal('not_found', 'no such room');
+    const role: RoomRole | null = s.entry.admin ? 'owner' : await this.store.roleOf(room, s.userId);
+    const enough = role === 'owner' || (needed === 'moderator' && role === 'moderator');
+    if (!enough) throw new Refusal('forbidden', `only the room's ${needed === 'owner' ? 'owner' : 'owner or moderators'} may do that`);
+    return role as RoomRole;
+  }
+
+  /** kick, ban, unban, mute and op: answered with `moderated` once in effect on every node. */
+  private moderate(s: Session, action: ModerationAction, room: string, userId: string, frameRef: string | undefined, ms?: number) {
+    return this.guarded(s, frameRef, async () => {
+      this.requireAccount(s);
+      const callerRole = await this.requireRights(s, room, action === 'op' ? 'owner' : 'moderator');
+      const target = await this.store.userById(userId);
+      if (!target) throw new Refusal('not_found', 'no such user');
+      const targetRole = await this.store.roleOf(room, userId);
+      const targetIsAdmin = (this.options.adminUsers ?? []).includes(target.nick) && (await this.store.accountByUsername(target.nick))?.user.id === userId;
+      // Moderators moderate members; nobody but an admin moves against an owner or an admin.
+      if (action !== 'unban' && target.id !== s.userId && (targetIsAdmin || targetRole === 'owner') && !s.entry.admin) {
+        throw new Refusal('forbidden', 'the owner and admins cannot be moderated');
+      }
+      if (action === 'op' && targetRole === 'owner') throw new Refusal('forbidden', 'the owner is already above moderators');
+      if (callerRole === 'moderator' && targetRole === 'moderator' && target.id !== s.userId) {
+        throw new Refusal('forbidden', 'moderators cannot moderate each other');
+      }
+      let until: number | undefined;
+      switch (action) {
+        case 'kick':
+          await this.bus.publish({ type: 'kick', room, userId, reason: 'kick' });
+          break;
+        case 'ban':
+          await this.store.ban(room, userId);
+          await this.bus.publish({ type: 'kick', room, userId, reason: 'ban' });
+          break;
+        case 'unban':
+          await this.store.unban(room, userId);
+          break;
+        case 'mute':
+          until = Date.now() + (ms ?? 0);
+          await this.store.mute(room, userId, until);
+          await this.bus.publish({ type: 'mute', room, userId, until });
+          break;
+        case 'op':
+          await this.store.setRole(room, userId, 'moderator');
+          break;
+      }
+      s.send({ type: 'moderated', action, room, user: target, ...(until === undefined ? {} : { until }), ...ref(frameRef) });
+    });
+  }
+
+
 
   private requireMember(s: Session, room: string, frameRef: string | undefined): boolean {
     if (s.rooms.has(room)) return true;
@@ -169,14 +319,35 @@ export class Hub {
     return false;
   }
 
+  /** May this connection join the room? Throws the Refusal; creates an unknown public room. */
+  private async admit(s: Session, room: string): Promise<void> {
+    const limit = this.options.maxRoomsPerConnection ?? 0;
+    if (limit > 0 && !s.rooms.has(room) && s.rooms.size >= limit) {
+      throw new Refusal('forbidden', `a connection may be in at most ${limit} rooms; leave one first`);
+    }
+    const info = await this.store.roomInfo(room);
+    if (!info) {
+      if (room.startsWith(DM_PREFIX)) throw new Refusal('not_found', 'no such direct message room');
+      await this.store.ensureRoom(room);
+      return;
+    }
+    if (s.entry.admin) return;
+    if (info.kind !== 'public' && (await this.store.roleOf(room, s.userId)) === null) {
+      throw new Refusal('forbidden', 'this room is private: ask its owner or a moderator for an invitation');
+    }
+    if (await this.store.isBanned(room, s.userId)) throw new Refusal('forbidden', 'you are banned from this room');
+  }
+
   private async join(s: Session, room: string, since: number | undefined, frameRef: string | undefined): Promise<void> {
+    await this.admit(s, room);
     const channel = this.channel(room);
     const rejoin = channel.has(s);
     if (!rejoin) channel.beginJoin(s);
     let presenceJoined = false;
     try {
-      // TODO(#5): private rooms answer forbidden / not_found here.
-      const lastSeq = await this.store.ensureRoom(room);
+      const lastSeq = (await this.store.lastSeq(room)) ?? 0;
+      const mutedUntil = await this.store.mutedUntil(room, s.userId);
+      if (mutedUntil > 0) s.mutedUntil.set(room, mutedUntil);
       const page =
         since === undefined
           ? await this.store.messagesBefore(room, undefined, this.options.historyWindow)
@@ -208,6 +379,7 @@ export class Hub {
 
   private async leave(s: Session, room: string, frameRef: string | undefined): Promise<void> {
     const wasMember = s.rooms.delete(room);
+    s.mutedUntil.delete(room);
     if (wasMember) this.detach(s, room);
     s.send({ type: 'left', room, ...ref(frameRef) });
     if (wasMember) await this.leavePresence(s.user, room);
@@ -263,7 +435,29 @@ export class Hub {
         for (const member of channel.joined()) if (member.userId !== event.user.id) member.sendRaw(data);
         return;
       }
+      case 'kick':
+        for (const session of this.users.get(event.userId)?.sessions ?? []) this.eject(session, event.room, event.reason);
+        return;
+      case 'mute':
+        for (const session of this.users.get(event.userId)?.sessions ?? []) {
+          if (session.rooms.has(event.room)) session.mutedUntil.set(event.room, event.until);
+        }
+        return;
+      case 'roomDeleted':
+        for (const entry of this.users.values()) {
+          for (const session of entry.sessions) this.eject(session, event.room, 'delete');
+        }
+        return;
     }
+  }
+
+  /** Removes a connection from a room it did not choose to leave, and tells it why. */
+  private eject(session: Session, room: string, reason: 'kick' | 'ban' | 'delete'): void {
+    if (!session.rooms.delete(room)) return;
+    session.mutedUntil.delete(room);
+    this.detach(session, room);
+    session.send({ type: 'kicked', room, reason });
+    this.leavePresence(session.user, room).catch((err: unknown) => this.options.log.error({ err, room }, 'presence update failed'));
   }
 
   /** One group commit: store the batch durably, then publish the new messages, then ack. */

@@ -13,6 +13,10 @@ export interface Peer {
 /** A user and every local session of it; shared, so a nick change reaches all of them. */
 export interface UserEntry {
   user: User;
+  /** A registered account (its nick is its username), not a guest. */
+  account: boolean;
+  /** A server admin (ADMIN_USERS): owner rights in every room. */
+  admin: boolean;
   sessions: Set<Session>;
   /** Last `typing` forwarded per room, for throttling per user (not per tab). */
   typingAt: Map<string, number>;
@@ -21,6 +25,8 @@ export interface UserEntry {
 export class Session implements Member {
   /** Rooms this connection has joined (join completed, not left). */
   readonly rooms = new Set<string>();
+  /** Until when this user is muted, per joined room (read at join, updated by `mute` events). */
+  readonly mutedUntil = new Map<string, number>();
   closed = false;
 
   constructor(

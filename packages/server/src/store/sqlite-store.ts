@@ -189,6 +189,8 @@ export class SqliteStore implements MaintainableStore {
       mutedUntil: db.prepare<[string, string], { until: number }>(
         'SELECT until FROM room_mutes WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?',
       ),
+      deleteMessagesOf: db.prepare<[number]>('DELETE FROM messages WHERE room_id = ?'),
+      deleteRoom: db.prepare<[number]>('DELETE FROM rooms WHERE id = ?'),
       listRooms: db.prepare<[string], RoomInfoRow>(
         `SELECT name, kind, owner_id, last_seq FROM rooms WHERE kind = 'public'
          UNION
@@ -374,6 +376,17 @@ export class SqliteStore implements MaintainableStore {
   async mutedUntil(room: string, userId: string): Promise<number> {
     const until = this.statements.mutedUntil.get(room, userId)?.until ?? 0;
     return until > Date.now() ? until : 0;
+  }
+
+  async deleteRoom(room: string): Promise<boolean> {
+    return this.db.transaction(() => {
+      const row = this.roomRow(room);
+      if (!row) return false;
+      // Roles, bans and mutes go with the room (ON DELETE CASCADE); messages reference it plainly.
+      this.statements.deleteMessagesOf.run(row.id);
+      this.statements.deleteRoom.run(row.id);
+      return true;
+    })();
   }
 
   async listRooms(userId: string | null): Promise<RoomInfo[]> {

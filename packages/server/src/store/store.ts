@@ -141,7 +141,7 @@ export interface Store {
   /** Revokes one of the user's bearer tokens by id; false when it is not theirs or unknown. */
   revokeTokenById(userId: string, tokenId: string): Promise<boolean>;
 
-  /** The user's bearer tokens, oldest first (never their values). */
+  /** The user's bearer tokens, oldest first (same-millisecond ties in any order), never their values. */
   listTokens(userId: string): Promise<TokenInfo[]>;
 
   // ---- rooms and their rules (issue 5) ---------------------------------------------------------
@@ -174,6 +174,12 @@ export interface Store {
 
   /** Until when the user is muted in the room (0 when not muted). */
   mutedUntil(room: string, userId: string): Promise<number>;
+
+  /**
+   * Deletes the room with its messages, roles, bans and mutes; false when it does not exist. A room
+   * created later under the same name is a new room (its seq starts again at 1).
+   */
+  deleteRoom(room: string): Promise<boolean>;
 
   /** Public rooms, plus the private and DM rooms in which this user has a role. */
   listRooms(userId: string | null): Promise<RoomInfo[]>;

@@ -1,0 +1,38 @@
+// Security headers on every response, the page and the API alike (issue 5), via @fastify/helmet.
+// The page is the Vite build: one module script and one stylesheet from ./assets/, a data: favicon,
+// no inline script or style, no eval; the WebSocket goes to the same host ('self' covers ws: and
+// wss: there, CSP Level 3 §6.7.2.8). Nothing in it may be loaded from, or framed by, another site.
+import helmet from '@fastify/helmet';
+import type { FastifyInstance } from 'fastify';
+
+export const CONTENT_SECURITY_POLICY = {
+  'default-src': ["'self'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'font-src': ["'self'"],
+  'connect-src': ["'self'"],
+  'manifest-src': ["'self'"],
+  'object-src': ["'none'"],
+  'base-uri': ["'self'"],
+  'form-action': ["'self'"],
+  'frame-ancestors': ["'none'"],
+} as const;
+
+export async function securityHeaders(app: FastifyInstance): Promise<void> {
+  await app.register(helmet, {
+    global: true,
+    contentSecurityPolicy: {
+      // Only what is listed above; helmet's defaults would add upgrade-insecure-requests, which
+      // breaks a plain-HTTP LAN deployment.
+      useDefaults: false,
+      directives: Object.fromEntries(Object.entries(CONTENT_SECURITY_POLICY).map(([k, v]) => [k, [...v]])),
+    },
+    // HSTS is the TLS terminator's business (deploy/nginx.conf); a LAN server on plain HTTP or a
+    // test certificate must not pin browsers to HTTPS for a year.
+    strictTransportSecurity: false,
+    referrerPolicy: { policy: 'no-referrer' },
+    // For browsers without CSP frame-ancestors.
+    xFrameOptions: { action: 'deny' },
+  });
+}
