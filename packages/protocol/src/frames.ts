@@ -148,6 +148,10 @@ export interface WelcomeFrame {
 export interface JoinedFrame extends Ref {
   type: 'joined';
   room: string;
+  /** Extension: public, private or dm (a private two-person room). */
+  kind?: 'public' | 'private' | 'dm';
+  /** Extension: this user's role in the room (owner, moderator, member), or null. Admins are owners. */
+  role?: 'owner' | 'moderator' | 'member' | null;
   /** The room's last stored seq (0 for an empty room). */
   seq: number;
   online: number;

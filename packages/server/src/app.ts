@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
 import { authRoutes } from './http/auth-routes.js';
 import { healthRoutes } from './http/health.js';
+import { infoRoutes } from './http/info.js';
 import { metricsRoutes } from './http/metrics.js';
 import { staticRoutes } from './http/static.js';
 import { Hub } from './hub/hub.js';
@@ -77,6 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const retention = new Retention({ store, days: config.retentionDays, log: app.log });
 
   healthRoutes(app, store);
+  infoRoutes(app, config);
   await authRoutes(app, { store, config, onTokenRevoked: (tokenId) => gateway.closeToken(tokenId) });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;

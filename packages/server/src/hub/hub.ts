@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION, USERNAME } from '@chat/protoco
 import type { Bus, BusEvent } from '../bus/bus.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
-import type { AppendResult, NewMessage, RoomRole, Store } from '../store/store.js';
+import type { AppendResult, NewMessage, RoomKind, RoomRole, Store } from '../store/store.js';
 import { CommitQueue } from './commit-queue.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RoomChannel } from './room-channel.js';
@@ -319,8 +319,11 @@ export class Hub {
     return false;
   }
 
-  /** May this connection join the room? Throws the Refusal; creates an unknown public room. */
-  private async admit(s: Session, room: string): Promise<void> {
+  /**
+   * May this connection join the room? Throws the Refusal; creates an unknown public room. Resolves
+   * with the room's kind and the user's role in it (admins are owners everywhere).
+   */
+  private async admit(s: Session, room: string): Promise<{ kind: RoomKind; role: RoomRole | null }> {
     const limit = this.options.maxRoomsPerConnection ?? 0;
     if (limit > 0 && !s.rooms.has(room) && s.rooms.size >= limit) {
       throw new Refusal('forbidden', `a connection may be in at most ${limit} rooms; leave one first`);
@@ -329,17 +332,19 @@ export class Hub {
     if (!info) {
       if (room.startsWith(DM_PREFIX)) throw new Refusal('not_found', 'no such direct message room');
       await this.store.ensureRoom(room);
-      return;
+      return { kind: 'public', role: s.entry.admin ? 'owner' : null };
     }
-    if (s.entry.admin) return;
-    if (info.kind !== 'public' && (await this.store.roleOf(room, s.userId)) === null) {
+    if (s.entry.admin) return { kind: info.kind, role: 'owner' };
+    const role = await this.store.roleOf(room, s.userId);
+    if (info.kind !== 'public' && role === null) {
       throw new Refusal('forbidden', 'this room is private: ask its owner or a moderator for an invitation');
     }
     if (await this.store.isBanned(room, s.userId)) throw new Refusal('forbidden', 'you are banned from this room');
+    return { kind: info.kind, role };
   }
 
   private async join(s: Session, room: string, since: number | undefined, frameRef: string | undefined): Promise<void> {
-    await this.admit(s, room);
+    const { kind, role } = await this.admit(s, room);
     const channel = this.channel(room);
     const rejoin = channel.has(s);
     if (!rejoin) channel.beginJoin(s);
@@ -365,7 +370,7 @@ export class Hub {
       const seen = Math.max(lastSeq, page.messages.at(-1)?.seq ?? 0);
       const newer = rejoin ? [] : channel.completeJoin(s, seen);
       s.rooms.add(room);
-      s.send({ type: 'joined', room, seq: seen, online, members, history: page.messages, hasMore: page.hasMore, ...ref(frameRef) });
+      s.send({ type: 'joined', room, kind, role, seq: seen, online, members, history: page.messages, hasMore: page.hasMore, ...ref(frameRef) });
       for (const message of newer) s.sendRaw(JSON.stringify(message));
       if (changed) this.publish({ type: 'presence', room, online, joined: { ...s.user } });
     } catch (err) {
