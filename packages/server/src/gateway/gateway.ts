@@ -104,15 +104,36 @@ export class Gateway {
     const ip = clientIp(req, this.options.trustProxy) ?? 'unknown';
     const max = this.options.maxConnectionsPerIp;
     if (max > 0 && (this.perIp.get(ip) ?? 0) >= max) return reject(socket, 429, `at most ${max} connections per address`);
-    const identity = await resolveIdentity(this.options.store, req, url.searchParams, this.options);
-    if (!identity.ok) return reject(socket, identity.status, identity.message);
-    if (socket.destroyed) return;
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.accept(ws, ip, identity).catch((err: unknown) => {
-        this.options.log.error({ err }, 'connection setup failed');
-        ws.close(1011, 'server error');
+    // Hold the slot from here, so concurrent upgrades cannot all pass the check while the
+    // identity lookup awaits the store; it is given back if the upgrade does not complete.
+    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
+    let handedOver = false;
+    try {
+      const identity = await resolveIdentity(this.options.store, req, url.searchParams, this.options);
+      if (!identity.ok) return reject(socket, identity.status, identity.message);
+      if (socket.destroyed) return;
+      handedOver = true;
+      let upgraded = false;
+      // ws refuses a bad handshake by closing the socket without calling back: release then.
+      socket.once('close', () => {
+        if (!upgraded) this.releaseIp(ip);
       });
-    });
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        upgraded = true;
+        this.accept(ws, ip, identity).catch((err: unknown) => {
+          this.options.log.error({ err }, 'connection setup failed');
+          ws.close(1011, 'server error');
+        });
+      });
+    } finally {
+      if (!handedOver) this.releaseIp(ip);
+    }
+  }
+
+  private releaseIp(ip: string): void {
+    const left = (this.perIp.get(ip) ?? 1) - 1;
+    if (left > 0) this.perIp.set(ip, left);
+    else this.perIp.delete(ip);
   }
 
   private async accept(ws: WebSocket, ip: string, identity: Extract<Identity, { ok: true }>): Promise<void> {
@@ -129,14 +150,11 @@ export class Gateway {
       metrics: this.options.metrics,
     });
     this.connections.add(connection);
-    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     const openedAt = Date.now();
     log.info({ event: 'ws_open', conn: connection.id, user: user.id, ip }, 'connection opened');
     ws.once('close', (code: number, reason: Buffer) => {
       this.connections.delete(connection);
-      const left = (this.perIp.get(ip) ?? 1) - 1;
-      if (left > 0) this.perIp.set(ip, left);
-      else this.perIp.delete(ip);
+      this.releaseIp(ip);
       log.info(
         {
           event: 'ws_close',

@@ -30,9 +30,15 @@ export async function resolveIdentity(store: Store, req: IncomingMessage, query:
   if (presented !== null) {
     const found = presented.length > 0 && presented.length <= 256 ? await store.identityByToken(presented) : null;
     if (!found) return { ok: false, status: 401, message: 'unknown or expired token' };
+    let user = found.user;
+    if (!found.account && (await nickReserved(store, user.nick))) {
+      // The nick was registered since this guest took it: keep the guest, not the impersonation.
+      user = { ...user, nick: await freeGuestNick(store) };
+      await store.renameUser(user.id, user.nick);
+    }
     return {
       ok: true,
-      user: found.user,
+      user,
       account: found.account,
       tokenId: found.tokenId,
       ...(found.kind === 'guest' ? { guestToken: presented } : {}),
@@ -47,11 +53,18 @@ export async function resolveIdentity(store: Store, req: IncomingMessage, query:
     if (await nickReserved(store, normalized)) return { ok: false, status: 409, message: 'a registered account owns that nick' };
     nick = normalized;
   } else {
-    do nick = `guest-${randomInt(1000, 100000)}`;
-    while (await nickReserved(store, nick));
+    nick = await freeGuestNick(store);
   }
   const issued = await store.createGuest(nick);
   return { ok: true, user: issued.user, account: false, tokenId: '', guestToken: issued.token };
+}
+
+/** A generated guest nick that no account owns. */
+async function freeGuestNick(store: Store): Promise<string> {
+  let nick: string;
+  do nick = `guest-${randomInt(1000, 100000)}`;
+  while (await nickReserved(store, nick));
+  return nick;
 }
 
 function bearerToken(req: IncomingMessage): string | null {

@@ -214,6 +214,7 @@ export class Hub {
       this.guarded(s, f.ref, async () => {
         this.requireAccount(s);
         await this.requireRights(s, f.room, 'moderator');
+        if ((await this.store.roomInfo(f.room))?.kind === 'dm') throw new Refusal('forbidden', 'a direct message stays between its two people');
         const invitee = await this.store.accountByUsername(f.user);
         if (!invitee) throw new Refusal('not_found', 'no account has that username');
         if ((await this.store.roleOf(f.room, invitee.user.id)) === null) await this.store.setRole(f.room, invitee.user.id, 'member');
@@ -231,6 +232,7 @@ export class Hub {
         if (!other) throw new Refusal('not_found', 'no account has that username');
         if (other.user.id === s.userId) throw new Refusal('forbidden', 'a direct message needs another user');
         const room = dmRoomName(s.userId, other.user.id);
+        this.checkRoomLimit(s, room);
         await this.store.createRoom(room, 'dm', null);
         for (const id of [s.userId, other.user.id]) if ((await this.store.roleOf(room, id)) === null) await this.store.setRole(room, id, 'member');
         await this.join(s, room, undefined, f.ref);
@@ -253,6 +255,13 @@ export class Hub {
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
       s.error(err.code, err.message, frameRef);
+    }
+  }
+
+  private checkRoomLimit(s: Session, room: string): void {
+    const limit = this.options.maxRoomsPerConnection ?? 0;
+    if (limit > 0 && !s.rooms.has(room) && s.rooms.size >= limit) {
+      throw new Refusal('forbidden', `a connection may be in at most ${limit} rooms; leave one first`);
     }
   }
 
@@ -282,7 +291,11 @@ export class Hub {
       if (action !== 'unban' && target.id !== s.userId && (targetIsAdmin || targetRole === 'owner') && !s.entry.admin) {
         throw new Refusal('forbidden', 'the owner and admins cannot be moderated');
       }
-      if (action === 'op' && targetRole === 'owner') throw new Refusal('forbidden', 'the owner is already above moderators');
+      if (action === 'op') {
+        if (targetRole === 'owner') throw new Refusal('forbidden', 'the owner is already above moderators');
+        if ((await this.store.roomInfo(room))?.kind === 'dm') throw new Refusal('forbidden', 'a direct message has no moderators');
+        if ((await this.store.accountByUsername(target.nick))?.user.id !== userId) throw new Refusal('forbidden', 'only accounts can be moderators');
+      }
       if (callerRole === 'moderator' && targetRole === 'moderator' && target.id !== s.userId) {
         throw new Refusal('forbidden', 'moderators cannot moderate each other');
       }
@@ -324,17 +337,15 @@ export class Hub {
    * with the room's kind and the user's role in it (admins are owners everywhere).
    */
   private async admit(s: Session, room: string): Promise<{ kind: RoomKind; role: RoomRole | null }> {
-    const limit = this.options.maxRoomsPerConnection ?? 0;
-    if (limit > 0 && !s.rooms.has(room) && s.rooms.size >= limit) {
-      throw new Refusal('forbidden', `a connection may be in at most ${limit} rooms; leave one first`);
-    }
+    this.checkRoomLimit(s, room);
     const info = await this.store.roomInfo(room);
     if (!info) {
       if (room.startsWith(DM_PREFIX)) throw new Refusal('not_found', 'no such direct message room');
       await this.store.ensureRoom(room);
       return { kind: 'public', role: s.entry.admin ? 'owner' : null };
     }
-    if (s.entry.admin) return { kind: info.kind, role: 'owner' };
+    // Admins have owner rights everywhere except in other people's direct messages.
+    if (s.entry.admin && info.kind !== 'dm') return { kind: info.kind, role: 'owner' };
     const role = await this.store.roleOf(room, s.userId);
     if (info.kind !== 'public' && role === null) {
       throw new Refusal('forbidden', 'this room is private: ask its owner or a moderator for an invitation');

@@ -1,0 +1,143 @@
+// Issue 5 over WebSocket: who is connecting. Session tokens (?token=, cookie `session`), bearer
+// tokens (Authorization: Bearer), refused tokens, ALLOW_GUESTS=false, registered nicks reserved
+// from guests (PROTOCOL.md: Identity; Accounts, private rooms and moderation).
+import { describe, expect, it } from 'vitest';
+import type { NickReplyFrame } from '@chat/protocol';
+import { TestClient, trackResources } from '../helpers.js';
+import { barrier, ok, refused, world } from './world.js';
+
+const res = trackResources();
+
+describe('signing in over WebSocket', () => {
+  it('a session token in ?token= gives welcome with the account user, and no token in welcome', async () => {
+    const w = await world(res);
+    const alice = await w.account('alice');
+    const c = await w.connect({ token: alice.token });
+    expect(c.welcome).toMatchObject({ type: 'welcome', protocol: 1, user: { id: alice.user.id, nick: 'alice' } });
+    expect(c.welcome).not.toHaveProperty('token');
+  });
+
+  it('the `session` cookie signs in the same way', async () => {
+    const w = await world(res);
+    const alice = await w.account('alice');
+    const c = await w.connect({}, { Cookie: `theme=dark; session=${alice.token}; other=1` });
+    expect(c.welcome.user).toEqual({ id: alice.user.id, nick: 'alice' });
+    expect(c.welcome).not.toHaveProperty('token');
+  });
+
+  it('a bearer token in Authorization: Bearer signs in (bots, CLI clients)', async () => {
+    const w = await world(res);
+    const bot = await w.account('botty');
+    const { token } = await w.store.issueToken(bot.user.id, 'bearer', { name: 'ci' });
+    const c = await w.connect({}, { Authorization: `Bearer ${token}` });
+    expect(c.welcome.user).toEqual({ id: bot.user.id, nick: 'botty' });
+    expect(c.welcome).not.toHaveProperty('token');
+    // The same bearer token also works as ?token= (PROTOCOL.md: api/auth/tokens).
+    const d = await w.connect({ token });
+    expect(d.welcome.user.id).toBe(bot.user.id);
+  });
+
+  it('two connections of one account are the same user (one online user)', async () => {
+    const w = await world(res);
+    const alice = await w.account('alice');
+    const a1 = await alice.connect();
+    const a2 = await w.connect({}, { Cookie: `session=${alice.token}` });
+    expect(a2.welcome.user.id).toBe(a1.welcome.user.id);
+    expect(a2.welcome.online).toBe(1);
+  });
+
+  it('an unknown token is refused with HTTP 401, whichever way it comes', async () => {
+    const w = await world(res);
+    await w.account('alice');
+    await expect(TestClient.connect(w.server, { query: { token: 'not-a-token' } })).rejects.toThrow('HTTP 401');
+    await expect(TestClient.connect(w.server, { headers: { Cookie: 'session=not-a-token' } })).rejects.toThrow('HTTP 401');
+    await expect(TestClient.connect(w.server, { headers: { Authorization: 'Bearer not-a-token' } })).rejects.toThrow('HTTP 401');
+  });
+
+  it('a revoked session token is refused with HTTP 401 (logout), a revoked bearer token too', async () => {
+    const w = await world(res);
+    const alice = await w.account('alice');
+    const before = await alice.connect();
+    expect(before.welcome.user.id).toBe(alice.user.id);
+    await w.store.revokeToken(alice.token);
+    await expect(TestClient.connect(w.server, { query: { token: alice.token } })).rejects.toThrow('HTTP 401');
+    await expect(TestClient.connect(w.server, { headers: { Cookie: `session=${alice.token}` } })).rejects.toThrow('HTTP 401');
+
+    const bearer = await w.store.issueToken(alice.user.id, 'bearer', { name: 'bot' });
+    await w.connect({}, { Authorization: `Bearer ${bearer.token}` });
+    expect(await w.store.revokeTokenById(alice.user.id, bearer.id)).toBe(true);
+    await expect(TestClient.connect(w.server, { headers: { Authorization: `Bearer ${bearer.token}` } })).rejects.toThrow('HTTP 401');
+    // A fresh session (a new login) still works.
+    const { token } = await w.store.issueToken(alice.user.id, 'session');
+    expect((await w.connect({ token })).welcome.user.id).toBe(alice.user.id);
+  });
+});
+
+describe('session expiry', () => {
+  it('an expired session token is refused with HTTP 401', async () => {
+    const w = await world(res, {}, { sessionTtlMs: 150 });
+    const alice = await w.account('alice');
+    expect((await alice.connect()).welcome.user.id).toBe(alice.user.id);
+    // Time has to pass here: there is no frame to wait for.
+    await new Promise((r) => setTimeout(r, 200));
+    await expect(TestClient.connect(w.server, { query: { token: alice.token } })).rejects.toThrow('HTTP 401');
+    // Bearer tokens do not expire.
+    const bearer = await w.store.issueToken(alice.user.id, 'bearer');
+    expect((await w.connect({}, { Authorization: `Bearer ${bearer.token}` })).welcome.user.id).toBe(alice.user.id);
+  });
+});
+
+describe('ALLOW_GUESTS=false', () => {
+  it('refuses anonymous upgrades with 401 (with or without ?nick=) while a token works', async () => {
+    const w = await world(res, { allowGuests: false });
+    const alice = await w.account('alice');
+    await expect(TestClient.connect(w.server)).rejects.toThrow('HTTP 401');
+    await expect(TestClient.connect(w.server, { query: { nick: 'visitor' } })).rejects.toThrow('HTTP 401');
+    const c = await alice.connect();
+    expect(c.welcome.user).toEqual({ id: alice.user.id, nick: 'alice' });
+    const d = await w.connect({}, { Cookie: `session=${alice.token}` });
+    expect(d.welcome.user.id).toBe(alice.user.id);
+  });
+
+  it('guests are allowed by default', async () => {
+    const w = await world(res);
+    const g = await w.guest('visitor');
+    expect(g.welcome.user.nick).toBe('visitor');
+    expect(typeof g.welcome.token).toBe('string');
+  });
+});
+
+describe('registered nicks are reserved', () => {
+  it('a guest ?nick= that an account owns is refused with 409, case-insensitively', async () => {
+    const w = await world(res);
+    await w.account('alice');
+    await expect(TestClient.connect(w.server, { query: { nick: 'alice' } })).rejects.toThrow('HTTP 409');
+    await expect(TestClient.connect(w.server, { query: { nick: 'Alice' } })).rejects.toThrow('HTTP 409');
+    await expect(TestClient.connect(w.server, { query: { nick: ' ALICE ' } })).rejects.toThrow('HTTP 409');
+    // A nick nobody registered is fine.
+    expect((await w.guest('alicia')).welcome.user.nick).toBe('alicia');
+  });
+
+  it('a guest `nick` frame taking a registered username gets nick_taken and keeps its nick', async () => {
+    const w = await world(res);
+    await w.account('alice');
+    const g = await w.guest('visitor');
+    await refused(g, { type: 'nick', nick: 'alice' }, 'nick_taken');
+    await refused(g, { type: 'nick', nick: 'Alice' }, 'nick_taken');
+    await barrier(g);
+    // Still the same nick; a free nick still works.
+    const renamed = await ok<NickReplyFrame>(g, { type: 'nick', nick: 'bobby' }, 'nick');
+    expect(renamed.nick).toBe('bobby');
+  });
+
+  it("an account's `nick` frame is forbidden (its nick is its username)", async () => {
+    const w = await world(res);
+    const alice = await w.account('alice');
+    const c = await alice.connect();
+    await refused(c, { type: 'nick', nick: 'queen' }, 'forbidden');
+    await barrier(c);
+    // The account is still alice to the others.
+    const again = await alice.connect();
+    expect(again.welcome.user.nick).toBe('alice');
+  });
+});
