@@ -79,7 +79,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   healthRoutes(app, store);
   infoRoutes(app, config);
-  await authRoutes(app, { store, config, onTokenRevoked: (tokenId) => gateway.closeToken(tokenId) });
+  await authRoutes(app, { store, config, presence, onTokenRevoked: (tokenId) => gateway.closeToken(tokenId) });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
   if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);

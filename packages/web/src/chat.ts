@@ -1,11 +1,19 @@
 // The one ChatClient of the page, on Vue-reactive state, wired to the browser: the WebSocket URL
-// from the page's location, localStorage, visibility and online events, the tab title.
+// from the page's location, localStorage, visibility and online events, the tab title; and the
+// account API (sign-in, sign-out) that decides how the client connects.
 import { computed, reactive, watchEffect } from 'vue';
+import type { User } from '@chat/protocol';
+import { AccountApi, type ApiFailure, type AuthMode, type FetchLike } from './lib/account-api.js';
 import { ChatClient, initialState, type ChatState, type SocketLike } from './lib/chat-client.js';
 import { httpUrl, webSocketUrl } from './lib/urls.js';
 import { t } from './i18n.js';
 
 const state = reactive(initialState()) as ChatState;
+
+export const api = new AccountApi(
+  (path) => httpUrl(location.href, path),
+  (url, init) => fetch(url, init) as ReturnType<FetchLike>,
+);
 
 export const client = new ChatClient({
   state,
@@ -18,22 +26,103 @@ export const client = new ChatClient({
     }
   },
   storage: localStorage,
+  accounts: {
+    sessionValid: async () => {
+      try {
+        return (await api.me()) !== null;
+      } catch {
+        return null;
+      }
+    },
+    guestsAllowed: async () => {
+      try {
+        const allowed = (await api.info()).allowGuests;
+        state.allowGuests = allowed;
+        return allowed;
+      } catch {
+        return null;
+      }
+    },
+    rooms: () => api.rooms(),
+  },
 });
 
 export const chat = client.state;
 
+/** Page state that is no business of the protocol client. */
+export const ui = reactive({
+  /** A guest opened "Sign in / register" from the user menu (the chat keeps running behind it). */
+  authOpen: false,
+  /** Which form the welcome screen shows first. */
+  authMode: 'signin' as AuthMode,
+});
+
 export const totalUnread = computed(() => Object.values(chat.rooms).reduce((n, room) => n + room.unread, 0));
+
+/** Registers or signs in; on success the client connects as the account. */
+export async function authenticate(mode: AuthMode, username: string, password: string): Promise<ApiFailure | null> {
+  const result = mode === 'register' ? await api.register(username, password) : await api.signIn(username, password);
+  if (!result.ok) return result.failure;
+  signedInAs(result.value);
+  return null;
+}
+
+function signedInAs(user: User): void {
+  ui.authOpen = false;
+  client.signedIn(user);
+}
+
+/** Signs out on the server, then forgets this user on the page: back to the welcome screen. */
+export async function signOut(): Promise<void> {
+  await api.signOut();
+  client.signedOut();
+}
+
+const ROOMS_REFRESH_MS = 60_000;
+let lastRefresh = 0;
+
+/** New invitations and DMs show up in the sidebar: on connect, when the tab comes back, each minute. */
+function refreshRooms(): void {
+  if (!chat.account || chat.status !== 'online') return;
+  if (Date.now() - lastRefresh < 5_000) return;
+  lastRefresh = Date.now();
+  void client.refreshRooms();
+}
 
 /** Connects, and keeps the connection and the tab title in step with the browser. */
 export function startChat(): void {
+  void api
+    .info()
+    .then((info) => (chat.allowGuests = info.allowGuests))
+    .catch(() => {});
   client.start();
+  // A page that was signed in connects with its cookie at once; api/me confirms the session (a
+  // guest is not asked: a 401 would be an error in the console on every visit).
+  if (chat.account) {
+    void api
+      .me()
+      .then((user) => {
+        if (user === null) client.signedOut('session_expired');
+        else client.signedIn(user);
+      })
+      .catch(() => {}); // unreachable: the socket retries, and asks again if refused
+  }
   const onVisibility = () => {
     client.setHidden(document.visibilityState === 'hidden');
-    if (document.visibilityState === 'visible') client.wake();
+    if (document.visibilityState === 'visible') {
+      client.wake();
+      refreshRooms();
+    }
   };
   document.addEventListener('visibilitychange', onVisibility);
   window.addEventListener('online', () => client.wake());
-  window.addEventListener('focus', () => client.wake());
+  window.addEventListener('focus', () => {
+    client.wake();
+    refreshRooms();
+  });
+  setInterval(() => {
+    if (!chat.hidden) refreshRooms();
+  }, ROOMS_REFRESH_MS);
   onVisibility();
   watchEffect(() => {
     const unread = totalUnread.value;

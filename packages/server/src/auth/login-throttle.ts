@@ -17,6 +17,8 @@ export interface LoginThrottleOptions {
 export interface LoginAttempt {
   /** Call once the password matched. */
   succeeded(): void;
+  /** Call when the attempt could not be judged (server busy, store error): it counts for nothing. */
+  abandoned(): void;
 }
 
 export class LoginThrottle {
@@ -45,6 +47,10 @@ export class LoginThrottle {
         // The account's slate is wiped (its owner knows the password). The IP's is not: else one
         // attacker-owned account would reset the IP budget between guesses at other accounts.
         this.accounts.reset(username);
+        this.ips.remove(ipk);
+      },
+      abandoned: () => {
+        this.accounts.remove(username);
         this.ips.remove(ipk);
       },
     };

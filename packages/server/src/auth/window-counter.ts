@@ -3,7 +3,7 @@
 // sign-up floods); a cluster multiplies the limits by its node count (issue 7 may share them).
 
 export interface WindowCounterOptions {
-  /** Events allowed per window; the next one is refused until the oldest leaves the window. */
+  /** Events allowed per window; the next one is refused until the oldest leaves the window. 0: no limit. */
   limit: number;
   windowMs: number;
   /** Keys remembered at most; beyond, the least recently counted key is forgotten. */
@@ -29,6 +29,7 @@ export class WindowCounter {
 
   /** 0 when another event is allowed for `key`; otherwise how many ms until one is. */
   retryAfterMs(key: string): number {
+    if (this.limit <= 0) return 0;
     const times = this.live(key);
     if (times.length < this.limit) return 0;
     return Math.max(1, times[times.length - this.limit]! + this.windowMs - this.now());
@@ -36,6 +37,7 @@ export class WindowCounter {
 
   /** Counts one event for `key`. */
   add(key: string): void {
+    if (this.limit <= 0) return;
     const times = this.live(key);
     times.push(this.now());
     // Re-insert so the Map's order stays least recently counted first.

@@ -4,6 +4,7 @@
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { normalizeNick, type User } from '@chat/protocol';
+import { bearerToken, readSessionCookie } from '../auth/credentials.js';
 import { nickReserved } from '../hub/hub.js';
 import type { Store } from '../store/store.js';
 
@@ -23,13 +24,13 @@ export interface IdentityOptions {
   allowGuests: boolean;
 }
 
-export const SESSION_COOKIE = 'session';
-
 export async function resolveIdentity(store: Store, req: IncomingMessage, query: URLSearchParams, options: IdentityOptions): Promise<Identity> {
-  const presented = query.get('token') ?? bearerToken(req) ?? cookieValue(req, SESSION_COOKIE);
+  const fromCookie = query.get('token') === null && bearerToken(req.headers) === null;
+  const presented = query.get('token') ?? bearerToken(req.headers) ?? readSessionCookie(req.headers);
   if (presented !== null) {
     const found = presented.length > 0 && presented.length <= 256 ? await store.identityByToken(presented) : null;
-    if (!found) return { ok: false, status: 401, message: 'unknown or expired token' };
+    // The cookie only ever carries a browser session (as on the HTTP side).
+    if (!found || (fromCookie && found.kind !== 'session')) return { ok: false, status: 401, message: 'unknown or expired token' };
     let user = found.user;
     if (!found.account && (await nickReserved(store, user.nick))) {
       // The nick was registered since this guest took it: keep the guest, not the impersonation.
@@ -67,21 +68,3 @@ async function freeGuestNick(store: Store): Promise<string> {
   return nick;
 }
 
-function bearerToken(req: IncomingMessage): string | null {
-  const match = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-  return match?.[1] ?? null;
-}
-
-/** One cookie's value from the Cookie header (RFC 6265 §5.4 pairs, percent-decoded). */
-function cookieValue(req: IncomingMessage, name: string): string | null {
-  for (const pair of (req.headers.cookie ?? '').split(';')) {
-    const eq = pair.indexOf('=');
-    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
-    try {
-      return decodeURIComponent(pair.slice(eq + 1).trim());
-    } catch {
-      return null;
-    }
-  }
-  return null;
-}

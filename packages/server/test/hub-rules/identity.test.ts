@@ -50,7 +50,8 @@ describe('signing in over WebSocket', () => {
     const w = await world(res);
     await w.account('alice');
     await expect(TestClient.connect(w.server, { query: { token: 'not-a-token' } })).rejects.toThrow('HTTP 401');
-    await expect(TestClient.connect(w.server, { headers: { Cookie: 'session=not-a-token' } })).rejects.toThrow('HTTP 401');
+    // A well-formed but unknown session cookie is refused; a malformed one counts as no cookie.
+    await expect(TestClient.connect(w.server, { headers: { Cookie: `session=${'A'.repeat(43)}` } })).rejects.toThrow('HTTP 401');
     await expect(TestClient.connect(w.server, { headers: { Authorization: 'Bearer not-a-token' } })).rejects.toThrow('HTTP 401');
   });
 

@@ -149,6 +149,8 @@ describe('SIGHUP', () => {
     writeFileSync(keyFile, certB.key);
     child.child.kill('SIGHUP');
     await waitFor('the new certificate on a new connection', async () => (await peerFingerprint(child.port)) === certB.fingerprint);
+    // The log line is written asynchronously: it may follow the first handshake with the new cert.
+    await waitFor('the reload log line', () => logLines(child.output()).some((l) => l.msg === 'TLS certificate reloaded'));
     const reloaded = logLines(child.output()).filter((l) => l.msg === 'TLS certificate reloaded');
     expect(reloaded).toHaveLength(1);
 

@@ -1,8 +1,11 @@
 // The client side of protocol v1, without any UI: one connection, reconnect with backoff, resume
 // with `since`, an outbox of messages that survive going offline (and a reload), unread counts.
+// Accounts (PROTOCOL.md, "Accounts, private rooms and moderation"): a signed-in browser connects
+// with its session cookie and no query; private rooms, invitations, DMs and moderation are frames
+// with a `ref` that maps the reply or refusal back to the request.
 // The UI passes in a reactive state object (Vue's `reactive()`) and renders it; tests pass a plain
 // object and a fake socket. See docs/protocol.md for the frames.
-import type { ChatMessage, ErrorFrame, JoinedFrame, ServerFrame, User } from '@chat/protocol';
+import type { ChatMessage, ErrorFrame, JoinedFrame, KickedFrame, ModerationAction, ServerFrame, User } from '@chat/protocol';
 import { Backoff } from './backoff.js';
 
 export type ConnectionState = 'offline' | 'connecting' | 'online';
@@ -19,6 +22,9 @@ export interface DisplayMessage {
   /** Why a failed message failed (an error code). */
   error?: string;
 }
+
+export type RoomKind = 'public' | 'private' | 'dm';
+export type RoomRole = 'owner' | 'moderator' | 'member';
 
 export interface TypingUser {
   user: User;
@@ -42,6 +48,35 @@ export interface RoomState {
   online: number;
   members: User[];
   typing: TypingUser[];
+  /** From `joined.kind`; null until the first join answers (a `dm-` name is always a DM). */
+  kind: RoomKind | null;
+  /** My role in the room from `joined.role` (null: none, e.g. a public room I did not create). */
+  role: RoomRole | null;
+  /** A DM room: the other person's name (the hash name means nothing to people). */
+  peer: string | null;
+}
+
+/** A private room or DM this account may join and has not opened (from `api/rooms`). */
+export interface AvailableRoom {
+  name: string;
+  kind: 'private' | 'dm';
+  peer: string | null;
+}
+
+/** One row of `GET api/rooms`. */
+export interface RoomSummary {
+  name: string;
+  private: boolean;
+  online: number;
+  lastSeq: number;
+}
+
+/** A short confirmation of an action that worked ("invited bob"), shown for a moment. */
+export interface Confirmation {
+  key: string;
+  params: Record<string, string>;
+  /** Changes with every confirmation, so the UI can restart its timer for an identical text. */
+  id: number;
 }
 
 export interface ChatState {
@@ -57,8 +92,18 @@ export interface ChatState {
   activeRoom: string;
   /** The last problem to show the user, as an error code or a short key. */
   notice: string | null;
+  /** Values for the notice's text ({room}, {user}). */
+  noticeParams: Record<string, string>;
+  /** The last action that worked, shown briefly. */
+  confirmation: Confirmation | null;
   /** The page is not visible (unread counts grow even in the active room). */
   hidden: boolean;
+  /** Signed in to an account (the session cookie); false for a guest. */
+  account: boolean;
+  /** `api/info`'s allowGuests; null until known. */
+  allowGuests: boolean | null;
+  /** Private rooms and DMs this account may join but has not opened. */
+  available: AvailableRoom[];
 }
 
 /** The part of the browser's WebSocket that the client uses. */
@@ -91,7 +136,29 @@ export interface ChatClientOptions {
   backoff?: Backoff;
   /** Browser-side keepalive: ping after this long without a frame. */
   keepaliveMs?: number;
+  /** The account side of the HTTP API; without it the client is the guest-only client. */
+  accounts?: AccountHooks;
 }
+
+/** What the client asks the HTTP API (src/lib/account-api.ts does it in the browser). */
+export interface AccountHooks {
+  /** `GET api/me`: true while the session is valid, false once it is not (401), null when unknown. */
+  sessionValid(): Promise<boolean | null>;
+  /** `GET api/info`'s allowGuests; null when unknown. */
+  guestsAllowed(): Promise<boolean | null>;
+  /** `GET api/rooms`: public rooms and the caller's private ones; null when unknown. */
+  rooms(): Promise<RoomSummary[] | null>;
+}
+
+/** A request whose reply (or refusal) comes back with its `ref`. */
+type PendingAction =
+  | { kind: 'create'; room: string }
+  | { kind: 'invite'; room: string; user: string }
+  | { kind: 'dm'; user: string }
+  | { kind: 'moderate'; action: ModerationAction; room: string; user: User };
+
+/** How long the "Mute" action of the member menu mutes. */
+export const MUTE_MS = 10 * 60_000;
 
 export const LOBBY = 'lobby';
 const TYPING_SHOWN_MS = 5000;
@@ -102,7 +169,20 @@ const MAX_MESSAGES_PER_ROOM = 5000;
 const PONG_TIMEOUT_MS = 10_000;
 const INTERNAL_RETRY_MS = 1000;
 
-const KEYS = { token: 'chat.token', rooms: 'chat.rooms', active: 'chat.activeRoom', outbox: 'chat.outbox', nick: 'chat.nick' };
+const MAX_REF_CHARS = 64;
+const DM_PREFIX = 'dm-';
+
+const KEYS = {
+  token: 'chat.token',
+  rooms: 'chat.rooms',
+  active: 'chat.activeRoom',
+  outbox: 'chat.outbox',
+  nick: 'chat.nick',
+  /** The signed-in username: the page connects with its cookie, not a guest identity. */
+  account: 'chat.account',
+  /** DM room name -> the other person's name. */
+  peers: 'chat.dmPeers',
+};
 
 export function initialState(): ChatState {
   return {
@@ -114,12 +194,52 @@ export function initialState(): ChatState {
     roomOrder: [],
     activeRoom: LOBBY,
     notice: null,
+    noticeParams: {},
+    confirmation: null,
     hidden: false,
+    account: false,
+    allowGuests: null,
+    available: [],
   };
 }
 
 export function newRoom(name: string): RoomState {
-  return { name, joined: false, lastSeq: 0, messages: [], outbox: [], hasOlder: false, loadingOlder: false, unread: 0, online: 0, members: [], typing: [] };
+  return {
+    name,
+    joined: false,
+    lastSeq: 0,
+    messages: [],
+    outbox: [],
+    hasOlder: false,
+    loadingOlder: false,
+    unread: 0,
+    online: 0,
+    members: [],
+    typing: [],
+    kind: isDmName(name) ? 'dm' : null,
+    role: null,
+    peer: null,
+  };
+}
+
+/** Only DMs have `dm-` names: the server refuses to create or join any other room so named. */
+export function isDmName(name: string): boolean {
+  return name.startsWith(DM_PREFIX);
+}
+
+/** Private rooms and DMs get a lock. */
+export function isPrivateRoom(room: Pick<RoomState, 'name' | 'kind'>): boolean {
+  return room.kind === 'private' || room.kind === 'dm' || isDmName(room.name);
+}
+
+/** How a room is named to people: `#name`, or the other person's name for a DM. */
+export function roomLabel(room: Pick<RoomState, 'name' | 'peer'>): string {
+  return room.peer ?? `#${room.name}`;
+}
+
+/** May this role invite, kick, ban and mute? */
+export function canModerate(role: RoomRole | null): boolean {
+  return role === 'owner' || role === 'moderator';
 }
 
 interface SavedOutboxEntry {
@@ -141,6 +261,14 @@ export class ChatClient {
   private readonly freshRooms = new Set<string>();
   private stopped = true;
   private welcomed = false;
+  /** Requests awaiting their reply, by ref. */
+  private readonly actions = new Map<string, PendingAction>();
+  private actionSeq = 0;
+  /** Rooms whose name is too long for a `join:`/`older:`… ref, by their short ref. */
+  private readonly longRefs = new Map<string, string>();
+  /** Rooms that refused us on this page (kicked, banned, join refused): not offered as available. */
+  private readonly refused = new Set<string>();
+  private confirmationSeq = 0;
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -183,9 +311,13 @@ export class ChatClient {
   private connect(): void {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
-    const token = this.options.storage.getItem(KEYS.token);
-    const nick = this.options.storage.getItem(KEYS.nick);
+    // Signed in: the session cookie goes with the upgrade by itself, and a guest token or nick in
+    // the query would win over it, so there is none.
+    const account = this.state.account;
+    const token = account ? null : this.options.storage.getItem(KEYS.token);
+    const nick = account ? null : this.options.storage.getItem(KEYS.nick);
     const query: Record<string, string> = token ? { token } : nick ? { nick } : {};
+    const identity: Identity = account ? 'account' : token ? 'token' : 'guest';
     this.state.status = 'connecting';
     this.welcomed = false;
     const socket = this.options.openSocket(query);
@@ -200,23 +332,45 @@ export class ChatClient {
     };
     socket.onclose = () => {
       if (this.socket !== socket) return;
-      this.onClose(Boolean(token));
+      this.onClose(identity);
     };
     socket.onerror = () => {};
   }
 
-  private onClose(usedToken: boolean): void {
+  private onClose(identity: Identity): void {
     const wasWelcomed = this.welcomed;
     this.socket = null;
-    this.clearTimers();
-    this.state.status = 'offline';
-    for (const room of Object.values(this.state.rooms)) {
-      room.joined = false;
-      room.typing = [];
-      room.loadingOlder = false; // its reply died with the socket
-    }
+    this.connectionGone();
     if (this.stopped) return;
-    if (!wasWelcomed && usedToken) {
+    const accounts = this.options.accounts;
+    if (!wasWelcomed && identity === 'account' && accounts) {
+      // Refused before welcome while signed in: the server is down, or the session is over
+      // (signed out in another tab, expired). api/me tells which.
+      void this.options.serverIsUp().then(async (up) => {
+        const valid = up ? await accounts.sessionValid().catch(() => null) : null;
+        if (valid === false && !this.stopped && this.state.account) return this.signedOut('session_expired');
+        this.scheduleReconnect();
+      });
+      return;
+    }
+    if (!wasWelcomed && identity === 'guest' && accounts) {
+      // A new guest refused: when the server no longer takes guests, retrying is pointless.
+      void accounts
+        .guestsAllowed()
+        .catch(() => null)
+        .then((allowed) => {
+          if (allowed === false && !this.stopped && !this.state.account) {
+            this.state.allowGuests = false;
+            this.stop();
+            this.state.needsName = true;
+            this.setNotice('guests_disabled');
+            return;
+          }
+          this.scheduleReconnect();
+        });
+      return;
+    }
+    if (!wasWelcomed && identity === 'token') {
       // Refused before welcome: the server is down, or it no longer knows our token (HTTP 401
       // is invisible to browser code). The health check tells which.
       void this.options.serverIsUp().then((up) => {
@@ -239,6 +393,18 @@ export class ChatClient {
     }, this.backoff.next());
   }
 
+  /** The socket is gone: nothing is joined, and replies still to come never will. */
+  private connectionGone(): void {
+    this.clearTimers();
+    this.state.status = 'offline';
+    this.actions.clear();
+    for (const room of Object.values(this.state.rooms)) {
+      room.joined = false;
+      room.typing = [];
+      room.loadingOlder = false; // its reply died with the socket
+    }
+  }
+
   private clearTimers(): void {
     for (const timer of [this.keepaliveTimer, this.pongTimer]) if (timer) clearTimeout(timer);
     this.keepaliveTimer = this.pongTimer = null;
@@ -259,11 +425,10 @@ export class ChatClient {
 
   /** Joins (or creates) a room and makes it the active one. */
   openRoom(name: string): void {
+    this.refused.delete(name);
+    if (this.state.available.some((r) => r.name === name)) this.state.available = this.state.available.filter((r) => r.name !== name);
     if (!this.state.rooms[name]) {
-      this.state.rooms[name] = newRoom(name);
-      this.state.roomOrder.push(name);
-      this.freshRooms.add(name);
-      this.saveRooms();
+      this.addRoom(name);
       if (this.state.status === 'online') this.join(name);
     }
     this.activate(name);
@@ -285,11 +450,107 @@ export class ChatClient {
   closeRoom(name: string): void {
     if (name === LOBBY || !this.state.rooms[name]) return;
     this.transmit({ type: 'leave', room: name });
-    delete this.state.rooms[name];
-    this.state.roomOrder = this.state.roomOrder.filter((r) => r !== name);
-    this.saveRooms();
-    this.saveOutbox();
-    if (this.state.activeRoom === name) this.activate(LOBBY);
+    this.removeRoom(name);
+  }
+
+  // ---- accounts, private rooms, DMs and moderation ---------------------------------------------
+
+  /**
+   * The browser now holds a session cookie for this user (sign-in, registration, or `api/me` on
+   * load): forget the guest identity and connect as the account, unless already doing so.
+   */
+  signedIn(user: User): void {
+    const storage = this.options.storage;
+    storage.removeItem(KEYS.token);
+    storage.removeItem(KEYS.nick);
+    storage.setItem(KEYS.account, user.nick);
+    const already = this.state.account && !this.stopped && (this.state.me === null || this.state.me.id === user.id);
+    this.state.account = true;
+    this.state.needsName = false;
+    if (!this.state.me || this.state.me.id !== user.id) this.state.me = { ...user };
+    if (already) return;
+    this.clearNotice();
+    // Unsent messages written as a guest go out as the account (filled in at welcome).
+    for (const room of Object.values(this.state.rooms)) {
+      for (const m of room.outbox) Object.assign(m, { from: { id: '', nick: user.nick }, key: messageKey(m.clientId, '') });
+    }
+    if (this.socket || this.reconnectTimer) {
+      if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+      this.reconnectTimer = null;
+      const socket = this.socket;
+      this.socket = null;
+      socket?.close(1000, 'signed in');
+      this.connectionGone();
+    }
+    this.stopped = false;
+    this.backoff.reset();
+    this.connect();
+  }
+
+  /**
+   * Signed out (or the session ended): disconnect and forget everything of this user — rooms,
+   * unsent messages, identity — and ask for a name again. `notice` says why, when it was not asked.
+   */
+  signedOut(notice?: string): void {
+    this.stop();
+    const storage = this.options.storage;
+    for (const key of [KEYS.account, KEYS.token, KEYS.nick, KEYS.rooms, KEYS.active, KEYS.outbox, KEYS.peers]) storage.removeItem(key);
+    this.freshRooms.clear();
+    this.freshRooms.add(LOBBY);
+    this.lastTypingSent.clear();
+    this.refused.clear();
+    this.longRefs.clear();
+    Object.assign(this.state, {
+      me: null,
+      account: false,
+      needsName: true,
+      online: 0,
+      rooms: { [LOBBY]: newRoom(LOBBY) },
+      roomOrder: [LOBBY],
+      activeRoom: LOBBY,
+      available: [],
+      confirmation: null,
+    });
+    if (notice) this.setNotice(notice);
+    else this.clearNotice();
+  }
+
+  /** Creates a room (accounts only); on `created` it is joined and opened. */
+  createRoom(name: string, isPrivate: boolean): void {
+    this.request({ type: 'create', room: name, private: isPrivate }, { kind: 'create', room: name });
+  }
+
+  /** Lets the account with this username join a private room. */
+  invite(room: string, username: string): void {
+    this.request({ type: 'invite', room, user: username }, { kind: 'invite', room, user: username });
+  }
+
+  /** Opens the DM room with this username (the reply is `joined` for a room we may not hold yet). */
+  directMessage(username: string): void {
+    const existing = this.state.roomOrder.find((name) => this.state.rooms[name]!.peer === username);
+    if (existing) return this.activate(existing);
+    this.request({ type: 'dm', user: username }, { kind: 'dm', user: username });
+  }
+
+  /** kick, ban, unban, op, or mute for `ms`; the target by user id. */
+  moderate(action: ModerationAction, room: string, user: User, ms = MUTE_MS): void {
+    this.request({ type: action, room, user: user.id, ...(action === 'mute' ? { ms } : {}) }, { kind: 'moderate', action, room, user });
+  }
+
+  /** Asks `api/rooms` for private rooms and DMs this account may join and has not opened. */
+  async refreshRooms(): Promise<void> {
+    const hooks = this.options.accounts;
+    if (!hooks || !this.state.account) return;
+    const rooms = await hooks.rooms().catch(() => null);
+    if (!rooms || !this.state.account) return;
+    const peers = this.loadPeers();
+    this.state.available = rooms
+      .filter((r) => r.private && !this.state.rooms[r.name] && !this.refused.has(r.name))
+      .map((r) => ({ name: r.name, kind: isDmName(r.name) ? 'dm' : 'private', peer: peers[r.name] ?? null }));
+  }
+
+  dismissNotice(): void {
+    this.clearNotice();
   }
 
   setHidden(hidden: boolean): void {
@@ -303,7 +564,8 @@ export class ChatClient {
     const trimmed = text.trim();
     if (!room || !trimmed) return;
     // Before the first welcome (a reload while the server is down) the sender is filled in later.
-    const from = this.state.me ? { ...this.state.me } : { id: '', nick: this.options.storage.getItem(KEYS.nick) ?? '' };
+    const storage = this.options.storage;
+    const from = this.state.me ? { ...this.state.me } : { id: '', nick: storage.getItem(KEYS.account) ?? storage.getItem(KEYS.nick) ?? '' };
     const clientId = this.newClientId();
     const entry: DisplayMessage = {
       key: messageKey(clientId, from.id),
@@ -353,7 +615,7 @@ export class ChatClient {
     if (!room?.joined || !room.hasOlder || room.loadingOlder) return;
     const oldest = room.messages[0]?.seq;
     room.loadingOlder = true;
-    this.transmit({ type: 'history', room: roomName, limit: HISTORY_PAGE, ref: `older:${roomName}`, ...(oldest ? { before: oldest } : {}) });
+    this.transmit({ type: 'history', room: roomName, limit: HISTORY_PAGE, ref: this.roomRef('older', roomName), ...(oldest ? { before: oldest } : {}) });
   }
 
   /** Users typing in a room now (expired entries are dropped). */
@@ -377,14 +639,30 @@ export class ChatClient {
     this.armKeepalive();
     switch (frame.type) {
       case 'welcome': {
+        if (this.state.account && frame.token) {
+          // We connected without a cookie (it expired or was cleared) and became a new guest.
+          return this.signedOut('session_expired');
+        }
+        if (!this.state.account && !frame.token && this.options.accounts) {
+          // Only an account's welcome has no token: the browser still had a session cookie, and
+          // the server prefers it to a guest nick. Be that account then, and stop sending the nick.
+          this.state.account = true;
+          this.options.storage.removeItem(KEYS.token);
+          this.options.storage.removeItem(KEYS.nick);
+        }
         this.welcomed = true;
         this.backoff.reset();
         this.state.me = frame.user;
         this.state.online = frame.online;
         this.state.status = 'online';
-        this.state.notice = null;
-        if (frame.token) this.options.storage.setItem(KEYS.token, frame.token);
-        this.options.storage.setItem(KEYS.nick, frame.user.nick);
+        this.clearNotice();
+        if (this.state.account) {
+          this.options.storage.setItem(KEYS.account, frame.user.nick);
+          void this.refreshRooms();
+        } else {
+          if (frame.token) this.options.storage.setItem(KEYS.token, frame.token);
+          this.options.storage.setItem(KEYS.nick, frame.user.nick);
+        }
         // Messages restored from the last visit were written by this user.
         for (const room of Object.values(this.state.rooms)) {
           for (const m of room.outbox) if (m.from.id === '') Object.assign(m, { from: { ...frame.user }, key: messageKey(m.clientId, frame.user.id) });
@@ -400,6 +678,7 @@ export class ChatClient {
         const room = this.state.rooms[frame.room];
         const entry = room?.outbox.find((m) => m.clientId === frame.id);
         if (!room || !entry) return;
+        if (this.state.notice === 'muted') this.clearNotice();
         this.removeFromOutbox(room, frame.id);
         this.insertMessages(room, [{ ...entry, seq: frame.seq, ts: frame.ts, status: 'sent' }]);
         return;
@@ -411,6 +690,7 @@ export class ChatClient {
         if (!room) return;
         room.online = frame.online;
         if (frame.joined && !room.members.some((m) => m.id === frame.joined!.id)) room.members.push(frame.joined);
+        if (frame.joined) this.learnPeer(room, [frame.joined]);
         if (frame.left) room.members = room.members.filter((m) => m.id !== frame.left!.id);
         if (frame.renamed) {
           const renamed = frame.renamed;
@@ -430,19 +710,80 @@ export class ChatClient {
         return;
       case 'error':
         return this.onError(frame);
+      case 'created': {
+        this.takeAction(frame.ref);
+        this.clearNotice();
+        this.openRoom(frame.room);
+        return;
+      }
+      case 'invited': {
+        this.takeAction(frame.ref);
+        const room = this.state.rooms[frame.room];
+        this.confirm('invited', { user: frame.user.nick, room: room ? roomLabel(room) : `#${frame.room}` });
+        return;
+      }
+      case 'moderated': {
+        this.takeAction(frame.ref);
+        const room = this.state.rooms[frame.room];
+        const minutes = frame.until ? String(Math.max(1, Math.round((frame.until - this.now()) / 60_000))) : '';
+        this.confirm(`moderated_${frame.action}`, { user: frame.user.nick, room: room ? roomLabel(room) : `#${frame.room}`, minutes });
+        return;
+      }
+      case 'kicked':
+        return this.onKicked(frame);
+      case 'deleted':
+        this.takeAction(frame.ref);
+        this.confirm('deleted', { room: `#${frame.room}` });
+        return;
       case 'left':
       case 'pong':
         return;
     }
   }
 
+  /** Removed from a room by a moderator, a ban, or its deletion: it goes, and we say why. */
+  private onKicked(frame: KickedFrame): void {
+    const room = this.state.rooms[frame.room];
+    if (!room) return;
+    const label = roomLabel(room);
+    const reason = frame.reason ?? 'kick';
+    if (reason !== 'kick') this.refused.add(frame.room);
+    if (frame.room === LOBBY) {
+      // The lobby stays in the list; it is joined again on the next connection.
+      room.joined = false;
+      room.members = [];
+    } else {
+      this.removeRoom(frame.room);
+    }
+    this.setNotice(`kicked_${reason}`, { room: label });
+  }
+
   private onJoined(frame: JoinedFrame): void {
+    const action = this.takeAction(frame.ref);
+    if (action?.kind === 'dm') {
+      // The DM room: new to us unless we had it already; either way it becomes the active room.
+      if (!this.state.rooms[frame.room]) {
+        this.addRoom(frame.room);
+        this.state.available = this.state.available.filter((r) => r.name !== frame.room);
+      }
+      const dm = this.state.rooms[frame.room]!;
+      dm.kind = 'dm';
+      if (dm.peer !== action.user) {
+        dm.peer = action.user;
+        this.savePeer(frame.room, action.user);
+      }
+      this.clearNotice();
+      this.activate(frame.room);
+    }
     const room = this.state.rooms[frame.room];
     if (!room) return;
     const fresh = this.freshRooms.delete(frame.room);
     room.joined = true;
     room.online = frame.online;
     room.members = frame.members;
+    room.kind = frame.kind ?? (isDmName(frame.room) ? 'dm' : 'public');
+    room.role = frame.role ?? null;
+    this.learnPeer(room, [...frame.members, ...frame.history.map((m) => m.from)]);
     if (fresh) {
       room.messages = [];
       room.hasOlder = frame.hasMore;
@@ -458,7 +799,7 @@ export class ChatClient {
         room.unread += Math.min(missed, room.messages.length - before);
       }
       // A capped resume: page forward until we hold everything up to the room's last seq.
-      if (frame.hasMore) this.transmit({ type: 'history', room: room.name, after: room.lastSeq, limit: 200, ref: `newer:${room.name}` });
+      if (frame.hasMore) this.transmit({ type: 'history', room: room.name, after: room.lastSeq, limit: 200, ref: this.roomRef('newer', room.name) });
     }
     for (const entry of room.outbox) if (entry.status === 'pending') this.transmitSend(room.name, entry);
   }
@@ -469,6 +810,7 @@ export class ChatClient {
     const mine = message.from.id === this.state.me?.id;
     if (mine) this.removeFromOutbox(room, message.clientId);
     const added = this.insertMessages(room, [message]);
+    if (!mine) this.learnPeer(room, [message.from]);
     room.typing = room.typing.filter((t) => t.user.id !== message.from.id);
     if (added && !mine && (this.state.activeRoom !== room.name || this.state.hidden)) room.unread++;
   }
@@ -476,23 +818,24 @@ export class ChatClient {
   private onHistory(roomName: string, messages: ChatMessage[], hasMore: boolean, ref: string | undefined): void {
     const room = this.state.rooms[roomName];
     if (!room) return;
-    if (ref?.startsWith('older:')) {
+    if (this.refRoom(ref ?? '', 'older') !== null) {
       room.loadingOlder = false;
       room.hasOlder = hasMore;
       this.insertMessages(room, messages);
-    } else if (ref?.startsWith('newer:')) {
+    } else if (this.refRoom(ref ?? '', 'newer') !== null) {
       this.insertMessages(room, messages);
-      if (hasMore) this.transmit({ type: 'history', room: roomName, after: room.lastSeq, limit: 200, ref: `newer:${roomName}` });
+      if (hasMore) this.transmit({ type: 'history', room: roomName, after: room.lastSeq, limit: 200, ref: this.roomRef('newer', roomName) });
     }
   }
 
   private onError(frame: ErrorFrame): void {
     const ref = frame.ref ?? '';
     if (ref.startsWith('send:')) {
-      const [roomName, clientId] = splitRef(ref.slice(5));
-      const room = this.state.rooms[roomName];
+      const clientId = ref.slice(5);
+      const room = Object.values(this.state.rooms).find((r) => r.outbox.some((m) => m.clientId === clientId));
       const entry = room?.outbox.find((m) => m.clientId === clientId);
       if (!room || !entry) return;
+      const roomName = room.name;
       if (frame.code === 'rate_limited' || frame.code === 'internal') {
         const wait = frame.retryAfterMs ?? INTERNAL_RETRY_MS;
         setTimeout(() => {
@@ -502,32 +845,160 @@ export class ChatClient {
       }
       entry.status = 'failed';
       entry.error = frame.code;
+      // The only `forbidden` a send gets: a moderator muted us here.
+      if (frame.code === 'forbidden') this.setNotice('muted', { room: roomLabel(room) });
       return;
     }
-    if (ref.startsWith('older:')) {
-      const room = this.state.rooms[ref.slice(6)];
+    const action = this.takeAction(ref);
+    if (action) return this.onRefused(action, frame);
+    const older = this.refRoom(ref, 'older');
+    if (older !== null) {
+      const room = this.state.rooms[older];
       if (room) room.loadingOlder = false;
     }
-    if (ref.startsWith('join:') && frame.code === 'internal') {
-      const name = ref.slice(5);
+    const joinRoom = this.refRoom(ref, 'join');
+    if (joinRoom !== null && frame.code === 'internal') {
+      const name = joinRoom;
       setTimeout(() => {
         if (this.state.status === 'online' && this.state.rooms[name] && !this.state.rooms[name]!.joined) this.join(name);
       }, INTERNAL_RETRY_MS);
     }
-    this.state.notice = frame.code;
+    if (joinRoom !== null && (frame.code === 'forbidden' || frame.code === 'not_found')) {
+      // A private room without an invitation, a ban, or a DM that is gone: the room goes.
+      const room = this.state.rooms[joinRoom];
+      const label = room ? roomLabel(room) : `#${joinRoom}`;
+      this.refused.add(joinRoom);
+      if (joinRoom !== LOBBY) this.removeRoom(joinRoom);
+      return this.setNotice(frame.code === 'forbidden' ? 'join_forbidden' : 'join_not_found', { room: label });
+    }
+    this.setNotice(frame.code);
+  }
+
+  /** A request of ours was refused: say so in words that fit the request. */
+  private onRefused(action: PendingAction, frame: ErrorFrame): void {
+    const code = frame.code;
+    if (code === 'unauthorized') return this.setNotice('unauthorized');
+    if (code === 'rate_limited') return this.setNotice('rate_limited');
+    switch (action.kind) {
+      case 'create':
+        if (code === 'forbidden') return this.setNotice('room_exists', { room: `#${action.room}` });
+        return this.setNotice(code);
+      case 'dm':
+        if (code === 'not_found') return this.setNotice('user_not_found', { user: action.user });
+        if (code === 'forbidden') return this.setNotice('not_allowed');
+        return this.setNotice(code);
+      case 'invite':
+        if (code === 'not_found') return this.setNotice('user_not_found', { user: action.user });
+        if (code === 'forbidden') return this.setNotice('not_allowed');
+        return this.setNotice(code);
+      case 'moderate':
+        if (code === 'not_found') return this.setNotice('user_not_found', { user: action.user.nick });
+        if (code === 'forbidden') return this.setNotice('not_allowed');
+        return this.setNotice(code);
+    }
   }
 
   // ---- helpers --------------------------------------------------------------------------------
+
+  private setNotice(code: string, params: Record<string, string> = {}): void {
+    this.state.notice = code;
+    this.state.noticeParams = params;
+  }
+
+  private clearNotice(): void {
+    this.state.notice = null;
+    this.state.noticeParams = {};
+  }
+
+  /** An action worked: the last refusal no longer applies, and a confirmation says what happened. */
+  private confirm(key: string, params: Record<string, string>): void {
+    this.clearNotice();
+    this.state.confirmation = { key, params, id: ++this.confirmationSeq };
+  }
+
+  /** Sends a request whose reply or refusal comes back with a fresh ref. */
+  private request(frame: Record<string, unknown>, action: PendingAction): void {
+    if (this.state.status !== 'online' || !this.socket) return this.setNotice('offline_action');
+    const ref = `a${++this.actionSeq}`;
+    this.actions.set(ref, action);
+    this.transmit({ ...frame, ref });
+  }
+
+  private takeAction(ref: string | undefined): PendingAction | undefined {
+    if (ref === undefined) return undefined;
+    const action = this.actions.get(ref);
+    this.actions.delete(ref);
+    return action;
+  }
+
+  /** `join:room`, or a short stand-in when that would be longer than a ref may be. */
+  private roomRef(prefix: 'join' | 'older' | 'newer', room: string): string {
+    const ref = `${prefix}:${room}`;
+    if (ref.length <= MAX_REF_CHARS) return ref;
+    for (const [short, name] of this.longRefs) if (name === room && short.startsWith(`${prefix}#`)) return short;
+    const short = `${prefix}#${this.longRefs.size + 1}`;
+    this.longRefs.set(short, room);
+    return short;
+  }
+
+  /** The room a `roomRef` names, or null when the ref is not of that kind. */
+  private refRoom(ref: string, prefix: 'join' | 'older' | 'newer'): string | null {
+    if (ref.startsWith(`${prefix}:`)) return ref.slice(prefix.length + 1);
+    if (ref.startsWith(`${prefix}#`)) return this.longRefs.get(ref) ?? null;
+    return null;
+  }
+
+  private addRoom(name: string): void {
+    this.state.rooms[name] = newRoom(name);
+    const peer = this.loadPeers()[name];
+    if (peer) this.state.rooms[name]!.peer = peer;
+    this.state.roomOrder.push(name);
+    this.freshRooms.add(name);
+    this.saveRooms();
+  }
+
+  /** Forgets a room (left, kicked, or refused), moving to the lobby if it was the active one. */
+  private removeRoom(name: string): void {
+    if (name === LOBBY || !this.state.rooms[name]) return;
+    delete this.state.rooms[name];
+    this.freshRooms.delete(name);
+    this.state.roomOrder = this.state.roomOrder.filter((r) => r !== name);
+    this.saveRooms();
+    this.saveOutbox();
+    if (this.state.activeRoom === name) this.activate(LOBBY);
+  }
+
+  /** A DM room's other person, from anyone seen in it who is not me. */
+  private learnPeer(room: RoomState, users: User[]): void {
+    if (room.kind !== 'dm' || room.peer !== null) return;
+    const me = this.state.me?.id;
+    const other = users.find((u) => u.id !== me);
+    if (!other || me === undefined) return;
+    room.peer = other.nick;
+    this.savePeer(room.name, other.nick);
+  }
+
+  private loadPeers(): Record<string, string> {
+    return parseJson<Record<string, string>>(this.options.storage.getItem(KEYS.peers)) ?? {};
+  }
+
+  private savePeer(room: string, peer: string): void {
+    const peers = this.loadPeers();
+    // Only rooms still held, so the map does not grow forever.
+    const kept = Object.fromEntries(Object.entries(peers).filter(([name]) => this.state.rooms[name]));
+    this.options.storage.setItem(KEYS.peers, JSON.stringify({ ...kept, [room]: peer }));
+  }
 
   private join(name: string): void {
     const room = this.state.rooms[name];
     if (!room) return;
     const fresh = this.freshRooms.has(name);
-    this.transmit({ type: 'join', room: name, ref: `join:${name}`, ...(fresh ? {} : { since: room.lastSeq }) });
+    this.transmit({ type: 'join', room: name, ref: this.roomRef('join', name), ...(fresh ? {} : { since: room.lastSeq }) });
   }
 
   private transmitSend(roomName: string, entry: DisplayMessage): void {
-    this.transmit({ type: 'send', room: roomName, text: entry.text, id: entry.clientId, ref: `send:${roomName}|${entry.clientId}` });
+    // The client id alone finds the message again: `send:room|id` would outgrow 64 characters.
+    this.transmit({ type: 'send', room: roomName, text: entry.text, id: entry.clientId, ref: `send:${entry.clientId}` });
   }
 
   private transmit(frame: Record<string, unknown>): void {
@@ -606,10 +1077,17 @@ export class ChatClient {
         this.freshRooms.add(name);
       }
     }
+    const peers = this.loadPeers();
+    for (const name of names) {
+      const peer = peers[name];
+      if (peer && this.state.rooms[name]) this.state.rooms[name]!.peer = peer;
+    }
     const active = storage.getItem(KEYS.active);
     this.state.activeRoom = active && this.state.rooms[active] ? active : LOBBY;
-    this.state.needsName = !storage.getItem(KEYS.token) && !storage.getItem(KEYS.nick);
-    const nick = storage.getItem(KEYS.nick) ?? '?';
+    const account = storage.getItem(KEYS.account);
+    this.state.account = account !== null;
+    this.state.needsName = !account && !storage.getItem(KEYS.token) && !storage.getItem(KEYS.nick);
+    const nick = account ?? storage.getItem(KEYS.nick) ?? '?';
     for (const saved of parseJson<SavedOutboxEntry[]>(storage.getItem(KEYS.outbox)) ?? []) {
       const room = this.state.rooms[saved.room];
       if (!room || typeof saved.clientId !== 'string' || typeof saved.text !== 'string') continue;
@@ -617,6 +1095,9 @@ export class ChatClient {
     }
   }
 }
+
+/** How the current connection says who we are: the cookie, a guest token, or a new guest's nick. */
+type Identity = 'account' | 'token' | 'guest';
 
 /** The render key of a message: the same while pending and once stored. */
 function messageKey(clientId: string, userId: string): string {
@@ -632,11 +1113,6 @@ function lowerBound(list: DisplayMessage[], seq: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-function splitRef(value: string): [string, string] {
-  const bar = value.indexOf('|');
-  return [value.slice(0, bar), value.slice(bar + 1)];
 }
 
 function parseJson<T>(raw: string | null): T | null {

@@ -1,0 +1,196 @@
+// The HTTP side of accounts (PROTOCOL.md, "Accounts, private rooms and moderation"), without any
+// UI: register, sign in and out, who am I, bearer tokens, the room list. Every URL is relative to
+// the page (so a proxy prefix such as /wsline/ works), and every request is same-origin, so the
+// browser sends the HttpOnly `session` cookie and the Origin header the server's CSRF rule wants.
+import { MIN_PASSWORD_CHARS, USERNAME, type User } from '@chat/protocol';
+import type { RoomSummary } from './chat-client.js';
+
+/** The part of `fetch` this uses (tests pass a fake). */
+export type FetchLike = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string; cache?: 'no-store'; credentials?: 'same-origin' }) => Promise<{
+  ok: boolean;
+  status: number;
+  headers: { get(name: string): string | null };
+  json(): Promise<unknown>;
+}>;
+
+export interface ServerInfo {
+  protocol: number;
+  allowGuests: boolean;
+}
+
+export interface AccessToken {
+  id: string;
+  name: string;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+export interface NewAccessToken {
+  id: string;
+  name: string;
+  /** Shown once: the server keeps only its hash. */
+  token: string;
+}
+
+/** Why a request failed, in terms the UI can put into words. */
+export type ApiFailure =
+  | { kind: 'taken' } // 409
+  | { kind: 'invalid'; message: string } // 400
+  | { kind: 'wrong' } // 401
+  | { kind: 'throttled'; seconds: number } // 429 + Retry-After
+  | { kind: 'busy' } // 503
+  | { kind: 'forbidden' } // 403 (e.g. not same-origin)
+  | { kind: 'not_found' } // 404 (e.g. a server without accounts)
+  | { kind: 'network' } // no answer at all
+  | { kind: 'server'; status: number };
+
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; failure: ApiFailure };
+
+export type AuthMode = 'signin' | 'register';
+
+/** Client-side checks before a request; the server checks the same rules again. */
+export function credentialProblem(mode: AuthMode, username: string, password: string): 'username' | 'password' | null {
+  if (mode === 'register') {
+    if (!USERNAME.test(username)) return 'username';
+    if ([...password].length < MIN_PASSWORD_CHARS) return 'password';
+    return null;
+  }
+  if (username.length === 0) return 'username';
+  if (password.length === 0) return 'password';
+  return null;
+}
+
+/** Usernames are lower case; people type them however they like. */
+export function normalizeUsername(raw: string): string {
+  return raw.trim().toLowerCase();
+}
+
+export class AccountApi {
+  /** `url(path)` makes a page-relative URL (src/lib/urls.ts httpUrl). */
+  constructor(
+    private readonly url: (path: string) => string,
+    private readonly fetchFn: FetchLike,
+  ) {}
+
+  /** `GET api/info`. Throws when the server cannot be reached. */
+  async info(): Promise<ServerInfo> {
+    const res = await this.fetchFn(this.url('api/info'), { cache: 'no-store' });
+    if (!res.ok) throw new Error(`api/info: ${res.status}`);
+    const body = (await res.json()) as Partial<ServerInfo>;
+    return { protocol: Number(body.protocol ?? 1), allowGuests: body.allowGuests !== false };
+  }
+
+  /** `GET api/me`: the signed-in user, or null (401). Throws when the answer says nothing. */
+  async me(): Promise<User | null> {
+    const res = await this.fetchFn(this.url('api/me'), { cache: 'no-store', credentials: 'same-origin' });
+    if (res.status === 401) return null;
+    if (!res.ok) throw new Error(`api/me: ${res.status}`);
+    return ((await res.json()) as { user: User }).user;
+  }
+
+  register(username: string, password: string): Promise<ApiResult<User>> {
+    return this.authenticate('api/auth/register', username, password);
+  }
+
+  signIn(username: string, password: string): Promise<ApiResult<User>> {
+    return this.authenticate('api/auth/login', username, password);
+  }
+
+  /** `POST api/auth/logout`: the server revokes the session and clears the cookie. */
+  async signOut(): Promise<ApiResult<null>> {
+    const result = await this.call('POST', 'api/auth/logout');
+    return result.ok ? { ok: true, value: null } : result;
+  }
+
+  async listTokens(): Promise<ApiResult<AccessToken[]>> {
+    const result = await this.call('GET', 'api/auth/tokens');
+    if (!result.ok) return result;
+    return { ok: true, value: ((result.value as { tokens?: AccessToken[] }).tokens ?? []).slice() };
+  }
+
+  async createToken(name: string): Promise<ApiResult<NewAccessToken>> {
+    const result = await this.call('POST', 'api/auth/tokens', { name });
+    if (!result.ok) return result;
+    const body = result.value as Partial<NewAccessToken>;
+    return { ok: true, value: { id: String(body.id ?? ''), name: String(body.name ?? name), token: String(body.token ?? '') } };
+  }
+
+  async deleteToken(id: string): Promise<ApiResult<null>> {
+    const result = await this.call('DELETE', `api/auth/tokens/${encodeURIComponent(id)}`);
+    return result.ok ? { ok: true, value: null } : result;
+  }
+
+  /** `GET api/rooms`; null when it fails. */
+  async rooms(): Promise<RoomSummary[] | null> {
+    const result = await this.call('GET', 'api/rooms');
+    if (!result.ok) return null;
+    const rooms = (result.value as { rooms?: RoomSummary[] }).rooms;
+    return Array.isArray(rooms) ? rooms : null;
+  }
+
+  private async authenticate(path: string, username: string, password: string): Promise<ApiResult<User>> {
+    const result = await this.call('POST', path, { username, password });
+    if (!result.ok) return result;
+    return { ok: true, value: (result.value as { user: User }).user };
+  }
+
+  private async call(method: string, path: string, body?: object): Promise<ApiResult<unknown>> {
+    let res: Awaited<ReturnType<FetchLike>>;
+    try {
+      res = await this.fetchFn(this.url(path), {
+        method,
+        cache: 'no-store',
+        credentials: 'same-origin',
+        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+    } catch {
+      return { ok: false, failure: { kind: 'network' } };
+    }
+    if (res.ok) {
+      if (res.status === 204) return { ok: true, value: null };
+      try {
+        return { ok: true, value: await res.json() };
+      } catch {
+        return { ok: false, failure: { kind: 'server', status: res.status } };
+      }
+    }
+    return { ok: false, failure: await failureOf(res) };
+  }
+}
+
+async function failureOf(res: Awaited<ReturnType<FetchLike>>): Promise<ApiFailure> {
+  switch (res.status) {
+    case 400: {
+      let message = '';
+      try {
+        message = String(((await res.json()) as { message?: unknown }).message ?? '');
+      } catch {
+        // no body
+      }
+      return { kind: 'invalid', message };
+    }
+    case 401:
+      return { kind: 'wrong' };
+    case 403:
+      return { kind: 'forbidden' };
+    case 404:
+      return { kind: 'not_found' };
+    case 409:
+      return { kind: 'taken' };
+    case 429:
+      return { kind: 'throttled', seconds: retryAfterSeconds(res.headers.get('retry-after')) };
+    case 503:
+      return { kind: 'busy' };
+    default:
+      return { kind: 'server', status: res.status };
+  }
+}
+
+/** Retry-After as seconds (delta-seconds or an HTTP date); at least 1. */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number {
+  if (header === null) return 1;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(1, Math.ceil(seconds));
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? 1 : Math.max(1, Math.ceil((date - now) / 1000));
+}

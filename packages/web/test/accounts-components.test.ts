@@ -1,0 +1,240 @@
+// @vitest-environment happy-dom
+// The account parts of the UI in a DOM: the welcome screen's three ways in (guest only while
+// allowed), the private-room checkbox (accounts only), lock icons and DM names, the Invite button
+// (owner/moderator of a private room), and the member menu's actions by role.
+import { flushPromises, mount } from '@vue/test-utils';
+import { nextTick } from 'vue';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import ChatHeader from '../src/components/ChatHeader.vue';
+import InviteForm from '../src/components/InviteForm.vue';
+import MemberList from '../src/components/MemberList.vue';
+import RoomSidebar from '../src/components/RoomSidebar.vue';
+import WelcomeScreen from '../src/components/WelcomeScreen.vue';
+import { api, chat, client, ui } from '../src/chat.js';
+import { setLocale } from '../src/i18n.js';
+import { LOBBY, newRoom, type RoomState } from '../src/lib/chat-client.js';
+
+const ALICE = { id: 'u-alice', nick: 'alice' };
+const BOB = { id: 'u-bob', nick: 'bob' };
+const GUEST = { id: 'g-carol', nick: 'Carol Smith' };
+
+function reset(): void {
+  Object.assign(chat, {
+    me: null,
+    account: false,
+    needsName: true,
+    allowGuests: null,
+    notice: null,
+    noticeParams: {},
+    confirmation: null,
+    rooms: { [LOBBY]: newRoom(LOBBY) },
+    roomOrder: [LOBBY],
+    activeRoom: LOBBY,
+    available: [],
+  });
+  ui.authOpen = false;
+}
+
+function room(name: string, fields: Partial<RoomState>): RoomState {
+  const r = { ...newRoom(name), joined: true, ...fields };
+  chat.rooms[name] = r;
+  if (!chat.roomOrder.includes(name)) chat.roomOrder.push(name);
+  return chat.rooms[name]!;
+}
+
+beforeEach(() => {
+  setLocale('en');
+  reset();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('WelcomeScreen', () => {
+  it('offers guest, sign-in and register while guests are allowed; the guest form comes first', async () => {
+    const wrapper = mount(WelcomeScreen);
+    expect(wrapper.find('[data-testid="nick-input"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="auth-mode-signin"]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid="auth-mode-register"]').exists()).toBe(true);
+    await wrapper.get('[data-testid="auth-mode-register"]').trigger('click');
+    expect(wrapper.find('[data-testid="nick-input"]').exists()).toBe(false);
+    expect(wrapper.get('[data-testid="auth-password"]').attributes('autocomplete')).toBe('new-password');
+    expect(wrapper.get('[data-testid="auth-mode-register"]').attributes('aria-pressed')).toBe('true');
+    // Every field has a label.
+    for (const id of ['auth-username', 'auth-password']) expect(wrapper.find(`label[for="${id}"]`).exists()).toBe(true);
+  });
+
+  it('hides the guest entry when the server takes no guests', async () => {
+    chat.allowGuests = false;
+    const wrapper = mount(WelcomeScreen);
+    expect(wrapper.find('[data-testid="nick-input"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="auth-mode-guest"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="auth-username"]').exists()).toBe(true);
+  });
+
+  it('checks the rules before asking the server, then shows the server refusal (409, 429)', async () => {
+    const register = vi.spyOn(api, 'register').mockResolvedValueOnce({ ok: false, failure: { kind: 'taken' } });
+    const signIn = vi.spyOn(api, 'signIn').mockResolvedValueOnce({ ok: false, failure: { kind: 'throttled', seconds: 42 } });
+    const wrapper = mount(WelcomeScreen);
+    await wrapper.get('[data-testid="auth-mode-register"]').trigger('click');
+    await wrapper.get('[data-testid="auth-username"]').setValue('Al');
+    await wrapper.get('[data-testid="auth-password"]').setValue('12345678');
+    await wrapper.get('form').trigger('submit');
+    expect(register).not.toHaveBeenCalled();
+    expect(wrapper.get('[data-testid="auth-error"]').text()).toContain('3–32');
+    expect(wrapper.get('[data-testid="auth-username"]').attributes('aria-invalid')).toBe('true');
+
+    await wrapper.get('[data-testid="auth-username"]').setValue('  Alice ');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(register).toHaveBeenCalledWith('alice', '12345678');
+    expect(wrapper.get('[data-testid="auth-error"]').text()).toContain('taken');
+
+    await wrapper.get('[data-testid="auth-mode-signin"]').trigger('click');
+    await wrapper.get('[data-testid="auth-username"]').setValue('alice');
+    await wrapper.get('[data-testid="auth-password"]').setValue('x');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(signIn).toHaveBeenCalledWith('alice', 'x');
+    expect(wrapper.get('[data-testid="auth-error"]').text()).toContain('Try again in 42 s');
+  });
+
+  it('on success the client is told who signed in', async () => {
+    vi.spyOn(api, 'signIn').mockResolvedValueOnce({ ok: true, value: ALICE });
+    const signedIn = vi.spyOn(client, 'signedIn').mockImplementation(() => {});
+    const wrapper = mount(WelcomeScreen);
+    await wrapper.get('[data-testid="auth-mode-signin"]').trigger('click');
+    await wrapper.get('[data-testid="auth-username"]').setValue('alice');
+    await wrapper.get('[data-testid="auth-password"]').setValue('alice-password');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(signedIn).toHaveBeenCalledWith(ALICE);
+  });
+});
+
+describe('RoomSidebar', () => {
+  it('a guest gets no private checkbox and joins by name', async () => {
+    Object.assign(chat, { needsName: false, me: GUEST });
+    const openRoom = vi.spyOn(client, 'openRoom').mockImplementation(() => {});
+    const wrapper = mount(RoomSidebar, { props: { open: true } });
+    expect(wrapper.find('[data-testid="new-room-private"]').exists()).toBe(false);
+    await wrapper.get('[data-testid="new-room"]').setValue('Team');
+    await wrapper.get('[data-testid="new-room"]').trigger('keydown', { key: 'Enter' });
+    expect(openRoom).toHaveBeenCalledWith('team');
+    expect(wrapper.get('[data-testid="user-menu"]').text()).toContain('Carol Smith');
+    expect(wrapper.get('[data-testid="user-menu"]').text()).toContain('guest');
+  });
+
+  it('an account with "private" checked sends create; locks and DM names show in the list', async () => {
+    Object.assign(chat, { needsName: false, me: ALICE, account: true });
+    room('secret', { kind: 'private', role: 'owner' });
+    room('dm-0123456789abcdef0123456789abcdef', { kind: 'dm', peer: 'bob' });
+    const createRoom = vi.spyOn(client, 'createRoom').mockImplementation(() => {});
+    const wrapper = mount(RoomSidebar, { props: { open: true } });
+    const checkbox = wrapper.get('[data-testid="new-room-private"]');
+    await checkbox.setValue(true);
+    await wrapper.get('[data-testid="new-room"]').setValue('hideout');
+    await wrapper.get('[data-testid="new-room"]').trigger('keydown', { key: 'Enter' });
+    expect(createRoom).toHaveBeenCalledWith('hideout', true);
+
+    const entries = wrapper.get('[data-testid="room-list"]').findAll('.room-button');
+    expect(entries.map((e) => e.text())).toEqual(['# lobby', 'Private room# secret', 'Direct messagebob']);
+    expect(entries[1]!.get('[data-testid="room-lock"]').attributes('aria-label')).toBe('Private room');
+    expect(entries[0]!.find('[data-testid="room-lock"]').exists()).toBe(false);
+  });
+
+  it('offers private rooms from api/rooms to join', async () => {
+    Object.assign(chat, { needsName: false, me: BOB, account: true, available: [{ name: 'secret', kind: 'private', peer: null }] });
+    const openRoom = vi.spyOn(client, 'openRoom').mockImplementation(() => {});
+    const wrapper = mount(RoomSidebar, { props: { open: true } });
+    await wrapper.get('[data-testid="available-rooms"] button').trigger('click');
+    expect(openRoom).toHaveBeenCalledWith('secret');
+  });
+});
+
+describe('ChatHeader and InviteForm', () => {
+  it.each([
+    ['owner', true],
+    ['moderator', true],
+    ['member', false],
+    [null, false],
+  ] as const)('a private room shows Invite to its %s: %s', (role, shown) => {
+    Object.assign(chat, { needsName: false, me: ALICE, account: true, activeRoom: 'secret' });
+    room('secret', { kind: 'private', role });
+    const wrapper = mount(ChatHeader, { props: { roomsOpen: false, membersOpen: true } });
+    expect(wrapper.find('[data-testid="invite"]').exists()).toBe(shown);
+    expect(wrapper.get('[data-testid="room-lock"]').attributes('aria-label')).toBe('Private room');
+    expect(wrapper.get('.room-title').text()).toBe('# secret');
+  });
+
+  it('a DM is titled with the other person, a public room has no lock and no Invite', async () => {
+    Object.assign(chat, { needsName: false, me: ALICE, account: true, activeRoom: 'dm-x' });
+    room('dm-x', { kind: 'dm', peer: 'bob', role: 'member' });
+    const wrapper = mount(ChatHeader, { props: { roomsOpen: false, membersOpen: true } });
+    expect(wrapper.get('.room-title').text()).toBe('bob');
+    chat.activeRoom = LOBBY;
+    chat.rooms[LOBBY]!.kind = 'public';
+    await nextTick();
+    expect(wrapper.find('[data-testid="room-lock"]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="invite"]').exists()).toBe(false);
+  });
+
+  it('the invite field sends the username on Enter and Escape closes it', async () => {
+    const invite = vi.spyOn(client, 'invite').mockImplementation(() => {});
+    const r = room('secret', { kind: 'private', role: 'owner' });
+    const wrapper = mount(InviteForm, { props: { room: r } });
+    await wrapper.get('[data-testid="invite-username"]').setValue(' Bob ');
+    await wrapper.get('form').trigger('submit');
+    expect(invite).toHaveBeenCalledWith('secret', 'bob');
+    expect((wrapper.get('[data-testid="invite-username"]').element as HTMLInputElement).value).toBe('');
+    await wrapper.get('form').trigger('keydown', { key: 'Escape' });
+    expect(wrapper.emitted('close')).toHaveLength(1);
+  });
+});
+
+describe('MemberList actions', () => {
+  const actionIds = async (wrapper: ReturnType<typeof mount>, nick: string) => {
+    const row = wrapper.findAll('.member-row').find((r) => r.text().includes(nick))!;
+    const button = row.find('[data-testid="member-actions"]');
+    if (!button.exists()) return null;
+    await button.trigger('click');
+    return row.findAll('.member-menu button').map((b) => b.attributes('data-testid'));
+  };
+
+  it('owner: message, kick, ban, mute, make moderator, each sending its frame with the member', async () => {
+    Object.assign(chat, { needsName: false, me: ALICE, account: true });
+    const r = room('secret', { kind: 'private', role: 'owner', members: [ALICE, BOB, GUEST] });
+    const moderate = vi.spyOn(client, 'moderate').mockImplementation(() => {});
+    const dm = vi.spyOn(client, 'directMessage').mockImplementation(() => {});
+    const wrapper = mount(MemberList, { props: { room: r } });
+    // Not on my own row.
+    expect(wrapper.findAll('.member-row').find((row) => row.text().includes('alice'))!.find('[data-testid="member-actions"]').exists()).toBe(false);
+    expect(await actionIds(wrapper, 'bob')).toEqual([
+      'member-action-message',
+      'member-action-kick',
+      'member-action-ban',
+      'member-action-mute',
+      'member-action-op',
+    ]);
+    await wrapper.get('[data-testid="member-action-mute"]').trigger('click');
+    expect(moderate).toHaveBeenCalledWith('mute', 'secret', BOB);
+    await actionIds(wrapper, 'bob');
+    await wrapper.get('[data-testid="member-action-message"]').trigger('click');
+    expect(dm).toHaveBeenCalledWith('bob');
+    // A guest nick that cannot be a username gets no "Message", but can be moderated.
+    expect(await actionIds(wrapper, 'Carol Smith')).toEqual(['member-action-kick', 'member-action-ban', 'member-action-mute', 'member-action-op']);
+  });
+
+  it('moderator: no "make moderator"; member: only "Message"; guest viewer: no menu at all', async () => {
+    Object.assign(chat, { needsName: false, me: ALICE, account: true });
+    const r = room('secret', { kind: 'private', role: 'moderator', members: [ALICE, BOB] });
+    let wrapper = mount(MemberList, { props: { room: r } });
+    expect(await actionIds(wrapper, 'bob')).toEqual(['member-action-message', 'member-action-kick', 'member-action-ban', 'member-action-mute']);
+    r.role = 'member';
+    wrapper = mount(MemberList, { props: { room: r } });
+    expect(await actionIds(wrapper, 'bob')).toEqual(['member-action-message']);
+    Object.assign(chat, { me: GUEST, account: false });
+    wrapper = mount(MemberList, { props: { room: { ...r, members: [GUEST, BOB], role: null } } });
+    expect(await actionIds(wrapper, 'bob')).toBeNull();
+  });
+});
