@@ -208,6 +208,13 @@ export interface ModeratedFrame extends Ref {
   /** For mute: until when (ms since the epoch). */
   until?: number;
 }
+/** Extension: you were invited to a private room (`join` it to enter). */
+export interface InvitationFrame {
+  type: 'invitation';
+  room: string;
+  by: User;
+}
+
 export interface DeletedFrame extends Ref {
   type: 'deleted';
   room: string;
@@ -250,7 +257,8 @@ export type ServerFrame =
   | InvitedFrame
   | KickedFrame
   | ModeratedFrame
-  | DeletedFrame;
+  | DeletedFrame
+  | InvitationFrame;
 
 export const ERROR_CODES = [
   'bad_request',

@@ -559,3 +559,22 @@ describe('refs stay within 64 characters', () => {
     expect(h.state.notice).toBe('join_forbidden');
   });
 });
+
+describe('told by others', () => {
+  it('an invitation shows a notice naming who invited me', () => {
+    const h = signedInAlice();
+    h.socket.receive({ type: 'invitation', room: 'club', by: { id: 'b1', nick: 'bob' } });
+    expect(h.state.notice).toBe('invitation');
+    expect(h.state.noticeParams).toEqual({ room: '#club', user: 'bob' });
+  });
+
+  it('a mute of me shows a notice with the minutes; a promotion makes me a moderator', () => {
+    const h = aliceInRoom('club', { kind: 'private', role: 'member' });
+    h.socket.receive({ type: 'moderated', action: 'mute', room: 'club', user: ALICE, until: h.clock.now + 10 * 60_000 });
+    expect(h.state.notice).toBe('muted_by_moderator');
+    expect(h.state.noticeParams).toMatchObject({ minutes: '10' });
+    h.socket.receive({ type: 'moderated', action: 'op', room: 'club', user: ALICE });
+    expect(h.room('club').role).toBe('moderator');
+    expect(h.state.notice).toBe('opped_you');
+  });
+});

@@ -16,7 +16,10 @@ export type BusEvent =
   /** A user is muted in a room until `until` (ms since the epoch). */
   | { type: 'mute'; room: string; userId: string; until: number }
   /** An admin deleted the room: every connection in it leaves. */
-  | { type: 'roomDeleted'; room: string };
+  | { type: 'roomDeleted'; room: string }
+  /** A user was invited to a room, or made a moderator of it: their connections are told. */
+  | { type: 'invited'; room: string; userId: string; by: User }
+  | { type: 'opped'; room: string; user: User };
 
 export type BusHandler = (event: BusEvent) => void;
 

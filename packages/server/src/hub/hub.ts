@@ -218,6 +218,7 @@ export class Hub {
         const invitee = await this.store.accountByUsername(f.user);
         if (!invitee) throw new Refusal('not_found', 'no account has that username');
         if ((await this.store.roleOf(f.room, invitee.user.id)) === null) await this.store.setRole(f.room, invitee.user.id, 'member');
+        await this.bus.publish({ type: 'invited', room: f.room, userId: invitee.user.id, by: { ...s.user } });
         s.send({ type: 'invited', room: f.room, user: invitee.user, ...ref(f.ref) });
       }),
     kick: (s, f) => this.moderate(s, 'kick', f.room, f.user, f.ref),
@@ -318,6 +319,7 @@ export class Hub {
           break;
         case 'op':
           await this.store.setRole(room, userId, 'moderator');
+          await this.bus.publish({ type: 'opped', room, user: target });
           break;
       }
       s.send({ type: 'moderated', action, room, user: target, ...(until === undefined ? {} : { until }), ...ref(frameRef) });
@@ -456,7 +458,18 @@ export class Hub {
         return;
       case 'mute':
         for (const session of this.users.get(event.userId)?.sessions ?? []) {
-          if (session.rooms.has(event.room)) session.mutedUntil.set(event.room, event.until);
+          if (!session.rooms.has(event.room)) continue;
+          session.mutedUntil.set(event.room, event.until);
+          // The muted user learns it now, not at their next refused send.
+          session.send({ type: 'moderated', action: 'mute', room: event.room, user: { ...session.user }, until: event.until });
+        }
+        return;
+      case 'invited':
+        for (const session of this.users.get(event.userId)?.sessions ?? []) session.send({ type: 'invitation', room: event.room, by: event.by });
+        return;
+      case 'opped':
+        for (const session of this.users.get(event.user.id)?.sessions ?? []) {
+          if (session.rooms.has(event.room)) session.send({ type: 'moderated', action: 'op', room: event.room, user: event.user });
         }
         return;
       case 'roomDeleted':

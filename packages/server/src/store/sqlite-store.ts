@@ -191,11 +191,14 @@ export class SqliteStore implements MaintainableStore {
       ),
       deleteMessagesOf: db.prepare<[number]>('DELETE FROM messages WHERE room_id = ?'),
       deleteRoom: db.prepare<[number]>('DELETE FROM rooms WHERE id = ?'),
-      listRooms: db.prepare<[string], RoomInfoRow>(
-        `SELECT name, kind, owner_id, last_seq FROM rooms WHERE kind = 'public'
-         UNION
-         SELECT r.name, r.kind, r.owner_id, r.last_seq FROM rooms r JOIN room_roles rr ON rr.room_id = r.id
-         WHERE rr.user_id = ? AND r.kind <> 'public'
+      listRooms: db.prepare<[string, string], RoomInfoRow>(
+        `SELECT name, kind, owner_id, last_seq FROM (
+           SELECT id, name, kind, owner_id, last_seq FROM rooms WHERE kind = 'public'
+           UNION
+           SELECT r.id, r.name, r.kind, r.owner_id, r.last_seq FROM rooms r JOIN room_roles rr ON rr.room_id = r.id
+           WHERE rr.user_id = ? AND r.kind <> 'public'
+         ) AS visible
+         WHERE NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = visible.id AND b.user_id = ?)
          ORDER BY name`,
       ),
       rename: db.prepare<[string, string]>('UPDATE users SET nick = ? WHERE id = ?'),
@@ -390,7 +393,7 @@ export class SqliteStore implements MaintainableStore {
   }
 
   async listRooms(userId: string | null): Promise<RoomInfo[]> {
-    return this.statements.listRooms.all(userId ?? '').map(toRoomInfo);
+    return this.statements.listRooms.all(userId ?? '', userId ?? '').map(toRoomInfo);
   }
 
   async renameUser(userId: string, nick: string): Promise<void> {

@@ -181,7 +181,7 @@ export interface Store {
    */
   deleteRoom(room: string): Promise<boolean>;
 
-  /** Public rooms, plus the private and DM rooms in which this user has a role. */
+  /** Public rooms, plus the private and DM rooms in which this user has a role; none it is banned from. */
   listRooms(userId: string | null): Promise<RoomInfo[]>;
 
   /**

@@ -2,7 +2,7 @@
 // two people (and out of admins' reach), moderators are accounts, a refused DM leaves nothing
 // behind, and the per-IP limit holds for simultaneous upgrades.
 import { describe, expect, it } from 'vitest';
-import type { JoinedFrame } from '@chat/protocol';
+import type { JoinedFrame, ModeratedFrame } from '@chat/protocol';
 import { dmRoomName } from '../../src/hub/hub.js';
 import { TestClient, trackResources } from '../helpers.js';
 import { join, ok, refused, world } from './world.js';
@@ -74,5 +74,30 @@ describe('review hardening', () => {
     const again = await Promise.all([1, 2, 3].map(() => TestClient.connect(w.server, { query: { token: alice.token } })));
     expect(again).toHaveLength(3);
     for (const c of again) await c.close();
+  });
+});
+
+describe('the target is told', () => {
+  it('an invitee gets an invitation, a muted user and a new moderator get moderated', async () => {
+    const w = await world(res);
+    const owner = await w.account('owner');
+    const bob = await w.account('bob');
+    const o = await owner.connect();
+    const b = await bob.connect();
+    await ok(o, { type: 'create', room: 'club', private: true }, 'created');
+    await ok(o, { type: 'invite', room: 'club', user: 'bob' }, 'invited');
+    expect(await b.nextOfType('invitation')).toEqual({ type: 'invitation', room: 'club', by: owner.user });
+    await join(o, 'club');
+    await join(b, 'club');
+    const muted = await ok<ModeratedFrame>(o, { type: 'mute', room: 'club', user: bob.user.id, ms: 60_000 }, 'moderated');
+    expect(await b.next((f) => f.type === 'moderated' && f.action === 'mute')).toEqual({
+      type: 'moderated',
+      action: 'mute',
+      room: 'club',
+      user: bob.user,
+      until: muted.until,
+    });
+    await ok(o, { type: 'op', room: 'club', user: bob.user.id }, 'moderated');
+    expect(await b.next((f) => f.type === 'moderated' && f.action === 'op')).toEqual({ type: 'moderated', action: 'op', room: 'club', user: bob.user });
   });
 });

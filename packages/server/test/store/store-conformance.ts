@@ -231,8 +231,11 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       await store.ban('r', user.id);
       expect(await store.isBanned('r', user.id)).toBe(true);
       expect(await store.isBanned('lobby', user.id)).toBe(false);
+      expect((await store.listRooms(user.id)).map((r) => r.name)).not.toContain('r');
+      expect((await store.listRooms(null)).map((r) => r.name)).toContain('r');
       await store.unban('r', user.id);
       expect(await store.isBanned('r', user.id)).toBe(false);
+      expect((await store.listRooms(user.id)).map((r) => r.name)).toContain('r');
       expect(await store.mutedUntil('r', user.id)).toBe(0);
       const until = Date.now() + 60_000;
       await store.mute('r', user.id, until);

@@ -723,14 +723,28 @@ export class ChatClient {
         return;
       }
       case 'moderated': {
-        this.takeAction(frame.ref);
         const room = this.state.rooms[frame.room];
+        if (frame.ref === undefined && frame.user.id === this.state.me?.id) {
+          // About me, from someone else: a mute or a promotion.
+          const label = room ? roomLabel(room) : `#${frame.room}`;
+          if (frame.action === 'op' && room) room.role = 'moderator';
+          if (frame.action === 'mute' && frame.until) {
+            this.setNotice('muted_by_moderator', { room: label, minutes: String(Math.max(1, Math.round((frame.until - this.now()) / 60_000))) });
+          }
+          if (frame.action === 'op') this.setNotice('opped_you', { room: label });
+          return;
+        }
+        this.takeAction(frame.ref);
         const minutes = frame.until ? String(Math.max(1, Math.round((frame.until - this.now()) / 60_000))) : '';
         this.confirm(`moderated_${frame.action}`, { user: frame.user.nick, room: room ? roomLabel(room) : `#${frame.room}`, minutes });
         return;
       }
       case 'kicked':
         return this.onKicked(frame);
+      case 'invitation':
+        this.setNotice('invitation', { room: `#${frame.room}`, user: frame.by.nick });
+        void this.refreshRooms();
+        return;
       case 'deleted':
         this.takeAction(frame.ref);
         this.confirm('deleted', { room: `#${frame.room}` });
