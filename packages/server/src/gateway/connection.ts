@@ -40,6 +40,8 @@ export class Connection implements Peer {
   private readonly queue: string[] = [];
   private busy = false;
   private closing = false;
+  /** The socket is corked until the end of this tick (see send). */
+  private corked = false;
   /** Shutdown in progress: frames are no longer read (unacked sends are resent after reconnect). */
   private draining = false;
   /** Why the server ended the connection, for the close log line (the close code alone can hide it). */
@@ -65,6 +67,19 @@ export class Connection implements Peer {
 
   send(data: string | Buffer): void {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    // Everything sent to this connection in one tick (a group commit's messages, an ack, presence)
+    // leaves in one write: the socket is corked now and uncorked when the tick ends.
+    if (!this.corked) {
+      const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+      if (socket) {
+        this.corked = true;
+        socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          socket.uncork();
+        });
+      }
+    }
     this.ws.send(data, { binary: false });
     if (this.ws.bufferedAmount > this.options.slowConsumerBytes) {
       // It will catch up later with `join … since`; meanwhile its backlog must not grow our memory.

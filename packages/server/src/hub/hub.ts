@@ -30,8 +30,12 @@ export interface HubOptions {
   historyWindow: number;
   /** Cap on `joined.history` for a join with `since`. */
   resumeCap?: number;
-  /** Most members listed in `joined.members`. */
-  membersLimit?: number;
+  /**
+   * Above this many users in a room, presence is coalesced: at most one event per room per second,
+   * with `online` and no `joined`/`left` (PROTOCOL.md, large rooms), and `joined.members` is capped
+   * at this many. Default 200.
+   */
+  presenceDetailLimit?: number;
   /** Rooms one connection may be in at once (0 = unlimited). */
   maxRoomsPerConnection?: number;
   /** Usernames with owner rights everywhere. */
@@ -39,6 +43,9 @@ export interface HubOptions {
   log: HubLogger;
   metrics?: Metrics;
 }
+
+/** In large rooms, at most one presence event per room per this many ms. */
+const PRESENCE_COALESCE_MS = 1000;
 
 /** Forward at most one `typing` per user and room per this many ms. */
 const TYPING_THROTTLE_MS = 1000;
@@ -86,12 +93,14 @@ export class Hub {
   private readonly bus: Bus;
   private readonly presence: Presence;
   private readonly resumeCap: number;
-  private readonly membersLimit: number;
+  private readonly presenceDetailLimit: number;
+  /** Rooms with a coalesced presence event already scheduled. */
+  private readonly presenceTimers = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly options: HubOptions) {
     ({ store: this.store, bus: this.bus, presence: this.presence } = options);
     this.resumeCap = options.resumeCap ?? DEFAULT_LIMITS.resumeCap;
-    this.membersLimit = options.membersLimit ?? DEFAULT_LIMITS.presenceDetailLimit;
+    this.presenceDetailLimit = options.presenceDetailLimit ?? DEFAULT_LIMITS.presenceDetailLimit;
     this.limiter = new RateLimiter({ rate: options.rateLimit });
     this.commits = new CommitQueue((batch) => this.commitBatch(batch));
     this.unsubscribe = this.bus.subscribe((event) => this.onBusEvent(event));
@@ -151,6 +160,8 @@ export class Hub {
 
   /** Waits for queued messages to be committed and acked, then stops listening to the bus. */
   async close(): Promise<void> {
+    for (const timer of this.presenceTimers.values()) clearTimeout(timer);
+    this.presenceTimers.clear();
     await this.commits.drain();
     this.unsubscribe();
   }
@@ -378,14 +389,14 @@ export class Hub {
         ({ online, changed } = await this.presence.join(room, s.user));
         presenceJoined = true;
       }
-      const members = await this.presence.members(room, this.membersLimit);
+      const members = await this.presence.members(room, this.presenceDetailLimit);
       if (s.closed) throw new SessionClosed();
       const seen = Math.max(lastSeq, page.messages.at(-1)?.seq ?? 0);
       const newer = rejoin ? [] : channel.completeJoin(s, seen);
       s.rooms.add(room);
       s.send({ type: 'joined', room, kind, role, seq: seen, online, members, history: page.messages, hasMore: page.hasMore, ...ref(frameRef) });
       for (const message of newer) s.sendRaw(JSON.stringify(message));
-      if (changed) this.publish({ type: 'presence', room, online, joined: { ...s.user } });
+      if (changed) this.announce(room, online, { joined: { ...s.user } });
     } catch (err) {
       if (!rejoin) this.detach(s, room);
       if (presenceJoined) await this.leavePresence(s.user, room);
@@ -405,7 +416,7 @@ export class Hub {
 
   private async leavePresence(user: User, room: string): Promise<void> {
     const { changed, online } = await this.presence.leave(room, user.id);
-    if (changed) this.publish({ type: 'presence', room, online, left: { ...user } });
+    if (changed) this.announce(room, online, { left: { ...user } });
   }
 
   private channel(room: string): RoomChannel {
@@ -428,6 +439,28 @@ export class Hub {
     if (!channel) return;
     channel.remove(s);
     if (channel.isEmpty) this.channels.delete(room);
+  }
+
+  /**
+   * A user came or went. In a small room everyone hears who; in a large one (more than the
+   * detail limit) a join storm must not cost O(members²) frames, so the room gets at most one
+   * event per second carrying only the count, read when it is sent.
+   */
+  private announce(room: string, online: number, change: { joined?: User; left?: User }): void {
+    if (online <= this.presenceDetailLimit && !this.presenceTimers.has(room)) {
+      this.publish({ type: 'presence', room, online, ...change });
+      return;
+    }
+    if (this.presenceTimers.has(room)) return;
+    const timer = setTimeout(() => {
+      this.presenceTimers.delete(room);
+      this.presence.roomOnline(room).then(
+        (current) => this.publish({ type: 'presence', room, online: current }),
+        (err: unknown) => this.options.log.error({ err, room }, 'presence count failed'),
+      );
+    }, PRESENCE_COALESCE_MS);
+    timer.unref();
+    this.presenceTimers.set(room, timer);
   }
 
   private publish(event: BusEvent): void {

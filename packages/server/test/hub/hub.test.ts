@@ -133,3 +133,35 @@ describe('Hub', () => {
     expect(a.peer.ofType('message')).toHaveLength(1);
   });
 });
+
+describe('Hub presence in large rooms', () => {
+  it('above the detail limit, coalesces presence into one count per second and caps members', async () => {
+    const dir = tempDir();
+    const shared = { store: await new SqliteStore({ dir }).open(), bus: new MemoryBus(), presence: new MemoryPresence() };
+    const hub = new Hub({ ...shared, rateLimit: 0, historyWindow: 50, presenceDetailLimit: 3, log: silent });
+    cleanups.push(async () => {
+      await hub.close();
+      await shared.store.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const watcher = await connect(hub, { id: 'w', nick: 'watcher' });
+    await hub.handle(watcher.session, { type: 'join', room: 'big' });
+    const users = Array.from({ length: 6 }, (_, i) => ({ id: `u${i}`, nick: `user${i}` }));
+    const joined = [];
+    for (const user of users) {
+      const c = await connect(hub, user);
+      await hub.handle(c.session, { type: 'join', room: 'big' });
+      joined.push(c);
+    }
+    // Up to the limit (3 users) every join is named; beyond it nothing yet…
+    expect(watcher.peer.ofType('presence').map((p) => p.online)).toEqual([1, 2, 3]);
+    expect(watcher.peer.ofType('presence').every((p) => p.joined !== undefined)).toBe(true);
+    // …and joined.members is capped while online stays exact.
+    expect(joined.at(-1)!.peer.ofType('joined')[0]).toMatchObject({ online: 7 });
+    expect(joined.at(-1)!.peer.ofType('joined')[0]!.members).toHaveLength(3);
+    // Within a second, one event with the count and no names.
+    await new Promise((r) => setTimeout(r, 1100));
+    const coalesced = watcher.peer.ofType('presence').slice(3);
+    expect(coalesced).toEqual([{ type: 'presence', room: 'big', online: 7 }]);
+  });
+});
