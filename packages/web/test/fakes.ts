@@ -4,6 +4,7 @@ import type { SocketLike, StorageLike } from '../src/lib/chat-client.js';
 import type { FetchLike } from '../src/lib/account-api.js';
 
 /** A frame the client sent, parsed. */
+/** A frame the client sent, parsed. */
 export type Sent = { type: string; ref?: string; room?: string; [field: string]: unknown };
 
 export class FakeSocket implements SocketLike {
@@ -25,7 +26,7 @@ export class FakeSocket implements SocketLike {
   close(code = 1000, reason = ''): void {
     if (this.closedWith !== null || this.readyState === 3) return;
     this.closedWith = code;
-    this.readyState = 2;
+    this.readyState = 2; // CLOSING; the close event comes later, as in a browser
     queueMicrotask(() => {
       this.readyState = 3;
       this.onclose?.({ code, reason });
@@ -41,7 +42,7 @@ export class FakeSocket implements SocketLike {
     this.onmessage?.({ data: JSON.stringify(frame) });
   }
 
-  /** The connection ends from the server's side; also a refused upgrade. */
+  /** The connection ends from the server's side (or the network); also a refused upgrade. */
   drop(code = 1006): void {
     if (this.readyState === 3) return;
     this.onerror?.({});
