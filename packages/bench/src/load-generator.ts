@@ -1,0 +1,184 @@
+// The load generator as the main thread sees it: a few worker threads, each holding a share of
+// the clients (client i lives on worker i % workers), driven by commands.
+import { Worker } from 'node:worker_threads';
+import type { ConnectSpec, PeerName } from './adapters.js';
+import { Histogram } from './histogram.js';
+import type { ConnectResult, SenderSpec, WorkerCommand, WorkerReply, WorkerStats } from './worker-protocol.js';
+
+type Command = WorkerCommand extends infer C ? (C extends WorkerCommand ? Omit<C, 'id'> : never) : never;
+
+export interface GeneratorStats {
+  received: number;
+  outOfOrder: number;
+  stale: number;
+  ownEchoes: number;
+  lastRecvUs: number;
+  caughtUp: number;
+  open: number;
+  disconnects: Record<string, number>;
+  /** CPU seconds of each worker thread so far. */
+  workerCpuSeconds: number[];
+  hist: Histogram;
+  catchUp: Histogram;
+}
+
+export interface ConnectOptions {
+  /** Connections in flight at once, over all workers. */
+  concurrency: number;
+  timeoutMs: number;
+  deadlineMs: number;
+  resume?: boolean;
+  t0Us?: number;
+}
+
+export class LoadGenerator {
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+
+  private constructor(private readonly workers: Worker[]) {
+    for (const w of workers) {
+      w.on('message', (reply: WorkerReply) => {
+        const p = this.pending.get(reply.id);
+        if (!p) return;
+        this.pending.delete(reply.id);
+        if (reply.ok) p.resolve(reply.result);
+        else p.reject(new Error(`worker: ${reply.error}`));
+      });
+      w.on('error', (err) => {
+        for (const p of this.pending.values()) p.reject(err);
+        this.pending.clear();
+      });
+    }
+  }
+
+  static start(count: number): LoadGenerator {
+    const url = new URL('./worker.js', import.meta.url);
+    return new LoadGenerator(Array.from({ length: count }, () => new Worker(url)));
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  workerOf(index: number): number {
+    return index % this.workers.length;
+  }
+
+  private call<T>(worker: number, cmd: Command): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      (this.workers[worker] as Worker).postMessage({ ...cmd, id });
+    });
+  }
+
+  private all<T>(cmd: (worker: number) => Command | null): Promise<T[]> {
+    return Promise.all(
+      this.workers.map((_w, i) => {
+        const c = cmd(i);
+        return c ? this.call<T>(i, c) : Promise.resolve(null as T);
+      }),
+    );
+  }
+
+  private split<T extends { index: number }>(items: T[]): T[][] {
+    const parts: T[][] = this.workers.map(() => []);
+    for (const item of items) (parts[this.workerOf(item.index)] as T[]).push(item);
+    return parts;
+  }
+
+  async connect(peer: PeerName, port: number, specs: ConnectSpec[], options: ConnectOptions): Promise<ConnectResult> {
+    const parts = this.split(specs);
+    const per = Math.max(1, Math.ceil(options.concurrency / this.workers.length));
+    const results = await this.all<ConnectResult | null>((i) =>
+      (parts[i] as ConnectSpec[]).length === 0
+        ? null
+        : {
+            type: 'connect',
+            peer,
+            port,
+            specs: parts[i] as ConnectSpec[],
+            concurrency: per,
+            timeoutMs: options.timeoutMs,
+            deadlineMs: options.deadlineMs,
+            resume: options.resume ?? false,
+            ...(options.t0Us !== undefined ? { t0Us: options.t0Us } : {}),
+          },
+    );
+    const merged: ConnectResult = { connected: 0, failed: 0, skipped: 0, errors: {}, elapsedMs: 0 };
+    for (const r of results) {
+      if (!r) continue;
+      merged.connected += r.connected;
+      merged.failed += r.failed;
+      merged.skipped += r.skipped;
+      merged.elapsedMs = Math.max(merged.elapsedMs, r.elapsedMs);
+      for (const [k, v] of Object.entries(r.errors)) merged.errors[k] = (merged.errors[k] ?? 0) + v;
+    }
+    return merged;
+  }
+
+  async arm(epoch: number, perClientTarget = 0): Promise<void> {
+    await this.all(() => ({ type: 'arm', epoch, perClientTarget }));
+  }
+
+  /** Sends for durationMs; resolves with the number each sender sent, by client index. */
+  async send(epoch: number, senders: SenderSpec[], durationMs: number, textBytes: number): Promise<Map<number, number>> {
+    const parts = this.split(senders);
+    const results = await this.all<number[] | null>((i) =>
+      (parts[i] as SenderSpec[]).length === 0 ? null : { type: 'send', epoch, senders: parts[i] as SenderSpec[], durationMs, textBytes },
+    );
+    const sent = new Map<number, number>();
+    results.forEach((counts, w) => counts?.forEach((n, k) => sent.set((parts[w] as SenderSpec[])[k]?.index as number, n)));
+    return sent;
+  }
+
+  async stats(light = false): Promise<GeneratorStats> {
+    const parts = await this.all<WorkerStats>(() => ({ type: 'stats', light }));
+    const total: GeneratorStats = {
+      received: 0,
+      outOfOrder: 0,
+      stale: 0,
+      ownEchoes: 0,
+      lastRecvUs: 0,
+      caughtUp: 0,
+      open: 0,
+      disconnects: {},
+      workerCpuSeconds: [],
+      hist: new Histogram(),
+      catchUp: new Histogram(),
+    };
+    for (const s of parts) {
+      total.received += s.received;
+      total.outOfOrder += s.outOfOrder;
+      total.stale += s.stale;
+      total.ownEchoes += s.ownEchoes;
+      total.lastRecvUs = Math.max(total.lastRecvUs, s.lastRecvUs);
+      total.caughtUp += s.caughtUp;
+      total.open += s.open;
+      total.workerCpuSeconds.push(s.cpuSeconds);
+      for (const [k, v] of Object.entries(s.disconnects)) total.disconnects[k] = (total.disconnects[k] ?? 0) + v;
+      if (s.hist) total.hist.merge(s.hist);
+      if (s.catchUp) total.catchUp.merge(s.catchUp);
+    }
+    return total;
+  }
+
+  async workerCpuSeconds(): Promise<number[]> {
+    return this.all<number>(() => ({ type: 'cpu' }));
+  }
+
+  /** Closes the given clients (all by default); `keep` remembers them for a resume. */
+  async close(options: { indices?: number[]; graceful?: boolean; keep?: boolean } = {}): Promise<void> {
+    const parts = options.indices ? this.split(options.indices.map((index) => ({ index }))) : null;
+    await this.all((i) => ({
+      type: 'close',
+      indices: parts ? (parts[i] as { index: number }[]).map((p) => p.index) : undefined,
+      graceful: options.graceful ?? false,
+      keep: options.keep ?? false,
+    }));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,201 @@
+// Command-line flags -> BenchOptions. The defaults are those of issue 6; --quick shrinks every
+// size and duration so the whole run proves the harness in well under a minute.
+import { fileURLToPath } from 'node:url';
+import { PEERS, type PeerName } from './adapters.js';
+
+export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'idle', 'resume', 'cost'] as const;
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+/** How a saturation search climbs: target deliveries/s start, ×factor per step, then bisection. */
+export interface SearchOptions {
+  startDeliveries: number;
+  factor: number;
+  /** Steps between the last pass and the first failure, each halving the gap (geometrically). */
+  bisect: number;
+  maxSteps: number;
+  stepMs: number;
+  warmupMs: number;
+}
+
+export interface BenchOptions {
+  quick: boolean;
+  scenarios: ScenarioName[];
+  peers: PeerName[];
+  /** JSON results; the markdown table and SVG chart are written beside it. */
+  out: string;
+  /** The docs page to (re)write, or null. */
+  doc: string | null;
+  workers: number;
+  /** Length of each message's text. */
+  textBytes: number;
+  /** Connection attempts in flight at once. */
+  connectConcurrency: number;
+  /** A step passes with p99 at most this and at most lossLimit of deliveries lost. */
+  p99LimitMs: number;
+  lossLimit: number;
+  /** Longest wait for late deliveries after a step's sending ends. */
+  drainMs: number;
+  /** No client may take longer to connect and join than this, nor all of them together. */
+  setupDeadlineMs: number;
+  fanout: { receivers: number; rate: number; durationMs: number; warmupMs: number };
+  saturate: { receivers: number; search: SearchOptions };
+  rooms: { clients: number; roomSize: number; rate: number; durationMs: number; warmupMs: number; search: SearchOptions };
+  idle: { connections: number; settleMs: number; deadlineMs: number };
+  resume: { clients: number; missed: number; timeoutMs: number };
+  /** cpuAtPerSec: the load at which CPU per delivery is compared across room sizes. */
+  cost: { sizes: number[]; search: SearchOptions; deadlineMs: number; cpuAtPerSec: number };
+  argv: string[];
+}
+
+const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
+const DOC = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
+
+export function defaultOptions(quick: boolean): BenchOptions {
+  if (quick) {
+    const search: SearchOptions = { startDeliveries: 2_000, factor: 2, bisect: 0, maxSteps: 2, stepMs: 500, warmupMs: 200 };
+    return {
+      quick,
+      scenarios: [...SCENARIOS],
+      peers: [...PEERS],
+      out: `${RESULTS}quick.json`,
+      doc: null,
+      workers: 2,
+      textBytes: 64,
+      connectConcurrency: 64,
+      p99LimitMs: 100,
+      lossLimit: 0.001,
+      drainMs: 1_000,
+      setupDeadlineMs: 15_000,
+      fanout: { receivers: 50, rate: 20, durationMs: 1_000, warmupMs: 200 },
+      saturate: { receivers: 50, search },
+      rooms: { clients: 100, roomSize: 10, rate: 1, durationMs: 1_000, warmupMs: 200, search },
+      idle: { connections: 200, settleMs: 300, deadlineMs: 15_000 },
+      resume: { clients: 100, missed: 20, timeoutMs: 10_000 },
+      cost: { sizes: [10, 100], search: { ...search, maxSteps: 1 }, deadlineMs: 15_000, cpuAtPerSec: 2_000 },
+      argv: [],
+    };
+  }
+  const search: SearchOptions = { startDeliveries: 25_000, factor: 2, bisect: 2, maxSteps: 10, stepMs: 2_000, warmupMs: 1_000 };
+  return {
+    quick,
+    scenarios: [...SCENARIOS],
+    peers: [...PEERS],
+    out: `${RESULTS}latest.json`,
+    doc: DOC,
+    workers: 2,
+    textBytes: 64,
+    connectConcurrency: 128,
+    p99LimitMs: 100,
+    lossLimit: 0.001,
+    drainMs: 3_000,
+    setupDeadlineMs: 120_000,
+    fanout: { receivers: 500, rate: 100, durationMs: 5_000, warmupMs: 1_000 },
+    saturate: { receivers: 500, search },
+    rooms: { clients: 1000, roomSize: 10, rate: 1, durationMs: 5_000, warmupMs: 1_000, search: { ...search, startDeliveries: 20_000, bisect: 1 } },
+    // The ws broadcaster needs about 110 s here for 5000 joins (the count goes to everyone on each).
+    idle: { connections: 5000, settleMs: 2_000, deadlineMs: 150_000 },
+    resume: { clients: 1000, missed: 100, timeoutMs: 60_000 },
+    // Shorter steps and a 60 s set-up limit keep the 16 searches within a few minutes; the ws
+    // broadcaster's 5000 joins take longer than that (see idle), so that one point is not measured.
+    cost: { sizes: [10, 100, 1000, 5000], search: { ...search, startDeliveries: 50_000, bisect: 1, stepMs: 1_500 }, deadlineMs: 60_000, cpuAtPerSec: 100_000 },
+    argv: [],
+  };
+}
+
+export const USAGE = `usage: node packages/bench/dist/run.js [options]
+  --quick                  small sizes, short steps: proves the harness in under a minute
+  --scenario NAME[,NAME]   ${SCENARIOS.join(', ')} (default: all; repeatable)
+  --peer NAME[,NAME]       ${PEERS.join(', ')} (default: all; repeatable)
+  --out FILE               JSON results (default packages/bench/results/latest.json, quick.json with --quick);
+                           the table (.md) and chart (.svg) are written beside it
+  --doc FILE | --no-doc    the docs page to write (default docs/benchmarks.md; none with --quick)
+  --workers N              load-generator threads (default 2)
+  --receivers N            fanout and saturate receivers (default 500)
+  --rate N                 fanout messages per second (default 100)
+  --duration S             fanout and rooms measuring time in seconds (default 5)
+  --step S                 saturation step length in seconds (default 2, cost 1.5)
+  --idle-connections N     idle connections (default 5000)
+  --resume-clients N       resume clients (default 1000)
+  --sizes N[,N]            cost-curve room sizes (default 10,100,1000,5000)
+  --cost-deadline S        longest connect phase per cost-curve room (default 60)`;
+
+export class UsageError extends Error {}
+
+function positive(raw: string | undefined, flag: string): number {
+  const n = Number(raw);
+  if (raw === undefined || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a positive number`);
+  return n;
+}
+
+function list<T extends string>(raw: string | undefined, flag: string, allowed: readonly T[]): T[] {
+  if (!raw) throw new UsageError(`${flag} needs a value`);
+  return raw.split(',').map((v) => {
+    if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`${flag}: unknown "${v}" (one of ${allowed.join(', ')})`);
+    return v as T;
+  });
+}
+
+export function parseArgs(argv: string[]): BenchOptions | 'help' {
+  if (argv.includes('--help') || argv.includes('-h')) return 'help';
+  const o = defaultOptions(argv.includes('--quick'));
+  o.argv = argv;
+  let scenarios: ScenarioName[] | null = null;
+  let peers: PeerName[] | null = null;
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    const value = (): string | undefined => argv[++i];
+    switch (flag) {
+      case '--quick':
+        break;
+      case '--scenario':
+        scenarios = [...(scenarios ?? []), ...list(value(), flag, SCENARIOS)];
+        break;
+      case '--peer':
+        peers = [...(peers ?? []), ...list(value(), flag, PEERS)];
+        break;
+      case '--out':
+        o.out = value() ?? '';
+        if (!o.out) throw new UsageError('--out needs a file');
+        break;
+      case '--doc':
+        o.doc = value() ?? null;
+        if (!o.doc) throw new UsageError('--doc needs a file');
+        break;
+      case '--no-doc':
+        o.doc = null;
+        break;
+      case '--workers':
+        o.workers = Math.round(positive(value(), flag));
+        break;
+      case '--receivers':
+        o.fanout.receivers = o.saturate.receivers = Math.round(positive(value(), flag));
+        break;
+      case '--rate':
+        o.fanout.rate = positive(value(), flag);
+        break;
+      case '--duration':
+        o.fanout.durationMs = o.rooms.durationMs = positive(value(), flag) * 1000;
+        break;
+      case '--step':
+        o.saturate.search.stepMs = o.rooms.search.stepMs = o.cost.search.stepMs = positive(value(), flag) * 1000;
+        break;
+      case '--idle-connections':
+        o.idle.connections = Math.round(positive(value(), flag));
+        break;
+      case '--resume-clients':
+        o.resume.clients = Math.round(positive(value(), flag));
+        break;
+      case '--cost-deadline':
+        o.cost.deadlineMs = positive(value(), flag) * 1000;
+        break;
+      case '--sizes':
+        o.cost.sizes = (value() ?? '').split(',').map((v) => Math.round(positive(v, flag)));
+        break;
+      default:
+        throw new UsageError(`unknown option ${flag}`);
+    }
+  }
+  if (scenarios) o.scenarios = SCENARIOS.filter((s) => scenarios.includes(s));
+  if (peers) o.peers = PEERS.filter((p) => peers.includes(p));
+  return o;
+}

@@ -1,0 +1,173 @@
+// A server under test as a fresh child process on 127.0.0.1: our chat server (the built
+// packages/server/dist/main.js) or one of the peers in ./peers/. Its CPU and memory are read from
+// /proc/<pid>.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PeerName } from './adapters.js';
+import { peakRssBytes, processCpuSeconds, rssBytes } from './proc.js';
+
+export const CHAT_MAIN = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url));
+
+const PEER_SCRIPTS: Record<Exclude<PeerName, 'chat'>, string> = {
+  'ws-broadcaster': fileURLToPath(new URL('./peers/ws-broadcaster.js', import.meta.url)),
+  'nodejs-websocket': fileURLToPath(new URL('./peers/nodejs-websocket.js', import.meta.url)),
+  socketio: fileURLToPath(new URL('./peers/socketio.js', import.meta.url)),
+};
+
+/** The settings our server runs with here: no limits that a load test would trip over. */
+export function chatEnv(port: number, dataDir: string): Record<string, string> {
+  return {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    RATE_LIMIT: '0',
+    MAX_CONNECTIONS_PER_IP: '0',
+    MAX_ROOMS_PER_CONNECTION: '0',
+    LOG_LEVEL: 'warn',
+    HEARTBEAT_MS: '30000',
+  };
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      if (address === null || typeof address === 'string') return reject(new Error('no port'));
+      srv.close(() => resolve(address.port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const running = new Set<ChildProcess>();
+
+export class PeerProcess {
+  /** SIGKILLs every server still running (the run is being cut short). */
+  static killAll(): void {
+    for (const child of running) child.kill('SIGKILL');
+    running.clear();
+  }
+
+  private out = '';
+  private exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  private readonly exited: Promise<void>;
+  private stopping = false;
+
+  private constructor(
+    readonly peer: PeerName,
+    readonly port: number,
+    private readonly child: ChildProcess,
+    private readonly dataDir: string | null,
+  ) {
+    const keep = (chunk: Buffer): void => {
+      this.out += chunk.toString();
+      if (this.out.length > 64_000) this.out = this.out.slice(-32_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    running.add(child);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        running.delete(child);
+        this.exitInfo = { code, signal };
+        resolve();
+      }),
+    );
+  }
+
+  static async start(peer: PeerName): Promise<PeerProcess> {
+    const port = await freePort();
+    let dataDir: string | null = null;
+    let args: string[];
+    let env: Record<string, string>;
+    if (peer === 'chat') {
+      dataDir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
+      args = [CHAT_MAIN];
+      env = chatEnv(port, dataDir);
+    } else {
+      args = [PEER_SCRIPTS[peer]];
+      env = { PORT: String(port) };
+    }
+    const child = spawn(process.execPath, args, {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc = new PeerProcess(peer, port, child, dataDir);
+    const deadline = Date.now() + 20_000;
+    while (!(await canConnect(port))) {
+      if (proc.exitInfo) throw new Error(`${peer} exited before listening (${JSON.stringify(proc.exitInfo)}): ${proc.out.slice(-2000)}`);
+      if (Date.now() > deadline) {
+        await proc.stop();
+        throw new Error(`${peer} did not listen on 127.0.0.1:${port} within 20 s: ${proc.out.slice(-2000)}`);
+      }
+      await sleep(30);
+    }
+    return proc;
+  }
+
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  get alive(): boolean {
+    return this.exitInfo === null;
+  }
+
+  /** The process died by itself (not stopped by us). */
+  get crashed(): boolean {
+    return this.exitInfo !== null && !this.stopping;
+  }
+
+  cpuSeconds(): number {
+    return this.alive ? processCpuSeconds(this.pid) : 0;
+  }
+
+  rssBytes(): number {
+    return this.alive ? rssBytes(this.pid) : 0;
+  }
+
+  peakRssBytes(): number {
+    return this.alive ? peakRssBytes(this.pid) : 0;
+  }
+
+  /**
+   * What the server wrote besides its start-up banner: for our server (LOG_LEVEL=warn) every line
+   * is a warning or an error worth reading; the peers print nothing unless they fail.
+   */
+  problems(): string[] {
+    return this.out
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !/^Chat is running|^Join at:|^https?:\/\//.test(l));
+  }
+
+  /** SIGTERM (our server shuts down cleanly), SIGKILL after 10 s; removes its data directory. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.alive) {
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

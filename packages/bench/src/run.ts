@@ -1,0 +1,140 @@
+#!/usr/bin/env node
+// npm run bench [-- options]: every scenario against every peer, each in a fresh server process on
+// 127.0.0.1; writes JSON results, a markdown table and an SVG chart, and docs/benchmarks.md.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { LoadGenerator } from './load-generator.js';
+import { parseArgs, USAGE, UsageError, type BenchOptions } from './options.js';
+import { CHAT_MAIN, chatEnv, PeerProcess } from './peer-process.js';
+import { describeMachine } from './proc.js';
+import { computeRatios, generatedSection, markdownTable, rowsFor, svgChart, updateDoc, generatorTable, details, type BenchResults } from './report.js';
+import { runScenario, type Context, type ScenarioResult } from './scenarios.js';
+
+/** The commit measured, and whether the server or protocol had uncommitted changes. */
+function source(): BenchResults['source'] {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return { commit: git('rev-parse', '--short', 'HEAD'), dirty: git('status', '--porcelain', '--', 'packages/server', 'packages/protocol') !== '' };
+  } catch {
+    return { commit: 'unknown', dirty: false };
+  }
+}
+
+function settings(o: BenchOptions): Record<string, unknown> {
+  const env = chatEnv(0, '<fresh temp dir>');
+  delete (env as Partial<typeof env>).PORT;
+  return {
+    workers: o.workers,
+    textBytes: o.textBytes,
+    connectConcurrency: o.connectConcurrency,
+    p99LimitMs: o.p99LimitMs,
+    lossLimit: o.lossLimit,
+    drainMs: o.drainMs,
+    setupDeadlineMs: o.setupDeadlineMs,
+    fanout: o.fanout,
+    saturate: o.saturate,
+    rooms: o.rooms,
+    idle: o.idle,
+    resume: o.resume,
+    cost: o.cost,
+    argv: o.argv,
+    chatEnv: env,
+  };
+}
+
+async function main(): Promise<number> {
+  let opts: BenchOptions | 'help';
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (opts === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (opts.peers.includes('chat') && !existsSync(CHAT_MAIN)) {
+    process.stderr.write(`${CHAT_MAIN} is missing: run npm run build first\n`);
+    return 2;
+  }
+  const o = opts;
+  const started = new Date();
+  const log = (line: string): void => void process.stdout.write(`${line}\n`);
+  log(`bench: ${o.quick ? 'quick' : 'full'} run, scenarios ${o.scenarios.join(', ')}; peers ${o.peers.join(', ')}`);
+  const gen = LoadGenerator.start(o.workers);
+  const ctx: Context = { gen, opts: o, epoch: 0, log };
+  const results: ScenarioResult[] = [];
+  const rows = rowsFor(o);
+  const machine = describeMachine();
+  const measured = source();
+  const command = `node ${relative(process.cwd(), process.argv[1] ?? 'packages/bench/dist/run.js') || 'run.js'}${o.argv.length ? ` ${o.argv.join(' ')}` : ''}`;
+  const snapshot = (): BenchResults => ({
+    tool: '@chat/bench',
+    version: 1,
+    quick: o.quick,
+    startedAt: started.toISOString(),
+    finishedAt: new Date().toISOString(),
+    wallSeconds: Math.round((Date.now() - started.getTime()) / 100) / 10,
+    machine,
+    source: measured,
+    command,
+    settings: settings(o),
+    scenarios: o.scenarios,
+    peers: o.peers,
+    results,
+    ratios: computeRatios(results, rows, o.peers),
+  });
+  mkdirSync(dirname(o.out), { recursive: true });
+  try {
+    for (const scenario of o.scenarios) {
+      for (const peer of o.peers) {
+        results.push(await runScenario(ctx, scenario, peer));
+        // Written after every result, so a run cut short still leaves what it measured.
+        writeFileSync(o.out, `${JSON.stringify(snapshot(), null, 2)}\n`);
+      }
+    }
+  } finally {
+    await gen.stop();
+  }
+  const final = snapshot();
+  writeFileSync(o.out, `${JSON.stringify(final, null, 2)}\n`);
+  const stem = o.out.replace(/\.json$/, '');
+  const svgFile = `${stem}.svg`;
+  writeFileSync(svgFile, svgChart(final));
+  const table = markdownTable(final);
+  writeFileSync(`${stem}.md`, `# Benchmark results (${final.startedAt})\n\n${table}\n\n![chart](${basename(svgFile)})\n\n## Load generator CPU\n\n${generatorTable(final)}\n\n## Details\n\n${details(final)}\n`);
+  if (o.doc) {
+    const chart = join(dirname(o.doc), basename(o.doc).replace(/\.md$/, '.svg'));
+    writeFileSync(chart, svgChart(final));
+    writeFileSync(o.doc, updateDoc(o.doc, generatedSection(final, basename(chart))));
+    log(`wrote ${relative(process.cwd(), o.doc)} and ${relative(process.cwd(), chart)}`);
+  }
+  log(`\n${table}\n`);
+  log(`wrote ${relative(process.cwd(), o.out)}, ${relative(process.cwd(), `${stem}.md`)}, ${relative(process.cwd(), svgFile)} in ${final.wallSeconds} s`);
+  return results.some((r) => r.status === 'error') ? 1 : 0;
+}
+
+// A signal stops the servers this run started before leaving.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    PeerProcess.killAll();
+    process.exit(130);
+  });
+}
+process.once('exit', () => PeerProcess.killAll());
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    PeerProcess.killAll();
+    process.exitCode = 1;
+  },
+);

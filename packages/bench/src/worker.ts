@@ -1,0 +1,219 @@
+// One load-generator thread: holds a share of the clients, sends on behalf of its senders, and
+// counts what its receivers get (latency, order, catch-up) for the current epoch.
+import { parentPort } from 'node:worker_threads';
+import { ADAPTERS, type BenchClient, type ClientHooks, type ConnectSpec, type PeerName } from './adapters.js';
+import { Histogram } from './histogram.js';
+import { encodePayload, nowUs, parsePayloadBuffer, parsePayloadString, type Payload } from './payload.js';
+import { threadCpuSeconds } from './proc.js';
+import type { ConnectResult, SenderSpec, WorkerCommand, WorkerReply, WorkerStats } from './worker-protocol.js';
+
+interface Slot {
+  spec: ConnectSpec;
+  client: BenchClient | null;
+  /** Highest seq seen per sender in this epoch. */
+  lastSeq: Map<number, number>;
+  /** Deliveries this epoch (for catch-up). */
+  count: number;
+  token: string | undefined;
+  joinedSeq: number;
+}
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts runs as a worker thread');
+
+const slots = new Map<number, Slot>();
+let epoch = -1;
+let received = 0;
+let outOfOrder = 0;
+let stale = 0;
+let ownEchoes = 0;
+let lastRecvUs = 0;
+let hist = new Histogram();
+let perClientTarget = 0;
+let t0Us = 0;
+let caughtUp = 0;
+let catchUp = new Histogram();
+let disconnects: Record<string, number> = {};
+const scratch: Payload = { epoch: 0, sender: 0, seq: 0, sentAtUs: 0 };
+
+function deliver(slot: Slot): void {
+  const p = scratch;
+  if (p.sender === slot.spec.index) {
+    if (p.epoch === epoch) ownEchoes++;
+    return;
+  }
+  if (p.epoch !== epoch) {
+    stale++;
+    return;
+  }
+  const now = nowUs();
+  received++;
+  lastRecvUs = now;
+  hist.record(now - p.sentAtUs);
+  const last = slot.lastSeq.get(p.sender) ?? 0;
+  if (p.seq <= last) outOfOrder++;
+  else slot.lastSeq.set(p.sender, p.seq);
+  if (perClientTarget > 0 && ++slot.count === perClientTarget) {
+    caughtUp++;
+    catchUp.record(now - t0Us);
+  }
+}
+
+function hooksFor(slot: Slot): ClientHooks {
+  return {
+    onFrame: (data) => {
+      if (parsePayloadBuffer(data, scratch)) deliver(slot);
+    },
+    onText: (text) => {
+      if (parsePayloadString(text, scratch)) deliver(slot);
+    },
+    onClose: (reason) => {
+      slot.client = null;
+      disconnects[reason] = (disconnects[reason] ?? 0) + 1;
+    },
+  };
+}
+
+async function connect(peer: PeerName, serverPort: number, specs: ConnectSpec[], concurrency: number, timeoutMs: number, deadlineMs: number, resume: boolean): Promise<ConnectResult> {
+  const adapter = ADAPTERS[peer];
+  const started = Date.now();
+  const deadline = started + deadlineMs;
+  let next = 0;
+  let connected = 0;
+  let failed = 0;
+  const errors: Record<string, number> = {};
+  const lane = async (): Promise<void> => {
+    while (next < specs.length && Date.now() < deadline) {
+      const given = specs[next++] as ConnectSpec;
+      const old = slots.get(given.index);
+      const spec: ConnectSpec = resume && old ? { ...given, token: old.token as string, since: old.joinedSeq } : given;
+      const slot: Slot = old ?? { spec, client: null, lastSeq: new Map(), count: 0, token: undefined, joinedSeq: 0 };
+      slot.spec = spec;
+      slots.set(spec.index, slot);
+      try {
+        const client = await adapter.connect(serverPort, spec, hooksFor(slot), Math.max(1000, Math.min(timeoutMs, deadline - Date.now())));
+        slot.client = client;
+        if (!resume) {
+          slot.token = client.token;
+          slot.joinedSeq = client.joinedSeq;
+        }
+        connected++;
+      } catch (err) {
+        failed++;
+        const key = (err as Error).message;
+        errors[key] = (errors[key] ?? 0) + 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, specs.length)) }, lane));
+  return { connected, failed, skipped: specs.length - connected - failed, errors, elapsedMs: Date.now() - started };
+}
+
+function arm(newEpoch: number, target: number): void {
+  epoch = newEpoch;
+  received = 0;
+  outOfOrder = 0;
+  stale = 0;
+  ownEchoes = 0;
+  lastRecvUs = 0;
+  hist = new Histogram();
+  perClientTarget = target;
+  t0Us = nowUs();
+  caughtUp = 0;
+  catchUp = new Histogram();
+  disconnects = {};
+  for (const slot of slots.values()) {
+    slot.lastSeq.clear();
+    slot.count = 0;
+  }
+}
+
+function send(sendEpoch: number, senders: SenderSpec[], durationMs: number, textBytes: number): Promise<number[]> {
+  return new Promise((resolve) => {
+    const start = nowUs();
+    const end = start + durationMs * 1000;
+    const sent = senders.map(() => 0);
+    // A few senders: tick often for an even pace; many slow senders: tick less, each has a phase.
+    const tickMs = senders.length <= 10 ? 2 : 10;
+    const tick = (): void => {
+      const now = nowUs();
+      const t = Math.min(now, end);
+      for (let i = 0; i < senders.length; i++) {
+        const s = senders[i] as SenderSpec;
+        const due = Math.floor(((t - start) / 1e6) * s.rate + s.phase);
+        const client = slots.get(s.index)?.client;
+        let n = sent[i] as number;
+        while (n < due) {
+          n++;
+          client?.send(s.room, encodePayload(sendEpoch, s.index, n, nowUs(), textBytes), `${sendEpoch}-${n}`);
+        }
+        sent[i] = client ? n : (sent[i] as number);
+      }
+      if (now >= end) {
+        clearInterval(timer);
+        resolve(sent);
+      }
+    };
+    const timer = setInterval(tick, tickMs);
+  });
+}
+
+function stats(light: boolean): WorkerStats {
+  let open = 0;
+  for (const slot of slots.values()) if (slot.client) open++;
+  return {
+    received,
+    outOfOrder,
+    stale,
+    ownEchoes,
+    lastRecvUs,
+    caughtUp,
+    open,
+    disconnects,
+    cpuSeconds: threadCpuSeconds(),
+    hist: light ? null : hist.toJSON(),
+    catchUp: light ? null : catchUp.toJSON(),
+  };
+}
+
+async function close(indices: number[] | undefined, graceful: boolean, keep: boolean): Promise<void> {
+  const chosen = indices ? indices.map((i) => slots.get(i)).filter((s): s is Slot => s !== undefined) : [...slots.values()];
+  await Promise.all(
+    chosen.map(async (slot) => {
+      const client = slot.client;
+      slot.client = null;
+      if (client) {
+        if (graceful) await client.close(5000);
+        else client.terminate();
+      }
+      if (!keep) slots.delete(slot.spec.index);
+    }),
+  );
+}
+
+async function handle(cmd: WorkerCommand): Promise<unknown> {
+  switch (cmd.type) {
+    case 'connect':
+      if (cmd.t0Us !== undefined) t0Us = cmd.t0Us;
+      return connect(cmd.peer, cmd.port, cmd.specs, cmd.concurrency, cmd.timeoutMs, cmd.deadlineMs, cmd.resume);
+    case 'arm':
+      arm(cmd.epoch, cmd.perClientTarget);
+      return null;
+    case 'send':
+      return send(cmd.epoch, cmd.senders, cmd.durationMs, cmd.textBytes);
+    case 'stats':
+      return stats(cmd.light);
+    case 'close':
+      await close(cmd.indices, cmd.graceful, cmd.keep);
+      return null;
+    case 'cpu':
+      return threadCpuSeconds();
+  }
+}
+
+port.on('message', (cmd: WorkerCommand) => {
+  handle(cmd).then(
+    (result) => port.postMessage({ id: cmd.id, ok: true, result } satisfies WorkerReply),
+    (err: unknown) => port.postMessage({ id: cmd.id, ok: false, error: String((err as Error)?.stack ?? err) } satisfies WorkerReply),
+  );
+});

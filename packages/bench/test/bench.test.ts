@@ -1,0 +1,111 @@
+// Runs the benchmark's quick mode once, as `npm run bench -- --quick` would (the built
+// packages/bench/dist/run.js, against the built server), and checks that the harness measured
+// every scenario against every peer. No timing is asserted: the machine may be busy with other tests.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PEERS } from '../src/adapters.js';
+import { SCENARIOS, type ScenarioName } from '../src/options.js';
+import type { BenchResults } from '../src/report.js';
+import { notApplicable } from '../src/scenarios.js';
+
+const RUN = fileURLToPath(new URL('../dist/run.js', import.meta.url));
+const SERVER = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url));
+
+/** Numbers each measured (scenario, peer) must carry. */
+const REQUIRED: Record<ScenarioName, string[]> = {
+  fanout: ['deliveriesPerSec', 'expectedPerSec', 'p50Ms', 'p99Ms', 'maxMs', 'lost', 'outOfOrder', 'serverCpuPer100k', 'serverPeakRssMiB'],
+  saturate: ['maxDeliveriesPerSec', 'steps', 'serverPeakRssMiB'],
+  rooms: ['deliveriesPerSec', 'p50Ms', 'p99Ms', 'lost', 'outOfOrder', 'serverCpuPer100k', 'maxDeliveriesPerSec', 'serverPeakRssMiB'],
+  idle: ['connected', 'connectSeconds', 'connectsPerSec', 'rssPerConnKiB', 'serverPeakRssMiB'],
+  resume: ['caughtUp', 'catchUpSeconds', 'catchUpP99Ms', 'deliveries', 'lost', 'outOfOrder'],
+  cost: ['maxDeliveriesPerSec@10', 'maxDeliveriesPerSec@100', 'serverCpuPer100kAtLoad@10', 'serverCpuPer100kAtLoad@100'],
+};
+
+const STEP_FIELDS = ['targetPerSec', 'deliveriesPerSec', 'p50Ms', 'p99Ms', 'maxMs', 'lost', 'outOfOrder', 'serverCpuPer100k', 'serverCpuPct', 'generatorCpuPct'] as const;
+
+function run(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    // Its own process group, so a timeout can end the run and the servers it started together.
+    const child = spawn(process.execPath, [RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => {
+      output += `\n(test: killed after ${timeoutMs} ms)`;
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// The run is the compiled harness: bring it up to date with its source (a no-op when it is).
+beforeAll(() => {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-b', fileURLToPath(new URL('..', import.meta.url))], { stdio: 'pipe' });
+}, 120_000);
+
+describe('npm run bench -- --quick', () => {
+  it('measures every scenario against every peer and writes JSON, a table and a chart', async () => {
+    expect(existsSync(RUN), `${RUN} is missing: build first (npm run build)`).toBe(true);
+    expect(existsSync(SERVER), `${SERVER} is missing: build first (npm run build)`).toBe(true);
+    const out = join(dir, 'quick.json');
+    const { code, output } = await run(['--quick', '--out', out, '--no-doc'], 150_000);
+    expect(code, output).toBe(0);
+
+    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
+    expect(results.quick).toBe(true);
+    expect(results.machine.nproc).toBeGreaterThan(0);
+    for (const scenario of SCENARIOS) {
+      for (const peer of PEERS) {
+        const r = results.results.find((x) => x.scenario === scenario && x.peer === peer);
+        expect(r, `${scenario} × ${peer} missing`).toBeDefined();
+        if (!r) continue;
+        if (notApplicable(scenario, peer)) {
+          expect(r.status, `${scenario} × ${peer}`).toBe('n/a');
+          continue;
+        }
+        expect(r.status, `${scenario} × ${peer}: ${r.reason ?? ''}\n${output}`).toBe('ok');
+        for (const field of REQUIRED[scenario]) {
+          const v = r.metrics[field];
+          expect(typeof v === 'number' && Number.isFinite(v), `${scenario} × ${peer}: ${field} = ${String(v)}`).toBe(true);
+        }
+        for (const step of r.steps ?? []) {
+          for (const field of STEP_FIELDS) expect(Number.isFinite(step[field]), `${scenario} × ${peer} step ${field}`).toBe(true);
+        }
+        expect(Number.isFinite(r.generator.maxGeneratorCpuPct)).toBe(true);
+      }
+    }
+
+    // At a low rate our server must deliver everything, in order.
+    const fanout = results.results.find((x) => x.scenario === 'fanout' && x.peer === 'chat');
+    expect(fanout?.metrics.deliveriesPerSec).toBeGreaterThan(0);
+    expect(fanout?.metrics.lost).toBe(0);
+    expect(fanout?.metrics.outOfOrder).toBe(0);
+    const resume = results.results.find((x) => x.scenario === 'resume' && x.peer === 'chat');
+    expect(resume?.metrics.caughtUp).toBe(resume?.metrics.clients);
+
+    // Every peer comes with a ratio for chat against it.
+    expect(Object.keys(results.ratios.saturate?.maxDeliveriesPerSec ?? {}).sort()).toEqual(PEERS.filter((p) => p !== 'chat').sort());
+
+    const table = readFileSync(join(dir, 'quick.md'), 'utf8');
+    expect(table).toContain('| scenario | metric | better | chat |');
+    const svg = readFileSync(join(dir, 'quick.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
+  }, 180_000);
+});
