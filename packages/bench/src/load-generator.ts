@@ -7,20 +7,13 @@ import type { ConnectResult, SenderSpec, WorkerCommand, WorkerReply, WorkerStats
 
 type Command = WorkerCommand extends infer C ? (C extends WorkerCommand ? Omit<C, 'id'> : never) : never;
 
-export interface GeneratorStats {
-  received: number;
-  outOfOrder: number;
-  stale: number;
-  ownEchoes: number;
-  lastRecvUs: number;
-  caughtUp: number;
-  open: number;
-  disconnects: Record<string, number>;
+/** All workers' stats summed: the same counters, with each worker's CPU and merged histograms. */
+export type GeneratorStats = Omit<WorkerStats, 'cpuSeconds' | 'hist' | 'catchUp'> & {
   /** CPU seconds of each worker thread so far. */
   workerCpuSeconds: number[];
   hist: Histogram;
   catchUp: Histogram;
-}
+};
 
 export interface ConnectOptions {
   /** Connections in flight at once, over all workers. */
