@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION, USERNAME } from '@chat/protoco
 import type { Bus, BusEvent } from '../bus/bus.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
-import type { AppendResult, NewMessage, RoomKind, RoomRole, Store } from '../store/store.js';
+import type { AppendResult, NewMessage, RoomInfo, RoomKind, RoomRole, Store } from '../store/store.js';
 import { CommitQueue } from './commit-queue.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RoomChannel } from './room-channel.js';
@@ -224,8 +224,8 @@ export class Hub {
     invite: (s, f) =>
       this.guarded(s, f.ref, async () => {
         this.requireAccount(s);
-        await this.requireRights(s, f.room, 'moderator');
-        if ((await this.store.roomInfo(f.room))?.kind === 'dm') throw new Refusal('forbidden', 'a direct message stays between its two people');
+        const { info } = await this.requireRights(s, f.room, 'moderator');
+        if (info.kind === 'dm') throw new Refusal('forbidden', 'a direct message stays between its two people');
         const invitee = await this.store.accountByUsername(f.user);
         if (!invitee) throw new Refusal('not_found', 'no account has that username');
         if ((await this.store.roleOf(f.room, invitee.user.id)) === null) await this.store.setRole(f.room, invitee.user.id, 'member');
@@ -281,32 +281,38 @@ export class Hub {
     if (!s.entry.account) throw new Refusal('unauthorized', 'sign in to do that');
   }
 
-  /** The caller's standing in the room (admins count as owners); refuses below `needed`. */
-  private async requireRights(s: Session, room: string, needed: 'moderator' | 'owner'): Promise<RoomRole> {
-    if (!(await this.store.roomInfo(room))) throw new Refusal('not_found', 'no such room');
+  /**
+   * The caller's standing in the room (admins count as owners), with the room itself; refuses
+   * below `needed`.
+   */
+  private async requireRights(s: Session, room: string, needed: 'moderator' | 'owner'): Promise<{ role: RoomRole; info: RoomInfo }> {
+    const info = await this.store.roomInfo(room);
+    if (!info) throw new Refusal('not_found', 'no such room');
     const role: RoomRole | null = s.entry.admin ? 'owner' : await this.store.roleOf(room, s.userId);
     const enough = role === 'owner' || (needed === 'moderator' && role === 'moderator');
     if (!enough) throw new Refusal('forbidden', `only the room's ${needed === 'owner' ? 'owner' : 'owner or moderators'} may do that`);
-    return role as RoomRole;
+    return { role: role as RoomRole, info };
   }
 
   /** kick, ban, unban, mute and op: answered with `moderated` once in effect on every node. */
   private moderate(s: Session, action: ModerationAction, room: string, userId: string, frameRef: string | undefined, ms?: number) {
     return this.guarded(s, frameRef, async () => {
       this.requireAccount(s);
-      const callerRole = await this.requireRights(s, room, action === 'op' ? 'owner' : 'moderator');
+      const { role: callerRole, info } = await this.requireRights(s, room, action === 'op' ? 'owner' : 'moderator');
       const target = await this.store.userById(userId);
       if (!target) throw new Refusal('not_found', 'no such user');
       const targetRole = await this.store.roleOf(room, userId);
-      const targetIsAdmin = (this.options.adminUsers ?? []).includes(target.nick) && (await this.store.accountByUsername(target.nick))?.user.id === userId;
+      // An account's nick is its username; a guest may share the nick of none (nickReserved).
+      const targetIsAccount = (await this.store.accountByUsername(target.nick))?.user.id === userId;
+      const targetIsAdmin = targetIsAccount && (this.options.adminUsers ?? []).includes(target.nick);
       // Moderators moderate members; nobody but an admin moves against an owner or an admin.
       if (action !== 'unban' && target.id !== s.userId && (targetIsAdmin || targetRole === 'owner') && !s.entry.admin) {
         throw new Refusal('forbidden', 'the owner and admins cannot be moderated');
       }
       if (action === 'op') {
         if (targetRole === 'owner') throw new Refusal('forbidden', 'the owner is already above moderators');
-        if ((await this.store.roomInfo(room))?.kind === 'dm') throw new Refusal('forbidden', 'a direct message has no moderators');
-        if ((await this.store.accountByUsername(target.nick))?.user.id !== userId) throw new Refusal('forbidden', 'only accounts can be moderators');
+        if (info.kind === 'dm') throw new Refusal('forbidden', 'a direct message has no moderators');
+        if (!targetIsAccount) throw new Refusal('forbidden', 'only accounts can be moderators');
       }
       if (callerRole === 'moderator' && targetRole === 'moderator' && target.id !== s.userId) {
         throw new Refusal('forbidden', 'moderators cannot moderate each other');
