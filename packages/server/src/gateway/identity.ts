@@ -25,12 +25,12 @@ export interface IdentityOptions {
 }
 
 export async function resolveIdentity(store: Store, req: IncomingMessage, query: URLSearchParams, options: IdentityOptions): Promise<Identity> {
-  const fromCookie = query.get('token') === null && bearerToken(req.headers) === null;
-  const presented = query.get('token') ?? bearerToken(req.headers) ?? readSessionCookie(req.headers);
+  const explicit = query.get('token') ?? bearerToken(req.headers);
+  const presented = explicit ?? readSessionCookie(req.headers);
   if (presented !== null) {
     const found = presented.length > 0 && presented.length <= 256 ? await store.identityByToken(presented) : null;
     // The cookie only ever carries a browser session (as on the HTTP side).
-    if (!found || (fromCookie && found.kind !== 'session')) return { ok: false, status: 401, message: 'unknown or expired token' };
+    if (!found || (explicit === null && found.kind !== 'session')) return { ok: false, status: 401, message: 'unknown or expired token' };
     let user = found.user;
     if (!found.account && (await nickReserved(store, user.nick))) {
       // The nick was registered since this guest took it: keep the guest, not the impersonation.
