@@ -24,9 +24,21 @@ export type BusEvent =
 export type BusHandler = (event: BusEvent) => void;
 
 export interface Bus {
-  /** Sends an event to every subscriber, this node's included. */
+  /**
+   * Sends an event to every subscriber, this node's included. This node's subscribers get it
+   * synchronously, before publish returns, even when the bus between nodes is down (the promise
+   * then rejects: other nodes catch up by resync).
+   */
   publish(event: BusEvent): Promise<void>;
   /** Registers a handler for every event published on the bus; returns an unsubscribe function. */
   subscribe(handler: BusHandler): () => void;
+  /**
+   * Registers a handler called when events from other nodes may have been missed (the bus
+   * reconnected after an outage): hubs then re-read each room's tail from the store. The
+   * in-process bus never calls it. Returns an unsubscribe function.
+   */
+  onResync(handler: () => void): () => void;
+  /** Resolves when the bus can carry events between nodes; rejects otherwise (for /healthz). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

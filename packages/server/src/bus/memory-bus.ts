@@ -13,6 +13,12 @@ export class MemoryBus implements Bus {
     return () => this.handlers.delete(handler);
   }
 
+  onResync(): () => void {
+    return () => {}; // nothing between nodes, nothing to miss
+  }
+
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {
     this.handlers.clear();
   }

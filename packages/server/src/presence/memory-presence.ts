@@ -54,6 +54,12 @@ export class MemoryPresence implements Presence {
     for (const entry of entries) if (entry) entry.user = { ...user };
   }
 
+  onExpired(): () => void {
+    return () => {}; // one process: its users leave when it does
+  }
+
+  async ping(): Promise<void> {}
+
   async close(): Promise<void> {
     this.online.clear();
     this.rooms.clear();

@@ -11,6 +11,14 @@ export interface RoomPresenceChange {
   online: number;
 }
 
+/** A user who left a room because the node holding their connections died (cluster expiry). */
+export interface ExpiredMember {
+  room: string;
+  user: User;
+  /** Distinct users in the room after the removal. */
+  online: number;
+}
+
 export interface Presence {
   /** A connection of this user opened; resolves with distinct users online. */
   connect(user: User): Promise<number>;
@@ -24,5 +32,14 @@ export interface Presence {
   members(room: string, limit: number): Promise<User[]>;
   /** Updates a user's nick wherever it is listed. */
   rename(user: User): Promise<void>;
+  /**
+   * Registers a handler for users removed by expiry: a node stopped refreshing its presence (it
+   * died without saying goodbye), and another node's sweep took its users out. Called on the
+   * sweeping node only, once per room a user is no longer in anywhere, so that node can publish
+   * `presence left` for them. In-process presence never expires anyone. Returns an unsubscribe.
+   */
+  onExpired(handler: (members: ExpiredMember[]) => void): () => void;
+  /** Resolves when presence can be read and written; rejects otherwise (for /healthz). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
