@@ -100,7 +100,8 @@ export class PeerProcess {
     let env: Record<string, string>;
     if (peer === 'chat') {
       dataDir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
-      args = [CHAT_MAIN];
+      // For profiling our server under a scenario: BENCH_CHAT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+      args = [...(process.env.BENCH_CHAT_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CHAT_MAIN];
       env = chatEnv(port, dataDir);
     } else {
       args = [PEER_SCRIPTS[peer]];

@@ -46,7 +46,6 @@ export class Connection implements Peer {
   private draining = false;
   /** Why the server ended the connection, for the close log line (the close code alone can hide it). */
   closeCause: string | undefined;
-  readonly closed: Promise<void>;
 
   constructor(private readonly options: ConnectionOptions) {
     this.id = options.id;
@@ -56,7 +55,6 @@ export class Connection implements Peer {
     this.ws.on('message', (data: Buffer, isBinary) => this.onFrame(data, isBinary));
     // 'close' follows: ws has already failed the connection (e.g. a frame over maxPayload -> 1009).
     this.ws.on('error', (err: Error & { code?: string }) => (this.closeCause ??= err.code ?? 'socket error'));
-    this.closed = new Promise((resolve) => this.ws.once('close', () => resolve()));
   }
 
   /** Starts dispatching once the hub has sent `welcome` (frames that came earlier were queued). */

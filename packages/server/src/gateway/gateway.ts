@@ -40,6 +40,8 @@ export class Gateway {
   private readonly heartbeat: NodeJS.Timeout;
   private nextId = 1;
   private closing = false;
+  /** Resolves close() once the last connection is gone. */
+  private onLastClosed: (() => void) | undefined;
 
   constructor(private readonly options: GatewayOptions) {
     this.wss = new WebSocketServer({
@@ -88,9 +90,8 @@ export class Gateway {
     clearInterval(this.heartbeat);
     const all = [...this.connections];
     for (const connection of all) connection.close(1001, 'server shutting down');
-    const closed = Promise.all(all.map((c) => c.closed));
     const timer = setTimeout(() => all.forEach((c) => c.terminate()), SHUTDOWN_GRACE_MS);
-    await closed;
+    if (this.connections.size > 0) await new Promise<void>((resolve) => (this.onLastClosed = resolve));
     clearTimeout(timer);
     this.wss.close();
   }
@@ -113,13 +114,11 @@ export class Gateway {
       if (!identity.ok) return reject(socket, identity.status, identity.message);
       if (socket.destroyed) return;
       handedOver = true;
-      let upgraded = false;
       // ws refuses a bad handshake by closing the socket without calling back: release then.
-      socket.once('close', () => {
-        if (!upgraded) this.releaseIp(ip);
-      });
+      const releaseOnRefusal = () => this.releaseIp(ip);
+      socket.once('close', releaseOnRefusal);
       this.wss.handleUpgrade(req, socket, head, (ws) => {
-        upgraded = true;
+        socket.off('close', releaseOnRefusal); // from here the connection's own close releases it
         this.accept(ws, ip, identity).catch((err: unknown) => {
           this.options.log.error({ err }, 'connection setup failed');
           ws.close(1011, 'server error');
@@ -154,6 +153,7 @@ export class Gateway {
     log.info({ event: 'ws_open', conn: connection.id, user: user.id, ip }, 'connection opened');
     ws.once('close', (code: number, reason: Buffer) => {
       this.connections.delete(connection);
+      if (this.connections.size === 0) this.onLastClosed?.();
       this.releaseIp(ip);
       log.info(
         {

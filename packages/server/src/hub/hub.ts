@@ -115,7 +115,7 @@ export class Hub {
     let entry = this.users.get(user.id);
     if (!entry) {
       const admin = account && (this.options.adminUsers ?? []).includes(user.nick);
-      entry = { user: { ...user }, account, admin, sessions: new Set(), typingAt: new Map() };
+      entry = { user: { ...user }, account, admin, sessions: new Set() };
       this.users.set(user.id, entry);
     }
     const session = new Session(peer, entry, this.options.metrics);
@@ -172,7 +172,7 @@ export class Hub {
     leave: (s, f) => this.leave(s, f.room, f.ref),
     send: (s, f) => {
       if (!this.requireMember(s, f.room, f.ref)) return;
-      const mutedUntil = s.mutedUntil.get(f.room) ?? 0;
+      const mutedUntil = s.mutedUntil(f.room);
       if (mutedUntil > Date.now()) return s.error('forbidden', `you are muted in this room until ${new Date(mutedUntil).toISOString()}`, f.ref);
       const waitMs = this.limiter.take(s.userId);
       if (waitMs > 0) return s.error('rate_limited', 'too many messages; slow down', f.ref, waitMs);
@@ -191,7 +191,7 @@ export class Hub {
     typing: (s, f) => {
       if (!this.requireMember(s, f.room, f.ref)) return;
       const now = Date.now();
-      const typingAt = s.entry.typingAt;
+      const typingAt = (s.entry.typingAt ??= new Map());
       if (now - (typingAt.get(f.room) ?? 0) < TYPING_THROTTLE_MS) return;
       typingAt.set(f.room, now);
       this.publish({ type: 'typing', room: f.room, user: { ...s.user } });
@@ -382,7 +382,7 @@ export class Hub {
     try {
       const lastSeq = (await this.store.lastSeq(room)) ?? 0;
       const mutedUntil = await this.store.mutedUntil(room, s.userId);
-      if (mutedUntil > 0) s.mutedUntil.set(room, mutedUntil);
+      if (mutedUntil > 0) s.setMutedUntil(room, mutedUntil);
       const page =
         since === undefined
           ? await this.store.messagesBefore(room, undefined, this.options.historyWindow)
@@ -413,8 +413,7 @@ export class Hub {
   }
 
   private async leave(s: Session, room: string, frameRef: string | undefined): Promise<void> {
-    const wasMember = s.rooms.delete(room);
-    s.mutedUntil.delete(room);
+    const wasMember = s.forgetRoom(room);
     if (wasMember) this.detach(s, room);
     s.send({ type: 'left', room, ...ref(frameRef) });
     if (wasMember) await this.leavePresence(s.user, room);
@@ -498,7 +497,7 @@ export class Hub {
       case 'mute':
         for (const session of this.users.get(event.userId)?.sessions ?? []) {
           if (!session.rooms.has(event.room)) continue;
-          session.mutedUntil.set(event.room, event.until);
+          session.setMutedUntil(event.room, event.until);
           // The muted user learns it now, not at their next refused send.
           session.send({ type: 'moderated', action: 'mute', room: event.room, user: { ...session.user }, until: event.until });
         }
@@ -521,8 +520,7 @@ export class Hub {
 
   /** Removes a connection from a room it did not choose to leave, and tells it why. */
   private eject(session: Session, room: string, reason: 'kick' | 'ban' | 'delete'): void {
-    if (!session.rooms.delete(room)) return;
-    session.mutedUntil.delete(room);
+    if (!session.forgetRoom(room)) return;
     this.detach(session, room);
     session.send({ type: 'kicked', room, reason });
     this.leavePresence(session.user, room).catch((err: unknown) => this.options.log.error({ err, room }, 'presence update failed'));

@@ -18,15 +18,18 @@ export interface UserEntry {
   /** A server admin (ADMIN_USERS): owner rights in every room. */
   admin: boolean;
   sessions: Set<Session>;
-  /** Last `typing` forwarded per room, for throttling per user (not per tab). */
-  typingAt: Map<string, number>;
+  /** Last `typing` forwarded per room, for throttling per user (not per tab); made on first use. */
+  typingAt?: Map<string, number>;
 }
 
 export class Session implements Member {
   /** Rooms this connection has joined (join completed, not left). */
   readonly rooms = new Set<string>();
-  /** Until when this user is muted, per joined room (read at join, updated by `mute` events). */
-  readonly mutedUntil = new Map<string, number>();
+  /**
+   * Until when this user is muted, per joined room (read at join, updated by `mute` events). Made
+   * on first use: most connections are never muted, and an empty Map costs about 250 bytes.
+   */
+  private mutes: Map<string, number> | undefined;
   closed = false;
 
   constructor(
@@ -41,6 +44,20 @@ export class Session implements Member {
 
   get userId(): string {
     return this.entry.user.id;
+  }
+
+  mutedUntil(room: string): number {
+    return this.mutes?.get(room) ?? 0;
+  }
+
+  setMutedUntil(room: string, until: number): void {
+    (this.mutes ??= new Map()).set(room, until);
+  }
+
+  /** Forgets a room this connection was in (left, kicked); false when it was not in it. */
+  forgetRoom(room: string): boolean {
+    this.mutes?.delete(room);
+    return this.rooms.delete(room);
   }
 
   sendRaw(data: string | Buffer): void {

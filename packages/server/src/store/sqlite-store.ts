@@ -275,10 +275,20 @@ export class SqliteStore implements MaintainableStore {
     const user: User = { id: randomBytes(12).toString('base64url'), nick };
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
-    this.db.transaction(() => {
-      this.statements.createUser.run(user.id, nick, 'guest', now);
-      this.statements.createToken.run(hashToken(token), user.id, 'guest', now, now + this.tokenTtlMs, newId(), null);
-    })();
+    // Committed without its own fsync: a burst of first connections would otherwise cost one fsync
+    // each (5000 connects: about 30 % of the server's time). The row is in the WAL file when this
+    // returns, so it survives kill -9; only a power loss before the next fsynced commit can lose
+    // it, and then the guest simply gets a new identity. Any message the guest sends is fsynced
+    // after it, in WAL order, so no stored message ever names a lost guest.
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.db.transaction(() => {
+        this.statements.createUser.run(user.id, nick, 'guest', now);
+        this.statements.createToken.run(hashToken(token), user.id, 'guest', now, now + this.tokenTtlMs, newId(), null);
+      })();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
     return { user, token };
   }
 
