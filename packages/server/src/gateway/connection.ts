@@ -6,6 +6,8 @@ import { CLOSE_CODES, parseClientFrame, type FrameLimits } from '@chat/protocol'
 import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Peer, Session } from '../hub/session.js';
+import { SharedFrame } from '../hub/shared-frame.js';
+import { encodeTextFrame } from './ws-frame.js';
 
 export interface ConnectionLogger {
   info(obj: object, msg: string): void;
@@ -23,6 +25,19 @@ export interface ConnectionOptions {
   slowConsumerBytes: number;
   log: ConnectionLogger;
   metrics?: Metrics;
+}
+
+interface CorkableSocket {
+  cork(): void;
+  uncork(): void;
+  write(data: Buffer): boolean;
+}
+
+/** Connections corked during this tick, uncorked together when it ends (one callback, not one each). */
+const corked: Connection[] = [];
+
+function uncorkAll(): void {
+  for (const connection of corked.splice(0)) connection.uncork();
 }
 
 /** Frames waiting behind an unfinished async handler; beyond this the client is flooding. */
@@ -63,27 +78,36 @@ export class Connection implements Peer {
     this.pump();
   }
 
-  send(data: string | Buffer): void {
+  send(data: string | Buffer | SharedFrame): void {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    const socket = (this.ws as unknown as { _socket?: CorkableSocket })._socket;
+    if (!socket) return;
     // Everything sent to this connection in one tick (a group commit's messages, an ack, presence)
     // leaves in one write: the socket is corked now and uncorked when the tick ends.
     if (!this.corked) {
-      const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-      if (socket) {
-        this.corked = true;
-        socket.cork();
-        process.nextTick(() => {
-          this.corked = false;
-          socket.uncork();
-        });
-      }
+      this.corked = true;
+      socket.cork();
+      if (corked.push(this) === 1) process.nextTick(uncorkAll);
     }
-    this.ws.send(data, { binary: false });
+    if (data instanceof SharedFrame) {
+      // ws has no way to send one pre-encoded frame to many sockets. Writing whole frames to its
+      // socket is what its Sender does itself when neither compression nor Blob data is in play
+      // (we use neither), so its framing state stays consistent.
+      socket.write((data.wire ??= encodeTextFrame(data.json)));
+    } else {
+      this.ws.send(data, { binary: false });
+    }
     if (this.ws.bufferedAmount > this.options.slowConsumerBytes) {
       // It will catch up later with `join … since`; meanwhile its backlog must not grow our memory.
       this.options.metrics?.slowConsumerDisconnects.inc();
       this.close(CLOSE_CODES.slowConsumer, 'slow consumer: too much unread data');
     }
+  }
+
+  /** Ends this tick's cork: what was sent leaves in one write. */
+  uncork(): void {
+    this.corked = false;
+    (this.ws as unknown as { _socket?: CorkableSocket })._socket?.uncork();
   }
 
   /** Stops reading frames; replies to frames already taken still go out. */

@@ -15,6 +15,7 @@ import { CommitQueue } from './commit-queue.js';
 import { RateLimiter } from './rate-limiter.js';
 import { RoomChannel } from './room-channel.js';
 import { Session, type Peer, type UserEntry } from './session.js';
+import { SharedFrame } from './shared-frame.js';
 
 export interface HubLogger {
   error(obj: object, msg: string): void;
@@ -480,14 +481,14 @@ export class Hub {
       case 'presence': {
         const channel = this.channels.get(event.room);
         if (!channel) return;
-        const data = JSON.stringify(event);
+        const data = SharedFrame.of(event);
         for (const member of channel.joined()) member.sendRaw(data);
         return;
       }
       case 'typing': {
         const channel = this.channels.get(event.room);
         if (!channel) return;
-        const data = JSON.stringify(event);
+        const data = SharedFrame.of(event);
         for (const member of channel.joined()) if (member.userId !== event.user.id) member.sendRaw(data);
         return;
       }

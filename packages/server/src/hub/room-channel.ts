@@ -2,10 +2,11 @@
 // each of them gets every message once, in seq order (docs/protocol.md, "Ordering and delivery").
 import type { ChatMessage } from '@chat/protocol';
 import type { MessagePage } from '../store/store.js';
+import { SharedFrame } from './shared-frame.js';
 
 /** What the channel needs of a connection: a way to send it pre-serialized frames. */
 export interface Member {
-  sendRaw(data: string | Buffer): void;
+  sendRaw(data: string | Buffer | SharedFrame): void;
   readonly userId: string;
 }
 
@@ -99,8 +100,8 @@ export class RoomChannel {
   private fanOut(message: ChatMessage): void {
     this.delivered = message.seq;
     if (this.members.size > 0) {
-      // Serialized and encoded once; every member gets the same bytes.
-      const data = Buffer.from(JSON.stringify(message));
+      // Serialized and framed once; every member gets the same bytes.
+      const data = SharedFrame.of(message);
       let delivered = 0;
       for (const [member, floor] of this.members) {
         if (message.seq > floor) {

@@ -3,11 +3,12 @@
 import type { ErrorCode, ServerFrame, User } from '@chat/protocol';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Member } from './room-channel.js';
+import type { SharedFrame } from './shared-frame.js';
 
 /** The transport side of a connection. */
 export interface Peer {
   /** Sends one serialized frame. The transport may close the connection instead (slow consumer). */
-  send(data: string | Buffer): void;
+  send(data: string | Buffer | SharedFrame): void;
 }
 
 /** A user and every local session of it; shared, so a nick change reaches all of them. */
@@ -60,7 +61,7 @@ export class Session implements Member {
     return this.rooms.delete(room);
   }
 
-  sendRaw(data: string | Buffer): void {
+  sendRaw(data: string | Buffer | SharedFrame): void {
     if (!this.closed) this.peer.send(data);
   }
 

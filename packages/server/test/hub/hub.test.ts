@@ -6,6 +6,7 @@ import type { ChatMessage, ServerFrame, User } from '@chat/protocol';
 import { MemoryBus } from '../../src/bus/memory-bus.js';
 import { Hub } from '../../src/hub/hub.js';
 import type { Peer, Session } from '../../src/hub/session.js';
+import { frameText, type SharedFrame } from '../../src/hub/shared-frame.js';
 import { MemoryPresence } from '../../src/presence/memory-presence.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
@@ -15,8 +16,8 @@ const silent = { error: () => {} };
 
 class FakePeer implements Peer {
   frames: ServerFrame[] = [];
-  send(data: string | Buffer): void {
-    this.frames.push(JSON.parse(data.toString()) as ServerFrame);
+  send(data: string | Buffer | SharedFrame): void {
+    this.frames.push(JSON.parse(frameText(data)) as ServerFrame);
   }
   ofType<T extends ServerFrame['type']>(type: T): Extract<ServerFrame, { type: T }>[] {
     return this.frames.filter((f) => f.type === type) as Extract<ServerFrame, { type: T }>[];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '@chat/protocol';
 import { RoomChannel, type Member } from '../../src/hub/room-channel.js';
+import { frameText } from '../../src/hub/shared-frame.js';
 
 const message = (seq: number): ChatMessage => ({
   type: 'message',
@@ -15,7 +16,7 @@ const message = (seq: number): ChatMessage => ({
 
 function member(userId = 'm'): Member & { seqs: number[] } {
   const seqs: number[] = [];
-  return { userId, seqs, sendRaw: (data) => void seqs.push((JSON.parse(data.toString()) as ChatMessage).seq) };
+  return { userId, seqs, sendRaw: (data) => void seqs.push((JSON.parse(frameText(data)) as ChatMessage).seq) };
 }
 
 function channel(stored: ChatMessage[] = []) {
