@@ -46,14 +46,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const trustProxy = config.trustProxy ? (_address: string, hop: number) => hop === 0 : false;
   // Fastify's type for an HTTPS instance differs; both are the same server to everything below.
   const app = (tls ? Fastify({ logger, trustProxy, https: tls }) : Fastify({ logger, trustProxy })) as unknown as FastifyInstance;
-  const backends = await createBackends(config, overrides);
-  const { store, bus, presence } = backends;
+  const backends = await createBackends(config, app.log, overrides);
+  const { store, bus, presence, rateLimiter } = backends;
   const metrics = new Metrics();
   const hub = new Hub({
     store,
     bus,
     presence,
     rateLimit: config.rateLimit,
+    rateLimiter,
     historyWindow: config.historyWindow,
     maxRoomsPerConnection: config.maxRoomsPerConnection,
     adminUsers: config.adminUsers,
@@ -77,7 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   metrics.observe({ connections: () => gateway.size, roomsActive: () => hub.stats().roomsActive, memberships: () => hub.stats().memberships });
   const retention = new Retention({ store, days: config.retentionDays, log: app.log });
 
-  healthRoutes(app, store);
+  healthRoutes(app, [store, bus, presence]);
   infoRoutes(app, config);
   await authRoutes(app, { store, config, presence, onTokenRevoked: (tokenId) => gateway.closeToken(tokenId) });
   await staticRoutes(app);
@@ -105,6 +106,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await retention.stop();
   });
   app.addHook('onClose', async () => {
+    await rateLimiter?.close();
     await bus.close();
     await presence.close();
     await store.close();

@@ -1,9 +1,18 @@
-// Config -> the concrete store, bus and presence: the only module that names implementations.
-import { MemoryBus } from './bus/memory-bus.js';
+// Config -> the concrete store, bus, presence and rate limiter: the only module that names
+// implementations. Single node (default): SQLite + in-process bus and presence. DATABASE_URL
+// selects PostgreSQL; REDIS_URL adds the Redis bus, presence and rate limiter, and the nodes
+// sharing both form one cluster (docs/scaling.md).
+import { randomUUID } from 'node:crypto';
 import type { Bus } from './bus/bus.js';
+import { MemoryBus } from './bus/memory-bus.js';
+import { RedisBus } from './bus/redis-bus.js';
 import type { Config } from './config.js';
+import type { RateLimit } from './hub/rate-limiter.js';
+import { RedisRateLimiter } from './hub/redis-rate-limiter.js';
 import { MemoryPresence } from './presence/memory-presence.js';
 import type { Presence } from './presence/presence.js';
+import { RedisPresence } from './presence/redis-presence.js';
+import { PgStore } from './store/pg-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 
@@ -11,11 +20,47 @@ export interface Backends {
   store: Store;
   bus: Bus;
   presence: Presence;
+  /** Cluster-wide send rate; absent: the hub counts in process. */
+  rateLimiter?: RateLimit & { close(): Promise<void> };
 }
 
+export interface BackendLogger {
+  error(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+/** How long start-up waits for PostgreSQL or Redis before giving up (the process exits 1). */
+const STARTUP_TIMEOUT_MS = 15_000;
+
 /** Opens the backends the config selects; any given in `overrides` is used as is. */
-export async function createBackends(config: Config, overrides: Partial<Backends> = {}): Promise<Backends> {
-  // TODO(#7): DATABASE_URL selects a PostgreSQL store, REDIS_URL a Redis bus and presence.
-  const store = overrides.store ?? (await new SqliteStore({ dir: config.dataDir }).open());
-  return { store, bus: overrides.bus ?? new MemoryBus(), presence: overrides.presence ?? new MemoryPresence() };
+export async function createBackends(config: Config, log: BackendLogger, overrides: Partial<Backends> = {}): Promise<Backends> {
+  const opened: Array<{ close(): Promise<void> }> = [];
+  try {
+    const store =
+      overrides.store ??
+      (config.databaseUrl !== null
+        ? await new PgStore({
+            connectionString: config.databaseUrl,
+            poolMax: config.databasePoolMax,
+            onError: (err) => log.error({ err }, 'postgresql connection error'),
+          }).open()
+        : await new SqliteStore({ dir: config.dataDir }).open());
+    opened.push(store);
+    if (config.redisUrl === null) {
+      return { store, bus: overrides.bus ?? new MemoryBus(), presence: overrides.presence ?? new MemoryPresence(), rateLimiter: overrides.rateLimiter };
+    }
+    const redis = { url: config.redisUrl, keyPrefix: config.redisPrefix, nodeId: randomUUID(), logger: log };
+    log.info({ node: redis.nodeId }, 'cluster mode: joining through Redis');
+    const bus = overrides.bus ?? (await new RedisBus(redis).open(STARTUP_TIMEOUT_MS));
+    opened.push(bus);
+    const presence = overrides.presence ?? (await new RedisPresence({ ...redis, expiryMs: config.presenceExpiryMs }).open(STARTUP_TIMEOUT_MS));
+    opened.push(presence);
+    const rateLimiter =
+      overrides.rateLimiter ??
+      (config.rateLimit > 0 ? await new RedisRateLimiter({ ...redis, rate: config.rateLimit }).open(STARTUP_TIMEOUT_MS) : undefined);
+    return { store, bus, presence, rateLimiter };
+  } catch (err) {
+    await Promise.allSettled(opened.map((b) => b.close()));
+    throw err;
+  }
 }

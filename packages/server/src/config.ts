@@ -36,6 +36,16 @@ export interface Config {
   maxRoomsPerConnection: number;
   /** Account registrations per client IP per hour (0 = unlimited). */
   maxRegistrationsPerIp: number;
+  /** PostgreSQL connection string: selects the PostgreSQL store instead of SQLite (cluster mode). */
+  databaseUrl: string | null;
+  /** Most PostgreSQL connections this node holds. */
+  databasePoolMax: number;
+  /** Redis URL: selects the Redis bus and presence, so several nodes form one cluster. */
+  redisUrl: string | null;
+  /** Prefix of this deployment's Redis keys and channel (several deployments may share a Redis). */
+  redisPrefix: string;
+  /** A node silent this long is dead: its users are removed from presence (cluster mode). */
+  presenceExpiryMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -103,6 +113,25 @@ function usernames(raw: string, name: string): string[] {
     if (!/^[a-z0-9_-]{3,32}$/.test(u)) throw new ConfigError(`${name}: "${u}" is not a username (3-32 of a-z, 0-9, _ and -)`);
   }
   return list;
+}
+
+/** A URL with one of these schemes; the value is never echoed back (it may hold a password). */
+function urlWithScheme(schemes: string[]) {
+  return (raw: string, name: string): string => {
+    let url: URL;
+    try {
+      url = new URL(raw.trim());
+    } catch {
+      throw new ConfigError(`${name} is not a URL (expected ${schemes.map((s) => `${s}//…`).join(' or ')})`);
+    }
+    if (!schemes.includes(url.protocol)) throw new ConfigError(`${name} must start with ${schemes.map((s) => `${s}//`).join(' or ')}`);
+    return raw.trim();
+  };
+}
+
+function keyPrefix(raw: string, name: string): string {
+  if (!/^[A-Za-z0-9_:.-]{1,64}$/.test(raw)) throw new ConfigError(`${name} must be 1-64 of A-Z a-z 0-9 _ : . -, got "${raw}"`);
+  return raw;
 }
 
 function logLevel(raw: string, name: string): LogLevel {
@@ -210,6 +239,29 @@ export const SETTINGS: AnySetting[] = [
     default: 30,
     parse: integer(0, 1_000_000),
   },
+  {
+    key: 'databaseUrl',
+    env: 'DATABASE_URL',
+    help: 'postgres://… : store in PostgreSQL instead of SQLite (cluster mode)',
+    default: null,
+    parse: urlWithScheme(['postgres:', 'postgresql:']),
+  },
+  { key: 'databasePoolMax', env: 'DATABASE_POOL_MAX', help: 'most PostgreSQL connections per node', default: 10, parse: integer(1, 1000) },
+  {
+    key: 'redisUrl',
+    env: 'REDIS_URL',
+    help: 'redis://… : share messages and presence between nodes through Redis (cluster mode)',
+    default: null,
+    parse: urlWithScheme(['redis:', 'rediss:']),
+  },
+  { key: 'redisPrefix', env: 'REDIS_PREFIX', help: 'prefix of this deployment\'s Redis keys and channel', default: 'chat:', parse: keyPrefix },
+  {
+    key: 'presenceExpiryMs',
+    env: 'PRESENCE_EXPIRY_MS',
+    help: 'a node silent this long is dead and its users leave (cluster mode)',
+    default: 30_000,
+    parse: integer(1000, 3_600_000),
+  },
 ];
 
 export const flagName = (env: string): string => `--${env.toLowerCase().replace(/_/g, '-')}`;
@@ -249,6 +301,10 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   }
   if ((config.tlsCert === null) !== (config.tlsKey === null)) {
     throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
+  }
+  // Several nodes on one SQLite file would each number messages on their own: not a cluster.
+  if (config.redisUrl !== null && config.databaseUrl === null) {
+    throw new ConfigError('REDIS_URL (cluster mode) needs DATABASE_URL: the nodes must share one PostgreSQL database');
   }
   return { kind: 'config', config: config as unknown as Config };
 }

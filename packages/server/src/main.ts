@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { buildApp, type TlsCredentials } from './app.js';
 import { createBackends } from './backends.js';
+import { MIGRATIONS as PG_MIGRATIONS } from './store/pg-schema.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { isMaintainableStore } from './store/store.js';
 
@@ -137,15 +138,18 @@ async function serve(config: Config): Promise<void> {
   }
 }
 
+const silentLog = { error: () => {}, info: () => {} };
+
 /** Opens the configured store for a maintenance command (migrations run on open). */
 async function maintainableStore(config: Config) {
   checkDataDir(config.dataDir);
-  const { store } = await createBackends(config);
+  const { store } = await createBackends({ ...config, redisUrl: null }, silentLog);
   if (!isMaintainableStore(store)) fail('error: this store does not support backup/migrate here', 2);
   return store;
 }
 
 async function backup(config: Config, file: string): Promise<void> {
+  if (config.databaseUrl !== null) fail('error: with DATABASE_URL, back up PostgreSQL with pg_dump (see docs/scaling.md)', 2);
   if (existsSync(file)) fail(`error: ${file} already exists; choose a new file name`, 2);
   // A typo in DATA_DIR must not produce an empty "backup" of a database created on the spot.
   const database = join(config.dataDir, 'chat.db');
@@ -162,6 +166,13 @@ async function backup(config: Config, file: string): Promise<void> {
 }
 
 async function migrate(config: Config): Promise<void> {
+  if (config.databaseUrl !== null) {
+    // Opening the store migrates it (under an advisory lock, so running nodes are safe).
+    const { store } = await createBackends({ ...config, redisUrl: null }, silentLog);
+    await store.close();
+    process.stdout.write(`PostgreSQL database is at schema version ${PG_MIGRATIONS.length}\n`);
+    return;
+  }
   const store = await maintainableStore(config);
   const version = store.schemaVersion();
   await store.close();

@@ -33,6 +33,11 @@ const ENV_NAMES = [
   'MAX_CONNECTIONS_PER_IP',
   'MAX_ROOMS_PER_CONNECTION',
   'MAX_REGISTRATIONS_PER_IP',
+  'DATABASE_URL',
+  'DATABASE_POOL_MAX',
+  'REDIS_URL',
+  'REDIS_PREFIX',
+  'PRESENCE_EXPIRY_MS',
 ];
 /** Defaults of the operations settings (issue 4), the same in every expectation below. */
 const OPS_DEFAULTS = {
@@ -47,6 +52,11 @@ const OPS_DEFAULTS = {
   maxConnectionsPerIp: 20,
   maxRoomsPerConnection: 100,
   maxRegistrationsPerIp: 30,
+  databaseUrl: null,
+  databasePoolMax: 10,
+  redisUrl: null,
+  redisPrefix: 'chat:',
+  presenceExpiryMs: 30000,
 };
 
 function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
@@ -123,6 +133,11 @@ describe('loadConfig: environment', () => {
       MAX_CONNECTIONS_PER_IP: '0',
       MAX_ROOMS_PER_CONNECTION: '5',
       MAX_REGISTRATIONS_PER_IP: '3',
+      DATABASE_URL: 'postgres://chat:secret@db.internal:5432/chat',
+      DATABASE_POOL_MAX: '4',
+      REDIS_URL: 'redis://cache.internal:6379/2',
+      REDIS_PREFIX: 'team-chat:',
+      PRESENCE_EXPIRY_MS: '10000',
     });
     expect(config).toEqual({
       port: 8080,
@@ -147,7 +162,22 @@ describe('loadConfig: environment', () => {
       maxConnectionsPerIp: 0,
       maxRoomsPerConnection: 5,
       maxRegistrationsPerIp: 3,
+      databaseUrl: 'postgres://chat:secret@db.internal:5432/chat',
+      databasePoolMax: 4,
+      redisUrl: 'redis://cache.internal:6379/2',
+      redisPrefix: 'team-chat:',
+      presenceExpiryMs: 10000,
     });
+  });
+
+  it('cluster mode: REDIS_URL needs DATABASE_URL (nodes cannot share a SQLite file)', () => {
+    expect(configError({ REDIS_URL: 'redis://127.0.0.1:6379' })).toContain('DATABASE_URL');
+    expect(configOf({ DATABASE_URL: 'postgresql://127.0.0.1/chat' }).redisUrl).toBeNull();
+  });
+
+  it('never echoes a bad DATABASE_URL (it may hold a password)', () => {
+    expect(configError({ DATABASE_URL: 'mysql://u:hunter2@db/chat' })).not.toContain('hunter2');
+    expect(configError({ DATABASE_URL: 'u:hunter2@db' })).not.toContain('hunter2');
   });
 
   it('accepts port 0 (ephemeral) and the boolean spellings', () => {
@@ -264,6 +294,12 @@ describe('loadConfig: bad values name the setting', () => {
     ['MAX_CONNECTIONS_PER_IP', '-3'],
     ['MAX_ROOMS_PER_CONNECTION', 'many'],
     ['MAX_REGISTRATIONS_PER_IP', '1.5'],
+    ['DATABASE_URL', 'mysql://db/chat'],
+    ['DATABASE_URL', 'not a url'],
+    ['DATABASE_POOL_MAX', '0'],
+    ['REDIS_URL', 'http://127.0.0.1:6379'],
+    ['REDIS_PREFIX', 'has space'],
+    ['PRESENCE_EXPIRY_MS', '10'],
   ];
 
   it.each(badEnv)('%s=%j', (name, value) => {

@@ -12,7 +12,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { AppendResult, NewMessage, RoomInfo, RoomKind, RoomRole, Store } from '../store/store.js';
 import { CommitQueue } from './commit-queue.js';
-import { RateLimiter } from './rate-limiter.js';
+import { RateLimiter, type RateLimit } from './rate-limiter.js';
 import { RoomChannel } from './room-channel.js';
 import { Session, type Peer, type UserEntry } from './session.js';
 import { SharedFrame } from './shared-frame.js';
@@ -27,6 +27,8 @@ export interface HubOptions {
   presence: Presence;
   /** Sends per second per user (burst 2×); 0 = unlimited. */
   rateLimit: number;
+  /** Where the send rate is counted; an in-process RateLimiter(rateLimit) by default. */
+  rateLimiter?: RateLimit;
   /** Messages in `joined.history` for a join without `since`. */
   historyWindow: number;
   /** Cap on `joined.history` for a join with `since`. */
@@ -87,9 +89,10 @@ type Handler<K extends ClientFrameType> = (session: Session, frame: Extract<Clie
 export class Hub {
   private readonly channels = new Map<string, RoomChannel>();
   private readonly users = new Map<string, UserEntry>();
-  private readonly limiter: RateLimiter;
+  private readonly limiter: RateLimit;
   private readonly commits: CommitQueue<PendingSend>;
-  private readonly unsubscribe: () => void;
+  /** Stops listening to the bus and presence. */
+  private readonly unsubscribe: Array<() => void>;
   private readonly store: Store;
   private readonly bus: Bus;
   private readonly presence: Presence;
@@ -102,9 +105,20 @@ export class Hub {
     ({ store: this.store, bus: this.bus, presence: this.presence } = options);
     this.resumeCap = options.resumeCap ?? DEFAULT_LIMITS.resumeCap;
     this.presenceDetailLimit = options.presenceDetailLimit ?? DEFAULT_LIMITS.presenceDetailLimit;
-    this.limiter = new RateLimiter({ rate: options.rateLimit });
+    this.limiter = options.rateLimiter ?? new RateLimiter({ rate: options.rateLimit });
     this.commits = new CommitQueue((batch) => this.commitBatch(batch));
-    this.unsubscribe = this.bus.subscribe((event) => this.onBusEvent(event));
+    this.unsubscribe = [
+      this.bus.subscribe((event) => this.onBusEvent(event)),
+      // Events from other nodes may have been lost (a bus outage), and a lost last message leaves
+      // no later seq to reveal the gap: every room re-reads its tail from the store.
+      this.bus.onResync(() => {
+        for (const channel of this.channels.values()) channel.catchUp();
+      }),
+      // Another node died without saying goodbye; its users were swept from presence here.
+      this.presence.onExpired((members) => {
+        for (const { room, user, online } of members) this.announce(room, online, { left: user });
+      }),
+    ];
   }
 
   /**
@@ -121,7 +135,13 @@ export class Hub {
     }
     const session = new Session(peer, entry, this.options.metrics);
     entry.sessions.add(session);
-    const online = await this.presence.connect(entry.user);
+    let online: number;
+    try {
+      online = await this.presence.connect(entry.user);
+    } catch (err) {
+      this.forgetSession(session);
+      throw err;
+    }
     session.send({
       type: 'welcome',
       protocol: PROTOCOL_VERSION,
@@ -133,6 +153,12 @@ export class Hub {
     return session;
   }
 
+  private queueSend(s: Session, f: Extract<ClientFrame, { type: 'send' }>, waitMs: number): void {
+    if (waitMs > 0) return s.error('rate_limited', 'too many messages; slow down', f.ref, waitMs);
+    this.commits.push({ session: s, ref: f.ref, message: { room: f.room, from: { ...s.user }, clientId: f.id, text: f.text } });
+    this.options.metrics?.messagesReceived.inc();
+  }
+
   /** The connection is gone: it leaves its rooms (presence `left` where it was the user's last). */
   async disconnect(session: Session): Promise<void> {
     if (session.closed) return;
@@ -140,11 +166,21 @@ export class Hub {
     const rooms = [...session.rooms];
     session.rooms.clear();
     for (const room of rooms) this.detach(session, room);
+    this.forgetSession(session);
+    // Every presence update is attempted even if one fails (the shared presence may be down):
+    // a cluster presence keeps what it could not write and reconciles when it is back.
+    const results = await Promise.allSettled([
+      ...rooms.map((room) => this.leavePresence(session.user, room)),
+      this.presence.disconnect(session.userId),
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private forgetSession(session: Session): void {
     const entry = session.entry;
     entry.sessions.delete(session);
     if (entry.sessions.size === 0 && this.users.get(entry.user.id) === entry) this.users.delete(entry.user.id);
-    for (const room of rooms) await this.leavePresence(session.user, room);
-    await this.presence.disconnect(session.userId);
   }
 
   /** Handles one validated frame. Frames of one connection are handed in one at a time. */
@@ -164,7 +200,7 @@ export class Hub {
     for (const timer of this.presenceTimers.values()) clearTimeout(timer);
     this.presenceTimers.clear();
     await this.commits.drain();
-    this.unsubscribe();
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
   }
 
   // Typed map: a new client frame type does not compile until it has a handler here.
@@ -176,9 +212,9 @@ export class Hub {
       const mutedUntil = s.mutedUntil(f.room);
       if (mutedUntil > Date.now()) return s.error('forbidden', `you are muted in this room until ${new Date(mutedUntil).toISOString()}`, f.ref);
       const waitMs = this.limiter.take(s.userId);
-      if (waitMs > 0) return s.error('rate_limited', 'too many messages; slow down', f.ref, waitMs);
-      this.commits.push({ session: s, ref: f.ref, message: { room: f.room, from: { ...s.user }, clientId: f.id, text: f.text } });
-      this.options.metrics?.messagesReceived.inc();
+      // A cluster-wide limiter answers asynchronously; the connection holds its next frames until then.
+      if (typeof waitMs !== 'number') return waitMs.then((ms) => this.queueSend(s, f, ms));
+      this.queueSend(s, f, waitMs);
     },
     history: async (s, f) => {
       if (!this.requireMember(s, f.room, f.ref)) return;

@@ -1,6 +1,12 @@
 // Token buckets keyed by user id: `rate` tokens per second, holding at most `burst`. Per user, not
 // per connection, so ten tabs do not get ten times the rate.
 
+/** A per-key rate limit: in process (RateLimiter) or cluster-wide (RedisRateLimiter). */
+export interface RateLimit {
+  /** Takes one token. 0 when allowed, else the milliseconds until a token is available. */
+  take(key: string): number | Promise<number>;
+}
+
 export interface RateLimiterOptions {
   /** Tokens per second; 0 disables limiting. */
   rate: number;
@@ -17,7 +23,7 @@ interface Bucket {
 /** Above this many tracked keys, buckets that have refilled completely are forgotten. */
 const PRUNE_AT = 10_000;
 
-export class RateLimiter {
+export class RateLimiter implements RateLimit {
   private readonly buckets = new Map<string, Bucket>();
   private readonly rate: number;
   private readonly burst: number;

@@ -31,6 +31,8 @@ export class RoomChannel {
   private readonly joining = new Map<Member, ChatMessage[]>();
   /** Messages held back while a gap is read from the store. */
   private backlog: ChatMessage[] | null = null;
+  /** A catch-up was asked for while a gap was being read: run it when that is done. */
+  private catchUpPending = false;
 
   constructor(private readonly options: RoomChannelOptions) {}
 
@@ -97,6 +99,45 @@ export class RoomChannel {
     this.fanOut(message);
   }
 
+  /**
+   * Delivers whatever the store holds beyond the last delivered seq: after a bus outage the
+   * room's last messages may be lost with no later one to reveal the gap.
+   */
+  catchUp(): void {
+    if (this.delivered < 0) return; // nobody has joined yet: the first join reads the room
+    if (this.backlog) {
+      this.catchUpPending = true;
+      return;
+    }
+    this.backlog = [];
+    this.readTail();
+  }
+
+  private readTail(): void {
+    this.options.readAfter(this.room, this.delivered, GAP_READ_LIMIT).then(
+      (page) => {
+        for (const m of page.messages) if (m.seq > this.delivered) this.fanOut(m);
+        if (page.hasMore) return this.readTail();
+        this.releaseBacklog();
+      },
+      (err) => {
+        this.options.onError(err);
+        setTimeout(() => this.readTail(), GAP_RETRY_MS).unref();
+      },
+    );
+  }
+
+  /** Gap or tail read: the held-back live messages go out now, then any catch-up asked for meanwhile. */
+  private releaseBacklog(): void {
+    const backlog = this.backlog ?? [];
+    this.backlog = null;
+    for (const m of backlog) this.onMessage(m);
+    if (this.catchUpPending && !this.backlog) {
+      this.catchUpPending = false;
+      this.catchUp();
+    }
+  }
+
   private fanOut(message: ChatMessage): void {
     this.delivered = message.seq;
     if (this.members.size > 0) {
@@ -123,9 +164,7 @@ export class RoomChannel {
         // The store is the truth: a seq it does not hold (pruned) is not waited for.
         for (const m of page.messages) if (m.seq > this.delivered && m.seq < first.seq) this.fanOut(m);
         if (!page.hasMore) this.delivered = Math.max(this.delivered, first.seq - 1);
-        const backlog = this.backlog ?? [];
-        this.backlog = null;
-        for (const m of backlog) this.onMessage(m);
+        this.releaseBacklog();
       },
       (err) => {
         this.options.onError(err);

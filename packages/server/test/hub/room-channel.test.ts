@@ -97,4 +97,29 @@ describe('RoomChannel', () => {
     ch.remove(a);
     expect(ch.isEmpty).toBe(true);
   });
+  it('catches up on the tail after a bus outage, where no later message reveals the gap', async () => {
+    const stored = [1, 2, 3, 4, 5].map(message);
+    const { ch } = channel(stored);
+    const a = member();
+    ch.beginJoin(a);
+    ch.completeJoin(a, 0);
+    ch.onMessage(message(1));
+    ch.onMessage(message(2)); // 3, 4 and 5 were lost on the bus
+    ch.catchUp();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(a.seqs).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('runs a catch-up asked for during a gap read once the gap is filled', async () => {
+    const stored = [1, 2, 3, 4, 5, 6].map(message);
+    const { ch } = channel(stored);
+    const a = member();
+    ch.beginJoin(a);
+    ch.completeJoin(a, 0);
+    ch.onMessage(message(1));
+    ch.onMessage(message(4)); // gap 2..3 is read
+    ch.catchUp(); // 5 and 6 were lost too
+    await new Promise((r) => setTimeout(r, 10));
+    expect(a.seqs).toEqual([1, 2, 3, 4, 5, 6]);
+  });
 });

@@ -1,0 +1,42 @@
+-- Frozen copy of the PostgreSQL schema at version 1 (as released), with the schema_version table
+-- that migrate() keeps. Written once from migration 1 of src/store/pg-schema.ts; never edit: the
+-- migration test builds an old database from it and checks that today's store upgrades it without
+-- losing data. Objects are unqualified: the connection's search_path picks the schema.
+CREATE TABLE schema_version (
+  version integer PRIMARY KEY,
+  applied_at timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO schema_version (version) VALUES (1);
+CREATE TABLE users (
+  id text PRIMARY KEY,
+  nick text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('guest', 'account')),
+  created_at bigint NOT NULL
+);
+CREATE TABLE tokens (
+  hash bytea PRIMARY KEY,
+  user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  kind text NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX tokens_user ON tokens(user_id);
+CREATE TABLE rooms (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  name text COLLATE "C" NOT NULL UNIQUE,
+  created_at bigint NOT NULL,
+  last_seq bigint NOT NULL DEFAULT 0
+);
+CREATE TABLE messages (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  room_id bigint NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+  seq bigint NOT NULL,
+  user_id text NOT NULL,
+  nick text NOT NULL,
+  client_id text NOT NULL,
+  text text NOT NULL,
+  ts bigint NOT NULL,
+  UNIQUE (room_id, seq),
+  UNIQUE (room_id, user_id, client_id)
+);
+CREATE INDEX messages_ts ON messages(ts);

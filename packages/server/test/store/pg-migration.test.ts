@@ -1,0 +1,108 @@
+// Upgrading a PostgreSQL schema made by an older release: built from the frozen SQL, filled the
+// old way, then opened by today's store, which must migrate it to the latest version (once, even
+// when several nodes start together) and keep every row working.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/store/pg-schema.js';
+import { PgStore } from '../../src/store/pg-store.js';
+import { createSchema, servicesAvailable } from '../services.js';
+
+const available = await servicesAvailable(['postgres']);
+
+describe.skipIf(!available)('PostgreSQL migrations', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  const guestToken = 'an-old-guest-token-from-the-v1-days-0123456789';
+
+  /** A schema at version 1 holding a lobby with two messages and a guest with its token. */
+  async function v1Schema(): Promise<{ url: string; query: (text: string) => Promise<pg.QueryResult> }> {
+    const { url, drop } = await createSchema();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanups.push(drop, () => client.end());
+    await client.query(readFileSync(new URL('./frozen/pg-v1.sql', import.meta.url), 'utf8'));
+    await client.query("INSERT INTO rooms (name, created_at, last_seq) VALUES ('lobby', 1, 2)");
+    await client.query("INSERT INTO users (id, nick, kind, created_at) VALUES ('u1', 'old-timer', 'guest', 1)");
+    await client.query("INSERT INTO tokens (hash, user_id, kind, created_at, expires_at) VALUES ($1, 'u1', 'guest', 1, $2)", [
+      createHash('sha256').update(guestToken).digest(),
+      Date.now() + 24 * 3600_000,
+    ]);
+    await client.query(
+      `INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts)
+       SELECT id, 1, 'u1', 'old-timer', 'c1', 'from the old days', 1000 FROM rooms WHERE name = 'lobby'`,
+    );
+    await client.query(
+      `INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts)
+       SELECT id, 2, 'u1', 'old-timer', 'c2', 'still here', 2000 FROM rooms WHERE name = 'lobby'`,
+    );
+    return { url, query: (text) => client.query(text) };
+  }
+
+  const open = async (url: string): Promise<PgStore> => {
+    const store = await new PgStore({ connectionString: url }).open();
+    cleanups.push(() => store.close());
+    return store;
+  };
+
+  it('upgrades a version 1 schema with its data intact', async () => {
+    const { url, query } = await v1Schema();
+    const store = await open(url);
+    const versions = await query('SELECT version FROM schema_version ORDER BY version');
+    expect(versions.rows.map((r: { version: number }) => r.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+
+    const page = await store.messagesAfter('lobby', 0, 10);
+    expect(page.messages.map((m) => [m.seq, m.text, m.from.nick, m.ts])).toEqual([
+      [1, 'from the old days', 'old-timer', 1000],
+      [2, 'still here', 'old-timer', 2000],
+    ]);
+    // Old idempotency keys still dedupe, and numbering continues.
+    const [dup, next] = await store.appendMessages([
+      { room: 'lobby', from: { id: 'u1', nick: 'old-timer' }, clientId: 'c2', text: 'x' },
+      { room: 'lobby', from: { id: 'u1', nick: 'old-timer' }, clientId: 'c3', text: 'new' },
+    ]);
+    expect(dup).toMatchObject({ duplicate: true, message: { seq: 2, text: 'still here' } });
+    expect(next?.message.seq).toBe(3);
+    // The v1 guest token still restores its user (a v1 token has no public id).
+    expect(await store.identityByToken(guestToken)).toEqual({ user: { id: 'u1', nick: 'old-timer' }, account: false, kind: 'guest', tokenId: '' });
+    // Old rooms took the v2 defaults, and v2 features work on the old data.
+    expect(await store.roomInfo('lobby')).toEqual({ name: 'lobby', kind: 'public', ownerId: null, lastSeq: 3 });
+    const account = (await store.createAccount('newcomer', 'h'))!;
+    expect(await store.createRoom('club', 'private', account.id)).toBe(true);
+    await store.setRole('club', 'u1', 'member');
+    expect((await store.listRooms('u1')).map((r) => r.name)).toEqual(['club', 'lobby']);
+    await store.ban('lobby', 'u1');
+    expect(await store.isBanned('lobby', 'u1')).toBe(true);
+    expect(await store.pruneMessagesBefore(1500)).toBe(1);
+  });
+
+  it('migrates a version 1 schema once when several nodes start together', async () => {
+    const { url, query } = await v1Schema();
+    const stores = await Promise.all([1, 2, 3].map(() => open(url)));
+    const versions = await query('SELECT version FROM schema_version ORDER BY version');
+    expect(versions.rows.map((r: { version: number }) => r.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    for (const store of stores) expect(await store.lastSeq('lobby')).toBe(2);
+  });
+
+  it('opening a current schema again changes nothing', async () => {
+    const { url, drop } = await createSchema();
+    cleanups.push(drop);
+    const first = await new PgStore({ connectionString: url }).open();
+    await first.appendMessages([{ room: 'lobby', from: { id: 'u', nick: 'u' }, clientId: '1', text: 'hi' }]);
+    await first.close();
+    const again = await open(url);
+    expect(await again.lastSeq('lobby')).toBe(1);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_version ORDER BY version');
+      expect(rows.map((r) => r.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    } finally {
+      await client.end();
+    }
+  });
+});
