@@ -86,7 +86,14 @@ async function serve(config: Config): Promise<void> {
     configError(err);
   }
   checkDataDir(config.dataDir);
-  const app = await buildApp({ config, tls });
+  let app: Awaited<ReturnType<typeof buildApp>>;
+  try {
+    app = await buildApp({ config, tls });
+  } catch (err) {
+    // PostgreSQL or Redis unreachable at start-up, a wrong password, a missing database: one line
+    // (their messages name host and port, never the URL's password), and a supervisor retries.
+    fail(`error: cannot open the ${config.databaseUrl ? 'database or Redis' : 'database'}: ${(err as Error).message}`, 1);
+  }
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (err) {

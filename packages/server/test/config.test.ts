@@ -406,6 +406,19 @@ describe('dist/main.js', () => {
     expect(existsSync(dataDir)).toBe(false);
   });
 
+  it('an unreachable PostgreSQL at start-up: one "error:" line without the password, exit 1', async () => {
+    const parent = tempDir('chat-config-');
+    dirs.push(parent);
+    // Port 1 on loopback refuses at once.
+    const env = { PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(parent, 'data'), DATABASE_URL: 'postgres://chat:hunter2@127.0.0.1:1/chat' };
+    const result = await runMain(env, []);
+    expect(result.code, `stderr: ${result.stderr}`).toBe(1);
+    const lines = result.stderr.split('\n').filter((l) => l.trim() !== '');
+    expect(lines, `stderr: ${result.stderr}`).toEqual([expect.stringMatching(/^error: cannot open the database or Redis: .*ECONNREFUSED/)]);
+    expect(result.stderr + result.stdout).not.toContain('hunter2');
+    expect(result.stdout).not.toMatch(/listening/i);
+  });
+
   it('--help prints usage listing every variable and exits 0', async () => {
     const parent = tempDir('chat-config-');
     dirs.push(parent);
