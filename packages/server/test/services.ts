@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Socket } from 'node:net';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { afterEach, beforeEach } from 'vitest';
 
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -82,5 +83,28 @@ export function redisPrefix(prefix = 'chat_test'): { prefix: string; drop(): Pro
         redis.disconnect();
       }
     },
+  };
+}
+
+/**
+ * For a describe block: a fresh Redis key prefix per test (`.prefix`), and `.closers` run newest
+ * first after each test, before the prefix's keys are deleted.
+ */
+export function perTestRedisPrefix(): { readonly prefix: string; readonly closers: Array<() => Promise<void>> } {
+  let current: ReturnType<typeof redisPrefix> | undefined;
+  const closers: Array<() => Promise<void>> = [];
+  beforeEach(() => {
+    current = redisPrefix();
+  });
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close();
+    await current?.drop();
+  });
+  return {
+    get prefix() {
+      if (!current) throw new Error('perTestRedisPrefix: only inside a test');
+      return current.prefix;
+    },
+    closers,
   };
 }

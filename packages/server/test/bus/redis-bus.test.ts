@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BusEvent } from '../../src/bus/bus.js';
 import { RedisBus } from '../../src/bus/redis-bus.js';
-import { redisPrefix, servicesAvailable, TEST_REDIS_URL } from '../services.js';
+import { perTestRedisPrefix, redisPrefix, servicesAvailable, TEST_REDIS_URL } from '../services.js';
 import { startTcpProxy, type TcpProxy } from '../tcp-proxy.js';
 import { describeBus, eventually, sleep } from './bus-conformance.js';
 
@@ -34,16 +34,8 @@ const typing = (id: string): BusEvent => ({ type: 'typing', room: 'lobby', user:
 const typingIds = (events: BusEvent[]): string[] => events.map((e) => (e.type === 'typing' ? e.user.id : `?${e.type}`));
 
 describe.skipIf(!redisUp)('RedisBus specifics', () => {
-  let prefix: ReturnType<typeof redisPrefix>;
-  const closers: Array<() => Promise<void>> = [];
-
-  beforeEach(() => {
-    prefix = redisPrefix();
-  });
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-    await prefix.drop();
-  });
+  const prefix = perTestRedisPrefix();
+  const closers = prefix.closers;
 
   const node = async (url = TEST_REDIS_URL, keyPrefix = prefix.prefix): Promise<RedisBus> => {
     const bus = new RedisBus({ url, keyPrefix, nodeId: randomUUID() });

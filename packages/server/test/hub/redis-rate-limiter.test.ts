@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisRateLimiter, type RedisRateLimiterOptions } from '../../src/hub/redis-rate-limiter.js';
-import { redisPrefix, servicesAvailable, TEST_REDIS_URL } from '../services.js';
+import { perTestRedisPrefix, servicesAvailable, TEST_REDIS_URL } from '../services.js';
 import { startTcpProxy } from '../tcp-proxy.js';
 
 const redisUp = await servicesAvailable(['redis']);
@@ -9,16 +9,8 @@ const redisUp = await servicesAvailable(['redis']);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe.skipIf(!redisUp)('RedisRateLimiter', () => {
-  let prefix: ReturnType<typeof redisPrefix>;
-  const closers: Array<() => Promise<void>> = [];
-
-  beforeEach(() => {
-    prefix = redisPrefix();
-  });
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-    await prefix.drop();
-  });
+  const prefix = perTestRedisPrefix();
+  const closers = prefix.closers;
 
   const limiter = (options: Partial<RedisRateLimiterOptions> & { rate: number }): RedisRateLimiter => {
     const l = new RedisRateLimiter({ url: TEST_REDIS_URL, keyPrefix: prefix.prefix, ...options });

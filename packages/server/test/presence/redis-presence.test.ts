@@ -1,10 +1,10 @@
 import { Redis } from 'ioredis';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { User } from '@chat/protocol';
 import type { ExpiredMember } from '../../src/presence/presence.js';
 import { RedisPresence, type RedisPresenceOptions } from '../../src/presence/redis-presence.js';
 import { eventually, sleep } from '../bus/bus-conformance.js';
-import { redisPrefix, servicesAvailable, TEST_REDIS_URL } from '../services.js';
+import { perTestRedisPrefix, redisPrefix, servicesAvailable, TEST_REDIS_URL } from '../services.js';
 import { startTcpProxy, type TcpProxy } from '../tcp-proxy.js';
 import { describePresence } from './presence-conformance.js';
 
@@ -38,16 +38,8 @@ const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map(user) as
 const lines = (members: ExpiredMember[]): string[] => members.map((m) => `${m.room} ${m.user.id} ${m.user.nick} ${m.online}`).sort();
 
 describe.skipIf(!redisUp)('RedisPresence specifics', () => {
-  let prefix: ReturnType<typeof redisPrefix>;
-  const closers: Array<() => Promise<void>> = [];
-
-  beforeEach(() => {
-    prefix = redisPrefix();
-  });
-  afterEach(async () => {
-    for (const close of closers.splice(0).reverse()) await close();
-    await prefix.drop();
-  });
+  const prefix = perTestRedisPrefix();
+  const closers = prefix.closers;
 
   // Each node sets its own liveness expiry: the node that dies (or is cut off) has a short one;
   // the sweepers a long one, so that a slow machine never has them sweep each other.
