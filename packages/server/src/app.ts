@@ -80,7 +80,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   healthRoutes(app, [store, bus, presence]);
   infoRoutes(app, config);
-  await authRoutes(app, { store, config, presence, onTokenRevoked: (tokenId) => gateway.closeToken(tokenId) });
+  // A revoked token's connections may be on any node: the bus tells every gateway.
+  const onTokenRevoked = (tokenId: string) => {
+    bus.publish({ type: 'tokenRevoked', tokenId }).catch((err: unknown) => app.log.error({ err }, 'bus publish failed'));
+  };
+  const stopRevoking = bus.subscribe((event) => {
+    if (event.type === 'tokenRevoked') gateway.closeToken(event.tokenId);
+  });
+  await authRoutes(app, { store, config, presence, onTokenRevoked });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
   if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);
@@ -106,6 +113,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await retention.stop();
   });
   app.addHook('onClose', async () => {
+    stopRevoking();
     await rateLimiter?.close();
     await bus.close();
     await presence.close();

@@ -85,7 +85,7 @@ async function serve(config: Config): Promise<void> {
   } catch (err) {
     configError(err);
   }
-  checkDataDir(config.dataDir);
+  if (config.databaseUrl === null) checkDataDir(config.dataDir); // PostgreSQL: DATA_DIR is unused
   let app: Awaited<ReturnType<typeof buildApp>>;
   try {
     app = await buildApp({ config, tls });

@@ -1,6 +1,6 @@
 // Counts events per key over a sliding window (e.g. failed logins per account in 15 minutes), in
 // memory: per node, and forgotten on restart. That is enough for what it guards (guessing speed,
-// sign-up floods); a cluster multiplies the limits by its node count (issue 7 may share them).
+// sign-up floods); a cluster multiplies the limits by its node count (docs/scaling.md says so).
 
 export interface WindowCounterOptions {
   /** Events allowed per window; the next one is refused until the oldest leaves the window. 0: no limit. */

@@ -19,7 +19,9 @@ export type BusEvent =
   | { type: 'roomDeleted'; room: string }
   /** A user was invited to a room, or made a moderator of it: their connections are told. */
   | { type: 'invited'; room: string; userId: string; by: User }
-  | { type: 'opped'; room: string; user: User };
+  | { type: 'opped'; room: string; user: User }
+  /** A session or bearer token was revoked (logout, deleted token): its connections close on every node. */
+  | { type: 'tokenRevoked'; tokenId: string };
 
 export type BusHandler = (event: BusEvent) => void;
 

@@ -212,6 +212,8 @@ function isBusEvent(value: unknown): value is BusEvent {
       return isString(value.room) && isString(value.userId) && isUser(value.by);
     case 'opped':
       return isString(value.room) && isUser(value.user);
+    case 'tokenRevoked':
+      return isString(value.tokenId);
     default:
       return false;
   }

@@ -42,6 +42,8 @@ export class Gateway {
   private closing = false;
   /** Resolves close() once the last connection is gone. */
   private onLastClosed: (() => void) | undefined;
+  /** hub.disconnect() of closed connections still under way (presence updates, `left` events). */
+  private readonly disconnecting = new Set<Promise<void>>();
 
   constructor(private readonly options: GatewayOptions) {
     this.wss = new WebSocketServer({
@@ -93,6 +95,9 @@ export class Gateway {
     const timer = setTimeout(() => all.forEach((c) => c.terminate()), SHUTDOWN_GRACE_MS);
     if (this.connections.size > 0) await new Promise<void>((resolve) => (this.onLastClosed = resolve));
     clearTimeout(timer);
+    // Their users' presence must be updated (and `left` published to the other nodes) before the
+    // app closes the bus and presence under them.
+    await Promise.allSettled([...this.disconnecting]);
     this.wss.close();
   }
 
@@ -167,7 +172,11 @@ export class Gateway {
         'connection closed',
       );
       const session = connection.session;
-      if (session) hub.disconnect(session).catch((err: unknown) => log.error({ err, conn: connection.id }, 'disconnect failed'));
+      if (session) {
+        const disconnecting = hub.disconnect(session).catch((err: unknown) => log.error({ err, conn: connection.id }, 'disconnect failed'));
+        this.disconnecting.add(disconnecting);
+        void disconnecting.finally(() => this.disconnecting.delete(disconnecting));
+      }
     });
     const session = await hub.connect(connection, user, { token: identity.guestToken, account: identity.account });
     if (ws.readyState !== ws.OPEN) {

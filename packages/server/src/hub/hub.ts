@@ -552,6 +552,8 @@ export class Hub {
           for (const session of entry.sessions) this.eject(session, event.room, 'delete');
         }
         return;
+      case 'tokenRevoked':
+        return; // the gateway closes those connections (app.ts)
     }
   }
 
@@ -578,8 +580,11 @@ export class Hub {
       return;
     }
     for (const { message, duplicate } of results) {
-      if (duplicate) continue;
-      metrics?.messagesStored.inc();
+      if (!duplicate) metrics?.messagesStored.inc();
+      // A duplicate is published again: the node that stored it may have died (or lost its
+      // database connection) between the commit and the publish, so no node may have delivered it,
+      // and with no later message no node would notice the gap. Channels drop a seq they already
+      // delivered, so nobody gets it twice.
       this.publish({ type: 'message', message });
     }
     batch.forEach((p, i) => {

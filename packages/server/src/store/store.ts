@@ -1,7 +1,7 @@
 // The persistence contract. The store is the source of truth for users, rooms and messages; the hub
-// and the gateway only ever talk to this interface. Implementations: SqliteStore (the default),
-// and later a PostgreSQL store for cluster mode (issue 7), which must pass the same conformance
-// suite (test/store/store-conformance.ts).
+// and the gateway only ever talk to this interface. Implementations: SqliteStore (the default)
+// and PgStore (DATABASE_URL, cluster mode); both pass one conformance suite
+// (test/store/store-conformance.ts).
 import type { ChatMessage, User } from '@chat/protocol';
 
 /** A message on its way into the store. */
