@@ -20,6 +20,8 @@ export interface ClientHooks {
 export interface ConnectSpec {
   index: number;
   room: string;
+  /** The server port this client connects to, when not the one the connect command names (cluster: one of the nodes). */
+  port?: number;
   /** chat only: reconnect as the same guest (welcome.token of an earlier connection). */
   token?: string;
   /** chat only: join with `since`, and hand the history it returns to onText. */

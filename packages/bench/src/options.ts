@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { PEERS, type PeerName } from './adapters.js';
 
-export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'idle', 'resume', 'cost'] as const;
+export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'idle', 'resume', 'cost', 'cluster'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** How a saturation search climbs: target deliveries/s start, ×factor per step, then bisection. */
@@ -44,11 +44,19 @@ export interface BenchOptions {
   resume: { clients: number; missed: number; timeoutMs: number };
   /** cpuAtPerSec: the load at which CPU per delivery is compared across room sizes. */
   cost: { sizes: number[]; search: SearchOptions; deadlineMs: number; cpuAtPerSec: number };
+  /**
+   * Our server on SQLite, on PostgreSQL, and as two nodes on PostgreSQL + Redis: the fanout step
+   * (receivers × rate) and a saturation search for each. The services are these URLs' (a fresh
+   * schema and key prefix per setup).
+   */
+  cluster: { receivers: number; rate: number; durationMs: number; warmupMs: number; search: SearchOptions; databaseUrl: string; redisUrl: string };
   argv: string[];
 }
 
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 const DOC = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
+const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = 'redis://127.0.0.1:6379';
 
 export function defaultOptions(quick: boolean): BenchOptions {
   if (quick) {
@@ -72,6 +80,8 @@ export function defaultOptions(quick: boolean): BenchOptions {
       idle: { connections: 200, settleMs: 300, deadlineMs: 15_000 },
       resume: { clients: 100, missed: 20, timeoutMs: 10_000 },
       cost: { sizes: [10, 100], search: { ...search, maxSteps: 1 }, deadlineMs: 15_000, cpuAtPerSec: 2_000 },
+      // Three setups, four server processes: shorter still (no warm-up), to keep the whole quick run under a minute.
+      cluster: { receivers: 50, rate: 20, durationMs: 500, warmupMs: 0, search: { ...search, maxSteps: 1, warmupMs: 0 }, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL },
       argv: [],
     };
   }
@@ -98,6 +108,8 @@ export function defaultOptions(quick: boolean): BenchOptions {
     // Shorter steps and a 60 s set-up limit keep the 16 searches within a few minutes; the ws
     // broadcaster's 5000 joins take longer than that (see idle), so that one point is not measured.
     cost: { sizes: [10, 100, 1000, 5000], search: { ...search, startDeliveries: 50_000, bisect: 1, stepMs: 1_500 }, deadlineMs: 60_000, cpuAtPerSec: 100_000 },
+    // The search follows the fanout step on the same servers: no second warm-up.
+    cluster: { receivers: 500, rate: 100, durationMs: 5_000, warmupMs: 1_000, search: { ...search, warmupMs: 0 }, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL },
     argv: [],
   };
 }
@@ -110,14 +122,18 @@ export const USAGE = `usage: node packages/bench/dist/run.js [options]
                            the table (.md) and chart (.svg) are written beside it
   --doc FILE | --no-doc    the docs page to write (default docs/benchmarks.md; none with --quick)
   --workers N              load-generator threads (default 2)
-  --receivers N            fanout and saturate receivers (default 500)
-  --rate N                 fanout messages per second (default 100)
-  --duration S             fanout and rooms measuring time in seconds (default 5)
+  --receivers N            fanout, saturate and cluster receivers (default 500)
+  --rate N                 fanout and cluster messages per second (default 100)
+  --duration S             fanout, rooms and cluster measuring time in seconds (default 5)
   --step S                 saturation step length in seconds (default 2, cost 1.5)
   --idle-connections N     idle connections (default 5000)
   --resume-clients N       resume clients (default 1000)
   --sizes N[,N]            cost-curve room sizes (default 10,100,1000,5000)
-  --cost-deadline S        longest connect phase per cost-curve room (default 60)`;
+  --cost-deadline S        longest connect phase per cost-curve room (default 60)
+  --database-url URL       cluster: the PostgreSQL database to make scratch schemas in
+                           (default ${DATABASE_URL})
+  --redis-url URL          cluster: the Redis to use, under a scratch key prefix (default ${REDIS_URL})
+                           cluster reports n/a when either does not answer`;
 
 export class UsageError extends Error {}
 
@@ -133,6 +149,17 @@ function list<T extends string>(raw: string | undefined, flag: string, allowed: 
     if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`${flag}: unknown "${v}" (one of ${allowed.join(', ')})`);
     return v as T;
   });
+}
+
+function url(raw: string | undefined, flag: string, schemes: string[]): string {
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(raw ?? '');
+  } catch {
+    // reported below
+  }
+  if (!parsed || !schemes.includes(parsed.protocol)) throw new UsageError(`${flag} needs a ${schemes[0]}// URL`);
+  return raw as string;
 }
 
 export function parseArgs(argv: string[]): BenchOptions | 'help' {
@@ -168,16 +195,16 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
         o.workers = Math.round(positive(value(), flag));
         break;
       case '--receivers':
-        o.fanout.receivers = o.saturate.receivers = Math.round(positive(value(), flag));
+        o.fanout.receivers = o.saturate.receivers = o.cluster.receivers = Math.round(positive(value(), flag));
         break;
       case '--rate':
-        o.fanout.rate = positive(value(), flag);
+        o.fanout.rate = o.cluster.rate = positive(value(), flag);
         break;
       case '--duration':
-        o.fanout.durationMs = o.rooms.durationMs = positive(value(), flag) * 1000;
+        o.fanout.durationMs = o.rooms.durationMs = o.cluster.durationMs = positive(value(), flag) * 1000;
         break;
       case '--step':
-        o.saturate.search.stepMs = o.rooms.search.stepMs = o.cost.search.stepMs = positive(value(), flag) * 1000;
+        o.saturate.search.stepMs = o.rooms.search.stepMs = o.cost.search.stepMs = o.cluster.search.stepMs = positive(value(), flag) * 1000;
         break;
       case '--idle-connections':
         o.idle.connections = Math.round(positive(value(), flag));
@@ -187,6 +214,12 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
         break;
       case '--cost-deadline':
         o.cost.deadlineMs = positive(value(), flag) * 1000;
+        break;
+      case '--database-url':
+        o.cluster.databaseUrl = url(value(), flag, ['postgres:', 'postgresql:']);
+        break;
+      case '--redis-url':
+        o.cluster.redisUrl = url(value(), flag, ['redis:', 'rediss:']);
         break;
       case '--sizes':
         o.cost.sizes = (value() ?? '').split(',').map((v) => Math.round(positive(v, flag)));

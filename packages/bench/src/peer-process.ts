@@ -1,6 +1,7 @@
 // A server under test as a fresh child process on 127.0.0.1: our chat server (the built
 // packages/server/dist/main.js) or one of the peers in ./peers/. Its CPU and memory are read from
-// /proc/<pid>.
+// /proc/<pid>. A ServerGroup is the processes one measurement runs against (one server, or the
+// nodes of a cluster), measured together.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -57,12 +58,16 @@ function canConnect(port: number): Promise<boolean> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-const running = new Set<ChildProcess>();
+/** Every server still running, with its data directory. */
+const running = new Map<ChildProcess, string | null>();
 
 export class PeerProcess {
-  /** SIGKILLs every server still running (the run is being cut short). */
+  /** SIGKILLs every server still running (the run is being cut short), and removes their data directories. */
   static killAll(): void {
-    for (const child of running) child.kill('SIGKILL');
+    for (const [child, dataDir] of running) {
+      child.kill('SIGKILL');
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
+    }
     running.clear();
   }
 
@@ -83,7 +88,7 @@ export class PeerProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
-    running.add(child);
+    running.set(child, dataDir);
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         running.delete(child);
@@ -93,7 +98,8 @@ export class PeerProcess {
     );
   }
 
-  static async start(peer: PeerName): Promise<PeerProcess> {
+  /** `extraEnv`: settings on top of chatEnv (our server only), e.g. DATABASE_URL. */
+  static async start(peer: PeerName, extraEnv: Record<string, string> = {}): Promise<PeerProcess> {
     const port = await freePort();
     let dataDir: string | null = null;
     let args: string[];
@@ -102,7 +108,7 @@ export class PeerProcess {
       dataDir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
       // For profiling our server under a scenario: BENCH_CHAT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
       args = [...(process.env.BENCH_CHAT_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CHAT_MAIN];
-      env = chatEnv(port, dataDir);
+      env = { ...chatEnv(port, dataDir), ...extraEnv };
     } else {
       args = [PEER_SCRIPTS[peer]];
       env = { PORT: String(port) };
@@ -114,7 +120,10 @@ export class PeerProcess {
     const proc = new PeerProcess(peer, port, child, dataDir);
     const deadline = Date.now() + 20_000;
     while (!(await canConnect(port))) {
-      if (proc.exitInfo) throw new Error(`${peer} exited before listening (${JSON.stringify(proc.exitInfo)}): ${proc.out.slice(-2000)}`);
+      if (proc.exitInfo) {
+        await proc.stop();
+        throw new Error(`${peer} exited before listening (${JSON.stringify(proc.exitInfo)}): ${proc.out.slice(-2000)}`);
+      }
       if (Date.now() > deadline) {
         await proc.stop();
         throw new Error(`${peer} did not listen on 127.0.0.1:${port} within 20 s: ${proc.out.slice(-2000)}`);
@@ -170,5 +179,49 @@ export class PeerProcess {
       clearTimeout(timer);
     }
     if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}
+
+/** One server, or the nodes of a cluster: CPU and memory summed over the processes. */
+export class ServerGroup {
+  constructor(readonly nodes: PeerProcess[]) {}
+
+  /** The first node's port: clients without a port of their own connect there. */
+  get port(): number {
+    return (this.nodes[0] as PeerProcess).port;
+  }
+
+  get ports(): number[] {
+    return this.nodes.map((n) => n.port);
+  }
+
+  get alive(): boolean {
+    return this.nodes.every((n) => n.alive);
+  }
+
+  cpuSeconds(): number {
+    return this.nodes.reduce((a, n) => a + n.cpuSeconds(), 0);
+  }
+
+  /** Each node's CPU seconds (a node near a full core was a bottleneck). */
+  cpuSecondsEach(): number[] {
+    return this.nodes.map((n) => n.cpuSeconds());
+  }
+
+  rssBytes(): number {
+    return this.nodes.reduce((a, n) => a + n.rssBytes(), 0);
+  }
+
+  /** The sum of each node's peak RSS. */
+  peakRssBytes(): number {
+    return this.nodes.reduce((a, n) => a + n.peakRssBytes(), 0);
+  }
+
+  problems(): string[] {
+    return this.nodes.length === 1 ? this.nodes.flatMap((n) => n.problems()) : this.nodes.flatMap((n, i) => n.problems().map((l) => `node ${i + 1}: ${l}`));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.stop()));
   }
 }

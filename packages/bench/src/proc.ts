@@ -1,5 +1,5 @@
 // CPU and memory of a process or thread, read from Linux's /proc (the benchmark runs on Linux).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { execFileSync } from 'node:child_process';
 
@@ -12,7 +12,10 @@ try {
 
 /** utime + stime in seconds from a /proc/…/stat file (fields 14 and 15, after the command name). */
 function statCpuSeconds(file: string): number {
-  const stat = readFileSync(file, 'utf8');
+  return cpuOfStat(readFileSync(file, 'utf8'));
+}
+
+function cpuOfStat(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state), so utime (14) is fields[11] and stime (15) fields[12]
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
@@ -20,6 +23,31 @@ function statCpuSeconds(file: string): number {
 
 export function processCpuSeconds(pid: number): number {
   return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU seconds of every process on this machine whose command name (/proc/PID/comm, e.g.
+ * `postgres`, `redis-server`) is one of `names`, by pid.
+ */
+export function cpuSecondsByCommand(names: readonly string[]): Map<number, { name: string; seconds: number }> {
+  const found = new Map<number, { name: string; seconds: number }>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return found; // not Linux
+  }
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!names.includes(name)) continue;
+      found.set(Number(pid), { name, seconds: cpuOfStat(stat) });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }
 
 /** CPU seconds of the calling thread (a worker thread sees its own). */

@@ -1,10 +1,11 @@
-// What a run writes: the markdown table with ratios (chat / peer), the hand-written SVG chart of
-// the saturate and cost-curve runs, and the generated part of docs/benchmarks.md.
+// What a run writes: the markdown table with ratios (chat / peer; for the cluster scenario, each
+// setup / SQLite), the hand-written SVG chart of the saturate, cluster and cost-curve runs, and
+// the generated part of docs/benchmarks.md.
 import { existsSync, readFileSync } from 'node:fs';
 import type { PeerName } from './adapters.js';
 import type { BenchOptions, ScenarioName } from './options.js';
 import type { Machine } from './proc.js';
-import { fmt, type ScenarioResult, type StepResult } from './scenarios.js';
+import { CLUSTER_SETUPS, fmt, SETUP_LABELS, type ClusterSetup, type ScenarioResult, type StepResult } from './scenarios.js';
 
 export interface BenchResults {
   tool: '@chat/bench';
@@ -32,9 +33,11 @@ interface Row {
   label: string;
   better: 'higher' | 'lower' | '';
   unit?: (v: number) => string;
+  /** Cluster rows: chat's value is also shown ÷ this metric's (the SQLite setup's). */
+  base?: string;
 }
 
-export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms' | 'idle' | 'resume' | 'cost'>): Row[] {
+export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms' | 'idle' | 'resume' | 'cost'> & Partial<Pick<BenchOptions, 'cluster'>>): Row[] {
   const ms = (v: number): string => `${v} ms`;
   const per = (v: number): string => `${fmt(v)}/s`;
   const s = (v: number): string => `${v} s`;
@@ -70,6 +73,26 @@ export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms'
   for (const size of opts.cost.sizes) {
     rows.push({ scenario: 'cost', metric: `serverCpuPer100kAtLoad@${size}`, label: `server CPU s per 100k at ${fmt(opts.cost.cpuAtPerSec)}/s, room of ${size}`, better: 'lower', unit: s });
   }
+  const c = opts.cluster;
+  if (c) {
+    const metrics: Array<Pick<Row, 'metric' | 'label' | 'better' | 'unit'>> = [
+      { metric: 'deliveriesPerSec', label: `deliveries/s (expected ${fmt(c.rate * c.receivers)}/s)`, better: 'higher', unit: per },
+      { metric: 'p50Ms', label: 'latency p50', better: 'lower', unit: ms },
+      { metric: 'p99Ms', label: 'latency p99', better: 'lower', unit: ms },
+      { metric: 'lost', label: 'lost / out of order', better: '' },
+      { metric: 'serverCpuPer100k', label: 'server CPU s per 100k deliveries', better: 'lower', unit: s },
+      { metric: 'servicesCpuPer100k', label: 'PostgreSQL + Redis CPU s per 100k deliveries', better: 'lower', unit: s },
+      { metric: 'maxDeliveriesPerSec', label: 'max sustainable deliveries/s', better: 'higher', unit: per },
+      { metric: 'serverPeakRssMiB', label: 'server peak RSS', better: 'lower', unit: mib },
+    ];
+    for (const m of metrics) {
+      for (const setup of CLUSTER_SETUPS) {
+        if (m.metric === 'servicesCpuPer100k' && setup === 'sqlite') continue;
+        const base = setup !== 'sqlite' && m.better && m.metric !== 'servicesCpuPer100k' ? { base: `${m.metric}@sqlite` } : {};
+        rows.push({ scenario: 'cluster', ...m, metric: `${m.metric}@${setup}`, label: `${SETUP_LABELS[setup]}: ${m.label}`, ...base });
+      }
+    }
+  }
   return rows;
 }
 
@@ -80,7 +103,8 @@ function find(results: ScenarioResult[], scenario: ScenarioName, peer: PeerName)
 export function computeRatios(results: ScenarioResult[], rows: Row[], peers: PeerName[]): BenchResults['ratios'] {
   const ratios: BenchResults['ratios'] = {};
   for (const row of rows) {
-    if (!row.better) continue;
+    // The cluster scenario compares its setups with SQLite (setups[].vsSqlite), not with peers.
+    if (!row.better || row.scenario === 'cluster') continue;
     const chat = find(results, row.scenario, 'chat');
     const mine = chat?.status === 'ok' ? chat.metrics[row.metric] : null;
     const byPeer: Partial<Record<PeerName, number | null>> = {};
@@ -98,8 +122,10 @@ export function computeRatios(results: ScenarioResult[], rows: Row[], peers: Pee
 function cell(r: ScenarioResult | undefined, row: Row): string {
   if (!r) return '–';
   if (r.status === 'n/a') return 'n/a';
-  if (r.status === 'error') return 'error';
-  if (row.metric === 'lost') return `${r.metrics.lost ?? '–'} / ${r.metrics.outOfOrder ?? '–'}`;
+  if (r.status === 'error' && typeof r.metrics[row.metric] !== 'number') return 'error';
+  if (row.metric === 'lost' || row.metric.startsWith('lost@')) {
+    return `${r.metrics[row.metric] ?? '–'} / ${r.metrics[row.metric.replace('lost', 'outOfOrder')] ?? '–'}`;
+  }
   const v = r.metrics[row.metric];
   if (v === null || v === undefined) return '–';
   return row.unit ? row.unit(v) : String(v);
@@ -112,7 +138,12 @@ export function markdownTable(results: BenchResults): string {
   const head = `| scenario | metric | better | ${peers.join(' | ')} |\n| --- | --- | --- | ${peers.map(() => '---').join(' | ')} |`;
   const lines = rows.map((row) => {
     const cells = peers.map((peer) => {
-      const text = cell(find(results.results, row.scenario, peer), row);
+      const r = find(results.results, row.scenario, peer);
+      const text = cell(r, row);
+      if (peer === 'chat' && row.base) {
+        const [v, b] = [r?.metrics[row.metric], r?.metrics[row.base]];
+        return typeof v === 'number' && typeof b === 'number' && b > 0 ? `**${text}** (${(v / b).toFixed(2)}× SQLite)` : `**${text}**`;
+      }
       if (peer === 'chat' || !row.better) return peer === 'chat' ? `**${text}**` : text;
       const ratio = results.ratios[row.scenario]?.[row.metric]?.[peer];
       return typeof ratio === 'number' ? `${text} (chat ${ratio.toFixed(2)}×)` : text;
@@ -138,17 +169,56 @@ export function generatorTable(results: BenchResults): string {
   return lines.join('\n');
 }
 
-function stepsTable(steps: StepResult[]): string {
+/** `services`: with the PostgreSQL + Redis CPU columns (cluster scenario). */
+function stepsTable(steps: StepResult[], services = false): string {
+  const extra = services ? ' PostgreSQL + Redis CPU s/100k | PostgreSQL + Redis CPU |' : '';
   const lines = [
-    '| target/s | achieved/s | p50 ms | p99 ms | max ms | lost | out of order | server CPU s/100k | server CPU | generator CPU | result |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    `| target/s | achieved/s | p50 ms | p99 ms | max ms | lost | out of order | server CPU s/100k | server CPU |${extra} generator CPU | result |`,
+    `| --- | --- | --- | --- | --- | --- | --- | --- | --- |${services ? ' --- | --- |' : ''} --- | --- |`,
   ];
   for (const s of steps) {
+    const cols = services ? ` ${s.servicesCpuPer100k ?? '–'} | ${s.servicesCpuPct ?? '–'} % |` : '';
     lines.push(
-      `| ${fmt(s.targetPerSec)} | ${fmt(s.deliveriesPerSec)} | ${s.p50Ms} | ${s.p99Ms} | ${s.maxMs} | ${s.lost} | ${s.outOfOrder} | ${s.serverCpuPer100k} | ${s.serverCpuPct} % | ${s.generatorCpuPct} %${s.generatorSaturated ? ' (saturated)' : ''} | ${s.pass ? 'pass' : s.why} |`,
+      `| ${fmt(s.targetPerSec)} | ${fmt(s.deliveriesPerSec)} | ${s.p50Ms} | ${s.p99Ms} | ${s.maxMs} | ${s.lost} | ${s.outOfOrder} | ${s.serverCpuPer100k} | ${s.serverCpuPct} % |${cols} ${s.generatorCpuPct} %${s.generatorSaturated ? ' (saturated)' : ''} | ${s.pass ? 'pass' : s.why} |`,
     );
   }
   return lines.join('\n');
+}
+
+/** The cluster scenario: one row per setup, then each setup's steps. */
+function clusterDetails(r: ScenarioResult): string[] {
+  const setups = r.setups ?? [];
+  const v = (x: number | null | undefined, unit = ''): string => (typeof x === 'number' ? `${x}${unit}` : '–');
+  const ratio = (x: number | null | undefined): string => (typeof x === 'number' ? ` (${x.toFixed(2)}×)` : '');
+  const lines = [
+    '| setup | nodes | deliveries/s | p50 ms | p99 ms | lost / out of order | server CPU s/100k | PostgreSQL + Redis CPU s/100k | max sustainable/s | p99 ms at max | server CPU s/100k at max | PostgreSQL + Redis CPU s/100k at max | server peak RSS |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const x of setups) {
+    const m = x.metrics;
+    if (x.status !== 'ok') {
+      lines.push(`| ${x.label} | ${x.nodes} | not measured: ${x.reason ?? ''} |`);
+      continue;
+    }
+    const q = x.setup === 'sqlite' ? (): string => '' : (k: string): string => ratio(x.vsSqlite[k]);
+    lines.push(
+      `| ${x.label} | ${x.nodes} | ${fmt(m.deliveriesPerSec ?? 0)}${q('deliveriesPerSec')} | ${v(m.p50Ms)}${q('p50Ms')} | ${v(m.p99Ms)}${q('p99Ms')} | ${v(m.lost)} / ${v(m.outOfOrder)} |` +
+        ` ${v(m.serverCpuPer100k)}${q('serverCpuPer100k')} | ${v(m.servicesCpuPer100k)} | ${fmt(m.maxDeliveriesPerSec ?? 0)}${q('maxDeliveriesPerSec')} | ${v(m.p99MsAtMax)} |` +
+        ` ${v(m.serverCpuPer100kAtMax)}${q('serverCpuPer100kAtMax')} | ${v(m.servicesCpuPer100kAtMax)} | ${v(m.serverPeakRssMiB, ' MiB')}${q('serverPeakRssMiB')} |`,
+    );
+  }
+  const out = [
+    'Each setup is a fresh set of processes: the fanout step, then a saturation search on the same servers. ' +
+      'In parentheses: ÷ the SQLite setup. Server CPU and peak RSS are summed over the nodes. PostgreSQL + Redis CPU ' +
+      'is every `postgres` and `redis-server` process on this machine over the step, whoever it worked for (the SQLite ' +
+      'setup shows that background). With two nodes, the receivers are split evenly over them and the sender is on ' +
+      'node 1, so half the deliveries cross Redis.',
+    lines.join('\n'),
+  ];
+  for (const x of setups) {
+    if (x.status === 'ok') out.push(`${x.label} (first row: the fanout step; then the search):\n\n${stepsTable(x.steps, true)}`);
+  }
+  return out;
 }
 
 /** The steps of every saturation search, and the notes (n/a, errors, server output). */
@@ -161,7 +231,7 @@ export function details(results: BenchResults): string {
   }
   if (out.length) out.unshift('### Not measured\n');
   for (const r of results.results) {
-    if (r.status !== 'ok') continue;
+    if (r.status !== 'ok' && !r.setups?.length) continue;
     const sections: string[] = [];
     if (r.reason) sections.push(`Note: ${r.reason}.`);
     if ((r.scenario === 'saturate' || r.scenario === 'rooms') && r.steps?.length) sections.push(stepsTable(r.steps));
@@ -174,6 +244,7 @@ export function details(results: BenchResults): string {
         );
       }
     }
+    if (r.scenario === 'cluster') sections.push(...clusterDetails(r));
     if (r.scenario === 'idle' || r.scenario === 'resume') {
       sections.push(Object.entries(r.metrics).map(([k, v]) => `${k} ${v}`).join(', '));
     }
@@ -195,6 +266,13 @@ const COLORS: Record<PeerName, string> = {
   'ws-broadcaster': '#1f77b4',
   'nodejs-websocket': '#2ca02c',
   socketio: '#9467bd',
+};
+
+/** The cluster scenario's searches, drawn dashed in the saturate panel. */
+const SETUP_COLORS: Record<ClusterSetup, string> = {
+  sqlite: '#ff7f0e',
+  postgres: '#8c564b',
+  cluster: '#17becf',
 };
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -243,10 +321,10 @@ function axes(p: Panel, title: string, xLabel: string, yLabel: string, xTicks: [
   return s;
 }
 
-function series(color: string, points: { x: number; y: number; hollow: boolean; tip: string }[]): string[] {
+function series(color: string, points: { x: number; y: number; hollow: boolean; tip: string }[], dashed = false): string[] {
   const s: string[] = [];
   if (points.length > 1) {
-    s.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')}"/>`);
+    s.push(`<polyline fill="none" stroke="${color}" stroke-width="2"${dashed ? ' stroke-dasharray="6 3"' : ''} points="${points.map((p) => `${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')}"/>`);
   }
   for (const p of points) {
     s.push(
@@ -256,10 +334,13 @@ function series(color: string, points: { x: number; y: number; hollow: boolean; 
   return s;
 }
 
-/** Saturate: p99 against achieved deliveries/s per step; cost curve: max sustainable and CPU per delivery by room size. */
+/**
+ * Saturate (and the cluster scenario's searches, dashed): p99 against achieved deliveries/s per
+ * step; cost curve: max sustainable and CPU per delivery by room size.
+ */
 export function svgChart(results: BenchResults): string {
   const W = 980;
-  const H = 790;
+  const H = 810;
   const s: string[] = [];
   s.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`);
   s.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
@@ -267,8 +348,14 @@ export function svgChart(results: BenchResults): string {
 
   // Panel 1: saturate steps, p99 (log) against achieved deliveries/s (log).
   const sat = results.results.filter((r) => r.scenario === 'saturate' && r.status === 'ok');
+  // Each cluster setup's search (its first step is the fanout step, not part of the search).
+  const searches = results.results
+    .filter((r) => r.scenario === 'cluster')
+    .flatMap((r) => r.setups ?? [])
+    .filter((x) => x.status === 'ok')
+    .map((x) => ({ x, steps: x.steps.slice(1) }));
   const p1: Panel = { x: 80, y: 40, w: 860, h: 300 };
-  const steps = sat.flatMap((r) => r.steps ?? []);
+  const steps = [...sat.flatMap((r) => r.steps ?? []), ...searches.flatMap((c) => c.steps)];
   const xs = steps.map((st) => Math.max(1, st.deliveriesPerSec));
   const xMin = Math.max(1, Math.min(...xs, 1e9) / 1.5);
   const xMax = Math.max(xMin * 10, Math.max(...xs, 1) * 1.3);
@@ -279,7 +366,7 @@ export function svgChart(results: BenchResults): string {
   s.push(
     ...axes(
       p1,
-      `saturate: p99 latency per step, ${(results.settings as { saturate?: { receivers?: number } }).saturate?.receivers ?? ''} receivers in one room (hollow = step failed)`,
+      `saturate: p99 latency per step, ${(results.settings as { saturate?: { receivers?: number } }).saturate?.receivers ?? ''} receivers in one room (hollow = step failed${searches.length ? '; dashed: cluster' : ''})`,
       'deliveries/s achieved (log)',
       'p99 ms (log)',
       logTicks(xMin, xMax).map((v) => [lx(v), fmt(v)]),
@@ -295,6 +382,15 @@ export function svgChart(results: BenchResults): string {
       .map((st) => ({ x: lx(Math.max(1, st.deliveriesPerSec)), y: ly(st.p99Ms), hollow: !st.pass, tip: `${r.peer}: ${fmt(st.deliveriesPerSec)}/s, p99 ${st.p99Ms} ms${st.pass ? '' : `, ${st.why}`}` }));
     s.push(...series(COLORS[r.peer], pts));
   }
+  const point = (label: string, st: StepResult): { x: number; y: number; hollow: boolean; tip: string } => ({
+    x: lx(Math.max(1, st.deliveriesPerSec)),
+    y: ly(st.p99Ms),
+    hollow: !st.pass,
+    tip: `${label}: ${fmt(st.deliveriesPerSec)}/s, p99 ${st.p99Ms} ms${st.pass ? '' : `, ${st.why}`}`,
+  });
+  for (const { x, steps: st } of searches) {
+    s.push(...series(SETUP_COLORS[x.setup], [...st].sort((a, b) => a.targetPerSec - b.targetPerSec).map((p) => point(`cluster, ${x.label}`, p)), true));
+  }
   // Legend with each peer's max sustainable.
   peers.forEach((peer, i) => {
     const r = sat.find((x) => x.peer === peer);
@@ -304,14 +400,21 @@ export function svgChart(results: BenchResults): string {
     s.push(`<rect x="${x}" y="${y - 9}" width="12" height="12" fill="${COLORS[peer]}"/>`);
     s.push(`<text x="${x + 17}" y="${y + 1}" font-size="12">${esc(peer)}${typeof max === 'number' ? `: max ${fmt(max)}/s` : ''}</text>`);
   });
+  searches.forEach(({ x: setup }, i) => {
+    const max = setup.metrics.maxDeliveriesPerSec;
+    const x = p1.x + 10 + i * 290;
+    const y = p1.y + p1.h + 78;
+    s.push(`<line x1="${x}" y1="${y - 3}" x2="${x + 14}" y2="${y - 3}" stroke="${SETUP_COLORS[setup.setup]}" stroke-width="3" stroke-dasharray="4 2"/>`);
+    s.push(`<text x="${x + 19}" y="${y + 1}" font-size="12">${esc(`cluster, ${setup.label}`)}${typeof max === 'number' ? `: max ${fmt(max)}/s` : ''}</text>`);
+  });
 
   // Panels 2 and 3: the cost curve.
   const cost = results.results.filter((r) => r.scenario === 'cost' && r.status === 'ok');
   const sizes = [...new Set(cost.flatMap((r) => (r.points ?? []).map((p) => p.size)))].sort((a, b) => a - b);
   const sMin = Math.min(...sizes, 10) / 1.5;
   const sMax = Math.max(...sizes, 100) * 1.5;
-  const p2: Panel = { x: 80, y: 450, w: 380, h: 260 };
-  const p3: Panel = { x: 560, y: 450, w: 380, h: 260 };
+  const p2: Panel = { x: 80, y: 470, w: 380, h: 260 };
+  const p3: Panel = { x: 560, y: 470, w: 380, h: 260 };
   const sx = (p: Panel, v: number): number => p.x + ((Math.log10(v) - Math.log10(sMin)) / (Math.log10(sMax) - Math.log10(sMin))) * p.w;
   const okPoints = cost.flatMap((r) => (r.points ?? []).filter((p) => p.status === 'ok'));
   const maxThroughput = Math.max(1000, ...okPoints.map((p) => p.maxDeliveriesPerSec)) * 1.1;
@@ -353,6 +456,12 @@ export function generatedSection(results: BenchResults, chartFile: string): stri
   const m = results.machine;
   const o = results.settings as unknown as BenchOptions;
   const chatEnv = (results.settings as { chatEnv?: Record<string, string> }).chatEnv ?? {};
+  const c = (results.settings as { cluster?: BenchOptions['cluster'] }).cluster;
+  const clusterNote =
+    c && results.scenarios.includes('cluster')
+      ? `\nThe \`cluster\` scenario also runs it with \`DATABASE_URL\` = a fresh schema in \`${c.databaseUrl}\` (one node),
+and as two nodes with \`REDIS_URL=${c.redisUrl}\` and a fresh \`REDIS_PREFIX\` as well; schemas and keys are removed afterwards.`
+      : '';
   return `${BEGIN}
 
 ## Latest run
@@ -372,7 +481,7 @@ npm run bench${o.argv?.length ? ` -- ${o.argv.join(' ')}` : ''}
 
 Our server ran as \`node packages/server/dist/main.js\` with
 ${Object.entries(chatEnv).map(([k, v]) => `\`${k}=${v}\``).join(', ')}: it **stores every message in SQLite and
-fsyncs it** (WAL, \`synchronous=FULL\`, group commit) before delivering it. The peers keep nothing.
+fsyncs it** (WAL, \`synchronous=FULL\`, group commit) before delivering it. The peers keep nothing.${clusterNote}
 Load generator: ${o.workers} worker threads, ${o.textBytes}-character texts; a step passes with p99 ≤ ${o.p99LimitMs} ms,
 at most ${(o.lossLimit * 100).toFixed(1)} % lost (not delivered within ${o.drainMs / 1000} s of the end of sending), no client
 dropped by the server, and the generator sending at least 97 % of its target.
@@ -380,7 +489,7 @@ dropped by the server, and the generator sending at least 97 % of its target.
 ### Results
 
 Each peer cell reads "the peer's value (chat ÷ peer)". For "better: higher" a ratio above 1 is chat
-ahead; for "better: lower" a ratio below 1 is chat ahead.
+ahead; for "better: lower" a ratio below 1 is chat ahead.${results.scenarios.includes('cluster') ? ' The `cluster` rows compare our server with\nitself: PostgreSQL and two nodes against SQLite (the setup ÷ SQLite).' : ''}
 
 ${markdownTable(results)}
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run bench [-- options]: every scenario against every peer, each in a fresh server process on
-// 127.0.0.1; writes JSON results, a markdown table and an SVG chart, and docs/benchmarks.md.
+// 127.0.0.1 (the cluster scenario also uses PostgreSQL and Redis); writes JSON results, a markdown
+// table and an SVG chart, and docs/benchmarks.md.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
@@ -8,6 +9,7 @@ import { LoadGenerator } from './load-generator.js';
 import { parseArgs, USAGE, UsageError, type BenchOptions } from './options.js';
 import { CHAT_MAIN, chatEnv, PeerProcess } from './peer-process.js';
 import { describeMachine } from './proc.js';
+import { dropAllScratch, shown } from './services.js';
 import { computeRatios, generatedSection, markdownTable, rowsFor, svgChart, updateDoc, generatorTable, details, type BenchResults } from './report.js';
 import { runScenario, type Context, type ScenarioResult } from './scenarios.js';
 
@@ -38,6 +40,7 @@ function settings(o: BenchOptions): Record<string, unknown> {
     idle: o.idle,
     resume: o.resume,
     cost: o.cost,
+    cluster: { ...o.cluster, databaseUrl: shown(o.cluster.databaseUrl), redisUrl: shown(o.cluster.redisUrl) },
     argv: o.argv,
     chatEnv: env,
   };
@@ -119,11 +122,12 @@ async function main(): Promise<number> {
   return results.some((r) => r.status === 'error') ? 1 : 0;
 }
 
-// A signal stops the servers this run started before leaving.
+// A signal stops the servers this run started, and drops the cluster scenario's schemas and Redis
+// keys, before leaving.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     PeerProcess.killAll();
-    process.exit(130);
+    void dropAllScratch(10_000).finally(() => process.exit(130));
   });
 }
 process.once('exit', () => PeerProcess.killAll());
@@ -135,6 +139,7 @@ main().then(
   (err: unknown) => {
     process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
     PeerProcess.killAll();
+    void dropAllScratch(10_000);
     process.exitCode = 1;
   },
 );

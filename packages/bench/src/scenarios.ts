@@ -1,11 +1,14 @@
-// The scenarios of issue 6. Each runs against one peer in a fresh server process (a saturation
-// search opens another only if the server dropped clients or died), and returns numbers only.
+// The scenarios of issue 6, and issue 7's cluster. Each runs against one peer in a fresh server
+// process (a saturation search opens another only if the server dropped clients or died), and
+// returns numbers only. The cluster scenario's setups run one or two nodes on SQLite, PostgreSQL
+// and Redis.
 import { availableParallelism } from 'node:os';
 import { ADAPTERS, type ConnectSpec, type PeerName } from './adapters.js';
 import type { LoadGenerator } from './load-generator.js';
 import type { BenchOptions, ScenarioName, SearchOptions } from './options.js';
 import { nowUs } from './payload.js';
-import { PeerProcess } from './peer-process.js';
+import { PeerProcess, ServerGroup } from './peer-process.js';
+import { Scratch, serviceCpu, serviceCpuSince, unavailable, type ServiceCpu } from './services.js';
 import type { ConnectResult, SenderSpec } from './worker-protocol.js';
 
 export interface StepResult {
@@ -33,10 +36,17 @@ export interface StepResult {
   workerCpuPct: number[];
   /** The whole generator process (workers, main thread, GC, I/O threads), % of one core. */
   generatorCpuPct: number;
-  /** The server process, % of one core (a Node server does its work on one thread). */
+  /** The server process (summed over a cluster's nodes), % of one core (a Node server does its work on one thread). */
   serverCpuPct: number;
-  /** The server used 90 % of a core or more: it was the bottleneck. */
+  /** A server process used 90 % of a core or more: it was the bottleneck. */
   serverSaturated: boolean;
+  /**
+   * Cluster scenario only: every postgres and redis-server process on this machine, CPU seconds
+   * over the step, per 100,000 deliveries, and % of one core.
+   */
+  servicesCpuSeconds?: number;
+  servicesCpuPer100k?: number;
+  servicesCpuPct?: number;
   /**
    * The generator used 90 % or more of the CPU the server left on this machine (or one worker
    * thread a whole core): the step measured the generator as much as the server.
@@ -63,6 +73,21 @@ export interface CostPoint {
   steps: StepResult[];
 }
 
+/** One setup of the cluster scenario: the fanout step, then a saturation search on the same servers. */
+export interface SetupResult {
+  setup: ClusterSetup;
+  label: string;
+  nodes: number;
+  status: 'ok' | 'error';
+  reason?: string;
+  /** The same numbers as the scenario's metrics `…@setup`. */
+  metrics: Record<string, number | null>;
+  /** This setup's value ÷ the SQLite setup's, for the metrics of the table. */
+  vsSqlite: Record<string, number | null>;
+  /** The fanout step first, then the search's steps. */
+  steps: StepResult[];
+}
+
 export interface ScenarioResult {
   scenario: ScenarioName;
   peer: PeerName;
@@ -73,6 +98,7 @@ export interface ScenarioResult {
   metrics: Record<string, number | null>;
   steps?: StepResult[];
   points?: CostPoint[];
+  setups?: SetupResult[];
   generator: GeneratorSummary;
   /** Lines the server printed (our server logs at warn: each one is a warning or an error). */
   serverLog: string[];
@@ -152,19 +178,38 @@ function roomsLayout(clients: number, roomSize: number): Layout {
 
 class SetupError extends Error {}
 
+/** The scenario does not apply here (the cluster scenario without PostgreSQL or Redis). */
+class NotApplicable extends Error {}
+
+/** Starts a session's servers: one fresh process, or the cluster scenario's setups. */
+interface Launcher {
+  start(): Promise<ServerGroup>;
+  /** Also measure the CPU of the postgres and redis-server processes in each step. */
+  services: boolean;
+}
+
+const oneProcess = (peer: PeerName): Launcher => ({ start: async () => new ServerGroup([await PeerProcess.start(peer)]), services: false });
+
+/** With several nodes: clients in contiguous blocks of the specs, so the first (the sender) is on node 1. */
+function spread(specs: ConnectSpec[], ports: number[]): ConnectSpec[] {
+  if (ports.length < 2) return specs;
+  return specs.map((s, k) => ({ ...s, port: ports[Math.floor((k * ports.length) / specs.length)] as number }));
+}
+
 class Session {
   private constructor(
     readonly ctx: Context,
     readonly peer: PeerName,
-    readonly server: PeerProcess,
+    readonly launcher: Launcher,
+    readonly server: ServerGroup,
     readonly connect: ConnectResult,
   ) {}
 
-  static async open(ctx: Context, peer: PeerName, specs: ConnectSpec[], deadlineMs: number): Promise<Session> {
-    const server = await PeerProcess.start(peer);
+  static async open(ctx: Context, peer: PeerName, specs: ConnectSpec[], deadlineMs: number, launcher: Launcher = oneProcess(peer)): Promise<Session> {
+    const server = await launcher.start();
     let connect: ConnectResult;
     try {
-      connect = await ctx.gen.connect(peer, server.port, specs, {
+      connect = await ctx.gen.connect(peer, server.port, spread(specs, server.ports), {
         concurrency: ctx.opts.connectConcurrency,
         timeoutMs: deadlineMs,
         deadlineMs,
@@ -174,7 +219,7 @@ class Session {
       await ctx.gen.close();
       throw err;
     }
-    const session = new Session(ctx, peer, server, connect);
+    const session = new Session(ctx, peer, launcher, server, connect);
     if (connect.connected < specs.length) {
       const problems = server.problems().slice(0, 3).join(' | ');
       await session.close();
@@ -183,7 +228,8 @@ class Session {
           ` (${Object.entries(connect.errors).map(([k, v]) => `${v}× ${k}`).join(', ') || 'deadline'})${problems ? `; server: ${problems}` : ''}`,
       );
     }
-    ctx.log(`  ${peer}: ${specs.length} clients connected in ${(connect.elapsedMs / 1000).toFixed(1)} s`);
+    const over = server.nodes.length > 1 ? ` over ${server.nodes.length} nodes` : '';
+    ctx.log(`  ${peer}: ${specs.length} clients connected${over} in ${(connect.elapsedMs / 1000).toFixed(1)} s`);
     return session;
   }
 
@@ -209,9 +255,10 @@ async function measureStep(ctx: Context, session: Session, layout: Layout, targe
   const epoch = ++ctx.epoch;
   await gen.arm(epoch);
   const senders = layout.senders(targetPerSec);
+  const services0: ServiceCpu | null = session.launcher.services ? serviceCpu() : null;
   const w0 = await gen.workerCpuSeconds();
   const p0 = process.cpuUsage();
-  const cpu0 = session.server.cpuSeconds();
+  const cpu0 = session.server.cpuSecondsEach();
   const t0 = nowUs();
   const sentBy = await gen.send(epoch, senders, durationMs, opts.textBytes);
   const sendEnd = nowUs();
@@ -232,9 +279,10 @@ async function measureStep(ctx: Context, session: Session, layout: Layout, targe
     if (!session.server.alive) break;
     await sleep(50);
   }
-  const cpu1 = session.server.cpuSeconds();
+  const cpu1 = session.server.cpuSecondsEach();
   const t1 = nowUs();
   const p1 = process.cpuUsage(p0);
+  const services = services0 && serviceCpuSince(services0);
   const s = await gen.stats(false);
   const wallS = (t1 - t0) / 1e6;
   const durationS = durationMs / 1000;
@@ -242,12 +290,16 @@ async function measureStep(ctx: Context, session: Session, layout: Layout, targe
   const lost = Math.max(0, expected - s.received);
   const workerCpuPct = s.workerCpuSeconds.map((c, i) => round(((c - (w0[i] ?? 0)) / wallS) * 100, 1));
   const generatorCpuPct = round(((p1.user + p1.system) / 1e6 / wallS) * 100, 1);
-  const serverCpuPct = round(((cpu1 - cpu0) / wallS) * 100, 1);
-  const leftOver = availableParallelism() * 100 - serverCpuPct;
+  const nodeCpu = cpu1.map((c, i) => c - (cpu0[i] ?? 0));
+  const serverCpu = nodeCpu.reduce((a, c) => a + c, 0);
+  const serverCpuPct = round((serverCpu / wallS) * 100, 1);
+  const servicesCpu = services ? services.postgres + services.redis : 0;
+  const servicesCpuPct = round((servicesCpu / wallS) * 100, 1);
+  const leftOver = availableParallelism() * 100 - serverCpuPct - servicesCpuPct;
   const msgRate = senders.reduce((a, x) => a + x.rate, 0);
   const p99Ms = s.hist.quantileUs(0.99) / 1000;
   const disconnectCount = Object.values(s.disconnects).reduce((a, b) => a + b, 0);
-  const serverCpu = cpu1 - cpu0;
+  const per100k = (cpu: number): number => round(s.received > 0 ? (cpu / s.received) * 1e5 : 0, 3);
   let why = '';
   if (!session.server.alive) why = 'server died';
   else if (disconnectCount > 0) why = `server dropped ${disconnectCount} clients`;
@@ -269,11 +321,12 @@ async function measureStep(ctx: Context, session: Session, layout: Layout, targe
     p99Ms: round(p99Ms),
     maxMs: round(s.hist.maxUs / 1000),
     serverCpuSeconds: round(serverCpu, 2),
-    serverCpuPer100k: round(s.received > 0 ? (serverCpu / s.received) * 1e5 : 0, 3),
+    serverCpuPer100k: per100k(serverCpu),
     workerCpuPct,
     generatorCpuPct,
     serverCpuPct,
-    serverSaturated: serverCpuPct >= 90,
+    serverSaturated: nodeCpu.some((c) => (c / wallS) * 100 >= 90),
+    ...(services ? { servicesCpuSeconds: round(servicesCpu, 2), servicesCpuPer100k: per100k(servicesCpu), servicesCpuPct } : {}),
     generatorSaturated: generatorCpuPct >= 0.9 * leftOver || workerCpuPct.some((p) => p >= 90),
     disconnects: s.disconnects,
     pass: why === '',
@@ -285,6 +338,7 @@ function logStep(ctx: Context, label: string, r: StepResult): void {
   ctx.log(
     `    ${label} ${fmt(r.targetPerSec)}/s → ${fmt(r.deliveriesPerSec)}/s p50 ${r.p50Ms} p99 ${r.p99Ms} max ${r.maxMs} ms` +
       ` lost ${r.lost} ooo ${r.outOfOrder} cpu ${r.serverCpuPer100k} s/100k; server ${r.serverCpuPct} %, generator ${r.generatorCpuPct} % (${r.workerCpuPct.join('/')})` +
+      `${r.servicesCpuPct !== undefined ? `, postgres + redis ${r.servicesCpuPct} %` : ''}` +
       `${r.pass ? '' : `  FAIL: ${r.why}`}`,
   );
 }
@@ -322,13 +376,13 @@ async function searchMax(ctx: Context, peer: PeerName, layout: Layout, search: S
     result.log.push(...session.log);
   };
   try {
-    await measureStep(ctx, session, layout, search.startDeliveries, search.warmupMs);
+    if (search.warmupMs > 0) await measureStep(ctx, session, layout, search.startDeliveries, search.warmupMs);
     let broken = false;
     const step = async (target: number): Promise<boolean> => {
       if (broken) {
         await retire();
         ctx.log('    (fresh server: the last one dropped clients or died)');
-        session = await Session.open(ctx, peer, layout.specs, deadlineMs);
+        session = await Session.open(ctx, peer, layout.specs, deadlineMs, session.launcher);
         broken = false;
       }
       const r = await measureStep(ctx, session, layout, target, search.stepMs);
@@ -417,7 +471,7 @@ function stepMetrics(r: StepResult): Record<string, number> {
   };
 }
 
-type Body = Omit<ScenarioResult, 'scenario' | 'peer' | 'status' | 'wallSeconds'>;
+type Body = Omit<ScenarioResult, 'scenario' | 'peer' | 'status' | 'wallSeconds'> & { status?: 'error' };
 
 async function fanout(ctx: Context, peer: PeerName): Promise<Body> {
   const o = ctx.opts.fanout;
@@ -678,13 +732,123 @@ async function cost(ctx: Context, peer: PeerName): Promise<Body> {
   return { metrics, points, generator: generatorSummary(steps, null), serverLog: log, disconnects };
 }
 
-const RUNNERS: Record<ScenarioName, (ctx: Context, peer: PeerName) => Promise<Body>> = { fanout, saturate, rooms, idle, resume, cost };
+// ---- cluster (issue 7) -------------------------------------------------------------------------
+
+export const CLUSTER_SETUPS = ['sqlite', 'postgres', 'cluster'] as const;
+export type ClusterSetup = (typeof CLUSTER_SETUPS)[number];
+export const SETUP_LABELS: Record<ClusterSetup, string> = {
+  sqlite: '1 node, SQLite',
+  postgres: '1 node, PostgreSQL',
+  cluster: '2 nodes, PostgreSQL + Redis',
+};
+
+/**
+ * A setup's servers, started one after the other (the first migrates the fresh schema; the next
+ * finds it done), with the scratch schema's DATABASE_URL and, for a cluster, REDIS_URL and
+ * REDIS_PREFIX. Each step also measures the postgres and redis-server processes' CPU.
+ */
+function setupLauncher(peer: PeerName, nodes: number, scratch: Scratch | null): Launcher {
+  return {
+    services: true,
+    async start() {
+      const started: PeerProcess[] = [];
+      try {
+        for (let i = 0; i < nodes; i++) started.push(await PeerProcess.start(peer, scratch?.env() ?? {}));
+      } catch (err) {
+        await Promise.all(started.map((p) => p.stop()));
+        throw err;
+      }
+      return new ServerGroup(started);
+    },
+  };
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>): void {
+  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
+}
+
+/**
+ * Our server three ways, each a fresh set of processes: one node on SQLite, one on PostgreSQL, two
+ * on PostgreSQL + Redis (receivers split evenly over the nodes, the sender on node 1, so half the
+ * deliveries cross Redis). Each gets the fanout step, then a saturation search on the same servers.
+ */
+async function cluster(ctx: Context, peer: PeerName): Promise<Body> {
+  const o = ctx.opts.cluster;
+  const missing = await unavailable(o.databaseUrl, o.redisUrl);
+  if (missing) throw new NotApplicable(missing);
+  const layout = fanoutLayout(o.receivers);
+  const target = o.rate * o.receivers;
+  const setups: SetupResult[] = [];
+  const log: string[] = [];
+  const disconnects: Record<string, number> = {};
+  for (const setup of CLUSTER_SETUPS) {
+    const label = SETUP_LABELS[setup];
+    const nodes = setup === 'cluster' ? 2 : 1;
+    ctx.log(`  ${peer}: ${label}`);
+    let scratch: Scratch | null = null;
+    try {
+      if (setup !== 'sqlite') scratch = await Scratch.create(o.databaseUrl, setup === 'cluster' ? o.redisUrl : null);
+      const session = await Session.open(ctx, peer, layout.specs, ctx.opts.setupDeadlineMs, setupLauncher(peer, nodes, scratch));
+      let r: StepResult;
+      try {
+        if (o.warmupMs > 0) await measureStep(ctx, session, layout, target, o.warmupMs);
+        r = await measureStep(ctx, session, layout, target, o.durationMs);
+        logStep(ctx, 'fanout', r);
+      } catch (err) {
+        await session.close();
+        throw err;
+      }
+      const s = await searchMax(ctx, peer, layout, o.search, ctx.opts.setupDeadlineMs, session);
+      log.push(...s.log);
+      addCounts(disconnects, r.disconnects);
+      addCounts(disconnects, s.disconnects);
+      const metrics = {
+        nodes,
+        ...stepMetrics(r),
+        servicesCpuPer100k: r.servicesCpuPer100k ?? null,
+        ...searchMetrics(s, s.peakRssMiB),
+        servicesCpuPer100kAtMax: s.best?.servicesCpuPer100k ?? null,
+      };
+      setups.push({ setup, label, nodes, status: 'ok', metrics, vsSqlite: {}, steps: [r, ...s.steps] });
+    } catch (err) {
+      const reason = (err as Error).message.replace(/\s+/g, ' ').trim();
+      ctx.log(`  ${peer}: ${label}: ERROR ${reason}`);
+      setups.push({ setup, label, nodes, status: 'error', reason, metrics: {}, vsSqlite: {}, steps: [] });
+    } finally {
+      await scratch?.drop().catch((err: Error) => {
+        ctx.log(`  ${peer}: ${label}: ${err.message}`);
+        log.push(`bench: ${err.message}`);
+      });
+    }
+  }
+  const metrics: Record<string, number | null> = { receivers: o.receivers, msgPerSec: o.rate };
+  const base = setups.find((x) => x.setup === 'sqlite' && x.status === 'ok')?.metrics ?? {};
+  for (const x of setups) {
+    for (const [k, v] of Object.entries(x.metrics)) {
+      metrics[`${k}@${x.setup}`] = v;
+      const b = base[k];
+      x.vsSqlite[k] = typeof v === 'number' && typeof b === 'number' && b > 0 ? round(v / b, 3) : null;
+    }
+  }
+  const failed = setups.filter((x) => x.status === 'error');
+  return {
+    ...(failed.length ? { status: 'error' as const, reason: failed.map((x) => `${x.label}: ${x.reason}`).join('; ') } : {}),
+    metrics,
+    setups,
+    generator: generatorSummary(setups.flatMap((x) => x.steps), null),
+    serverLog: log,
+    disconnects,
+  };
+}
+
+const RUNNERS: Record<ScenarioName, (ctx: Context, peer: PeerName) => Promise<Body>> = { fanout, saturate, rooms, idle, resume, cost, cluster };
 
 /** Why a scenario does not apply to a peer, or null. */
 export function notApplicable(scenario: ScenarioName, peer: PeerName): string | null {
   const adapter = ADAPTERS[peer];
   if (scenario === 'rooms' && !adapter.rooms) return 'no rooms: the tutorial broadcaster sends every message to every client';
   if (scenario === 'resume' && !adapter.history) return 'no history: a client that reconnects cannot get what it missed';
+  if (scenario === 'cluster' && peer !== 'chat') return 'our server only: what running it as a cluster costs and buys';
   return null;
 }
 
@@ -698,6 +862,10 @@ export async function runScenario(ctx: Context, scenario: ScenarioName, peer: Pe
     const body = await RUNNERS[scenario](ctx, peer);
     return { scenario, peer, status: 'ok', wallSeconds: round((Date.now() - started) / 1000, 1), ...body };
   } catch (err) {
+    if (err instanceof NotApplicable) {
+      ctx.log(`  ${peer}: n/a: ${err.message}`);
+      return { ...base, status: 'n/a', reason: err.message, wallSeconds: round((Date.now() - started) / 1000, 1) };
+    }
     ctx.log(`  ${peer}: ERROR ${(err as Error).message}`);
     return { ...base, status: 'error', reason: (err as Error).message, wallSeconds: round((Date.now() - started) / 1000, 1) };
   }

@@ -91,7 +91,7 @@ async function connect(peer: PeerName, serverPort: number, specs: ConnectSpec[],
       slot.spec = spec;
       slots.set(spec.index, slot);
       try {
-        const client = await adapter.connect(serverPort, spec, hooksFor(slot), Math.max(1000, Math.min(timeoutMs, deadline - Date.now())));
+        const client = await adapter.connect(spec.port ?? serverPort, spec, hooksFor(slot), Math.max(1000, Math.min(timeoutMs, deadline - Date.now())));
         slot.client = client;
         if (!resume) {
           slot.token = client.token;
