@@ -54,6 +54,17 @@ export interface ChildOptions {
   tlsCa?: string | Buffer;
 }
 
+/** Waits for the server's own "Join at:" line naming this port; false if it exits first. */
+async function saidListening(output: () => string, port: number, dead: () => boolean): Promise<boolean> {
+  const said = new RegExp(`Join at:\\n  https?://[^\\n]*:${port}\\n`);
+  for (let i = 0; i < 500; i++) {
+    if (said.test(output())) return true;
+    if (dead()) return false;
+    await sleep(10);
+  }
+  return false;
+}
+
 /** GET /healthz; true when it answers 200 {"status":"ok"}. */
 async function healthy(port: number, tlsCa: string | Buffer | undefined): Promise<boolean> {
   if (tlsCa === undefined) {
@@ -104,7 +115,10 @@ export async function startChild(dataDir: string, options: ChildOptions = {}): P
     void exited.then(() => (dead = true));
     for (let i = 0; i < 300 && !dead; i++) {
       try {
-        if (await healthy(port, options.tlsCa)) {
+        // Whatever answers /healthz on the port might be another test's server that took the port
+        // between freePort() and our listen (ours then exits with EADDRINUSE): it only counts
+        // once our own process has said where it listens.
+        if ((await healthy(port, options.tlsCa)) && (await saidListening(() => out, port, () => dead))) {
           const secure = options.tlsCa !== undefined;
           return {
             child,

@@ -20,6 +20,11 @@ export type BusEvent =
   /** A user was invited to a room, or made a moderator of it: their connections are told. */
   | { type: 'invited'; room: string; userId: string; by: User }
   | { type: 'opped'; room: string; user: User }
+  /**
+   * A node died (its presence expired): it may have committed messages it never published, and in
+   * a quiet room no later seq would reveal them. Every node re-reads its rooms' tails.
+   */
+  | { type: 'catchUp' }
   /** A session or bearer token was revoked (logout, deleted token): its connections close on every node. */
   | { type: 'tokenRevoked'; tokenId: string };
 

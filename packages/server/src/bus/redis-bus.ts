@@ -214,6 +214,8 @@ function isBusEvent(value: unknown): value is BusEvent {
       return isString(value.room) && isUser(value.user);
     case 'tokenRevoked':
       return isString(value.tokenId);
+    case 'catchUp':
+      return true;
     default:
       return false;
   }

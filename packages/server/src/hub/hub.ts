@@ -111,12 +111,11 @@ export class Hub {
       this.bus.subscribe((event) => this.onBusEvent(event)),
       // Events from other nodes may have been lost (a bus outage), and a lost last message leaves
       // no later seq to reveal the gap: every room re-reads its tail from the store.
-      this.bus.onResync(() => {
-        for (const channel of this.channels.values()) channel.catchUp();
-      }),
+      this.bus.onResync(() => this.catchUp()),
       // Another node died without saying goodbye; its users were swept from presence here.
       this.presence.onExpired((members) => {
         for (const { room, user, online } of members) this.announce(room, online, { left: user });
+        this.publish({ type: 'catchUp' });
       }),
     ];
   }
@@ -151,6 +150,11 @@ export class Hub {
       ...(token === undefined ? {} : { token }),
     });
     return session;
+  }
+
+  /** Every room served here re-reads its tail from the store (events may have been lost). */
+  private catchUp(): void {
+    for (const channel of this.channels.values()) channel.catchUp();
   }
 
   private queueSend(s: Session, f: Extract<ClientFrame, { type: 'send' }>, waitMs: number): void {
@@ -551,6 +555,9 @@ export class Hub {
         for (const entry of this.users.values()) {
           for (const session of entry.sessions) this.eject(session, event.room, 'delete');
         }
+        return;
+      case 'catchUp':
+        this.catchUp();
         return;
       case 'tokenRevoked':
         return; // the gateway closes those connections (app.ts)

@@ -1,0 +1,154 @@
+// Redis going away (issue 7): pub/sub may drop events, so a Redis outage may delay messages
+// between nodes but never lose or reorder them. Sends keep being acked (the store does not need
+// Redis); when Redis is back every node re-reads the rooms' tails from PostgreSQL (resync), and
+// every connection on every node ends with every message, in seq order, once.
+//
+// Two ways: the cluster's own redis-server killed and restarted during traffic (everything in
+// Redis is lost), and one node cut off from the shared Redis by a tcp proxy while the other keeps
+// it (targets the two resync paths: the cut-off node's own reconnection, and its announcement to
+// the others of the publishes they missed).
+import { describe, expect, it } from 'vitest';
+import type { TestClient } from '../helpers.js';
+import { servicesAvailable, TEST_REDIS_URL } from '../services.js';
+import {
+  burst,
+  connect,
+  healthStatus,
+  join,
+  messagesOf,
+  oneTo,
+  order,
+  proxyTo,
+  redisServerAvailable,
+  sendAcked,
+  startCluster,
+  startOwnRedis,
+  storedMessages,
+  TEST_TIMEOUT_MS,
+  useClusterCleanup,
+  waitFor,
+  waitForSeq,
+  type Burst,
+} from './cluster-harness.js';
+
+const available = await servicesAvailable(['postgres', 'redis']);
+
+useClusterCleanup();
+
+describe.skipIf(!available)('cluster: Redis outages', { timeout: TEST_TIMEOUT_MS }, () => {
+  it.skipIf(!redisServerAvailable())('Redis killed and restarted during traffic: sends are still acked; afterwards every client has every message, in order, once', async () => {
+    const redis = await startOwnRedis();
+    // A short expiry: the nodes put their presence back (reconcile) within a second of Redis's return.
+    const { nodes } = await startCluster(2, { redisUrl: redis.url, env: { PRESENCE_EXPIRY_MS: '3000' } });
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const room = 'through-outage';
+    const senders = [await connect(a, { nick: 'sa' }), await connect(b, { nick: 'sb' })];
+    const listeners = [await connect(a, { nick: 'la' }), await connect(b, { nick: 'lb' })];
+    const everyone: TestClient[] = [...senders, ...listeners];
+    for (const c of everyone) await join(c, room);
+
+    let bursts: Burst[] = senders.map((c, i) => burst(c, room, `s${i}-`, 100_000, 5));
+    const all: Burst[] = [...bursts];
+    const acked = () => bursts.map((x) => x.acks.size);
+    const allAcked = (n: number[]) => () => acked().every((count, i) => count >= n[i]!);
+    const stopAll = async () => {
+      for (const x of bursts) x.stop();
+      await Promise.all(bursts.map((x) => x.done));
+    };
+
+    // Before: normal traffic.
+    await waitFor(allAcked([50, 50]), 20_000, '50 acks per sender', () => `(${acked().join(', ')})`);
+    await redis.kill();
+    const atKill = acked();
+
+    // During: both nodes notice (503) and still store and ack. The traffic stops while Redis is
+    // down, so the last messages of (at least) one node are followed by none that would reveal
+    // the gap on the other: only the resync after Redis's return delivers them.
+    await waitFor(async () => (await healthStatus(a)) === 503 && (await healthStatus(b)) === 503, 15_000, 'both nodes to report 503');
+    const at503 = acked();
+    await waitFor(allAcked(at503.map((n) => n + 30)), 20_000, '30 more acks per sender with Redis down', () => `(${acked().join(', ')})`);
+    await stopAll();
+    const beforeRestart = acked();
+
+    // After: Redis back (empty); the nodes reconnect by themselves and catch up.
+    await redis.restart();
+    await waitFor(async () => (await healthStatus(a)) === 200 && (await healthStatus(b)) === 200, 20_000, 'both nodes healthy again');
+    const checkEveryone = async (what: string) => {
+      const stored = await storedMessages(b, room);
+      expect(stored.map((m) => m.seq), `${what}: the store is gap-free`).toEqual(oneTo(stored.length));
+      const last = stored.at(-1)!.seq;
+      for (const [i, c] of everyone.entries()) await waitForSeq(c, room, last, 20_000, `connection ${i} (${what})`);
+      for (const [i, c] of everyone.entries()) expect(order(messagesOf(c, room)), `connection ${i} (${what})`).toEqual(order(stored));
+      return stored;
+    };
+    await checkEveryone('after the restart');
+
+    // And traffic flows between the nodes as before.
+    bursts = senders.map((c, i) => burst(c, room, `t${i}-`, 30, 5));
+    all.push(...bursts);
+    await Promise.all(bursts.map((x) => x.done));
+    console.log(
+      `redis restart: acks per sender at the kill ${atKill.join('/')}, once 503 ${at503.join('/')}, before the restart ${beforeRestart.join('/')}`,
+    );
+    for (const x of all) {
+      expect(x.errors, JSON.stringify(x.errors.slice(0, 3))).toEqual([]);
+      expect(x.acks.size, 'every send was acked').toBe(x.sent.length);
+    }
+    const stored = await checkEveryone('at the end');
+    // Every ack's seq is the stored one.
+    const storedSeq = new Map(stored.map((m) => [`${m.from.id}/${m.clientId}`, m.seq]));
+    all.forEach((x, i) => {
+      const sender = senders[i % 2]!;
+      for (const [id, seq] of x.acks) expect(storedSeq.get(`${sender.welcome.user.id}/${id}`), id).toBe(seq);
+    });
+    expect(stored.length).toBe(all.reduce((n, x) => n + x.acks.size, 0));
+
+    // Presence came back too: a new connection counts the four users and itself.
+    await waitFor(
+      async () => {
+        const probe = await connect(a, { nick: 'probe' });
+        const online = probe.welcome.online;
+        await probe.close();
+        return online === 5;
+      },
+      15_000,
+      'online to count every user again',
+    );
+  });
+
+  it("one node cut off from Redis: the messages it missed, and those the others missed from it, arrive once it is back", async () => {
+    const proxy = await proxyTo(TEST_REDIS_URL, 6379);
+    const { nodes } = await startCluster(2, { node: (i, env) => (i === 0 ? { env: { REDIS_URL: proxy.via(env.REDIS_URL!) } } : {}) });
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const room = 'cut-off';
+    const onA = await connect(a, { nick: 'on-a' });
+    const onB = await connect(b, { nick: 'on-b' });
+    await join(onA, room);
+    await join(onB, room);
+    await sendAcked(onA, room, 'warm-up');
+    await waitForSeq(onB, room, 1);
+
+    // 1. A is cut off; B's messages cannot reach it over Redis. A sends nothing, so no later seq
+    //    of its own reveals the gap: only A's resync after reconnecting can bring them.
+    proxy.cut();
+    await waitFor(async () => (await healthStatus(a)) === 503, 15_000, "A's /healthz to answer 503");
+    expect(await healthStatus(b)).toBe(200);
+    for (let i = 0; i < 10; i++) await sendAcked(onB, room, `b${i}`);
+    proxy.restore();
+    await waitFor(async () => (await healthStatus(a)) === 200, 20_000, "A's /healthz to answer 200 again");
+    await waitForSeq(onA, room, 11, 15_000, "A's client");
+
+    // 2. Cut again; now A sends, acked (the store is fine), and it is the room's last message: B
+    //    learns of it only because A announces, once reconnected, that its publishes failed.
+    proxy.cut();
+    await waitFor(async () => (await healthStatus(a)) === 503, 15_000, "A's /healthz to answer 503");
+    const fromA = await sendAcked(onA, room, 'a-while-cut');
+    expect(fromA.seq).toBe(12);
+    proxy.restore();
+    await waitForSeq(onB, room, 12, 20_000, "B's client");
+
+    const stored = await storedMessages(b, room);
+    expect(stored.map((m) => m.seq)).toEqual(oneTo(12));
+    for (const [who, c] of Object.entries({ onA, onB })) expect(order(messagesOf(c, room)), who).toEqual(order(stored));
+  });
+});
