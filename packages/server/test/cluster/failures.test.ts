@@ -3,7 +3,7 @@
 // node makes that node answer /healthz 503 and `internal` errors, never crash, and recover alone.
 import { describe, expect, it } from 'vitest';
 import pg from 'pg';
-import type { ChatMessage, ServerFrame } from '@chat/protocol';
+import type { ChatMessage, ServerFrame, User } from '@chat/protocol';
 import type { TestClient } from '../helpers.js';
 import { servicesAvailable, TEST_DATABASE_URL } from '../services.js';
 import {
@@ -26,6 +26,24 @@ import {
   waitForSeq,
   type Burst,
 } from './cluster-harness.js';
+
+/**
+ * Commits message `seq` of `room` straight into PostgreSQL, the way the store does, without any
+ * node publishing it: what a node leaves behind when it dies between its commit and its publish.
+ */
+async function commitUnpublished(databaseUrl: string, room: string, seq: number, m: { user: User; clientId: string; text: string }): Promise<void> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    await db.query(
+      `WITH r AS (UPDATE rooms SET last_seq = $2 WHERE name = $1 RETURNING id)
+       INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts) SELECT id, $2, $3, $4, $5, $6, $7 FROM r`,
+      [room, seq, m.user.id, m.user.nick, m.clientId, m.text, Date.now()],
+    );
+  } finally {
+    await db.end();
+  }
+}
 
 const available = await servicesAvailable(['postgres', 'redis']);
 
@@ -165,17 +183,7 @@ describe.skipIf(!available)('cluster: losing a node, losing PostgreSQL', { timeo
 
     // The crash window kill -9 can hit: the storing transaction committed, the node died before
     // publishing (and before acking). Made here by committing the row the way the store does.
-    const db = new pg.Client({ connectionString: cluster.databaseUrl });
-    await db.connect();
-    try {
-      await db.query(
-        `WITH r AS (UPDATE rooms SET last_seq = 2 WHERE name = $1 RETURNING id)
-         INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts) SELECT id, 2, $2, 'sender', 'orphan', 'text of orphan', $3 FROM r`,
-        [room, sender.welcome.user.id, Date.now()],
-      );
-    } finally {
-      await db.end();
-    }
+    await commitUnpublished(cluster.databaseUrl, room, 2, { user: sender.welcome.user, clientId: 'orphan', text: 'text of orphan' });
 
     // The sender, never acked, resends with the same id (on the other node, as after a crash).
     const again = await connect(b, { token: sender.welcome.token! });
@@ -210,17 +218,7 @@ describe.skipIf(!available)('cluster: losing a node, losing PostgreSQL', { timeo
     await waitForSeq(onB, room, 1);
 
     // C commits seq 2 and dies before publishing it; its sender never comes back.
-    const db = new pg.Client({ connectionString: cluster.databaseUrl });
-    await db.connect();
-    try {
-      await db.query(
-        `WITH r AS (UPDATE rooms SET last_seq = 2 WHERE name = $1 RETURNING id)
-         INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts) SELECT id, 2, $2, 'doomed', 'lost', 'never published', $3 FROM r`,
-        [room, onC.welcome.user.id, Date.now()],
-      );
-    } finally {
-      await db.end();
-    }
+    await commitUnpublished(cluster.databaseUrl, room, 2, { user: onC.welcome.user, clientId: 'lost', text: 'never published' });
     c.child.kill('SIGKILL');
     // The sweep that expires C's user also has every node re-read its rooms' tails.
     for (const [who, client] of Object.entries({ onA, onB })) {

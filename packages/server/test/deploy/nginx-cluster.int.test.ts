@@ -2,14 +2,14 @@
 // nodes on one PostgreSQL schema and one Redis prefix behind real nginx, with no sticky sessions.
 // Browsers' WebSockets are spread over both nodes, chat flows across them, and when a node is
 // killed its clients reconnect through the same address to the other node and resume.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JoinedFrame } from '@chat/protocol';
 import { nextMessages, sendMany, sleep, tempDir, TestClient } from '../helpers.js';
 import { freePort, killChildren, startChild, type ChildServer } from '../child-server.js';
 import { createSchema, redisPrefix, servicesAvailable, TEST_REDIS_URL } from '../services.js';
-import { httpsGet, LOCATION_SNIPPET, makeCert, NGINX, OPENSSL, REPO, startNginx, type Cert, type Nginx } from './nginx-harness.js';
+import { httpsGet, localSite, makeCert, NGINX, OPENSSL, REPO, startNginx, type Cert, type Nginx } from './nginx-harness.js';
 
 const CLUSTER_SITE = join(REPO, 'deploy/nginx-cluster.conf');
 const PREFIX = '/wsline/';
@@ -20,29 +20,6 @@ if (toolsMissing !== null) {
   console.log(`skipped: ${toolsMissing}`);
 }
 const available = toolsMissing === null && (await servicesAvailable(['postgres', 'redis']));
-
-/** The shipped file with its placeholders swapped for this test's ports and files. */
-function clusterSite(nodePorts: [number, number], httpPort: number, cert: Cert) {
-  return (port: number) => {
-    const swaps: Array<[string | RegExp, string]> = [
-      ['127.0.0.1:3001', `127.0.0.1:${nodePorts[0]}`],
-      ['127.0.0.1:3002', `127.0.0.1:${nodePorts[1]}`],
-      [/^\s*listen \[::\]:(80|443)( ssl)?;\n/gm, ''], // the test host may have no IPv6
-      [/listen 80;/, `listen 127.0.0.1:${httpPort};`],
-      [/listen 443 ssl;/, `listen 127.0.0.1:${port} ssl;`],
-      ['/etc/letsencrypt/live/chat.example.org/fullchain.pem', cert.certFile],
-      ['/etc/letsencrypt/live/chat.example.org/privkey.pem', cert.keyFile],
-      ['include snippets/chat-location.conf;', `include ${LOCATION_SNIPPET};`],
-    ];
-    let text = readFileSync(CLUSTER_SITE, 'utf8');
-    for (const [from, to] of swaps) {
-      const next = text.replace(from, to);
-      if (next === text) throw new Error(`${CLUSTER_SITE} no longer contains ${String(from)}`);
-      text = next;
-    }
-    return text;
-  };
-}
 
 /** Open WebSocket connections a node reports on its own /metrics. */
 async function connectionsOn(node: ChildServer): Promise<number> {
@@ -69,7 +46,12 @@ describe.skipIf(!available)('deploy/nginx-cluster.conf: two nodes behind nginx',
     const first = await startChild(join(dir, 'a'), { env });
     const second = await startChild(join(dir, 'b'), { env });
     nodes = [first, second];
-    nginx = await startNginx(join(dir, 'nginx'), clusterSite([first.port, second.port], await freePort(), cert));
+    const httpPort = await freePort();
+    const upstreams: Array<[string, string]> = [
+      ['127.0.0.1:3001', `127.0.0.1:${first.port}`],
+      ['127.0.0.1:3002', `127.0.0.1:${second.port}`],
+    ];
+    nginx = await startNginx(join(dir, 'nginx'), (port) => localSite(CLUSTER_SITE, { upstreams, httpPort, port, cert }));
   }, 60_000);
 
   afterAll(async () => {

@@ -51,6 +51,31 @@ export function exampleBlock(header: RegExp): string {
   return m[0];
 }
 
+/**
+ * A shipped site file (deploy/nginx.conf, deploy/nginx-cluster.conf) made runnable here: its
+ * upstream addresses, listen ports, certificate paths and snippet path swapped, IPv6 listens
+ * dropped (the test host may have none). Throws if a placeholder is no longer in the file, so the
+ * tests notice when the shipped file changes shape.
+ */
+export function localSite(file: string, o: { upstreams: Array<[string, string]>; httpPort: number; port: number; cert: Cert }): string {
+  const swaps: Array<[string | RegExp, string]> = [
+    ...o.upstreams,
+    [/^\s*listen \[::\]:(80|443)( ssl)?;\n/gm, ''],
+    [/listen 80;/, `listen 127.0.0.1:${o.httpPort};`],
+    [/listen 443 ssl;/, `listen 127.0.0.1:${o.port} ssl;`],
+    ['/etc/letsencrypt/live/chat.example.org/fullchain.pem', o.cert.certFile],
+    ['/etc/letsencrypt/live/chat.example.org/privkey.pem', o.cert.keyFile],
+    ['include snippets/chat-location.conf;', `include ${LOCATION_SNIPPET};`],
+  ];
+  let text = readFileSync(file, 'utf8');
+  for (const [from, to] of swaps) {
+    const next = text.replace(from, to);
+    if (next === text) throw new Error(`${file} no longer contains ${String(from)}`);
+    text = next;
+  }
+  return text;
+}
+
 /** Temp-path directives for the modules this nginx has, all under dir (nginx -V lists the missing). */
 function tempPaths(dir: string): string {
   const built = spawnSync(NGINX, ['-V'], { encoding: 'utf8' }).stderr ?? '';

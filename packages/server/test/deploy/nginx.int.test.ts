@@ -16,6 +16,7 @@ import {
   EXAMPLE_SITE,
   httpsGet,
   LOCATION_SNIPPET,
+  localSite,
   makeCert,
   REPO,
   NGINX,
@@ -388,25 +389,8 @@ describe.skipIf(!available)('the example site deploy/nginx.conf', () => {
   it('loads as shipped (ports, certificate and snippet path swapped) and serves the chat over HTTPS', async () => {
     server = await startServer({ trustProxy: true });
     const httpPort = await freePort();
-    const example = readFileSync(EXAMPLE_SITE, 'utf8');
-    const substitute = (port: number) => {
-      const swaps: Array<[string | RegExp, string]> = [
-        ['127.0.0.1:3000', `127.0.0.1:${server!.port}`],
-        [/^\s*listen \[::\]:(80|443)( ssl)?;\n/gm, ''], // the test host may have no IPv6
-        [/listen 80;/, `listen 127.0.0.1:${httpPort};`],
-        [/listen 443 ssl;/, `listen 127.0.0.1:${port} ssl;`],
-        ['/etc/letsencrypt/live/chat.example.org/fullchain.pem', cert.certFile],
-        ['/etc/letsencrypt/live/chat.example.org/privkey.pem', cert.keyFile],
-        ['include snippets/chat-location.conf;', `include ${LOCATION_SNIPPET};`],
-      ];
-      let text = example;
-      for (const [from, to] of swaps) {
-        const next = text.replace(from, to);
-        if (next === text) throw new Error(`${EXAMPLE_SITE} no longer contains ${String(from)}`);
-        text = next;
-      }
-      return text;
-    };
+    const substitute = (port: number) =>
+      localSite(EXAMPLE_SITE, { upstreams: [['127.0.0.1:3000', `127.0.0.1:${server!.port}`]], httpPort, port, cert });
     nginx = await startNginx(join(dir, 'example'), substitute);
     const base = `https://127.0.0.1:${nginx.port}`;
 
