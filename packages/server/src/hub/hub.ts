@@ -152,9 +152,32 @@ export class Hub {
     return session;
   }
 
-  /** Every room served here re-reads its tail from the store (events may have been lost). */
+  /** Events between nodes may have been lost: re-read from the store what they would have said. */
   private catchUp(): void {
     for (const channel of this.channels.values()) channel.catchUp();
+    this.refreshModeration().catch((err: unknown) => this.options.log.error({ err }, 'refreshing bans and mutes failed'));
+  }
+
+  /**
+   * A ban, mute or room deletion made on another node while the bus was down is stored, but its
+   * event is lost: each local membership reads it back, and is ejected or muted as the event
+   * would have done.
+   */
+  private async refreshModeration(): Promise<void> {
+    const rooms = new Map<string, boolean>(); // room -> still exists
+    for (const entry of [...this.users.values()]) {
+      for (const session of [...entry.sessions]) {
+        for (const room of [...session.rooms]) {
+          if (!rooms.has(room)) rooms.set(room, (await this.store.roomInfo(room)) !== null);
+          if (!rooms.get(room)) this.eject(session, room, 'delete');
+          else if (await this.store.isBanned(room, session.userId)) this.eject(session, room, 'ban');
+          else {
+            const until = await this.store.mutedUntil(room, session.userId);
+            if (until > session.mutedUntil(room)) this.mute(session, room, until);
+          }
+        }
+      }
+    }
   }
 
   private queueSend(s: Session, f: Extract<ClientFrame, { type: 'send' }>, waitMs: number): void {
@@ -537,10 +560,7 @@ export class Hub {
         return;
       case 'mute':
         for (const session of this.users.get(event.userId)?.sessions ?? []) {
-          if (!session.rooms.has(event.room)) continue;
-          session.setMutedUntil(event.room, event.until);
-          // The muted user learns it now, not at their next refused send.
-          session.send({ type: 'moderated', action: 'mute', room: event.room, user: { ...session.user }, until: event.until });
+          if (session.rooms.has(event.room)) this.mute(session, event.room, event.until);
         }
         return;
       case 'invited':
@@ -562,6 +582,12 @@ export class Hub {
       case 'tokenRevoked':
         return; // the gateway closes those connections (app.ts)
     }
+  }
+
+  private mute(session: Session, room: string, until: number): void {
+    session.setMutedUntil(room, until);
+    // The muted user learns it now, not at their next refused send.
+    session.send({ type: 'moderated', action: 'mute', room, user: { ...session.user }, until });
   }
 
   /** Removes a connection from a room it did not choose to leave, and tells it why. */

@@ -8,11 +8,14 @@
 // it (targets the two resync paths: the cut-off node's own reconnection, and its announcement to
 // the others of the publishes they missed).
 import { describe, expect, it } from 'vitest';
+import type { KickedFrame } from '@chat/protocol';
 import type { TestClient } from '../helpers.js';
 import { servicesAvailable, TEST_REDIS_URL } from '../services.js';
 import {
   burst,
   connect,
+  connectAccount,
+  expectError,
   healthStatus,
   join,
   messagesOf,
@@ -20,6 +23,7 @@ import {
   order,
   proxyTo,
   redisServerAvailable,
+  register,
   sendAcked,
   startCluster,
   startOwnRedis,
@@ -150,5 +154,32 @@ describe.skipIf(!available)('cluster: Redis outages', { timeout: TEST_TIMEOUT_MS
     const stored = await storedMessages(b, room);
     expect(stored.map((m) => m.seq)).toEqual(oneTo(12));
     for (const [who, c] of Object.entries({ onA, onB })) expect(order(messagesOf(c, room)), who).toEqual(order(stored));
+  });
+  it('a ban and a mute made while a node was cut off from Redis hold there once it is back', async () => {
+    const proxy = await proxyTo(TEST_REDIS_URL, 6379);
+    const { nodes } = await startCluster(2, { node: (i, env) => (i === 0 ? { env: { REDIS_URL: proxy.via(env.REDIS_URL!) } } : {}) });
+    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const room = 'moderated';
+    const ownerWs = await connectAccount(b, await register(b, 'owner'));
+    expect((await ownerWs.request({ type: 'create', room })).type).toBe('created');
+    const troll = await connect(a, { nick: 'troll' });
+    const noisy = await connect(a, { nick: 'noisy' });
+    await join(troll, room);
+    await join(noisy, room);
+
+    // A is cut off: the ban and mute are stored, their events never reach A.
+    proxy.cut();
+    await waitFor(async () => (await healthStatus(a)) === 503, 15_000, "A's /healthz to answer 503");
+    expect((await ownerWs.request({ type: 'ban', room, user: troll.welcome.user.id })).type).toBe('moderated');
+    expect((await ownerWs.request({ type: 'mute', room, user: noisy.welcome.user.id, ms: 600_000 })).type).toBe('moderated');
+    proxy.restore();
+
+    // Back on the bus, A re-reads them: the banned user is put out, the muted one refused.
+    const kicked = await troll.next<KickedFrame>((f) => f.type === 'kicked', 20_000);
+    expect(kicked).toMatchObject({ room, reason: 'ban' });
+    const told = await noisy.next((f) => f.type === 'moderated', 20_000);
+    expect(told).toMatchObject({ action: 'mute', room, user: { id: noisy.welcome.user.id } });
+    const refused = await noisy.request({ type: 'send', room, id: 'after-mute', text: 'still talking' });
+    expectError(refused, 'forbidden', 'a send while muted');
   });
 });
