@@ -80,7 +80,7 @@ export class Connection implements Peer {
 
   send(data: string | Buffer | SharedFrame): void {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
-    const socket = (this.ws as unknown as { _socket?: CorkableSocket })._socket;
+    const socket = this.socket;
     if (!socket) return;
     // Everything sent to this connection in one tick (a group commit's messages, an ack, presence)
     // leaves in one write: the socket is corked now and uncorked when the tick ends.
@@ -104,10 +104,15 @@ export class Connection implements Peer {
     }
   }
 
+  /** ws's underlying socket: ws has no public API to cork it or to write a pre-encoded frame. */
+  private get socket(): CorkableSocket | undefined {
+    return (this.ws as unknown as { _socket?: CorkableSocket })._socket;
+  }
+
   /** Ends this tick's cork: what was sent leaves in one write. */
   uncork(): void {
     this.corked = false;
-    (this.ws as unknown as { _socket?: CorkableSocket })._socket?.uncork();
+    this.socket?.uncork();
   }
 
   /** Stops reading frames; replies to frames already taken still go out. */

@@ -93,7 +93,7 @@ export class RoomChannel {
     if (this.delivered >= 0 && message.seq <= this.delivered) return; // already delivered
     if (this.delivered >= 0 && message.seq > this.delivered + 1) {
       this.backlog = [message];
-      this.fillGap();
+      this.readMissed();
       return;
     }
     this.fanOut(message);
@@ -110,19 +110,28 @@ export class RoomChannel {
       return;
     }
     this.backlog = [];
-    this.readTail();
+    this.readMissed();
   }
 
-  private readTail(): void {
-    this.options.readAfter(this.room, this.delivered, GAP_READ_LIMIT).then(
+  /**
+   * Reads from the store what was not delivered: the gap below the first held-back message, or,
+   * for a catch-up with nothing held back yet, the room's whole tail. Live messages wait in the
+   * backlog meanwhile and go out after.
+   */
+  private readMissed(): void {
+    const end = this.backlog?.[0]?.seq; // undefined: read to the end
+    const limit = end === undefined ? GAP_READ_LIMIT : Math.min(end - this.delivered - 1, GAP_READ_LIMIT);
+    this.options.readAfter(this.room, this.delivered, limit).then(
       (page) => {
-        for (const m of page.messages) if (m.seq > this.delivered) this.fanOut(m);
-        if (page.hasMore) return this.readTail();
+        for (const m of page.messages) if (m.seq > this.delivered && (end === undefined || m.seq < end)) this.fanOut(m);
+        if (end === undefined && page.hasMore) return this.readMissed();
+        // The store is the truth: a seq it does not hold (pruned) is not waited for.
+        if (end !== undefined && !page.hasMore) this.delivered = Math.max(this.delivered, end - 1);
         this.releaseBacklog();
       },
       (err) => {
         this.options.onError(err);
-        setTimeout(() => this.readTail(), GAP_RETRY_MS).unref();
+        setTimeout(() => this.readMissed(), GAP_RETRY_MS).unref();
       },
     );
   }
@@ -153,23 +162,5 @@ export class RoomChannel {
       this.options.onDelivered?.(delivered);
     }
     for (const buffer of this.joining.values()) buffer.push(message);
-  }
-
-  private fillGap(): void {
-    const first = this.backlog?.[0];
-    if (!first) return;
-    const missing = Math.min(first.seq - this.delivered - 1, GAP_READ_LIMIT);
-    this.options.readAfter(this.room, this.delivered, missing).then(
-      (page) => {
-        // The store is the truth: a seq it does not hold (pruned) is not waited for.
-        for (const m of page.messages) if (m.seq > this.delivered && m.seq < first.seq) this.fanOut(m);
-        if (!page.hasMore) this.delivered = Math.max(this.delivered, first.seq - 1);
-        this.releaseBacklog();
-      },
-      (err) => {
-        this.options.onError(err);
-        setTimeout(() => this.fillGap(), GAP_RETRY_MS).unref();
-      },
-    );
   }
 }
