@@ -13,7 +13,7 @@ import { afterEach, expect } from 'vitest';
 import type { AckFrame, ChatMessage, ErrorFrame, HistoryReplyFrame, JoinedFrame, ServerFrame, User } from '@chat/protocol';
 import { freePort, killChildren, startChild, type ChildServer } from '../child-server.js';
 import { sleep, tempDir, TestClient } from '../helpers.js';
-import { createSchema, redisPrefix, TEST_REDIS_URL } from '../services.js';
+import { createSchema, redisPrefix, TEST_DATABASE_URL, TEST_REDIS_URL } from '../services.js';
 import { startTcpProxy, type TcpProxy } from '../tcp-proxy.js';
 
 /**
@@ -308,6 +308,17 @@ export async function proxyTo(url: string, defaultPort: number): Promise<TcpProx
   const proxy = await startTcpProxy(url, defaultPort);
   cleanups.push(() => proxy.close());
   return proxy;
+}
+
+/**
+ * Two nodes, the first reaching PostgreSQL (DATABASE_URL) or Redis (REDIS_URL) through a proxy the
+ * test can cut, so that service goes away for that node only.
+ */
+export async function twoNodesFirstBehindProxy(service: 'DATABASE_URL' | 'REDIS_URL'): Promise<{ proxy: TcpProxy; a: ChildServer; b: ChildServer }> {
+  const proxy = service === 'DATABASE_URL' ? await proxyTo(TEST_DATABASE_URL, 5432) : await proxyTo(TEST_REDIS_URL, 6379);
+  const { nodes } = await startCluster(2, { node: (i, env) => (i === 0 ? { env: { [service]: proxy.via(env[service]!) } } : {}) });
+  const [a, b] = nodes as [ChildServer, ChildServer];
+  return { proxy, a, b };
 }
 
 // ---- a redis-server of the test's own -------------------------------------------------------

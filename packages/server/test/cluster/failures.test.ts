@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import pg from 'pg';
 import type { ChatMessage, ServerFrame, User } from '@chat/protocol';
 import type { TestClient } from '../helpers.js';
-import { servicesAvailable, TEST_DATABASE_URL } from '../services.js';
+import { servicesAvailable } from '../services.js';
 import {
   burst,
   connect,
@@ -15,7 +15,7 @@ import {
   messagesOf,
   oneTo,
   order,
-  proxyTo,
+  twoNodesFirstBehindProxy,
   readWholeRoom,
   sendAcked,
   startCluster,
@@ -231,9 +231,7 @@ describe.skipIf(!available)('cluster: losing a node, losing PostgreSQL', { timeo
   });
 
   it('PostgreSQL unreachable for one node: /healthz 503 and `internal` errors, no crash; after it returns, the same id is stored once', async () => {
-    const proxy = await proxyTo(TEST_DATABASE_URL, 5432);
-    const { nodes } = await startCluster(2, { node: (i, env) => (i === 0 ? { env: { DATABASE_URL: proxy.via(env.DATABASE_URL!) } } : {}) });
-    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const { proxy, a, b } = await twoNodesFirstBehindProxy('DATABASE_URL');
     const room = 'pg-outage';
     const onA = await connect(a, { nick: 'on-a' });
     const onB = await connect(b, { nick: 'on-b' });

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KickedFrame } from '@chat/protocol';
 import type { TestClient } from '../helpers.js';
-import { servicesAvailable, TEST_REDIS_URL } from '../services.js';
+import { servicesAvailable } from '../services.js';
 import {
   burst,
   connect,
@@ -21,7 +21,7 @@ import {
   messagesOf,
   oneTo,
   order,
-  proxyTo,
+  twoNodesFirstBehindProxy,
   redisServerAvailable,
   register,
   sendAcked,
@@ -121,9 +121,7 @@ describe.skipIf(!available)('cluster: Redis outages', { timeout: TEST_TIMEOUT_MS
   });
 
   it("one node cut off from Redis: the messages it missed, and those the others missed from it, arrive once it is back", async () => {
-    const proxy = await proxyTo(TEST_REDIS_URL, 6379);
-    const { nodes } = await startCluster(2, { node: (i, env) => (i === 0 ? { env: { REDIS_URL: proxy.via(env.REDIS_URL!) } } : {}) });
-    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const { proxy, a, b } = await twoNodesFirstBehindProxy('REDIS_URL');
     const room = 'cut-off';
     const onA = await connect(a, { nick: 'on-a' });
     const onB = await connect(b, { nick: 'on-b' });
@@ -156,9 +154,7 @@ describe.skipIf(!available)('cluster: Redis outages', { timeout: TEST_TIMEOUT_MS
     for (const [who, c] of Object.entries({ onA, onB })) expect(order(messagesOf(c, room)), who).toEqual(order(stored));
   });
   it('a ban and a mute made while a node was cut off from Redis hold there once it is back', async () => {
-    const proxy = await proxyTo(TEST_REDIS_URL, 6379);
-    const { nodes } = await startCluster(2, { node: (i, env) => (i === 0 ? { env: { REDIS_URL: proxy.via(env.REDIS_URL!) } } : {}) });
-    const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
+    const { proxy, a, b } = await twoNodesFirstBehindProxy('REDIS_URL');
     const room = 'moderated';
     const ownerWs = await connectAccount(b, await register(b, 'owner'));
     expect((await ownerWs.request({ type: 'create', room })).type).toBe('created');
