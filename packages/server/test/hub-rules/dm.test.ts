@@ -11,8 +11,7 @@ const res = trackResources();
 describe('dm', () => {
   it('answers joined for a private two-person room; the other side gets the SAME room; they chat', async () => {
     const w = await world(res);
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
+    const [alice, bob] = await w.accounts('alice', 'bob');
     const a = await alice.connect();
     const b = await bob.connect();
 
@@ -48,8 +47,7 @@ describe('dm', () => {
 
   it('the other user can open the DM by plain join before ever sending dm', async () => {
     const w = await world(res);
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
+    const [alice, bob] = await w.accounts('alice', 'bob');
     const a = await alice.connect();
     const room = (await ok<JoinedFrame>(a, { type: 'dm', user: 'bob' }, 'joined')).room;
     const b = await bob.connect();
@@ -58,9 +56,7 @@ describe('dm', () => {
 
   it('a third account and a guest cannot join it (forbidden), nor read or hear it', async () => {
     const w = await world(res);
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
-    const carol = await w.account('carol');
+    const [alice, bob, carol] = await w.accounts('alice', 'bob', 'carol');
     const a = await alice.connect();
     const b = await bob.connect();
     const c = await carol.connect();
@@ -109,8 +105,7 @@ describe('dm', () => {
 
   it('a dm- room that does not exist cannot be joined into existence', async () => {
     const w = await world(res);
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
+    const [alice, bob] = await w.accounts('alice', 'bob');
     const a = await alice.connect();
     const g = await w.guest('visitor');
     // Someone guessing the name of a DM before it is opened must not create it as a public room.

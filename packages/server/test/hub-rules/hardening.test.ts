@@ -24,8 +24,7 @@ describe('review hardening', () => {
 
   it('a DM has no invitations, no moderators, and admins do not read it', async () => {
     const w = await world(res, { adminUsers: ['root'] });
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
+    const [alice, bob] = await w.accounts('alice', 'bob');
     await w.account('eve');
     const root = await w.account('root');
     const a = await alice.connect();
@@ -50,8 +49,7 @@ describe('review hardening', () => {
 
   it('a DM refused by the room limit creates nothing', async () => {
     const w = await world(res, { maxRoomsPerConnection: 1 });
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
+    const [alice, bob] = await w.accounts('alice', 'bob');
     const a = await alice.connect();
     await join(a, 'lobby');
     await refused(a, { type: 'dm', user: 'bob' }, 'forbidden');
@@ -80,8 +78,7 @@ describe('review hardening', () => {
 describe('the target is told', () => {
   it('an invitee gets an invitation, a muted user and a new moderator get moderated', async () => {
     const w = await world(res);
-    const owner = await w.account('owner');
-    const bob = await w.account('bob');
+    const [owner, bob] = await w.accounts('owner', 'bob');
     const o = await owner.connect();
     const b = await bob.connect();
     await ok(o, { type: 'create', room: 'club', private: true }, 'created');

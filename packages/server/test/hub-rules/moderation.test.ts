@@ -10,9 +10,7 @@ const res = trackResources();
 
 /** alice owns private room `den`; bob (two tabs) and carol are invited members, all joined. */
 async function den(w: World) {
-  const alice = await w.account('alice');
-  const bob = await w.account('bob');
-  const carol = await w.account('carol');
+  const [alice, bob, carol] = await w.accounts('alice', 'bob', 'carol');
   const a = await alice.connect();
   const b1 = await bob.connect();
   const b2 = await bob.connect();
@@ -108,8 +106,7 @@ describe('kick', () => {
 
   it('kick of a user who is not in the room is still answered moderated (nothing to remove)', async () => {
     const w = await world(res);
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
+    const [alice, bob] = await w.accounts('alice', 'bob');
     const a = await alice.connect();
     await ok(a, { type: 'create', room: 'den', private: true }, 'created');
     const moderated = await ok<ModeratedFrame>(a, { type: 'kick', room: 'den', user: bob.user.id }, 'moderated');
@@ -118,8 +115,7 @@ describe('kick', () => {
 
   it('moderation of a room that does not exist is not_found', async () => {
     const w = await world(res);
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
+    const [alice, bob] = await w.accounts('alice', 'bob');
     const a = await alice.connect();
     await refused(a, { type: 'kick', room: 'nowhere', user: bob.user.id }, 'not_found');
     await refused(a, { type: 'ban', room: 'nowhere', user: bob.user.id }, 'not_found');
@@ -158,9 +154,7 @@ describe('ban and unban', () => {
 
   it('bans work in a public (created) room too, for accounts and for guests; moderators may ban and unban', async () => {
     const w = await world(res);
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
-    const carol = await w.account('carol');
+    const [alice, bob, carol] = await w.accounts('alice', 'bob', 'carol');
     const a = await alice.connect();
     const b = await bob.connect();
     const c = await carol.connect();
@@ -263,8 +257,7 @@ describe('mute', () => {
 
   it('a tab that was not in the room when muted is muted when it joins', async () => {
     const w = await world(res);
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
+    const [alice, bob] = await w.accounts('alice', 'bob');
     const a = await alice.connect();
     const b = await bob.connect();
     await ok(a, { type: 'create', room: 'den', private: true }, 'created');
@@ -376,8 +369,7 @@ describe('admins (ADMIN_USERS)', () => {
 
   it('may moderate a room nobody owns (an ad-hoc public room), which its users may not', async () => {
     const w = await world(res, { adminUsers: ['root'] });
-    const bob = await w.account('bob');
-    const carol = await w.account('carol');
+    const [bob, carol] = await w.accounts('bob', 'carol');
     const b = await bob.connect();
     const c = await carol.connect();
     const r = await (await w.account('root')).connect();

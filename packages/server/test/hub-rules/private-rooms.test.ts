@@ -27,8 +27,7 @@ describe('create', () => {
 
   it('creating a room that exists is forbidden (a created one, an ad-hoc public one, the lobby)', async () => {
     const w = await world(res);
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
+    const [alice, bob] = await w.accounts('alice', 'bob');
     const a = await alice.connect();
     const b = await bob.connect();
     await ok(a, { type: 'create', room: 'secret', private: true }, 'created');
@@ -74,8 +73,7 @@ describe('create', () => {
 describe('private rooms and invitations', () => {
   it('a non-invited account and a guest get forbidden; once invited by the owner the invitee joins and chats', async () => {
     const w = await world(res);
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
+    const [alice, bob] = await w.accounts('alice', 'bob');
     const a = await alice.connect();
     const b = await bob.connect();
     const g = await w.guest('visitor');
@@ -108,10 +106,7 @@ describe('private rooms and invitations', () => {
 
   it('a moderator may invite; a plain member may not (forbidden); an unknown username is not_found', async () => {
     const w = await world(res);
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
-    const carol = await w.account('carol');
-    const dave = await w.account('dave');
+    const [alice, bob, carol, dave] = await w.accounts('alice', 'bob', 'carol', 'dave');
     const a = await alice.connect();
     const b = await bob.connect();
     const c = await carol.connect();
@@ -144,8 +139,7 @@ describe('private rooms and invitations', () => {
 
   it('inviting someone who is already the owner does not demote them', async () => {
     const w = await world(res);
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
+    const [alice, bob] = await w.accounts('alice', 'bob');
     const a = await alice.connect();
     await ok(a, { type: 'create', room: 'secret', private: true }, 'created');
     await ok(a, { type: 'op', room: 'secret', user: bob.user.id }, 'moderated');
@@ -159,9 +153,7 @@ describe('private rooms and invitations', () => {
 describe('private-room isolation', () => {
   it("no message, typing or presence of a private room reaches a non-member's connection; history/send/typing are not_member", async () => {
     const w = await world(res);
-    const alice = await w.account('alice');
-    const bob = await w.account('bob');
-    const carol = await w.account('carol');
+    const [alice, bob, carol] = await w.accounts('alice', 'bob', 'carol');
     const a = await alice.connect();
     const b = await bob.connect();
     const c = await carol.connect();

@@ -23,6 +23,8 @@ export interface World {
   server: TestServer;
   store: SqliteStore;
   account(username: string): Promise<Account>;
+  /** Several accounts, made in this order. */
+  accounts<const Names extends string[]>(...usernames: Names): Promise<{ [K in keyof Names]: Account }>;
   guest(nick?: string): Promise<TestClient>;
   /** Connects with arbitrary query and headers (tracked, closed after the test). */
   connect(query?: Record<string, string>, headers?: Record<string, string>): Promise<TestClient>;
@@ -39,16 +41,22 @@ export async function world(
   const store = await new SqliteStore({ ...storeOptions, dir }).open();
   const server = await res.server({ dataDir: dir, ...overrides }, { store });
   const connect = (query: Record<string, string> = {}, headers: Record<string, string> = {}) => res.connect(server, query, headers);
+  const account = async (username: string): Promise<Account> => {
+    const user = await store.createAccount(username, 'unused-hash');
+    if (!user) throw new Error(`account ${username} exists`);
+    const { token, id } = await store.issueToken(user.id, 'session');
+    return { user, token, tokenId: id, connect: () => connect({ token }) };
+  };
   return {
     server,
     store,
     connect,
     guest: (nick?: string) => connect(nick === undefined ? {} : { nick }),
-    async account(username: string): Promise<Account> {
-      const user = await store.createAccount(username, 'unused-hash');
-      if (!user) throw new Error(`account ${username} exists`);
-      const { token, id } = await store.issueToken(user.id, 'session');
-      return { user, token, tokenId: id, connect: () => connect({ token }) };
+    account,
+    async accounts<const Names extends string[]>(...usernames: Names) {
+      const made: Account[] = [];
+      for (const username of usernames) made.push(await account(username));
+      return made as { [K in keyof Names]: Account };
     },
   };
 }
