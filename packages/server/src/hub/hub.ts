@@ -10,7 +10,7 @@ import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION, USERNAME } from '@chat/protoco
 import type { Bus, BusEvent } from '../bus/bus.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
-import type { AppendResult, NewMessage, RoomInfo, RoomKind, RoomRole, Store } from '../store/store.js';
+import type { AppendResult, MessagePage, NewMessage, RoomInfo, RoomKind, RoomRole, Store } from '../store/store.js';
 import { CommitQueue } from './commit-queue.js';
 import { RateLimiter, type RateLimit } from './rate-limiter.js';
 import { RoomChannel } from './room-channel.js';
@@ -447,10 +447,14 @@ export class Hub {
       const lastSeq = (await this.store.lastSeq(room)) ?? 0;
       const mutedUntil = await this.store.mutedUntil(room, s.userId);
       if (mutedUntil > 0) s.setMutedUntil(room, mutedUntil);
-      const page =
-        since === undefined
-          ? await this.store.messagesBefore(room, undefined, this.options.historyWindow)
-          : await this.store.messagesAfter(room, since, this.resumeCap);
+      // Nothing to read when the room is empty or the client has seen its last message: messages
+      // committed from here on reach it through the channel (beginJoin above).
+      const page: MessagePage =
+        lastSeq === 0 || (since !== undefined && since >= lastSeq)
+          ? { messages: [], hasMore: false }
+          : since === undefined
+            ? await this.store.messagesBefore(room, undefined, this.options.historyWindow)
+            : await this.store.messagesAfter(room, since, this.resumeCap);
       let online: number;
       let changed = false;
       if (rejoin) {

@@ -83,6 +83,7 @@ export class SqliteStore implements MaintainableStore {
   private readonly sessionTtlMs: number;
   private statements!: ReturnType<SqliteStore['prepare']>;
   private appendTx!: (batch: NewMessage[]) => AppendResult[];
+  private guestTx!: (user: User, tokenHash: Buffer, tokenId: string, now: number) => void;
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.tokenTtlMs = options.tokenTtlMs ?? 90 * DAY_MS;
@@ -102,6 +103,10 @@ export class SqliteStore implements MaintainableStore {
     this.migrate();
     this.statements = this.prepare();
     this.appendTx = db.transaction((batch: NewMessage[]) => this.appendInTransaction(batch));
+    this.guestTx = db.transaction((user: User, tokenHash: Buffer, tokenId: string, now: number) => {
+      this.statements.createUser.run(user.id, user.nick, 'guest', now);
+      this.statements.createToken.run(tokenHash, user.id, 'guest', now, now + this.tokenTtlMs, tokenId, null);
+    });
     return this;
   }
 
@@ -272,8 +277,11 @@ export class SqliteStore implements MaintainableStore {
   }
 
   async createGuest(nick: string): Promise<IssuedIdentity> {
-    const user: User = { id: randomBytes(12).toString('base64url'), nick };
-    const token = randomBytes(32).toString('base64url');
+    // One draw from the CSPRNG for the user id, the token and the token's public id.
+    const random = randomBytes(53);
+    const user: User = { id: random.toString('base64url', 0, 12), nick };
+    const token = random.toString('base64url', 12, 44);
+    const tokenId = random.toString('base64url', 44, 53);
     const now = Date.now();
     // Committed without its own fsync: a burst of first connections would otherwise cost one fsync
     // each (5000 connects: about 30 % of the server's time). The row is in the WAL file when this
@@ -282,10 +290,7 @@ export class SqliteStore implements MaintainableStore {
     // after it, in WAL order, so no stored message ever names a lost guest.
     this.db.pragma('synchronous = NORMAL');
     try {
-      this.db.transaction(() => {
-        this.statements.createUser.run(user.id, nick, 'guest', now);
-        this.statements.createToken.run(hashToken(token), user.id, 'guest', now, now + this.tokenTtlMs, newId(), null);
-      })();
+      this.guestTx(user, hashToken(token), tokenId, now);
     } finally {
       this.db.pragma('synchronous = FULL');
     }
