@@ -5,7 +5,7 @@
 // limit -> group commit in the store -> publish on the bus -> every hub's RoomChannel delivers it
 // in seq order -> ack to the sender.
 import { createHash } from 'node:crypto';
-import type { ClientFrame, ClientFrameType, ErrorCode, ModerationAction, User } from '@chat/protocol';
+import type { ClientFrame, ClientFrameType, ErrorCode, JoinedFrame, ModerationAction, User } from '@chat/protocol';
 import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION, USERNAME } from '@chat/protocol';
 import type { Bus, BusEvent } from '../bus/bus.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -98,6 +98,8 @@ export class Hub {
   private readonly presence: Presence;
   private readonly resumeCap: number;
   private readonly presenceDetailLimit: number;
+  /** JSON of members lists still held by the presence (see membersJson). */
+  private readonly serializedMembers = new WeakMap<readonly User[], string>();
   /** Rooms with a coalesced presence event already scheduled. */
   private readonly presenceTimers = new Map<string, NodeJS.Timeout>();
 
@@ -468,7 +470,8 @@ export class Hub {
       const seen = Math.max(lastSeq, page.messages.at(-1)?.seq ?? 0);
       const newer = rejoin ? [] : channel.completeJoin(s, seen);
       s.rooms.add(room);
-      s.send({ type: 'joined', room, kind, role, seq: seen, online, members, history: page.messages, hasMore: page.hasMore, ...ref(frameRef) });
+      const joined = JSON.stringify({ type: 'joined', room, kind, role, seq: seen, online, history: page.messages, hasMore: page.hasMore, ...ref(frameRef) } satisfies Omit<JoinedFrame, 'members'>);
+      s.sendRaw(`${joined.slice(0, -1)},"members":${this.membersJson(members)}}`);
       for (const message of newer) s.sendRaw(JSON.stringify(message));
       if (changed) this.announce(room, online, { joined: { ...s.user } });
     } catch (err) {
@@ -478,6 +481,13 @@ export class Hub {
       this.options.log.error({ err, room }, 'join failed');
       s.error('internal', 'could not join the room; try again', frameRef);
     }
+  }
+
+  /** A members list as JSON, serialized once per list (a big room's list is handed out again: Presence.members). */
+  private membersJson(members: readonly User[]): string {
+    let json = this.serializedMembers.get(members);
+    if (json === undefined) this.serializedMembers.set(members, (json = JSON.stringify(members)));
+    return json;
   }
 
   private async leave(s: Session, room: string, frameRef: string | undefined): Promise<void> {

@@ -10,6 +10,12 @@ interface Counted {
 export class MemoryPresence implements Presence {
   private readonly online = new Map<string, Counted>();
   private readonly rooms = new Map<string, Map<string, Counted>>();
+  /**
+   * The last members() answer per room, until a change could alter it. Members are listed in
+   * arrival order, so once a room holds more than the limit, further arrivals leave the list as it
+   * is: a join storm in a big room reads (and the hub serializes) one list, not one per join.
+   */
+  private readonly listed = new Map<string, { limit: number; users: readonly User[] }>();
 
   async connect(user: User): Promise<number> {
     increment(this.online, user);
@@ -25,6 +31,8 @@ export class MemoryPresence implements Presence {
     let members = this.rooms.get(room);
     if (!members) this.rooms.set(room, (members = new Map()));
     const changed = increment(members, user);
+    const list = this.listed.get(room);
+    if (changed && list && list.users.length < list.limit) this.listed.delete(room);
     return { changed, online: members.size };
   }
 
@@ -32,6 +40,7 @@ export class MemoryPresence implements Presence {
     const members = this.rooms.get(room);
     if (!members) return { changed: false, online: 0 };
     const changed = decrement(members, userId);
+    if (changed) this.listed.delete(room);
     if (members.size === 0) this.rooms.delete(room);
     return { changed, online: members.size };
   }
@@ -40,16 +49,20 @@ export class MemoryPresence implements Presence {
     return this.rooms.get(room)?.size ?? 0;
   }
 
-  async members(room: string, limit: number): Promise<User[]> {
+  async members(room: string, limit: number): Promise<readonly User[]> {
+    const list = this.listed.get(room);
+    if (list && list.limit === limit) return list.users;
     const users: User[] = [];
     for (const { user } of this.rooms.get(room)?.values() ?? []) {
       if (users.length >= limit) break;
-      users.push({ ...user });
+      users.push(Object.freeze({ ...user }));
     }
+    if (users.length > 0) this.listed.set(room, { limit, users: Object.freeze(users) });
     return users;
   }
 
   async rename(user: User): Promise<void> {
+    this.listed.clear(); // rare: not worth finding the lists that name this user
     const entries = [this.online.get(user.id), ...[...this.rooms.values()].map((m) => m.get(user.id))];
     for (const entry of entries) if (entry) entry.user = { ...user };
   }
@@ -63,6 +76,7 @@ export class MemoryPresence implements Presence {
   async close(): Promise<void> {
     this.online.clear();
     this.rooms.clear();
+    this.listed.clear();
   }
 }
 

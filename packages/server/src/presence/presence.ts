@@ -28,8 +28,12 @@ export interface Presence {
   leave(room: string, userId: string): Promise<RoomPresenceChange>;
   /** Distinct users in the room. */
   roomOnline(room: string): Promise<number>;
-  /** Up to `limit` of the room's users (order unspecified). */
-  members(room: string, limit: number): Promise<User[]>;
+  /**
+   * Up to `limit` of the room's users (order unspecified). The list is read-only: an
+   * implementation may hand out the same array again while it stays right (the hub then reuses
+   * its serialization).
+   */
+  members(room: string, limit: number): Promise<readonly User[]>;
   /** Updates a user's nick wherever it is listed. */
   rename(user: User): Promise<void>;
   /**

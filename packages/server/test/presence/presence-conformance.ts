@@ -21,7 +21,7 @@ const alice = user('alice');
 const bob = user('bob');
 const carol = user('carol');
 
-const byId = (users: User[]): User[] => [...users].sort((a, b) => a.id.localeCompare(b.id));
+const byId = (users: readonly User[]): User[] => [...users].sort((a, b) => a.id.localeCompare(b.id));
 
 export function describePresence(name: string, makeFixture: () => PresenceFixture, options: { skip?: boolean } = {}): void {
   describe.skipIf(options.skip ?? false)(`Presence conformance: ${name}`, () => {
@@ -86,17 +86,42 @@ export function describePresence(name: string, makeFixture: () => PresenceFixtur
       expect(byId(await presence.members('r', 10))).toEqual(users.slice(1));
     });
 
-    it('renames a user wherever listed, and hands out copies', async () => {
+    it('lists members right after every change, even when it lists the same room often', async () => {
+      const [a, b, c, d] = ['a', 'b', 'c', 'd'].map(user) as [User, User, User, User];
+      await presence.join('r', a);
+      await presence.join('r', b);
+      expect(byId(await presence.members('r', 3))).toEqual([a, b]);
+      await presence.join('r', c);
+      expect(byId(await presence.members('r', 3))).toEqual([a, b, c]);
+      await presence.join('r', d);
+      const full = await presence.members('r', 3);
+      expect(full).toHaveLength(3);
+      const gone = full[0] as User;
+      await presence.leave('r', gone.id);
+      const after = await presence.members('r', 3);
+      expect(byId(after)).toEqual([a, b, c, d].filter((u) => u.id !== gone.id));
+      const stayed = after[0] as User;
+      await presence.rename({ ...stayed, nick: 'renamed' });
+      expect(await presence.members('r', 3)).toContainEqual({ ...stayed, nick: 'renamed' });
+      expect(await presence.members('r', 1)).toHaveLength(1);
+    });
+
+    it('renames a user wherever listed, and hands out lists that callers cannot corrupt', async () => {
       await presence.connect(alice);
       await presence.join('r1', alice);
       await presence.join('r2', alice);
       await presence.connect(bob);
       await presence.join('r1', bob);
+      expect(byId(await presence.members('r1', 10))).toEqual([alice, bob]);
       await presence.rename({ id: alice.id, nick: 'alicia' });
       expect(byId(await presence.members('r1', 10))).toEqual([{ id: alice.id, nick: 'alicia' }, bob]);
       expect(await presence.members('r2', 10)).toEqual([{ id: alice.id, nick: 'alicia' }]);
       const [listed] = await presence.members('r2', 10);
-      if (listed) listed.nick = 'mutated';
+      try {
+        if (listed) (listed as User).nick = 'mutated';
+      } catch {
+        // a frozen list (one the presence hands out again) refuses the change
+      }
       expect(await presence.members('r2', 10)).toEqual([{ id: alice.id, nick: 'alicia' }]);
     });
 
