@@ -50,6 +50,13 @@ export interface HubOptions {
 /** In large rooms, at most one presence event per room per this many ms. */
 const PRESENCE_COALESCE_MS = 1000;
 
+/**
+ * Who-joined/left/renamed events wait this long and leave together, so a member receives a burst
+ * of them in one socket write rather than one write each (a room filling up costs O(members²)
+ * frames; it need not cost as many writes). Any other event flushes them first, keeping order.
+ */
+export const PRESENCE_BATCH_MS = 50;
+
 /** Forward at most one `typing` per user and room per this many ms. */
 const TYPING_THROTTLE_MS = 1000;
 
@@ -102,6 +109,10 @@ export class Hub {
   private readonly serializedMembers = new WeakMap<readonly User[], string>();
   /** Rooms with a coalesced presence event already scheduled. */
   private readonly presenceTimers = new Map<string, NodeJS.Timeout>();
+  /** Presence events with who joined, left or was renamed, waiting for the batch (PRESENCE_BATCH_MS). */
+  private pendingPresence: BusEvent[] = [];
+  private presenceBatch: NodeJS.Timeout | undefined;
+  private closing = false;
 
   constructor(private readonly options: HubOptions) {
     ({ store: this.store, bus: this.bus, presence: this.presence } = options);
@@ -228,6 +239,10 @@ export class Hub {
   async close(): Promise<void> {
     for (const timer of this.presenceTimers.values()) clearTimeout(timer);
     this.presenceTimers.clear();
+    // From here presence leaves at once: the connections closing after this (gateway.close) are
+    // announced to the other nodes before the bus closes.
+    this.closing = true;
+    this.flushPresence();
     await this.commits.drain();
     for (const unsubscribe of this.unsubscribe) unsubscribe();
   }
@@ -276,7 +291,7 @@ export class Hub {
       const rooms = new Set([...entry.sessions].flatMap((session) => [...session.rooms]));
       for (const room of rooms) {
         const online = await this.presence.roomOnline(room);
-        this.publish({ type: 'presence', room, online, renamed: { ...entry.user } });
+        this.publishPresence({ type: 'presence', room, online, renamed: { ...entry.user } });
       }
     },
     create: (s, f) =>
@@ -531,7 +546,7 @@ export class Hub {
    */
   private announce(room: string, online: number, change: { joined?: User; left?: User }): void {
     if (online <= this.presenceDetailLimit && !this.presenceTimers.has(room)) {
-      this.publish({ type: 'presence', room, online, ...change });
+      this.publishPresence({ type: 'presence', room, online, ...change });
       return;
     }
     if (this.presenceTimers.has(room)) return;
@@ -547,7 +562,23 @@ export class Hub {
   }
 
   private publish(event: BusEvent): void {
+    if (this.pendingPresence.length > 0) this.flushPresence();
     this.bus.publish(event).catch((err: unknown) => this.options.log.error({ err, type: event.type }, 'bus publish failed'));
+  }
+
+  /** Publishes a detailed presence event with the next batch (PRESENCE_BATCH_MS). */
+  private publishPresence(event: BusEvent): void {
+    if (this.closing) return this.publish(event);
+    this.pendingPresence.push(event);
+    this.presenceBatch ??= setTimeout(() => this.flushPresence(), PRESENCE_BATCH_MS);
+  }
+
+  private flushPresence(): void {
+    clearTimeout(this.presenceBatch);
+    this.presenceBatch = undefined;
+    const events = this.pendingPresence;
+    this.pendingPresence = [];
+    for (const event of events) this.publish(event);
   }
 
   private onBusEvent(event: BusEvent): void {

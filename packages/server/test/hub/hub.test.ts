@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatMessage, ServerFrame, User } from '@chat/protocol';
 import { MemoryBus } from '../../src/bus/memory-bus.js';
-import { Hub } from '../../src/hub/hub.js';
+import { Hub, PRESENCE_BATCH_MS } from '../../src/hub/hub.js';
 import type { Peer, Session } from '../../src/hub/session.js';
 import { frameText, type SharedFrame } from '../../src/hub/shared-frame.js';
 import { MemoryPresence } from '../../src/presence/memory-presence.js';
@@ -27,6 +27,8 @@ class FakePeer implements Peer {
 const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 };
+/** Until the presence events announced so far have been published (they leave in batches). */
+const presenceBatch = () => new Promise((r) => setTimeout(r, PRESENCE_BATCH_MS + 20));
 
 let cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -88,6 +90,29 @@ describe('Hub', () => {
     expect(a.peer.ofType('ack')).toHaveLength(50);
   });
 
+  it('sends a burst of presence events together, and never after a later message', async () => {
+    const { hubs } = await cluster(1);
+    const hub = hubs[0]!;
+    const a = await connect(hub, alice);
+    await hub.handle(a.session, { type: 'join', room: 'r' });
+    await presenceBatch();
+    a.peer.frames = [];
+    const others = await Promise.all(['b', 'c', 'd'].map((id) => connect(hub, { id, nick: id })));
+    for (const o of others) await hub.handle(o.session, { type: 'join', room: 'r' });
+    // Within the batch window nothing has left yet; then the three arrive in order, together.
+    await settle();
+    expect(a.peer.ofType('presence')).toEqual([]);
+    await presenceBatch();
+    expect(a.peer.ofType('presence').map((p) => [p.online, p.joined?.id])).toEqual([[2, 'b'], [3, 'c'], [4, 'd']]);
+    // A message sent right after a join flushes the batch first: its sender's arrival comes before it.
+    const e = await connect(hub, { id: 'e', nick: 'e' });
+    await hub.handle(e.session, { type: 'join', room: 'r' });
+    hub.handle(e.session, { type: 'send', room: 'r', id: 'hi', text: 'hello' });
+    await settle();
+    expect(a.peer.frames.slice(-2).map((f) => f.type)).toEqual(['presence', 'message']);
+    expect(a.peer.frames.at(-2)).toMatchObject({ type: 'presence', online: 5, joined: { id: 'e' } });
+  });
+
   it('announces presence once per user, across hubs', async () => {
     const { hubs } = await cluster(2);
     const a = await connect(hubs[0]!, alice);
@@ -96,13 +121,16 @@ describe('Hub', () => {
     await hubs[0]!.handle(a.session, { type: 'join', room: 'r' });
     await hubs[1]!.handle(b1.session, { type: 'join', room: 'r' });
     await hubs[0]!.handle(b2.session, { type: 'join', room: 'r' });
+    await presenceBatch();
     expect(a.peer.ofType('presence')).toEqual([
       { type: 'presence', room: 'r', online: 1, joined: alice },
       { type: 'presence', room: 'r', online: 2, joined: bob },
     ]);
     await hubs[1]!.disconnect(b1.session);
+    await presenceBatch();
     expect(a.peer.ofType('presence')).toHaveLength(2); // bob is still there on the other hub
     await hubs[0]!.disconnect(b2.session);
+    await presenceBatch();
     expect(a.peer.ofType('presence').at(-1)).toEqual({ type: 'presence', room: 'r', online: 1, left: bob });
   });
 
@@ -155,6 +183,7 @@ describe('Hub presence in large rooms', () => {
       joined.push(c);
     }
     // Up to the limit (3 users) every join is named; beyond it nothing yet…
+    await presenceBatch();
     expect(watcher.peer.ofType('presence').map((p) => p.online)).toEqual([1, 2, 3]);
     expect(watcher.peer.ofType('presence').every((p) => p.joined !== undefined)).toBe(true);
     // …and joined.members is capped while online stays exact.
