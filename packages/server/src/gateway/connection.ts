@@ -31,6 +31,7 @@ interface CorkableSocket {
   cork(): void;
   uncork(): void;
   write(data: Buffer): boolean;
+  readonly writableCorked: number;
 }
 
 /** Connections corked during this tick, uncorked together when it ends (one callback, not one each). */
@@ -70,6 +71,8 @@ export class Connection implements Peer {
     this.ws.on('message', (data: Buffer, isBinary) => this.onFrame(data, isBinary));
     // 'close' follows: ws has already failed the connection (e.g. a frame over maxPayload -> 1009).
     this.ws.on('error', (err: Error & { code?: string }) => (this.closeCause ??= err.code ?? 'socket error'));
+    // The gateway corked the socket for the upgrade: this tick's end releases it (see send).
+    if ((this.socket?.writableCorked ?? 0) > 0) this.corkedUntilTickEnd();
   }
 
   /** Starts dispatching once the hub has sent `welcome` (frames that came earlier were queued). */
@@ -85,9 +88,8 @@ export class Connection implements Peer {
     // Everything sent to this connection in one tick (a group commit's messages, an ack, presence)
     // leaves in one write: the socket is corked now and uncorked when the tick ends.
     if (!this.corked) {
-      this.corked = true;
       socket.cork();
-      if (corked.push(this) === 1) process.nextTick(uncorkAll);
+      this.corkedUntilTickEnd();
     }
     if (data instanceof SharedFrame) {
       // ws has no way to send one pre-encoded frame to many sockets. Writing whole frames to its
@@ -107,6 +109,11 @@ export class Connection implements Peer {
   /** ws's underlying socket: ws has no public API to cork it or to write a pre-encoded frame. */
   private get socket(): CorkableSocket | undefined {
     return (this.ws as unknown as { _socket?: CorkableSocket })._socket;
+  }
+
+  private corkedUntilTickEnd(): void {
+    this.corked = true;
+    if (corked.push(this) === 1) process.nextTick(uncorkAll);
   }
 
   /** Ends this tick's cork: what was sent leaves in one write. */

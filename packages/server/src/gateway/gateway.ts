@@ -122,6 +122,9 @@ export class Gateway {
       // ws refuses a bad handshake by closing the socket without calling back: release then.
       const releaseOnRefusal = () => this.releaseIp(ip);
       socket.once('close', releaseOnRefusal);
+      // Corked so that the 101 response and `welcome` leave in one write: the Connection takes
+      // the cork over and releases it when the tick ends (a refused handshake's end() releases it).
+      socket.cork();
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         socket.off('close', releaseOnRefusal); // from here the connection's own close releases it
         this.accept(ws, ip, identity).catch((err: unknown) => {
