@@ -101,7 +101,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
     setupDeadlineMs: 120_000,
     fanout: { receivers: 500, rate: 100, durationMs: 5_000, warmupMs: 1_000 },
     saturate: { receivers: 500, search },
-    rooms: { clients: 1000, roomSize: 10, rate: 1, durationMs: 5_000, warmupMs: 1_000, search: { ...search, startDeliveries: 20_000, bisect: 1 } },
+    rooms: { clients: 1000, roomSize: 10, rate: 1, durationMs: 5_000, warmupMs: 1_000, search: { ...search, startDeliveries: 20_000 } },
     // The ws broadcaster needs about 110 s here for 5000 joins (the count goes to everyone on each).
     idle: { connections: 5000, settleMs: 2_000, deadlineMs: 150_000 },
     resume: { clients: 1000, missed: 100, timeoutMs: 60_000 },
