@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PeerName } from './adapters.js';
+import WebSocket from 'ws';
 import { peakRssBytes, processCpuSeconds, rssBytes } from './proc.js';
 
 export const CHAT_MAIN = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url));
@@ -98,8 +99,11 @@ export class PeerProcess {
     );
   }
 
-  /** `extraEnv`: settings on top of chatEnv (our server only), e.g. DATABASE_URL. */
-  static async start(peer: PeerName, extraEnv: Record<string, string> = {}): Promise<PeerProcess> {
+  /**
+   * `extraEnv`: settings on top of chatEnv (our server only), e.g. DATABASE_URL. `inspect`: start
+   * the process with the inspector on a free 127.0.0.1 port, for collectGarbage().
+   */
+  static async start(peer: PeerName, extraEnv: Record<string, string> = {}, options: { inspect?: boolean } = {}): Promise<PeerProcess> {
     const port = await freePort();
     let dataDir: string | null = null;
     let args: string[];
@@ -113,6 +117,7 @@ export class PeerProcess {
       args = [PEER_SCRIPTS[peer]];
       env = { PORT: String(port) };
     }
+    if (options.inspect) args = ['--inspect=127.0.0.1:0', ...args];
     const child = spawn(process.execPath, args, {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -131,6 +136,29 @@ export class PeerProcess {
       await sleep(30);
     }
     return proc;
+  }
+
+  /**
+   * A full garbage collection in the server, through its inspector (started with `inspect`), so
+   * that a memory reading counts what the server holds, not garbage it has yet to collect: a
+   * server that happened to return its garbage to the OS would otherwise look leaner than one
+   * that had not. Resolves when the collection is done.
+   */
+  async collectGarbage(): Promise<void> {
+    const url = /Debugger listening on (ws:\/\/\S+)/.exec(this.out)?.[1];
+    if (!url) throw new Error(`${this.peer} was not started with its inspector`);
+    const ws = new WebSocket(url);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        ws.once('error', reject);
+        ws.once('open', () => ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' })));
+        ws.on('message', (data) => {
+          if ((JSON.parse(data.toString()) as { id?: number }).id === 1) resolve();
+        });
+      });
+    } finally {
+      ws.close();
+    }
   }
 
   get pid(): number {
@@ -166,7 +194,7 @@ export class PeerProcess {
     return this.out
       .split('\n')
       .map((l) => l.trim())
-      .filter((l) => l !== '' && !/^Chat is running|^Join at:|^https?:\/\//.test(l));
+      .filter((l) => l !== '' && !/^Chat is running|^Join at:|^https?:\/\/|^Debugger (listening|attached|ending)|^For help, see:/.test(l));
   }
 
   /** SIGTERM (our server shuts down cleanly), SIGKILL after 10 s; removes its data directory. */

@@ -14,11 +14,8 @@ export interface ConnectionLogger {
   error(obj: object, msg: string): void;
 }
 
-export interface ConnectionOptions {
-  id: number;
-  /** The public id of the token that authenticated this connection (to close it on revocation). */
-  tokenId: string;
-  ws: WebSocket;
+/** What every connection of a gateway shares: one object for all of them, not one each. */
+export interface ConnectionContext {
   hub: Hub;
   limits: FrameLimits;
   /** Unsent bytes above which the connection is closed as a slow consumer. */
@@ -47,13 +44,11 @@ const MAX_QUEUED_FRAMES = 1000;
 const CLOSE_GRACE_MS = 5000;
 
 export class Connection implements Peer {
-  readonly id: number;
-  readonly tokenId: string;
   session: Session | null = null;
   /** Pings sent since the last pong; two unanswered and the connection is dropped. */
   missedPongs = 0;
   private readonly ws: WebSocket;
-  private readonly queue: string[] = [];
+  private queue: string[] = [];
   private busy = false;
   private closing = false;
   /** The socket is corked until the end of this tick (see send). */
@@ -63,10 +58,14 @@ export class Connection implements Peer {
   /** Why the server ended the connection, for the close log line (the close code alone can hide it). */
   closeCause: string | undefined;
 
-  constructor(private readonly options: ConnectionOptions) {
-    this.id = options.id;
-    this.tokenId = options.tokenId;
-    this.ws = options.ws;
+  constructor(
+    readonly id: number,
+    /** The public id of the token that authenticated this connection (to close it on revocation). */
+    readonly tokenId: string,
+    ws: WebSocket,
+    private readonly options: ConnectionContext,
+  ) {
+    this.ws = ws;
     this.ws.on('pong', () => (this.missedPongs = 0));
     this.ws.on('message', (data: Buffer, isBinary) => this.onFrame(data, isBinary));
     // 'close' follows: ws has already failed the connection (e.g. a frame over maxPayload -> 1009).
@@ -186,6 +185,8 @@ export class Connection implements Peer {
     if (!session) return;
     while (!this.busy && this.queue.length > 0 && !session.closed) {
       const raw = this.queue.shift() as string;
+      // A drained queue keeps its grown storage; an idle connection should not.
+      if (this.queue.length === 0) this.queue = [];
       const parsed = parseClientFrame(raw, this.options.limits);
       if (!parsed.ok) {
         session.error(parsed.code, parsed.message, parsed.ref);

@@ -7,7 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
-import { Connection, type ConnectionLogger } from './connection.js';
+import { Connection, type ConnectionContext, type ConnectionLogger } from './connection.js';
 import { resolveIdentity, type Identity } from './identity.js';
 import { isOriginAllowed, lastHeaderValue } from './origin.js';
 
@@ -36,6 +36,7 @@ const SHUTDOWN_GRACE_MS = 2000;
 export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
+  private readonly connectionContext: ConnectionContext;
   private readonly perIp = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
   private nextId = 1;
@@ -46,6 +47,13 @@ export class Gateway {
   private readonly disconnecting = new Set<Promise<void>>();
 
   constructor(private readonly options: GatewayOptions) {
+    this.connectionContext = {
+      hub: options.hub,
+      limits: { maxMessageChars: options.maxMessageChars },
+      slowConsumerBytes: SLOW_CONSUMER_BYTES,
+      log: options.log,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+    };
     this.wss = new WebSocketServer({
       noServer: true,
       // ws defaults to 100 MiB; RFC 6455 §7.4.1: a bigger frame closes the connection with 1009.
@@ -102,7 +110,7 @@ export class Gateway {
   }
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    socket.on('error', () => socket.destroy());
+    socket.on('error', destroySocket);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== WS_PATH) return reject(socket, 404, 'not found');
     if (this.closing) return reject(socket, 503, 'server shutting down');
@@ -145,21 +153,13 @@ export class Gateway {
 
   private async accept(ws: WebSocket, ip: string, identity: Extract<Identity, { ok: true }>): Promise<void> {
     const { hub, log } = this.options;
-    const { user } = identity;
-    const connection = new Connection({
-      id: this.nextId++,
-      tokenId: identity.tokenId,
-      ws,
-      hub,
-      limits: { maxMessageChars: this.options.maxMessageChars },
-      slowConsumerBytes: SLOW_CONSUMER_BYTES,
-      log,
-      metrics: this.options.metrics,
-    });
+    const userId = identity.user.id; // the close handler lives as long as the connection: a string, not the object
+    const connection = new Connection(this.nextId++, identity.tokenId, ws, this.connectionContext);
     this.connections.add(connection);
     const openedAt = Date.now();
-    log.info({ event: 'ws_open', conn: connection.id, user: user.id, ip }, 'connection opened');
-    ws.once('close', (code: number, reason: Buffer) => {
+    log.info({ event: 'ws_open', conn: connection.id, user: userId, ip }, 'connection opened');
+    // `on`, not `once`: close comes once anyway, and once's wrapper costs memory per connection.
+    ws.on('close', (code: number, reason: Buffer) => {
       this.connections.delete(connection);
       if (this.connections.size === 0) this.onLastClosed?.();
       this.releaseIp(ip);
@@ -167,7 +167,7 @@ export class Gateway {
         {
           event: 'ws_close',
           conn: connection.id,
-          user: user.id,
+          user: userId,
           code,
           reason: connection.closeCause ?? (reason.toString() || 'closed by client'),
           ms: Date.now() - openedAt,
@@ -181,7 +181,7 @@ export class Gateway {
         void disconnecting.finally(() => this.disconnecting.delete(disconnecting));
       }
     });
-    const session = await hub.connect(connection, user, { token: identity.guestToken, account: identity.account });
+    const session = await hub.connect(connection, identity.user, { token: identity.guestToken, account: identity.account });
     if (ws.readyState !== ws.OPEN) {
       await hub.disconnect(session);
       return;
@@ -200,6 +200,14 @@ export function clientIp(req: IncomingMessage, trustProxy: boolean): string | un
     if (last) return last;
   }
   return req.socket.remoteAddress;
+}
+
+/**
+ * A socket error during the upgrade ends the socket. A plain function, not a closure: the listener
+ * stays on the socket for its whole life and would keep the upgrade's variables alive with it.
+ */
+function destroySocket(this: Duplex): void {
+  this.destroy();
 }
 
 /** Refuses an upgrade with a plain HTTP response and a JSON message. */

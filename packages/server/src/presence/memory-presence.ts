@@ -30,7 +30,8 @@ export class MemoryPresence implements Presence {
   async join(room: string, user: User): Promise<RoomPresenceChange> {
     let members = this.rooms.get(room);
     if (!members) this.rooms.set(room, (members = new Map()));
-    const changed = increment(members, user);
+    // The copy kept for the user's connection serves the rooms too (one object per user, not per room).
+    const changed = increment(members, this.online.get(user.id)?.user ?? user);
     const list = this.listed.get(room);
     if (changed && list && list.users.length < list.limit) this.listed.delete(room);
     return { changed, online: members.size };
@@ -55,7 +56,7 @@ export class MemoryPresence implements Presence {
     const users: User[] = [];
     for (const { user } of this.rooms.get(room)?.values() ?? []) {
       if (users.length >= limit) break;
-      users.push(Object.freeze({ ...user }));
+      users.push(user); // frozen copies (increment, rename)
     }
     if (users.length > 0) this.listed.set(room, { limit, users: Object.freeze(users) });
     return users;
@@ -63,8 +64,9 @@ export class MemoryPresence implements Presence {
 
   async rename(user: User): Promise<void> {
     this.listed.clear(); // rare: not worth finding the lists that name this user
+    const renamed = Object.freeze({ ...user });
     const entries = [this.online.get(user.id), ...[...this.rooms.values()].map((m) => m.get(user.id))];
-    for (const entry of entries) if (entry) entry.user = { ...user };
+    for (const entry of entries) if (entry) entry.user = renamed;
   }
 
   onExpired(): () => void {
@@ -87,7 +89,7 @@ function increment(counts: Map<string, Counted>, user: User): boolean {
     entry.connections++;
     return false;
   }
-  counts.set(user.id, { user: { ...user }, connections: 1 });
+  counts.set(user.id, { user: Object.isFrozen(user) ? user : Object.freeze({ ...user }), connections: 1 });
   return true;
 }
 
