@@ -57,9 +57,10 @@ interface RoomInfoRow {
 
 const NEVER = Number.MAX_SAFE_INTEGER;
 /** Bearer tokens record their last use at most this often (a write per connection is an fsync). */
+const LAST_USED_EVERY_MS = 60 * 60 * 1000;
+/** WAL pages between automatic checkpoints, and the size the WAL file is trimmed back to (see open). */
 const WAL_CHECKPOINT_PAGES = 10_000;
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
-const LAST_USED_EVERY_MS = 60 * 60 * 1000;
 
 const toRoomInfo = (row: RoomInfoRow): RoomInfo => ({ name: row.name, kind: row.kind, ownerId: row.owner_id, lastSeq: row.last_seq });
 const newId = (): string => randomBytes(9).toString('base64url');
