@@ -2,6 +2,7 @@
 // size and duration so the whole run proves the harness in well under a minute.
 import { fileURLToPath } from 'node:url';
 import { PEERS, type PeerName } from './adapters.js';
+import { DEFAULT_REPEATS } from './repeat.js';
 
 export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'idle', 'resume', 'cost', 'cluster'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -50,6 +51,8 @@ export interface BenchOptions {
    * schema and key prefix per setup).
    */
   cluster: { receivers: number; rate: number; durationMs: number; warmupMs: number; search: SearchOptions; databaseUrl: string; redisUrl: string };
+  /** Runs per scenario and peer (peers alternating; the table shows medians); absent: 1. */
+  repeats: Partial<Record<ScenarioName, number>>;
   argv: string[];
 }
 
@@ -82,6 +85,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
       cost: { sizes: [10, 100], search: { ...search, maxSteps: 1 }, deadlineMs: 15_000, cpuAtPerSec: 2_000 },
       // Three setups, four server processes: shorter still (no warm-up), to keep the whole quick run under a minute.
       cluster: { receivers: 50, rate: 20, durationMs: 500, warmupMs: 0, search: { ...search, maxSteps: 1, warmupMs: 0 }, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL },
+      repeats: {},
       argv: [],
     };
   }
@@ -110,6 +114,8 @@ export function defaultOptions(quick: boolean): BenchOptions {
     cost: { sizes: [10, 100, 1000, 5000], search: { ...search, startDeliveries: 50_000, bisect: 1, stepMs: 1_500 }, deadlineMs: 60_000, cpuAtPerSec: 100_000 },
     // The search follows the fanout step on the same servers: no second warm-up.
     cluster: { receivers: 500, rate: 100, durationMs: 5_000, warmupMs: 1_000, search: { ...search, warmupMs: 0 }, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL },
+    // The targets that sit near the line on this machine kind: one run of them is a coin toss.
+    repeats: { ...DEFAULT_REPEATS },
     argv: [],
   };
 }
@@ -128,6 +134,8 @@ export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --step S                 saturation step length in seconds (default 2, cost 1.5)
   --idle-connections N     idle connections (default 5000)
   --resume-clients N       resume clients (default 1000)
+  --repeat N               runs of every scenario against every peer, peers alternating; the table
+                           shows medians (default: fanout and rooms 3, the rest 1; --quick 1)
   --sizes N[,N]            cost-curve room sizes (default 10,100,1000,5000)
   --cost-deadline S        longest connect phase per cost-curve room (default 60)
   --database-url URL       cluster: the PostgreSQL database to make scratch schemas in
@@ -221,6 +229,12 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
       case '--redis-url':
         o.cluster.redisUrl = url(value(), flag, ['redis:', 'rediss:']);
         break;
+      case '--repeat': {
+        const n = Math.round(positive(value(), flag));
+        if (n > 9) throw new UsageError('--repeat: at most 9');
+        o.repeats = Object.fromEntries(SCENARIOS.map((s) => [s, n]));
+        break;
+      }
       case '--sizes':
         o.cost.sizes = (value() ?? '').split(',').map((v) => Math.round(positive(v, flag)));
         break;

@@ -114,7 +114,8 @@ export class PeerProcess {
       args = [...(process.env.BENCH_CHAT_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CHAT_MAIN];
       env = { ...chatEnv(port, dataDir), ...extraEnv };
     } else {
-      args = [PEER_SCRIPTS[peer]];
+      // The same for the other peers, to profile them under the same load: BENCH_PEER_NODE_ARGS.
+      args = [...(process.env.BENCH_PEER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), PEER_SCRIPTS[peer]];
       env = { PORT: String(port) };
     }
     if (options.inspect) args = ['--inspect=127.0.0.1:0', ...args];

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { PeerName } from './adapters.js';
 import type { BenchOptions, ScenarioName } from './options.js';
 import type { Machine } from './proc.js';
+import { SPREAD } from './repeat.js';
 import { CLUSTER_SETUPS, fmt, SETUP_LABELS, type ClusterSetup, type ScenarioResult, type StepResult } from './scenarios.js';
 
 export interface BenchResults {
@@ -148,7 +149,9 @@ export function markdownTable(results: BenchResults): string {
       const ratio = results.ratios[row.scenario]?.[row.metric]?.[peer];
       return typeof ratio === 'number' ? `${text} (chat ${ratio.toFixed(2)}×)` : text;
     });
-    return `| ${row.scenario} | ${row.label} | ${row.better || ' '} | ${cells.join(' | ')} |`;
+    const repeated = Math.max(...peers.map((peer) => find(results.results, row.scenario, peer)?.runs?.length ?? 1));
+    const scenario = repeated > 1 ? `${row.scenario} (median of ${repeated})` : row.scenario;
+    return `| ${scenario} | ${row.label} | ${row.better || ' '} | ${cells.join(' | ')} |`;
   });
   return [head, ...lines].join('\n');
 }
@@ -234,6 +237,10 @@ export function details(results: BenchResults): string {
     if (r.status !== 'ok' && !r.setups?.length) continue;
     const sections: string[] = [];
     if (r.reason) sections.push(`Note: ${r.reason}.`);
+    if (r.runs) {
+      const each = (SPREAD[r.scenario] ?? []).map((m) => `${m} ${r.runs?.map((run) => run[m] ?? '–').join(', ')}`);
+      sections.push(`${r.runs.length} runs, each: ${each.join('; ')}. The table shows their medians${r.steps?.length ? '; the steps below are the median run\'s' : ''}.`);
+    }
     if ((r.scenario === 'saturate' || r.scenario === 'rooms') && r.steps?.length) sections.push(stepsTable(r.steps));
     if (r.scenario === 'cost' && r.points) {
       for (const p of r.points) {

@@ -11,6 +11,7 @@ import { CHAT_MAIN, chatEnv, PeerProcess } from './peer-process.js';
 import { describeMachine } from './proc.js';
 import { dropAllScratch, shown } from './services.js';
 import { computeRatios, generatedSection, markdownTable, rowsFor, svgChart, updateDoc, generatorTable, details, type BenchResults } from './report.js';
+import { foldRuns } from './repeat.js';
 import { runScenario, type Context, type ScenarioResult } from './scenarios.js';
 
 /** The commit measured, and whether the server or protocol had uncommitted changes. */
@@ -41,6 +42,7 @@ function settings(o: BenchOptions): Record<string, unknown> {
     resume: o.resume,
     cost: o.cost,
     cluster: { ...o.cluster, databaseUrl: shown(o.cluster.databaseUrl), redisUrl: shown(o.cluster.redisUrl) },
+    repeats: o.repeats,
     argv: o.argv,
     chatEnv: env,
   };
@@ -95,11 +97,18 @@ async function main(): Promise<number> {
   mkdirSync(dirname(o.out), { recursive: true });
   try {
     for (const scenario of o.scenarios) {
-      for (const peer of o.peers) {
-        results.push(await runScenario(ctx, scenario, peer));
-        // Written after every result, so a run cut short still leaves what it measured.
-        writeFileSync(o.out, `${JSON.stringify(snapshot(), null, 2)}\n`);
+      const runs = new Map(o.peers.map((peer) => [peer, [] as ScenarioResult[]]));
+      const repeats = o.repeats[scenario] ?? 1;
+      for (let round = 0; round < repeats; round++) {
+        // Every other round in reverse, so that no peer always runs first while the machine drifts.
+        for (const peer of round % 2 ? [...o.peers].reverse() : o.peers) {
+          if (repeats > 1) log(`${scenario} × ${peer}: run ${round + 1} of ${repeats}`);
+          runs.get(peer)?.push(await runScenario(ctx, scenario, peer));
+        }
       }
+      for (const peer of o.peers) results.push(foldRuns(runs.get(peer) ?? []));
+      // Written after every scenario, so a run cut short still leaves what it measured.
+      writeFileSync(o.out, `${JSON.stringify(snapshot(), null, 2)}\n`);
     }
   } finally {
     await gen.stop();

@@ -104,6 +104,8 @@ export interface ScenarioResult {
   serverLog: string[];
   /** Connections the server ended during measurement, by reason. */
   disconnects: Record<string, number>;
+  /** Repeated (--repeat): each run's own metrics; `metrics` then holds their medians (repeat.ts). */
+  runs?: Array<Record<string, number | null>>;
 }
 
 /** The load generator's CPU (% of one core) over a scenario, so a saturated generator shows. */
