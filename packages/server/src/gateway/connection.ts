@@ -85,8 +85,10 @@ export class Connection implements Peer {
     const socket = this.socket;
     if (!socket) return;
     // Everything sent to this connection in one tick (a group commit's messages, an ack, presence)
-    // leaves in one write: the socket is corked now and uncorked when the tick ends.
-    if (!this.corked) {
+    // leaves in one write: the socket is corked now and uncorked when the tick ends. A frame
+    // marked writeNow, with nothing sent before it this tick, goes at once (a later frame corks).
+    const writeNow = data instanceof SharedFrame && data.writeNow && !this.corked;
+    if (!this.corked && !writeNow) {
       socket.cork();
       this.corkedUntilTickEnd();
     }

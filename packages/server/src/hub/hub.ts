@@ -113,6 +113,8 @@ export class Hub {
   private pendingPresence: BusEvent[] = [];
   private presenceBatch: NodeJS.Timeout | undefined;
   private closing = false;
+  /** A commit of one message is being published on this node's in-process bus (see commitBatch). */
+  private publishingLone = false;
 
   constructor(private readonly options: HubOptions) {
     ({ store: this.store, bus: this.bus, presence: this.presence } = options);
@@ -584,7 +586,7 @@ export class Hub {
   private onBusEvent(event: BusEvent): void {
     switch (event.type) {
       case 'message':
-        this.channels.get(event.message.room)?.onMessage(event.message);
+        this.channels.get(event.message.room)?.onMessage(event.message, this.publishingLone);
         return;
       case 'presence': {
         const channel = this.channels.get(event.room);
@@ -657,13 +659,22 @@ export class Hub {
       for (const p of batch) p.session.error('internal', 'message not stored; retry with the same id', p.ref);
       return;
     }
-    for (const { message, duplicate } of results) {
-      if (!duplicate) metrics?.messagesStored.inc();
-      // A duplicate is published again: the node that stored it may have died (or lost its
-      // database connection) between the commit and the publish, so no node may have delivered it,
-      // and with no later message no node would notice the gap. Channels drop a seq they already
-      // delivered, so nobody gets it twice.
-      this.publish({ type: 'message', message });
+    // A commit of one message (a quiet moment: nothing else arrived meanwhile) is written to each
+    // receiver at once; a batch is corked to the end of the tick, so that each receiver gets one
+    // write for all of it. The in-process bus delivers during publish, so the flag covers exactly
+    // these deliveries (a Redis bus delivers later, corked).
+    this.publishingLone = results.length === 1;
+    try {
+      for (const { message, duplicate } of results) {
+        if (!duplicate) metrics?.messagesStored.inc();
+        // A duplicate is published again: the node that stored it may have died (or lost its
+        // database connection) between the commit and the publish, so no node may have delivered
+        // it, and with no later message no node would notice the gap. Channels drop a seq they
+        // already delivered, so nobody gets it twice.
+        this.publish({ type: 'message', message });
+      }
+    } finally {
+      this.publishingLone = false;
     }
     batch.forEach((p, i) => {
       const { message } = results[i] as AppendResult;

@@ -84,8 +84,11 @@ export class RoomChannel {
     this.joining.delete(member);
   }
 
-  /** A message from the bus: delivers it in seq order, once, reading any gap from the store. */
-  onMessage(message: ChatMessage): void {
+  /**
+   * A message from the bus: delivers it in seq order, once, reading any gap from the store.
+   * `lone`: it was committed alone, so its frame may be written at once (SharedFrame.writeNow).
+   */
+  onMessage(message: ChatMessage, lone = false): void {
     if (this.backlog) {
       this.backlog.push(message);
       return;
@@ -96,7 +99,7 @@ export class RoomChannel {
       this.readMissed();
       return;
     }
-    this.fanOut(message);
+    this.fanOut(message, lone);
   }
 
   /**
@@ -147,11 +150,12 @@ export class RoomChannel {
     }
   }
 
-  private fanOut(message: ChatMessage): void {
+  private fanOut(message: ChatMessage, writeNow = false): void {
     this.delivered = message.seq;
     if (this.members.size > 0) {
       // Serialized and framed once; every member gets the same bytes.
       const data = SharedFrame.of(message);
+      data.writeNow = writeNow;
       let delivered = 0;
       for (const [member, floor] of this.members) {
         if (message.seq > floor) {

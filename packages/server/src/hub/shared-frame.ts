@@ -5,6 +5,13 @@
 export class SharedFrame {
   /** The transport's encoding of `json`, made by the first connection that sends it. */
   wire: Buffer | undefined;
+  /**
+   * Likely the only frame its receivers get this tick: a connection with nothing sent yet this
+   * tick writes it at once instead of corking it to the tick's end. In a 500-member room the
+   * first receivers then need not wait while it is queued for all the others, and no socket pays
+   * for a cork and an uncork.
+   */
+  writeNow = false;
 
   constructor(readonly json: Buffer) {}
 

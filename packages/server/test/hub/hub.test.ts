@@ -163,6 +163,39 @@ describe('Hub', () => {
   });
 });
 
+describe('Hub delivery writes', () => {
+  /** Records, for each message event it is sent, whether the frame asked to be written at once. */
+  class WritePeer extends FakePeer {
+    writeNow: Array<{ seq: number; writeNow: boolean }> = [];
+    override send(data: string | Buffer | SharedFrame): void {
+      super.send(data);
+      const frame = this.frames.at(-1) as ServerFrame;
+      if (frame.type === 'message') this.writeNow.push({ seq: frame.seq, writeNow: typeof data === 'object' && 'writeNow' in data && data.writeNow });
+    }
+  }
+
+  it('a message committed alone is written to receivers at once; a batch is corked to the end of the tick', async () => {
+    const { hubs } = await cluster(1);
+    const hub = hubs[0]!;
+    const peer = new WritePeer();
+    const session = await hub.connect(peer, alice);
+    await hub.handle(session, { type: 'join', room: 'r' });
+    hub.handle(session, { type: 'send', room: 'r', id: 'one', text: 'alone' });
+    await settle();
+    // Two sends in one tick share a commit.
+    hub.handle(session, { type: 'send', room: 'r', id: 'two', text: 'first' });
+    hub.handle(session, { type: 'send', room: 'r', id: 'three', text: 'second' });
+    await settle();
+    expect(peer.writeNow).toEqual([
+      { seq: 1, writeNow: true },
+      { seq: 2, writeNow: false },
+      { seq: 3, writeNow: false },
+    ]);
+    // Whatever the write path, the sender's ack follows its message.
+    expect(peer.frames.filter((f) => f.type === 'message' || f.type === 'ack').map((f) => f.type)).toEqual(['message', 'ack', 'message', 'message', 'ack', 'ack']);
+  });
+});
+
 describe('Hub presence in large rooms', () => {
   it('above the detail limit, coalesces presence into one count per second and caps members', async () => {
     const dir = tempDir();
