@@ -20,6 +20,13 @@ export interface RoomChannelOptions {
 }
 
 const GAP_READ_LIMIT = 1000;
+/**
+ * Rooms from this size write a message committed alone to each member at once (SharedFrame.
+ * writeNow). Queueing 500 frames before the first write delays the first receivers by about
+ * 0.3 ms; queueing 10 costs microseconds, and writing at once would still cost the sender a write
+ * of its own for its ack: in the rooms benchmark (rooms of 10) it lowered the rate sustained.
+ */
+export const WRITE_NOW_MIN_MEMBERS = 100;
 const GAP_RETRY_MS = 1000;
 
 export class RoomChannel {
@@ -155,7 +162,7 @@ export class RoomChannel {
     if (this.members.size > 0) {
       // Serialized and framed once; every member gets the same bytes.
       const data = SharedFrame.of(message);
-      data.writeNow = writeNow;
+      data.writeNow = writeNow && this.members.size >= WRITE_NOW_MIN_MEMBERS;
       let delivered = 0;
       for (const [member, floor] of this.members) {
         if (message.seq > floor) {

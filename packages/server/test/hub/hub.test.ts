@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatMessage, ServerFrame, User } from '@chat/protocol';
 import { MemoryBus } from '../../src/bus/memory-bus.js';
 import { Hub, PRESENCE_BATCH_MS } from '../../src/hub/hub.js';
+import { WRITE_NOW_MIN_MEMBERS } from '../../src/hub/room-channel.js';
 import type { Peer, Session } from '../../src/hub/session.js';
 import { frameText, type SharedFrame } from '../../src/hub/shared-frame.js';
 import { MemoryPresence } from '../../src/presence/memory-presence.js';
@@ -174,17 +175,21 @@ describe('Hub delivery writes', () => {
     }
   }
 
-  it('a message committed alone is written to receivers at once; a batch is corked to the end of the tick', async () => {
+  it('in a large room, a message committed alone is written at once; a batch is corked to the end of the tick', async () => {
     const { hubs } = await cluster(1);
     const hub = hubs[0]!;
     const peer = new WritePeer();
     const session = await hub.connect(peer, alice);
-    await hub.handle(session, { type: 'join', room: 'r' });
-    hub.handle(session, { type: 'send', room: 'r', id: 'one', text: 'alone' });
+    await hub.handle(session, { type: 'join', room: 'big' });
+    for (let i = 1; i < WRITE_NOW_MIN_MEMBERS; i++) {
+      const other = await hub.connect(new FakePeer(), { id: `u${i}`, nick: `u${i}` });
+      await hub.handle(other, { type: 'join', room: 'big' });
+    }
+    hub.handle(session, { type: 'send', room: 'big', id: 'one', text: 'alone' });
     await settle();
     // Two sends in one tick share a commit.
-    hub.handle(session, { type: 'send', room: 'r', id: 'two', text: 'first' });
-    hub.handle(session, { type: 'send', room: 'r', id: 'three', text: 'second' });
+    hub.handle(session, { type: 'send', room: 'big', id: 'two', text: 'first' });
+    hub.handle(session, { type: 'send', room: 'big', id: 'three', text: 'second' });
     await settle();
     expect(peer.writeNow).toEqual([
       { seq: 1, writeNow: true },
@@ -193,6 +198,16 @@ describe('Hub delivery writes', () => {
     ]);
     // Whatever the write path, the sender's ack follows its message.
     expect(peer.frames.filter((f) => f.type === 'message' || f.type === 'ack').map((f) => f.type)).toEqual(['message', 'ack', 'message', 'message', 'ack', 'ack']);
+  });
+
+  it('in a small room, even a message committed alone waits for the end of the tick (it shares the write with the ack)', async () => {
+    const { hubs } = await cluster(1);
+    const peer = new WritePeer();
+    const session = await hubs[0]!.connect(peer, alice);
+    await hubs[0]!.handle(session, { type: 'join', room: 'small' });
+    hubs[0]!.handle(session, { type: 'send', room: 'small', id: 'one', text: 'alone' });
+    await settle();
+    expect(peer.writeNow).toEqual([{ seq: 1, writeNow: false }]);
   });
 });
 
