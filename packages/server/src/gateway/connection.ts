@@ -22,6 +22,8 @@ export interface ConnectionContext {
   slowConsumerBytes: number;
   log: ConnectionLogger;
   metrics?: Metrics;
+  /** The socket closed (by either side): the gateway forgets the connection. */
+  onClosed(connection: Connection, code: number, reason: Buffer): void;
 }
 
 interface CorkableSocket {
@@ -30,6 +32,13 @@ interface CorkableSocket {
   write(data: Buffer): boolean;
   readonly writableCorked: number;
 }
+
+/**
+ * Each socket's Connection, for the event listeners below: they are shared by every connection
+ * (ws calls them with the socket as `this`), where closures would cost memory per connection for
+ * as long as it lives.
+ */
+const connectionOf = new WeakMap<WebSocket, Connection>();
 
 /** Connections corked during this tick, uncorked together when it ends (one callback, not one each). */
 const corked: Connection[] = [];
@@ -58,20 +67,48 @@ export class Connection implements Peer {
   /** Why the server ended the connection, for the close log line (the close code alone can hide it). */
   closeCause: string | undefined;
 
+  /** When the connection opened (for the close log line). */
+  readonly openedAt = Date.now();
+
   constructor(
     readonly id: number,
     /** The public id of the token that authenticated this connection (to close it on revocation). */
     readonly tokenId: string,
+    /** Who connected and from where: an id and an address, not the objects, for the close log line. */
+    readonly userId: string,
+    readonly ip: string,
     ws: WebSocket,
     private readonly options: ConnectionContext,
   ) {
     this.ws = ws;
-    this.ws.on('pong', () => (this.missedPongs = 0));
-    this.ws.on('message', (data: Buffer, isBinary) => this.onFrame(data, isBinary));
-    // 'close' follows: ws has already failed the connection (e.g. a frame over maxPayload -> 1009).
-    this.ws.on('error', (err: Error & { code?: string }) => (this.closeCause ??= err.code ?? 'socket error'));
+    connectionOf.set(ws, this);
+    ws.on('pong', Connection.onPong);
+    ws.on('message', Connection.onMessage);
+    ws.on('error', Connection.onError);
+    // `on`, not `once`: close comes once anyway, and once's wrapper costs memory per connection.
+    ws.on('close', Connection.onClose);
     // The gateway corked the socket for the upgrade: this tick's end releases it (see send).
     if ((this.socket?.writableCorked ?? 0) > 0) this.corkedUntilTickEnd();
+  }
+
+  private static onPong(this: WebSocket): void {
+    const connection = connectionOf.get(this);
+    if (connection) connection.missedPongs = 0;
+  }
+
+  private static onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+    connectionOf.get(this)?.onFrame(data, isBinary);
+  }
+
+  /** 'close' follows: ws has already failed the connection (e.g. a frame over maxPayload -> 1009). */
+  private static onError(this: WebSocket, err: Error & { code?: string }): void {
+    const connection = connectionOf.get(this);
+    if (connection) connection.closeCause ??= err.code ?? 'socket error';
+  }
+
+  private static onClose(this: WebSocket, code: number, reason: Buffer): void {
+    const connection = connectionOf.get(this);
+    if (connection) connection.options.onClosed(connection, code, reason);
   }
 
   /** Starts dispatching once the hub has sent `welcome` (frames that came earlier were queued). */

@@ -53,6 +53,7 @@ export class Gateway {
       slowConsumerBytes: SLOW_CONSUMER_BYTES,
       log: options.log,
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      onClosed: (connection, code, reason) => this.onClosed(connection, code, reason),
     };
     this.wss = new WebSocketServer({
       noServer: true,
@@ -145,6 +146,31 @@ export class Gateway {
     }
   }
 
+  /** A connection's socket closed: forget it, give its address's slot back, and leave the hub. */
+  private onClosed(connection: Connection, code: number, reason: Buffer): void {
+    const { hub, log } = this.options;
+    this.connections.delete(connection);
+    if (this.connections.size === 0) this.onLastClosed?.();
+    this.releaseIp(connection.ip);
+    log.info(
+      {
+        event: 'ws_close',
+        conn: connection.id,
+        user: connection.userId,
+        code,
+        reason: connection.closeCause ?? (reason.toString() || 'closed by client'),
+        ms: Date.now() - connection.openedAt,
+      },
+      'connection closed',
+    );
+    const session = connection.session;
+    if (session) {
+      const disconnecting = hub.disconnect(session).catch((err: unknown) => log.error({ err, conn: connection.id }, 'disconnect failed'));
+      this.disconnecting.add(disconnecting);
+      void disconnecting.finally(() => this.disconnecting.delete(disconnecting));
+    }
+  }
+
   private releaseIp(ip: string): void {
     const left = (this.perIp.get(ip) ?? 1) - 1;
     if (left > 0) this.perIp.set(ip, left);
@@ -153,34 +179,9 @@ export class Gateway {
 
   private async accept(ws: WebSocket, ip: string, identity: Extract<Identity, { ok: true }>): Promise<void> {
     const { hub, log } = this.options;
-    const userId = identity.user.id; // the close handler lives as long as the connection: a string, not the object
-    const connection = new Connection(this.nextId++, identity.tokenId, ws, this.connectionContext);
+    const connection = new Connection(this.nextId++, identity.tokenId, identity.user.id, ip, ws, this.connectionContext);
     this.connections.add(connection);
-    const openedAt = Date.now();
-    log.info({ event: 'ws_open', conn: connection.id, user: userId, ip }, 'connection opened');
-    // `on`, not `once`: close comes once anyway, and once's wrapper costs memory per connection.
-    ws.on('close', (code: number, reason: Buffer) => {
-      this.connections.delete(connection);
-      if (this.connections.size === 0) this.onLastClosed?.();
-      this.releaseIp(ip);
-      log.info(
-        {
-          event: 'ws_close',
-          conn: connection.id,
-          user: userId,
-          code,
-          reason: connection.closeCause ?? (reason.toString() || 'closed by client'),
-          ms: Date.now() - openedAt,
-        },
-        'connection closed',
-      );
-      const session = connection.session;
-      if (session) {
-        const disconnecting = hub.disconnect(session).catch((err: unknown) => log.error({ err, conn: connection.id }, 'disconnect failed'));
-        this.disconnecting.add(disconnecting);
-        void disconnecting.finally(() => this.disconnecting.delete(disconnecting));
-      }
-    });
+    log.info({ event: 'ws_open', conn: connection.id, user: connection.userId, ip }, 'connection opened');
     const session = await hub.connect(connection, identity.user, { token: identity.guestToken, account: identity.account });
     if (ws.readyState !== ws.OPEN) {
       await hub.disconnect(session);
