@@ -9,9 +9,9 @@ import type { ScenarioResult } from './scenarios.js';
 export const DEFAULT_REPEATS: Partial<Record<ScenarioName, number>> = { fanout: 3, rooms: 3 };
 
 /**
- * The number a scenario's representative run is chosen by (the median run by it keeps its steps
- * and points for the details), and whether lower is better. Cost and cluster fold many searches
- * into one result, so they have no single headline.
+ * The number a scenario's representative run is chosen by: the median run by it keeps its steps
+ * and points for the details. Cost and cluster fold many searches into one result, so they have no
+ * single headline.
  */
 const HEADLINE: Partial<Record<ScenarioName, string>> = {
   fanout: 'p99Ms',

@@ -659,10 +659,10 @@ export class Hub {
       for (const p of batch) p.session.error('internal', 'message not stored; retry with the same id', p.ref);
       return;
     }
-    // A commit of one message (a quiet moment: nothing else arrived meanwhile) is written to each
-    // receiver at once; a batch is corked to the end of the tick, so that each receiver gets one
-    // write for all of it. The in-process bus delivers during publish, so the flag covers exactly
-    // these deliveries (a Redis bus delivers later, corked).
+    // A commit of one message (a quiet moment: nothing else arrived meanwhile) may be written to
+    // each receiver at once (in a big room: RoomChannel); a batch is corked to the end of the tick,
+    // so that each receiver gets one write for all of it. The in-process bus delivers during
+    // publish, so the flag covers exactly these deliveries (a Redis bus delivers later, corked).
     this.publishingLone = results.length === 1;
     try {
       for (const { message, duplicate } of results) {
