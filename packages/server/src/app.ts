@@ -47,7 +47,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Fastify's type for an HTTPS instance differs; both are the same server to everything below.
   const app = (tls ? Fastify({ logger, trustProxy, https: tls }) : Fastify({ logger, trustProxy })) as unknown as FastifyInstance;
   const backends = await createBackends(config, app.log, overrides);
-  const { store, bus, presence, rateLimiter } = backends;
+  const { store, bus, presence, rateLimiter, addressRateLimiter } = backends;
   const metrics = new Metrics();
   const hub = new Hub({
     store,
@@ -55,6 +55,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     presence,
     rateLimit: config.rateLimit,
     rateLimiter,
+    rateLimitPerIp: config.rateLimitPerIp,
+    addressRateLimiter,
+    roomCreation: config.roomCreation,
+    maxRoomsCreatedPerHour: config.maxRoomsCreatedPerHour,
+    maxRoomsCreatedPerIpPerHour: config.maxRoomsCreatedPerIpPerHour,
     historyWindow: config.historyWindow,
     maxRoomsPerConnection: config.maxRoomsPerConnection,
     adminUsers: config.adminUsers,
@@ -115,6 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onClose', async () => {
     stopRevoking();
     await rateLimiter?.close();
+    await addressRateLimiter?.close();
     await bus.close();
     await presence.close();
     await store.close();

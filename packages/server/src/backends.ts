@@ -22,6 +22,8 @@ export interface Backends {
   presence: Presence;
   /** Cluster-wide send rate; absent: the hub counts in process. */
   rateLimiter?: RateLimit & { close(): Promise<void> };
+  /** Cluster-wide send rate per client address; absent: the hub counts in process. */
+  addressRateLimiter?: RateLimit & { close(): Promise<void> };
 }
 
 export interface BackendLogger {
@@ -47,7 +49,13 @@ export async function createBackends(config: Config, log: BackendLogger, overrid
         : await new SqliteStore({ dir: config.dataDir }).open());
     opened.push(store);
     if (config.redisUrl === null) {
-      return { store, bus: overrides.bus ?? new MemoryBus(), presence: overrides.presence ?? new MemoryPresence(), rateLimiter: overrides.rateLimiter };
+      return {
+        store,
+        bus: overrides.bus ?? new MemoryBus(),
+        presence: overrides.presence ?? new MemoryPresence(),
+        rateLimiter: overrides.rateLimiter,
+        addressRateLimiter: overrides.addressRateLimiter,
+      };
     }
     const redis = { url: config.redisUrl, keyPrefix: config.redisPrefix, nodeId: randomUUID(), logger: log };
     log.info({ node: redis.nodeId }, 'cluster mode: joining through Redis');
@@ -58,7 +66,14 @@ export async function createBackends(config: Config, log: BackendLogger, overrid
     const rateLimiter =
       overrides.rateLimiter ??
       (config.rateLimit > 0 ? await new RedisRateLimiter({ ...redis, rate: config.rateLimit }).open(STARTUP_TIMEOUT_MS) : undefined);
-    return { store, bus, presence, rateLimiter };
+    if (rateLimiter) opened.push(rateLimiter);
+    // Its own key space: `${prefix}addr:rate:<address>` beside the users' `${prefix}rate:<id>`.
+    const addressRateLimiter =
+      overrides.addressRateLimiter ??
+      (config.rateLimitPerIp > 0
+        ? await new RedisRateLimiter({ ...redis, keyPrefix: `${config.redisPrefix}addr:`, rate: config.rateLimitPerIp }).open(STARTUP_TIMEOUT_MS)
+        : undefined);
+    return { store, bus, presence, rateLimiter, addressRateLimiter };
   } catch (err) {
     await Promise.allSettled(opened.map((b) => b.close()));
     throw err;

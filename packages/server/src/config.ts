@@ -46,7 +46,19 @@ export interface Config {
   redisPrefix: string;
   /** A node silent this long is dead: its users are removed from presence (cluster mode). */
   presenceExpiryMs: number;
+  /** Sends per second per client address (IPv6: per /64), burst twice this; 0 = unlimited. */
+  rateLimitPerIp: number;
+  /** Who may create rooms: everyone (guests too), accounts, or admins only. */
+  roomCreation: RoomCreation;
+  /** Rooms one user may create per hour (0 = unlimited; admins are not counted). */
+  maxRoomsCreatedPerHour: number;
+  /** Rooms created per client address per hour (0 = unlimited). */
+  maxRoomsCreatedPerIpPerHour: number;
 }
+
+/** Who may create rooms (ROOM_CREATION; Campfire has the same switch). */
+const ROOM_CREATION = ['everyone', 'accounts', 'admins'] as const;
+export type RoomCreation = (typeof ROOM_CREATION)[number];
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -132,6 +144,12 @@ function urlWithScheme(schemes: string[]) {
 function keyPrefix(raw: string, name: string): string {
   if (!/^[A-Za-z0-9_:.-]{1,64}$/.test(raw)) throw new ConfigError(`${name} must be 1-64 of A-Z a-z 0-9 _ : . -, got "${raw}"`);
   return raw;
+}
+
+function roomCreation(raw: string, name: string): RoomCreation {
+  const v = raw.trim().toLowerCase();
+  if (!(ROOM_CREATION as readonly string[]).includes(v)) throw new ConfigError(`${name} must be one of ${ROOM_CREATION.join(', ')}, got "${raw}"`);
+  return v as RoomCreation;
 }
 
 function logLevel(raw: string, name: string): LogLevel {
@@ -261,6 +279,28 @@ export const SETTINGS: AnySetting[] = [
     help: 'a node silent this long is dead and its users leave (cluster mode)',
     default: 30_000,
     parse: integer(1000, 3_600_000),
+  },
+  {
+    key: 'rateLimitPerIp',
+    env: 'RATE_LIMIT_PER_IP',
+    help: 'messages per second per client address (IPv6: per /64), burst 2x (0 = unlimited)',
+    default: 30,
+    parse: integer(0, 1_000_000),
+  },
+  { key: 'roomCreation', env: 'ROOM_CREATION', help: 'who may create rooms: everyone|accounts|admins', default: 'everyone', parse: roomCreation },
+  {
+    key: 'maxRoomsCreatedPerHour',
+    env: 'MAX_ROOMS_CREATED_PER_HOUR',
+    help: 'rooms one user may create per hour (0 = unlimited; admins unlimited)',
+    default: 20,
+    parse: integer(0, 1_000_000),
+  },
+  {
+    key: 'maxRoomsCreatedPerIpPerHour',
+    env: 'MAX_ROOMS_CREATED_PER_IP_PER_HOUR',
+    help: 'rooms created per client address per hour (0 = unlimited)',
+    default: 50,
+    parse: integer(0, 1_000_000),
   },
 ];
 

@@ -95,7 +95,10 @@ export async function startChild(dataDir: string, options: ChildOptions = {}): P
         PORT: String(port),
         HOST: '127.0.0.1',
         DATA_DIR: dataDir,
+        // Unlimited, as every client of a test comes from 127.0.0.1; a test that checks a limit sets it.
         RATE_LIMIT: '0',
+        RATE_LIMIT_PER_IP: '0',
+        MAX_ROOMS_CREATED_PER_IP_PER_HOUR: '0',
         LOG_LEVEL: 'warn',
         ...options.env,
       },

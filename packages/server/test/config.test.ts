@@ -38,6 +38,10 @@ const ENV_NAMES = [
   'REDIS_URL',
   'REDIS_PREFIX',
   'PRESENCE_EXPIRY_MS',
+  'RATE_LIMIT_PER_IP',
+  'ROOM_CREATION',
+  'MAX_ROOMS_CREATED_PER_HOUR',
+  'MAX_ROOMS_CREATED_PER_IP_PER_HOUR',
 ];
 /** Defaults of the operations settings (issue 4), the same in every expectation below. */
 const OPS_DEFAULTS = {
@@ -57,6 +61,10 @@ const OPS_DEFAULTS = {
   redisUrl: null,
   redisPrefix: 'chat:',
   presenceExpiryMs: 30000,
+  rateLimitPerIp: 30,
+  roomCreation: 'everyone',
+  maxRoomsCreatedPerHour: 20,
+  maxRoomsCreatedPerIpPerHour: 50,
 };
 
 function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
@@ -138,6 +146,10 @@ describe('loadConfig: environment', () => {
       REDIS_URL: 'redis://cache.internal:6379/2',
       REDIS_PREFIX: 'team-chat:',
       PRESENCE_EXPIRY_MS: '10000',
+      RATE_LIMIT_PER_IP: '5',
+      ROOM_CREATION: 'Accounts',
+      MAX_ROOMS_CREATED_PER_HOUR: '0',
+      MAX_ROOMS_CREATED_PER_IP_PER_HOUR: '7',
     });
     expect(config).toEqual({
       port: 8080,
@@ -167,6 +179,10 @@ describe('loadConfig: environment', () => {
       redisUrl: 'redis://cache.internal:6379/2',
       redisPrefix: 'team-chat:',
       presenceExpiryMs: 10000,
+      rateLimitPerIp: 5,
+      roomCreation: 'accounts',
+      maxRoomsCreatedPerHour: 0,
+      maxRoomsCreatedPerIpPerHour: 7,
     });
   });
 
@@ -300,6 +316,10 @@ describe('loadConfig: bad values name the setting', () => {
     ['REDIS_URL', 'http://127.0.0.1:6379'],
     ['REDIS_PREFIX', 'has space'],
     ['PRESENCE_EXPIRY_MS', '10'],
+    ['RATE_LIMIT_PER_IP', 'fast'],
+    ['ROOM_CREATION', 'nobody'],
+    ['MAX_ROOMS_CREATED_PER_HOUR', '-1'],
+    ['MAX_ROOMS_CREATED_PER_IP_PER_HOUR', 'lots'],
   ];
 
   it.each(badEnv)('%s=%j', (name, value) => {

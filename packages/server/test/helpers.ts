@@ -29,8 +29,9 @@ export async function startServer(
 ): Promise<TestServer> {
   const ownDir = overrides.dataDir === undefined;
   const dataDir = overrides.dataDir ?? tempDir();
-  // Every test client comes from 127.0.0.1, so the per-IP connection limit is off unless a test sets it.
-  const config: Config = { ...defaultConfig(), logLevel: 'silent', maxConnectionsPerIp: 0, ...overrides, dataDir, host: '127.0.0.1', port: 0 };
+  // Every test client comes from 127.0.0.1, so the per-address limits are off unless a test sets them.
+  const perAddressOff: Partial<Config> = { maxConnectionsPerIp: 0, rateLimitPerIp: 0, maxRoomsCreatedPerIpPerHour: 0 };
+  const config: Config = { ...defaultConfig(), logLevel: 'silent', ...perAddressOff, ...overrides, dataDir, host: '127.0.0.1', port: 0 };
   const app = await buildApp({ ...extra, config });
   await app.listen({ port: 0, host: '127.0.0.1' });
   await app.listenMetrics();

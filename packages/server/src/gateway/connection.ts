@@ -7,7 +7,7 @@ import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Peer, Session } from '../hub/session.js';
 import { SharedFrame } from '../hub/shared-frame.js';
-import { encodeTextFrame } from './ws-frame.js';
+import { encodeTextFrame, encodeTextFrameOf } from './ws-frame.js';
 
 export interface ConnectionLogger {
   info(obj: object, msg: string): void;
@@ -18,8 +18,12 @@ export interface ConnectionLogger {
 export interface ConnectionContext {
   hub: Hub;
   limits: FrameLimits;
-  /** Unsent bytes above which the connection is closed as a slow consumer. */
+  /**
+   * Bytes the kernel has not taken (written in earlier ticks) above which the connection is a slow
+   * consumer: closed when it stays above for slowConsumerGraceMs, or at once above 8 times this.
+   */
   slowConsumerBytes: number;
+  slowConsumerGraceMs: number;
   log: ConnectionLogger;
   metrics?: Metrics;
   /** The socket closed (by either side): the gateway forgets the connection. */
@@ -31,6 +35,8 @@ interface CorkableSocket {
   uncork(): void;
   write(data: Buffer): boolean;
   readonly writableCorked: number;
+  /** Bytes written and not yet taken by the kernel (our frames are Buffers: bytes, not UTF-16 units). */
+  readonly writableLength: number;
 }
 
 /**
@@ -49,6 +55,14 @@ function uncorkAll(): void {
 
 /** Frames waiting behind an unfinished async handler; beyond this the client is flooding. */
 const MAX_QUEUED_FRAMES = 1000;
+/**
+ * Frames handled in a row before the connection lets the event loop serve others: after an async
+ * handler (one that waited for the store), and after this many quick ones. Without it a queue of
+ * 1,000 `history` requests ran as one chain of microtasks and froze every other connection.
+ */
+const FRAMES_PER_TURN = 32;
+/** Unsent bytes that close a connection at once, as a multiple of slowConsumerBytes. */
+const SLOW_CONSUMER_HARD_FACTOR = 8;
 /** How long a closing connection may take to say goodbye before it is cut. */
 const CLOSE_GRACE_MS = 5000;
 
@@ -66,6 +80,8 @@ export class Connection implements Peer {
   private draining = false;
   /** Why the server ended the connection, for the close log line (the close code alone can hide it). */
   closeCause: string | undefined;
+  /** Set while the unsent backlog is over the limit: checks again when the grace runs out. */
+  private slowCheck: NodeJS.Timeout | undefined;
 
   /** When the connection opened (for the close log line). */
   readonly openedAt = Date.now();
@@ -76,7 +92,8 @@ export class Connection implements Peer {
     readonly tokenId: string,
     /** Who connected and from where: an id and an address, not the objects, for the close log line. */
     readonly userId: string,
-    readonly ip: string,
+    /** The client's address as per-address limits key it (ipKey). */
+    readonly address: string,
     ws: WebSocket,
     private readonly options: ConnectionContext,
   ) {
@@ -121,6 +138,10 @@ export class Connection implements Peer {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
     const socket = this.socket;
     if (!socket) return;
+    // The first frame of a tick looks at what earlier ticks left unsent: that tells whether the
+    // client reads. This tick's own bytes do not count: a group commit of 1,000 messages, or a
+    // page of history, is queued at once even for a reader that takes it all in a moment.
+    if (!this.corked && !this.keepsUp(socket)) return;
     // Everything sent to this connection in one tick (a group commit's messages, an ack, presence)
     // leaves in one write: the socket is corked now and uncorked when the tick ends. A frame
     // marked writeNow, with nothing sent before it this tick, goes at once (a later frame corks).
@@ -129,19 +150,42 @@ export class Connection implements Peer {
       socket.cork();
       this.corkedUntilTickEnd();
     }
-    if (data instanceof SharedFrame) {
-      // ws has no way to send one pre-encoded frame to many sockets. Writing whole frames to its
-      // socket is what its Sender does itself when neither compression nor Blob data is in play
-      // (we use neither), so its framing state stays consistent.
-      socket.write((data.wire ??= encodeTextFrame(data.json)));
-    } else {
-      this.ws.send(data, { binary: false });
+    // Whole frames written to ws's socket, as its Sender does itself when neither compression nor
+    // Blob data is in play (we use neither), so its framing state stays consistent. Our own
+    // encoding lets a fan-out write one frame to many sockets, and makes the socket count bytes
+    // (ws hands a string to the socket, which then counts UTF-16 units: a third of Chinese text).
+    socket.write(data instanceof SharedFrame ? (data.wire ??= encodeTextFrame(data.json)) : encodeTextFrameOf(data));
+  }
+
+  /**
+   * False when the connection was just closed as a slow consumer: what the kernel has not taken is
+   * over the limit and was already over it SLOW_CONSUMER_GRACE_MS ago, or is far over it. It will
+   * catch up later with `join … since`; meanwhile its backlog must not grow our memory.
+   */
+  private keepsUp(socket: CorkableSocket): boolean {
+    const limit = this.options.slowConsumerBytes;
+    const unsent = socket.writableLength;
+    if (unsent <= limit) {
+      if (this.slowCheck) this.slowCheck = void clearTimeout(this.slowCheck);
+      return true;
     }
-    if (this.ws.bufferedAmount > this.options.slowConsumerBytes) {
-      // It will catch up later with `join … since`; meanwhile its backlog must not grow our memory.
-      this.options.metrics?.slowConsumerDisconnects.inc();
-      this.close(CLOSE_CODES.slowConsumer, 'slow consumer: too much unread data');
+    if (unsent > limit * SLOW_CONSUMER_HARD_FACTOR) {
+      this.closeSlowConsumer();
+      return false;
     }
+    this.slowCheck ??= setTimeout(Connection.checkSlow, this.options.slowConsumerGraceMs, this).unref();
+    return true;
+  }
+
+  private static checkSlow(connection: Connection): void {
+    connection.slowCheck = undefined;
+    const socket = connection.socket;
+    if (socket && socket.writableLength > connection.options.slowConsumerBytes) connection.closeSlowConsumer();
+  }
+
+  private closeSlowConsumer(): void {
+    this.options.metrics?.slowConsumerDisconnects.inc();
+    this.close(CLOSE_CODES.slowConsumer, 'slow consumer: too much unread data');
   }
 
   /** ws's underlying socket: ws has no public API to cork it or to write a pre-encoded frame. */
@@ -181,6 +225,7 @@ export class Connection implements Peer {
   close(code: number, reason: string): void {
     if (this.closing) return;
     this.closing = true;
+    if (this.slowCheck) this.slowCheck = void clearTimeout(this.slowCheck);
     this.closeCause ??= reason;
     this.ws.close(code, reason);
     setTimeout(() => this.terminate(), CLOSE_GRACE_MS).unref();
@@ -188,6 +233,7 @@ export class Connection implements Peer {
 
   terminate(): void {
     this.closing = true;
+    if (this.slowCheck) this.slowCheck = void clearTimeout(this.slowCheck);
     this.ws.terminate();
   }
 
@@ -218,11 +264,17 @@ export class Connection implements Peer {
     this.send(JSON.stringify({ type: 'error', code, message, ...(ref === undefined ? {} : { ref }), ...(retryAfterMs ? { retryAfterMs } : {}) }));
   }
 
-  /** Hands queued frames to the hub in order; an async handler holds the rest until it is done. */
+  /**
+   * Hands queued frames to the hub in order; an async handler holds the rest until it is done. It
+   * yields to the event loop (setImmediate) after an async handler and after FRAMES_PER_TURN quick
+   * ones, so every connection's frames, pings and upgrades get their turn.
+   */
   private pump(): void {
     const session = this.session;
-    if (!session) return;
-    while (!this.busy && this.queue.length > 0 && !session.closed) {
+    if (!session || this.busy) return;
+    let turn = FRAMES_PER_TURN;
+    while (this.queue.length > 0 && !session.closed) {
+      if (turn-- === 0) return this.yieldTurn();
       const raw = this.queue.shift() as string;
       // A drained queue keeps its grown storage; an idle connection should not.
       if (this.queue.length === 0) this.queue = [];
@@ -241,14 +293,21 @@ export class Connection implements Peer {
       }
       if (result instanceof Promise) {
         this.busy = true;
-        result
-          .catch((err: unknown) => this.failed(session, err, frame.type, frame.ref))
-          .finally(() => {
-            this.busy = false;
-            this.pump();
-          });
+        result.catch((err: unknown) => this.failed(session, err, frame.type, frame.ref)).finally(() => this.yieldTurn());
+        return;
       }
     }
+  }
+
+  /** Goes on with the queue after other connections' I/O (busy until then: frames keep queueing). */
+  private yieldTurn(): void {
+    this.busy = true;
+    setImmediate(Connection.resume, this);
+  }
+
+  private static resume(connection: Connection): void {
+    connection.busy = false;
+    connection.pump();
   }
 
   private failed(session: Session, err: unknown, type: string, ref: string | undefined): void {

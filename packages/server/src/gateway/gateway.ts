@@ -4,6 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { ipKey } from '../auth/window-counter.js';
 import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
@@ -28,8 +29,13 @@ export interface GatewayOptions {
 }
 
 export const WS_PATH = '/ws';
-/** Unsent data per connection above which it is closed as a slow consumer (issue 2: 1 MiB). */
+/**
+ * Unsent data per connection (what the kernel has not taken) above which it is a slow consumer
+ * (issue 2: 1 MiB), closed with 4008 once it has stayed above for the grace (a reader on a slow
+ * line may take a few seconds to drain a burst), or at once at 8 times the limit.
+ */
 export const SLOW_CONSUMER_BYTES = 1024 * 1024;
+export const SLOW_CONSUMER_GRACE_MS = 5000;
 /** How long shutdown waits for clients to answer the close handshake. */
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -51,6 +57,7 @@ export class Gateway {
       hub: options.hub,
       limits: { maxMessageChars: options.maxMessageChars },
       slowConsumerBytes: SLOW_CONSUMER_BYTES,
+      slowConsumerGraceMs: SLOW_CONSUMER_GRACE_MS,
       log: options.log,
       ...(options.metrics ? { metrics: options.metrics } : {}),
       onClosed: (connection, code, reason) => this.onClosed(connection, code, reason),
@@ -117,11 +124,13 @@ export class Gateway {
     if (this.closing) return reject(socket, 503, 'server shutting down');
     if (!isOriginAllowed(req, this.options)) return reject(socket, 403, 'origin not allowed');
     const ip = clientIp(req, this.options.trustProxy) ?? 'unknown';
+    // Every per-address limit keys an IPv6 client by its /64: one line gets a whole /64.
+    const address = ipKey(ip);
     const max = this.options.maxConnectionsPerIp;
-    if (max > 0 && (this.perIp.get(ip) ?? 0) >= max) return reject(socket, 429, `at most ${max} connections per address`);
+    if (max > 0 && (this.perIp.get(address) ?? 0) >= max) return reject(socket, 429, `at most ${max} connections per address`);
     // Hold the slot from here, so concurrent upgrades cannot all pass the check while the
     // identity lookup awaits the store; it is given back if the upgrade does not complete.
-    this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
+    this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
     let handedOver = false;
     try {
       const identity = await resolveIdentity(this.options.store, req, url.searchParams, this.options);
@@ -129,20 +138,20 @@ export class Gateway {
       if (socket.destroyed) return;
       handedOver = true;
       // ws refuses a bad handshake by closing the socket without calling back: release then.
-      const releaseOnRefusal = () => this.releaseIp(ip);
+      const releaseOnRefusal = () => this.releaseIp(address);
       socket.once('close', releaseOnRefusal);
       // Corked so that the 101 response and `welcome` leave in one write: the Connection takes
       // the cork over and releases it when the tick ends (a refused handshake's end() releases it).
       socket.cork();
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         socket.off('close', releaseOnRefusal); // from here the connection's own close releases it
-        this.accept(ws, ip, identity).catch((err: unknown) => {
+        this.accept(ws, ip, address, identity).catch((err: unknown) => {
           this.options.log.error({ err }, 'connection setup failed');
           ws.close(1011, 'server error');
         });
       });
     } finally {
-      if (!handedOver) this.releaseIp(ip);
+      if (!handedOver) this.releaseIp(address);
     }
   }
 
@@ -151,7 +160,7 @@ export class Gateway {
     const { hub, log } = this.options;
     this.connections.delete(connection);
     if (this.connections.size === 0) this.onLastClosed?.();
-    this.releaseIp(connection.ip);
+    this.releaseIp(connection.address);
     log.info(
       {
         event: 'ws_close',
@@ -177,12 +186,12 @@ export class Gateway {
     else this.perIp.delete(ip);
   }
 
-  private async accept(ws: WebSocket, ip: string, identity: Extract<Identity, { ok: true }>): Promise<void> {
+  private async accept(ws: WebSocket, ip: string, address: string, identity: Extract<Identity, { ok: true }>): Promise<void> {
     const { hub, log } = this.options;
-    const connection = new Connection(this.nextId++, identity.tokenId, identity.user.id, ip, ws, this.connectionContext);
+    const connection = new Connection(this.nextId++, identity.tokenId, identity.user.id, address, ws, this.connectionContext);
     this.connections.add(connection);
     log.info({ event: 'ws_open', conn: connection.id, user: connection.userId, ip }, 'connection opened');
-    const session = await hub.connect(connection, identity.user, { token: identity.guestToken, account: identity.account });
+    const session = await hub.connect(connection, identity.user, { token: identity.guestToken, account: identity.account, address });
     if (ws.readyState !== ws.OPEN) {
       await hub.disconnect(session);
       return;

@@ -10,6 +10,7 @@ import { hashPassword, MAX_PASSWORD_CHARS, needsRehash, PasswordHasherBusyError,
 import { ipKey, WindowCounter } from '../auth/window-counter.js';
 import type { Config } from '../config.js';
 import { isOriginAllowed, requestScheme } from '../gateway/origin.js';
+import { mayRead, standingIn } from '../hub/room-access.js';
 import type { Presence } from '../presence/presence.js';
 import type { AccountRecord, Store, TokenIdentity } from '../store/store.js';
 import { securityHeaders } from './security-headers.js';
@@ -294,18 +295,16 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
       },
       async (req, reply) => {
         const { room } = req.params;
-        const info = await store.roomInfo(room);
-        if (info === null) return fail(reply, 404, 'not_found', 'no such room');
-        if (info.kind !== 'public') {
-          // Private and DM rooms: members (not banned) and server admins only. Same answer for
-          // the signed-out and the uninvited.
-          const identity = await signedIn(req);
-          const allowed =
-            identity !== null &&
-            (((await store.roleOf(room, identity.user.id)) !== null && !(await store.isBanned(room, identity.user.id))) ||
-              (await isAdmin(identity.user)));
-          if (!allowed) return fail(reply, 403, 'forbidden', 'this room is private');
-        }
+        const identity = await signedIn(req);
+        // The rule of the WebSocket side (room-access.ts): members of private rooms, the two users
+        // of a DM, admins outside DMs; nobody banned. A stranger reads public rooms only.
+        const standing =
+          identity === null
+            ? await store.roomInfo(room).then((info) => info && { info, role: null, banned: false })
+            : await standingIn(store, room, { id: identity.user.id, admin: await isAdmin(identity.user) });
+        if (standing === null) return fail(reply, 404, 'not_found', 'no such room');
+        // The same answer for the signed-out, the uninvited and the banned.
+        if (!mayRead(standing)) return fail(reply, 403, 'forbidden', standing.info.kind === 'public' ? 'you are banned from this room' : 'this room is private');
         const page = await store.messagesBefore(room, req.query.before, req.query.limit ?? DEFAULT_LIMITS.historyLimit);
         return { messages: page.messages, hasMore: page.hasMore };
       },

@@ -7,12 +7,17 @@
 import { createHash } from 'node:crypto';
 import type { ClientFrame, ClientFrameType, ErrorCode, JoinedFrame, ModerationAction, User } from '@chat/protocol';
 import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION, USERNAME } from '@chat/protocol';
+import { WindowCounter } from '../auth/window-counter.js';
 import type { Bus, BusEvent } from '../bus/bus.js';
+import type { RoomCreation } from '../config.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { AppendResult, MessagePage, NewMessage, RoomInfo, RoomKind, RoomRole, Store } from '../store/store.js';
 import { CommitQueue } from './commit-queue.js';
 import { RateLimiter, type RateLimit } from './rate-limiter.js';
+import { RequestBudget } from './request-budget.js';
+import { mayDelete, mayModerate, mayRead, standingIn, type Caller } from './room-access.js';
+import { fitReplyBytes } from './reply-size.js';
 import { RoomChannel } from './room-channel.js';
 import { Session, type Peer, type UserEntry } from './session.js';
 import { SharedFrame } from './shared-frame.js';
@@ -29,6 +34,18 @@ export interface HubOptions {
   rateLimit: number;
   /** Where the send rate is counted; an in-process RateLimiter(rateLimit) by default. */
   rateLimiter?: RateLimit;
+  /** Sends per second per address (IPv4, or IPv6 /64; burst 2×); 0 = unlimited. */
+  rateLimitPerIp?: number;
+  /** Where the per-address send rate is counted; an in-process RateLimiter(rateLimitPerIp) by default. */
+  addressRateLimiter?: RateLimit;
+  /** Requests that touch the store, per user and address (DEFAULT_REQUEST_BUDGET by default). */
+  requestBudget?: RequestBudget;
+  /** Who may create rooms (by joining an unknown public room, or `create`). Default everyone. */
+  roomCreation?: RoomCreation;
+  /** Rooms one user may create per hour (0 = unlimited; admins are not counted). */
+  maxRoomsCreatedPerHour?: number;
+  /** Rooms created per address per hour (0 = unlimited). */
+  maxRoomsCreatedPerIpPerHour?: number;
   /** Messages in `joined.history` for a join without `since`. */
   historyWindow: number;
   /** Cap on `joined.history` for a join with `since`. */
@@ -57,6 +74,13 @@ const PRESENCE_COALESCE_MS = 1000;
  */
 export const PRESENCE_BATCH_MS = 50;
 
+const HOUR_MS = 60 * 60 * 1000;
+
+/** Requests that read or write the store: each takes from the RequestBudget first. */
+const STORE_REQUESTS: ReadonlySet<ClientFrameType> = new Set<ClientFrameType>([
+  'join', 'leave', 'history', 'nick', 'create', 'invite', 'kick', 'ban', 'unban', 'op', 'mute', 'dm', 'delete',
+]);
+
 /** Forward at most one `typing` per user and room per this many ms. */
 const TYPING_THROTTLE_MS = 1000;
 
@@ -80,10 +104,14 @@ class Refusal extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly retryAfterMs?: number,
   ) {
     super(message);
   }
 }
+
+/** The session's user as the room rules see it. */
+const callerOf = (s: Session): Caller => ({ id: s.userId, admin: s.entry.admin });
 
 interface PendingSend {
   session: Session;
@@ -97,6 +125,11 @@ export class Hub {
   private readonly channels = new Map<string, RoomChannel>();
   private readonly users = new Map<string, UserEntry>();
   private readonly limiter: RateLimit;
+  private readonly addressLimiter: RateLimit;
+  private readonly budget: RequestBudget;
+  /** Rooms created in the last hour, per user and per address. */
+  private readonly roomsCreatedByUser: WindowCounter;
+  private readonly roomsCreatedByAddress: WindowCounter;
   private readonly commits: CommitQueue<PendingSend>;
   /** Stops listening to the bus and presence. */
   private readonly unsubscribe: Array<() => void>;
@@ -121,6 +154,10 @@ export class Hub {
     this.resumeCap = options.resumeCap ?? DEFAULT_LIMITS.resumeCap;
     this.presenceDetailLimit = options.presenceDetailLimit ?? DEFAULT_LIMITS.presenceDetailLimit;
     this.limiter = options.rateLimiter ?? new RateLimiter({ rate: options.rateLimit });
+    this.addressLimiter = options.addressRateLimiter ?? new RateLimiter({ rate: options.rateLimitPerIp ?? 0 });
+    this.budget = options.requestBudget ?? new RequestBudget();
+    this.roomsCreatedByUser = new WindowCounter({ limit: options.maxRoomsCreatedPerHour ?? 0, windowMs: HOUR_MS });
+    this.roomsCreatedByAddress = new WindowCounter({ limit: options.maxRoomsCreatedPerIpPerHour ?? 0, windowMs: HOUR_MS });
     this.commits = new CommitQueue((batch) => this.commitBatch(batch));
     this.unsubscribe = [
       this.bus.subscribe((event) => this.onBusEvent(event)),
@@ -137,17 +174,18 @@ export class Hub {
 
   /**
    * Registers a connection and sends its `welcome` (always its first frame). `token` is a guest's
-   * restore token, sent back in `welcome`; accounts sign in with sessions and get none.
+   * restore token, sent back in `welcome`; accounts sign in with sessions and get none. `address`
+   * is the client's address as per-address limits key it (ipKey: IPv4, or IPv6 /64).
    */
-  async connect(peer: Peer, user: User, options: { token?: string; account?: boolean } = {}): Promise<Session> {
-    const { token, account = false } = options;
+  async connect(peer: Peer, user: User, options: { token?: string; account?: boolean; address?: string } = {}): Promise<Session> {
+    const { token, account = false, address = 'local' } = options;
     let entry = this.users.get(user.id);
     if (!entry) {
       const admin = account && (this.options.adminUsers ?? []).includes(user.nick);
       entry = { user: { ...user }, account, admin, sessions: new Set() };
       this.users.set(user.id, entry);
     }
-    const session = new Session(peer, entry, this.options.metrics);
+    const session = new Session(peer, entry, address, this.options.metrics);
     entry.sessions.add(session);
     let online: number;
     try {
@@ -195,6 +233,13 @@ export class Hub {
     }
   }
 
+  private takeAddressThenQueue(s: Session, f: Extract<ClientFrame, { type: 'send' }>, userWaitMs: number): void | Promise<void> {
+    if (userWaitMs > 0) return this.queueSend(s, f, userWaitMs);
+    const waitMs = this.addressLimiter.take(s.address);
+    if (typeof waitMs !== 'number') return waitMs.then((ms) => this.queueSend(s, f, ms));
+    this.queueSend(s, f, waitMs);
+  }
+
   private queueSend(s: Session, f: Extract<ClientFrame, { type: 'send' }>, waitMs: number): void {
     if (waitMs > 0) return s.error('rate_limited', 'too many messages; slow down', f.ref, waitMs);
     this.commits.push({ session: s, ref: f.ref, message: { room: f.room, from: { ...s.user }, clientId: f.id, text: f.text } });
@@ -225,8 +270,16 @@ export class Hub {
     if (entry.sessions.size === 0 && this.users.get(entry.user.id) === entry) this.users.delete(entry.user.id);
   }
 
-  /** Handles one validated frame. Frames of one connection are handed in one at a time. */
+  /**
+   * Handles one validated frame. Frames of one connection are handed in one at a time. A request
+   * that touches the store is refused at once, without an await, when the user or its address is
+   * over its budget, so a flood costs microseconds a frame.
+   */
   handle(session: Session, frame: ClientFrame): void | Promise<void> {
+    if (STORE_REQUESTS.has(frame.type)) {
+      const waitMs = this.budget.take(session.userId, session.address, frame.type === 'nick');
+      if (waitMs > 0) return session.error('rate_limited', 'too many requests; slow down', frame.ref, waitMs);
+    }
     return (this.handlers[frame.type] as Handler<ClientFrameType>)(session, frame);
   }
 
@@ -257,18 +310,20 @@ export class Hub {
       if (!this.requireMember(s, f.room, f.ref)) return;
       const mutedUntil = s.mutedUntil(f.room);
       if (mutedUntil > Date.now()) return s.error('forbidden', `you are muted in this room until ${new Date(mutedUntil).toISOString()}`, f.ref);
-      const waitMs = this.limiter.take(s.userId);
+      // Per user, then per address: twenty fresh guests from one address share one budget.
+      const userWait = this.limiter.take(s.userId);
       // A cluster-wide limiter answers asynchronously; the connection holds its next frames until then.
-      if (typeof waitMs !== 'number') return waitMs.then((ms) => this.queueSend(s, f, ms));
-      this.queueSend(s, f, waitMs);
+      if (typeof userWait !== 'number') return userWait.then((ms) => this.takeAddressThenQueue(s, f, ms));
+      return this.takeAddressThenQueue(s, f, userWait);
     },
     history: async (s, f) => {
       if (!this.requireMember(s, f.room, f.ref)) return;
       const limit = f.limit ?? DEFAULT_LIMITS.historyLimit;
-      const page =
-        f.after !== undefined
-          ? await this.store.messagesAfter(f.room, f.after, limit)
-          : await this.store.messagesBefore(f.room, f.before, limit);
+      const forward = f.after !== undefined;
+      const page = fitPage(
+        forward ? await this.store.messagesAfter(f.room, f.after as number, limit) : await this.store.messagesBefore(f.room, f.before, limit),
+        forward ? 'forward' : 'backward',
+      );
       s.send({ type: 'history', room: f.room, messages: page.messages, hasMore: page.hasMore, ...ref(f.ref) });
     },
     typing: (s, f) => {
@@ -300,15 +355,16 @@ export class Hub {
       this.guarded(s, f.ref, async () => {
         this.requireAccount(s);
         if (f.room.startsWith(DM_PREFIX)) throw new Refusal('forbidden', 'room names starting with dm- are reserved for direct messages');
+        this.allowRoomCreation(s, 'forbidden');
         const created = await this.store.createRoom(f.room, f.private ? 'private' : 'public', s.userId);
         if (!created) throw new Refusal('forbidden', 'that room already exists');
+        this.countRoomCreated(s);
         s.send({ type: 'created', room: f.room, ...ref(f.ref) });
       }),
     invite: (s, f) =>
       this.guarded(s, f.ref, async () => {
         this.requireAccount(s);
-        const { info } = await this.requireRights(s, f.room, 'moderator');
-        if (info.kind === 'dm') throw new Refusal('forbidden', 'a direct message stays between its two people');
+        await this.requireRights(s, f.room, 'moderator');
         const invitee = await this.store.accountByUsername(f.user);
         if (!invitee) throw new Refusal('not_found', 'no account has that username');
         if ((await this.store.roleOf(f.room, invitee.user.id)) === null) await this.store.setRole(f.room, invitee.user.id, 'member');
@@ -337,6 +393,9 @@ export class Hub {
         this.requireAccount(s);
         if (!s.entry.admin) throw new Refusal('forbidden', 'only server admins delete rooms');
         if (f.room === LOBBY) throw new Refusal('forbidden', 'the lobby always exists');
+        const info = await this.store.roomInfo(f.room);
+        if (!info) throw new Refusal('not_found', 'no such room');
+        if (!mayDelete(info, callerOf(s))) throw new Refusal('forbidden', 'a direct message belongs to its two people: nobody deletes it');
         if (!(await this.store.deleteRoom(f.room))) throw new Refusal('not_found', 'no such room');
         this.publish({ type: 'roomDeleted', room: f.room });
         s.send({ type: 'deleted', room: f.room, ...ref(f.ref) });
@@ -349,7 +408,7 @@ export class Hub {
       await run();
     } catch (err) {
       if (!(err instanceof Refusal)) throw err;
-      s.error(err.code, err.message, frameRef);
+      s.error(err.code, err.message, frameRef, err.retryAfterMs);
     }
   }
 
@@ -369,19 +428,23 @@ export class Hub {
    * below `needed`.
    */
   private async requireRights(s: Session, room: string, needed: 'moderator' | 'owner'): Promise<{ role: RoomRole; info: RoomInfo }> {
-    const info = await this.store.roomInfo(room);
-    if (!info) throw new Refusal('not_found', 'no such room');
-    const role: RoomRole | null = s.entry.admin ? 'owner' : await this.store.roleOf(room, s.userId);
-    const enough = role === 'owner' || (needed === 'moderator' && role === 'moderator');
-    if (!enough) throw new Refusal('forbidden', `only the room's ${needed === 'owner' ? 'owner' : 'owner or moderators'} may do that`);
-    return { role: role as RoomRole, info };
+    const standing = await standingIn(this.store, room, callerOf(s));
+    if (!standing) throw new Refusal('not_found', 'no such room');
+    if (standing.banned) throw new Refusal('forbidden', 'you are banned from this room');
+    if (standing.info.kind === 'dm') throw new Refusal('forbidden', 'a direct message stays between its two people: nobody moderates it');
+    if (!mayModerate(standing, needed)) {
+      throw new Refusal('forbidden', `only the room's ${needed === 'owner' ? 'owner' : 'owner or moderators'} may do that`);
+    }
+    return { role: standing.role as RoomRole, info: standing.info };
   }
 
   /** kick, ban, unban, mute and op: answered with `moderated` once in effect on every node. */
   private moderate(s: Session, action: ModerationAction, room: string, userId: string, frameRef: string | undefined, ms?: number) {
     return this.guarded(s, frameRef, async () => {
       this.requireAccount(s);
-      const { role: callerRole, info } = await this.requireRights(s, room, action === 'op' ? 'owner' : 'moderator');
+      // A ban is lifted by someone else or not at all: else a banned moderator lifts their own.
+      if (action === 'unban' && userId === s.userId) throw new Refusal('forbidden', 'nobody can lift their own ban');
+      const { role: callerRole } = await this.requireRights(s, room, action === 'op' ? 'owner' : 'moderator');
       const target = await this.store.userById(userId);
       if (!target) throw new Refusal('not_found', 'no such user');
       const targetRole = await this.store.roleOf(room, userId);
@@ -394,7 +457,6 @@ export class Hub {
       }
       if (action === 'op') {
         if (targetRole === 'owner') throw new Refusal('forbidden', 'the owner is already above moderators');
-        if (info.kind === 'dm') throw new Refusal('forbidden', 'a direct message has no moderators');
         if (!targetIsAccount) throw new Refusal('forbidden', 'only accounts can be moderators');
       }
       if (callerRole === 'moderator' && targetRole === 'moderator' && target.id !== s.userId) {
@@ -440,20 +502,37 @@ export class Hub {
    */
   private async admit(s: Session, room: string): Promise<{ kind: RoomKind; role: RoomRole | null }> {
     this.checkRoomLimit(s, room);
-    const info = await this.store.roomInfo(room);
-    if (!info) {
+    const standing = await standingIn(this.store, room, callerOf(s));
+    if (!standing) {
       if (room.startsWith(DM_PREFIX)) throw new Refusal('not_found', 'no such direct message room');
+      this.allowRoomCreation(s, 'not_found');
       await this.store.ensureRoom(room);
+      this.countRoomCreated(s);
       return { kind: 'public', role: s.entry.admin ? 'owner' : null };
     }
-    // Admins have owner rights everywhere except in other people's direct messages.
-    if (s.entry.admin && info.kind !== 'dm') return { kind: info.kind, role: 'owner' };
-    const role = await this.store.roleOf(room, s.userId);
-    if (info.kind !== 'public' && role === null) {
-      throw new Refusal('forbidden', 'this room is private: ask its owner or a moderator for an invitation');
-    }
-    if (await this.store.isBanned(room, s.userId)) throw new Refusal('forbidden', 'you are banned from this room');
-    return { kind: info.kind, role };
+    if (standing.banned) throw new Refusal('forbidden', 'you are banned from this room');
+    if (!mayRead(standing)) throw new Refusal('forbidden', 'this room is private: ask its owner or a moderator for an invitation');
+    return { kind: standing.info.kind, role: standing.role };
+  }
+
+  /**
+   * Refuses unless this user may create another room now: ROOM_CREATION, then the hourly limits
+   * per user and per address (admins are not limited). `code` is the refusal for a policy that
+   * does not let them: `not_found` for a join of an unknown room, `forbidden` for `create`.
+   */
+  private allowRoomCreation(s: Session, code: 'not_found' | 'forbidden'): void {
+    const policy = this.options.roomCreation ?? 'everyone';
+    if (s.entry.admin) return;
+    if (policy === 'admins') throw new Refusal(code, 'no such room: only server admins create rooms here');
+    if (policy === 'accounts' && !s.entry.account) throw new Refusal(code, 'no such room: sign in to create rooms');
+    const waitMs = Math.max(this.roomsCreatedByUser.retryAfterMs(s.userId), this.roomsCreatedByAddress.retryAfterMs(s.address));
+    if (waitMs > 0) throw new Refusal('rate_limited', 'too many new rooms; try again later', waitMs);
+  }
+
+  private countRoomCreated(s: Session): void {
+    if (s.entry.admin) return;
+    this.roomsCreatedByUser.add(s.userId);
+    this.roomsCreatedByAddress.add(s.address);
   }
 
   private async join(s: Session, room: string, since: number | undefined, frameRef: string | undefined): Promise<void> {
@@ -468,12 +547,14 @@ export class Hub {
       if (mutedUntil > 0) s.setMutedUntil(room, mutedUntil);
       // Nothing to read when the room is empty or the client has seen its last message: messages
       // committed from here on reach it through the channel (beginJoin above).
+      // A resume larger than a reply can carry comes in pages: `joined` holds what fits and
+      // `hasMore`, and the client goes on with `history` after the last seq it got.
       const page: MessagePage =
         lastSeq === 0 || (since !== undefined && since >= lastSeq)
           ? { messages: [], hasMore: false }
           : since === undefined
-            ? await this.store.messagesBefore(room, undefined, this.options.historyWindow)
-            : await this.store.messagesAfter(room, since, this.resumeCap);
+            ? fitPage(await this.store.messagesBefore(room, undefined, this.options.historyWindow), 'backward')
+            : fitPage(await this.store.messagesAfter(room, since, this.resumeCap), 'forward');
       let online: number;
       let changed = false;
       if (rejoin) {
@@ -694,3 +775,9 @@ export class Hub {
 class SessionClosed extends Error {}
 
 const ref = (value: string | undefined): { ref?: string } => (value === undefined ? {} : { ref: value });
+
+/** A store page cut to what one reply may carry (reply-size.ts); `hasMore` also says when it was cut. */
+function fitPage(page: MessagePage, direction: 'forward' | 'backward'): MessagePage {
+  const { messages, cut } = fitReplyBytes(page.messages, direction);
+  return cut ? { messages, hasMore: true } : page;
+}

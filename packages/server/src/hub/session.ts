@@ -36,6 +36,8 @@ export class Session implements Member {
   constructor(
     readonly peer: Peer,
     readonly entry: UserEntry,
+    /** The client's address as per-address limits key it (ipKey: IPv4, or IPv6 /64). */
+    readonly address: string,
     private readonly metrics?: Metrics,
   ) {}
 

@@ -540,8 +540,11 @@ export class PgStore implements Store {
   }
 
   async ban(room: string, userId: string): Promise<void> {
+    // One statement, so the role cannot outlive the ban (a data-modifying CTE runs with it).
     await this.query(
-      'INSERT INTO room_bans (room_id, user_id, created_at) SELECT id, $1, $2 FROM rooms WHERE name = $3 ON CONFLICT DO NOTHING',
+      `WITH r AS (SELECT id FROM rooms WHERE name = $3),
+            dropped AS (DELETE FROM room_roles WHERE room_id = (SELECT id FROM r) AND user_id = $1)
+       INSERT INTO room_bans (room_id, user_id, created_at) SELECT id, $1, $2 FROM r ON CONFLICT DO NOTHING`,
       [userId, Date.now(), room],
     );
   }

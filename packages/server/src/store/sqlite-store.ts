@@ -195,6 +195,7 @@ export class SqliteStore implements MaintainableStore {
       ban: db.prepare<[string, number, string]>(
         'INSERT INTO room_bans (room_id, user_id, created_at) SELECT id, ?, ? FROM rooms WHERE name = ? ON CONFLICT DO NOTHING',
       ),
+      dropRole: db.prepare<[string, string]>('DELETE FROM room_roles WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?'),
       unban: db.prepare<[string, string]>('DELETE FROM room_bans WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?'),
       isBanned: db.prepare<[string, string], { one: number }>(
         'SELECT 1 AS one FROM room_bans WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?',
@@ -389,7 +390,10 @@ export class SqliteStore implements MaintainableStore {
   }
 
   async ban(room: string, userId: string): Promise<void> {
-    this.statements.ban.run(userId, Date.now(), room);
+    this.db.transaction(() => {
+      this.statements.ban.run(userId, Date.now(), room);
+      this.statements.dropRole.run(room, userId);
+    })();
   }
 
   async unban(room: string, userId: string): Promise<void> {

@@ -161,7 +161,10 @@ export interface Store {
   /** Gives the user a role in the room (replacing any other). */
   setRole(room: string, userId: string, role: RoomRole): Promise<void>;
 
-  /** Bans the user from the room (idempotent). */
+  /**
+   * Bans the user from the room (idempotent), and in the same transaction takes away their role
+   * there (owner, moderator, or the invitation of a member): an unban restores none of them.
+   */
   ban(room: string, userId: string): Promise<void>;
 
   /** Lifts a ban (idempotent). */

@@ -82,6 +82,8 @@ export async function startCluster(count: number, options: ClusterOptions = {}):
     // Every client comes from 127.0.0.1.
     MAX_CONNECTIONS_PER_IP: '0',
     MAX_REGISTRATIONS_PER_IP: '0',
+    RATE_LIMIT_PER_IP: '0',
+    MAX_ROOMS_CREATED_PER_IP_PER_HOUR: '0',
     DATABASE_POOL_MAX: '5',
     ...options.env,
   };

@@ -126,10 +126,14 @@ describe('GET api/rooms/R/messages', () => {
       expect(res.text).not.toContain('text 1');
     }
     expect((await api(server, 'GET', '/api/rooms/dm-alice-bob/messages', { cookie: bob.cookie })).status).toBe(200);
-    // A banned member is out, until unbanned.
+    // Admins do not read DMs (issue 13): the DM's two users only.
+    expect((await api(server, 'GET', '/api/rooms/dm-alice-bob/messages', { cookie: root.cookie })).status).toBe(403);
+    // A banned member is out; the ban took the invitation, so the unban alone does not let him in.
     await store.ban('secret', bob.user.id);
     expect((await api(server, 'GET', '/api/rooms/secret/messages', { cookie: bob.cookie })).status).toBe(403);
     await store.unban('secret', bob.user.id);
+    expect((await api(server, 'GET', '/api/rooms/secret/messages', { cookie: bob.cookie })).status).toBe(403);
+    await store.setRole('secret', bob.user.id, 'member');
     expect((await api(server, 'GET', '/api/rooms/secret/messages', { cookie: bob.cookie })).status).toBe(200);
   });
 

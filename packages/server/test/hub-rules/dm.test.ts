@@ -120,3 +120,51 @@ describe('dm', () => {
     await refused(g, { type: 'join', room }, 'forbidden');
   });
 });
+
+// Issue 13, item 4: admins could read DMs over HTTP, ban people out of one and delete it. One rule
+// (src/hub/room-access.ts) for WebSocket and HTTP: nobody but its two users reads, joins, bans
+// from or deletes a DM.
+describe('a DM belongs to its two users, whoever asks and however', () => {
+  it('a server admin can neither read it over HTTP, join it, moderate in it nor delete it', async () => {
+    const w = await world(res, { adminUsers: ['root'] });
+    const [alice, bob, root] = await w.accounts('alice', 'bob', 'root');
+    const a = await alice.connect();
+    const r = await root.connect();
+    const room = (await ok<JoinedFrame>(a, { type: 'dm', user: 'bob' }, 'joined')).room;
+    await say(a, room, 'for bob only');
+    const read = (token: string) =>
+      fetch(`${w.server.httpUrl}/api/rooms/${room}/messages`, { headers: { authorization: `Bearer ${token}` } });
+
+    // Its users read it over HTTP; the admin gets the same 403 as anyone else.
+    const mine = await read(bob.token);
+    expect(mine.status).toBe(200);
+    expect(((await mine.json()) as { messages: Array<{ text: string }> }).messages.map((m) => m.text)).toEqual(['for bob only']);
+    const admins = await read(root.token);
+    expect(admins.status).toBe(403);
+    expect(await admins.text()).not.toContain('for bob only');
+
+    await refused(r, { type: 'join', room }, 'forbidden');
+    await refused(r, { type: 'ban', room, user: alice.user.id }, 'forbidden');
+    await refused(r, { type: 'kick', room, user: alice.user.id }, 'forbidden');
+    await refused(r, { type: 'mute', room, user: alice.user.id, ms: 1000 }, 'forbidden');
+    await refused(r, { type: 'invite', room, user: 'root' }, 'forbidden');
+    await refused(r, { type: 'op', room, user: bob.user.id }, 'forbidden');
+    await refused(r, { type: 'delete', room }, 'forbidden');
+    expect(await w.store.isBanned(room, alice.user.id)).toBe(false);
+    expect((await w.store.roomInfo(room))?.kind).toBe('dm');
+    expect((await w.store.messagesBefore(room, undefined, 10)).messages.map((m) => m.text)).toEqual(['for bob only']);
+    await barrier(a);
+    expect(a.frames.some((f) => f.type === 'kicked')).toBe(false);
+    expect(JSON.stringify(r.frames)).not.toContain('for bob only');
+  });
+
+  it('its own users cannot ban or mute each other out of it either', async () => {
+    const w = await world(res);
+    const [alice, bob] = await w.accounts('alice', 'bob');
+    const a = await alice.connect();
+    const room = (await ok<JoinedFrame>(a, { type: 'dm', user: 'bob' }, 'joined')).room;
+    await refused(a, { type: 'ban', room, user: bob.user.id }, 'forbidden');
+    await refused(a, { type: 'mute', room, user: bob.user.id, ms: 1000 }, 'forbidden');
+    expect(await w.store.isBanned(room, bob.user.id)).toBe(false);
+  });
+});

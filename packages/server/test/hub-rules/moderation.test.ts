@@ -363,7 +363,12 @@ describe('admins (ADMIN_USERS)', () => {
     await ok(r, { type: 'ban', room: 'den', user: alice.user.id }, 'moderated');
     await refused(a, { type: 'join', room: 'den' }, 'forbidden');
     await ok(r, { type: 'unban', room: 'den', user: alice.user.id }, 'moderated');
+    // The ban took her role away (owner included), and the unban gives nothing back: she needs a
+    // new invitation, and comes back as a member.
+    await refused(a, { type: 'join', room: 'den' }, 'forbidden');
+    await ok(r, { type: 'invite', room: 'den', user: 'alice' }, 'invited');
     await join(a, 'den');
+    expect(await w.store.roleOf('den', alice.user.id)).toBe('member');
     for (const x of [b1, b2]) await barrier(x);
   });
 

@@ -244,6 +244,25 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       expect(await store.mutedUntil('r', user.id)).toBe(0);
     });
 
+    it('a ban takes the user\'s role in that room (owner, moderator or invitation) and an unban gives none back', async () => {
+      const owner = (await store.createAccount('own1', 'h'))!;
+      const mod = (await store.createAccount('mod1', 'h'))!;
+      const member = (await store.createAccount('mem1', 'h'))!;
+      await store.createRoom('club', 'private', owner.id);
+      await store.createRoom('other', 'private', owner.id);
+      await store.setRole('club', mod.id, 'moderator');
+      await store.setRole('club', member.id, 'member');
+      await store.setRole('other', member.id, 'member');
+      for (const u of [owner, mod, member]) await store.ban('club', u.id);
+      for (const u of [owner, mod, member]) expect(await store.roleOf('club', u.id)).toBeNull();
+      // Other rooms keep their roles.
+      expect(await store.roleOf('other', owner.id)).toBe('owner');
+      expect(await store.roleOf('other', member.id)).toBe('member');
+      for (const u of [owner, mod, member]) await store.unban('club', u.id);
+      for (const u of [owner, mod, member]) expect(await store.roleOf('club', u.id)).toBeNull();
+      expect((await store.listRooms(member.id)).map((r) => r.name)).not.toContain('club');
+    });
+
     it('answers ping while open', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
     });
