@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { PEERS, type PeerName } from './adapters.js';
 import { DEFAULT_REPEATS } from './repeat.js';
 
-export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'idle', 'resume', 'cost', 'cluster'] as const;
+export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'idle', 'resume', 'cost', 'cluster', 'fairness'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** How a saturation search climbs: target deliveries/s start, ×factor per step, then bisection. */
@@ -16,6 +16,24 @@ export interface SearchOptions {
   maxSteps: number;
   stepMs: number;
   warmupMs: number;
+}
+
+export interface FairnessOptions {
+  /** How long each phase measures: the idle one, and each flood. */
+  phaseMs: number;
+  /** The abuser's frames per second during a flood. */
+  floodRate: number;
+  /** The well-behaved client sends one application ping this often. */
+  pingEveryMs: number;
+  /** A newcomer connects this often (its time to welcome is measured). */
+  connectEveryMs: number;
+  /**
+   * After a phase, the longest wait for pongs and welcomes still due; one still missing then
+   * counts with that wait (a lower bound).
+   */
+  drainMs: number;
+  /** Messages in the room before a phase, so that history has something to read. */
+  seedMessages: number;
 }
 
 export interface BenchOptions {
@@ -51,6 +69,11 @@ export interface BenchOptions {
    * schema and key prefix per setup).
    */
   cluster: { receivers: number; rate: number; durationMs: number; warmupMs: number; search: SearchOptions; databaseUrl: string; redisUrl: string };
+  /**
+   * Our server with its shipped limits: a well-behaved client's ping round trips and newcomers'
+   * time to welcome, idle and while one abusive connection floods each request type (fairness.ts).
+   */
+  fairness: FairnessOptions;
   /** Runs per scenario and peer (peers alternating; the table shows medians); absent: 1. */
   repeats: Partial<Record<ScenarioName, number>>;
   argv: string[];
@@ -85,6 +108,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
       cost: { sizes: [10, 100], search: { ...search, maxSteps: 1 }, deadlineMs: 15_000, cpuAtPerSec: 2_000 },
       // Three setups, four server processes: shorter still (no warm-up), to keep the whole quick run under a minute.
       cluster: { receivers: 50, rate: 20, durationMs: 500, warmupMs: 0, search: { ...search, maxSteps: 1, warmupMs: 0 }, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL },
+      fairness: { phaseMs: 800, floodRate: 500, pingEveryMs: 20, connectEveryMs: 200, drainMs: 1_000, seedMessages: 5 },
       repeats: {},
       argv: [],
     };
@@ -114,6 +138,9 @@ export function defaultOptions(quick: boolean): BenchOptions {
     cost: { sizes: [10, 100, 1000, 5000], search: { ...search, startDeliveries: 50_000, bisect: 1, stepMs: 1_500 }, deadlineMs: 60_000, cpuAtPerSec: 100_000 },
     // The search follows the fanout step on the same servers: no second warm-up.
     cluster: { receivers: 500, rate: 100, durationMs: 5_000, warmupMs: 1_000, search: { ...search, warmupMs: 0 }, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL },
+    // The issue's nick flood ran at about 2,000 frames/s. Seven phases of 3 s, each on a fresh
+    // server, with drains of at most 3 s: well under two minutes even against a server that stalls.
+    fairness: { phaseMs: 3_000, floodRate: 2_000, pingEveryMs: 10, connectEveryMs: 250, drainMs: 3_000, seedMessages: 20 },
     // The targets that sit near the line on this machine kind: one run of them is a coin toss.
     repeats: { ...DEFAULT_REPEATS },
     argv: [],
@@ -138,6 +165,8 @@ export const USAGE = `usage: node packages/bench/dist/run.js [options]
                            shows medians (default: fanout and rooms 3, the rest 1; --quick 1)
   --sizes N[,N]            cost-curve room sizes (default 10,100,1000,5000)
   --cost-deadline S        longest connect phase per cost-curve room (default 60)
+  --flood-rate N           fairness: the abuser's frames per second (default 2000)
+  --flood-duration S       fairness: seconds each phase measures, idle and each flood (default 3)
   --database-url URL       cluster: the PostgreSQL database to make scratch schemas in
                            (default ${DATABASE_URL})
   --redis-url URL          cluster: the Redis to use, under a scratch key prefix (default ${REDIS_URL})
@@ -222,6 +251,14 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
         break;
       case '--cost-deadline':
         o.cost.deadlineMs = positive(value(), flag) * 1000;
+        break;
+      case '--flood-rate':
+        o.fairness.floodRate = positive(value(), flag);
+        if (o.fairness.floodRate > 100_000) throw new UsageError(`${flag}: at most 100000`);
+        break;
+      case '--flood-duration':
+        o.fairness.phaseMs = positive(value(), flag) * 1000;
+        if (o.fairness.phaseMs > 60_000) throw new UsageError(`${flag}: at most 60`);
         break;
       case '--database-url':
         o.cluster.databaseUrl = url(value(), flag, ['postgres:', 'postgresql:']);

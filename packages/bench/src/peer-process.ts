@@ -34,6 +34,14 @@ export function chatEnv(port: number, dataDir: string): Record<string, string> {
   };
 }
 
+/**
+ * Our server as shipped, every limit at its default (the fairness scenario measures what those
+ * limits leave an abuser): only where it listens, where its data goes, and quiet logs.
+ */
+export function shippedChatEnv(port: number, dataDir: string): Record<string, string> {
+  return { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -101,9 +109,10 @@ export class PeerProcess {
 
   /**
    * `extraEnv`: settings on top of chatEnv (our server only), e.g. DATABASE_URL. `inspect`: start
-   * the process with the inspector on a free 127.0.0.1 port, for collectGarbage().
+   * the process with the inspector on a free 127.0.0.1 port, for collectGarbage(). `shipped`: our
+   * server with its default limits (shippedChatEnv) instead of chatEnv's.
    */
-  static async start(peer: PeerName, extraEnv: Record<string, string> = {}, options: { inspect?: boolean } = {}): Promise<PeerProcess> {
+  static async start(peer: PeerName, extraEnv: Record<string, string> = {}, options: { inspect?: boolean; shipped?: boolean } = {}): Promise<PeerProcess> {
     const port = await freePort();
     let dataDir: string | null = null;
     let args: string[];
@@ -112,7 +121,7 @@ export class PeerProcess {
       dataDir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
       // For profiling our server under a scenario: BENCH_CHAT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
       args = [...(process.env.BENCH_CHAT_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CHAT_MAIN];
-      env = { ...chatEnv(port, dataDir), ...extraEnv };
+      env = { ...(options.shipped ? shippedChatEnv : chatEnv)(port, dataDir), ...extraEnv };
     } else {
       // The same for the other peers, to profile them under the same load: BENCH_PEER_NODE_ARGS.
       args = [...(process.env.BENCH_PEER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), PEER_SCRIPTS[peer]];

@@ -1,11 +1,13 @@
 // What a run writes: the markdown table with ratios (chat / peer; for the cluster scenario, each
-// setup / SQLite), the hand-written SVG chart of the saturate, cluster and cost-curve runs, and
-// the generated part of docs/benchmarks.md.
+// setup / SQLite; for fairness, each flood / idle), the hand-written SVG chart of the saturate,
+// cluster and cost-curve runs, and the generated part of docs/benchmarks.md.
 import { existsSync, readFileSync } from 'node:fs';
 import type { PeerName } from './adapters.js';
 import type { BenchOptions, ScenarioName } from './options.js';
 import type { Machine } from './proc.js';
 import { SPREAD } from './repeat.js';
+import { FLOODS } from './fairness-protocol.js';
+import { ABUSER_ADDRESS, WELL_BEHAVED_ADDRESS, type FairnessPhase } from './fairness.js';
 import { CLUSTER_SETUPS, fmt, SETUP_LABELS, type ClusterSetup, type ScenarioResult, type StepResult } from './scenarios.js';
 
 export interface BenchResults {
@@ -34,9 +36,13 @@ interface Row {
   label: string;
   better: 'higher' | 'lower' | '';
   unit?: (v: number) => string;
-  /** Cluster rows: chat's value is also shown ÷ this metric's (the SQLite setup's). */
+  /** Cluster and fairness rows: chat's value is also shown ÷ this metric's, named baseLabel. */
   base?: string;
+  baseLabel?: string;
 }
+
+/** Scenarios that compare our server with itself (SetupResult.vsSqlite, FairnessPhase.p99VsIdle), not with the peers. */
+const SELF_COMPARED: readonly ScenarioName[] = ['cluster', 'fairness'];
 
 export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms' | 'idle' | 'resume' | 'cost'> & Partial<Pick<BenchOptions, 'cluster'>>): Row[] {
   const ms = (v: number): string => `${v} ms`;
@@ -89,10 +95,20 @@ export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms'
     for (const m of metrics) {
       for (const setup of CLUSTER_SETUPS) {
         if (m.metric === 'servicesCpuPer100k' && setup === 'sqlite') continue;
-        const base = setup !== 'sqlite' && m.better && m.metric !== 'servicesCpuPer100k' ? { base: `${m.metric}@sqlite` } : {};
+        const base = setup !== 'sqlite' && m.better && m.metric !== 'servicesCpuPer100k' ? { base: `${m.metric}@sqlite`, baseLabel: 'SQLite' } : {};
         rows.push({ scenario: 'cluster', ...m, metric: `${m.metric}@${setup}`, label: `${SETUP_LABELS[setup]}: ${m.label}`, ...base });
       }
     }
+  }
+  rows.push(
+    { scenario: 'fairness', metric: 'pingP99Ms@idle', label: 'ping p99, abuser silent', better: 'lower', unit: ms },
+    { scenario: 'fairness', metric: 'connectMaxMs@idle', label: 'newcomer to welcome, slowest, abuser silent', better: 'lower', unit: ms },
+  );
+  for (const flood of FLOODS) {
+    rows.push(
+      { scenario: 'fairness', metric: `pingP99Ms@${flood}`, label: `ping p99 during a \`${flood}\` flood`, better: 'lower', unit: ms, base: 'pingP99Ms@idle', baseLabel: 'idle' },
+      { scenario: 'fairness', metric: `connectMaxMs@${flood}`, label: `newcomer to welcome, slowest, \`${flood}\` flood`, better: 'lower', unit: ms, base: 'connectMaxMs@idle', baseLabel: 'idle' },
+    );
   }
   return rows;
 }
@@ -104,8 +120,7 @@ function find(results: ScenarioResult[], scenario: ScenarioName, peer: PeerName)
 export function computeRatios(results: ScenarioResult[], rows: Row[], peers: PeerName[]): BenchResults['ratios'] {
   const ratios: BenchResults['ratios'] = {};
   for (const row of rows) {
-    // The cluster scenario compares its setups with SQLite (setups[].vsSqlite), not with peers.
-    if (!row.better || row.scenario === 'cluster') continue;
+    if (!row.better || SELF_COMPARED.includes(row.scenario)) continue;
     const chat = find(results, row.scenario, 'chat');
     const mine = chat?.status === 'ok' ? chat.metrics[row.metric] : null;
     const byPeer: Partial<Record<PeerName, number | null>> = {};
@@ -143,7 +158,7 @@ export function markdownTable(results: BenchResults): string {
       const text = cell(r, row);
       if (peer === 'chat' && row.base) {
         const [v, b] = [r?.metrics[row.metric], r?.metrics[row.base]];
-        return typeof v === 'number' && typeof b === 'number' && b > 0 ? `**${text}** (${(v / b).toFixed(2)}× SQLite)` : `**${text}**`;
+        return typeof v === 'number' && typeof b === 'number' && b > 0 ? `**${text}** (${(v / b).toFixed(2)}× ${row.baseLabel ?? ''})` : `**${text}**`;
       }
       if (peer === 'chat' || !row.better) return peer === 'chat' ? `**${text}**` : text;
       const ratio = results.ratios[row.scenario]?.[row.metric]?.[peer];
@@ -224,6 +239,41 @@ function clusterDetails(r: ScenarioResult): string[] {
   return out;
 }
 
+/** The fairness scenario: one row per phase (the idle one first), each on a fresh server. */
+function fairnessDetails(r: ScenarioResult): string[] {
+  const v = (x: number | null | undefined): string => (typeof x === 'number' ? String(x) : '–');
+  const lines = [
+    '| phase | abuser frames sent | answered | refused (`rate_limited`) | other errors | abuser disconnected | ping p50 / p99 / max ms | p99 ÷ idle | pings unanswered | newcomer to welcome p50 / max ms | newcomers failed | server CPU |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const phases: FairnessPhase[] = r.phases ?? [];
+  for (const p of phases) {
+    const name = p.phase === 'idle' ? 'idle (abuser silent)' : `\`${p.phase}\` flood`;
+    if (p.status !== 'ok') {
+      lines.push(`| ${name} | not measured: ${p.reason ?? ''} |`);
+      continue;
+    }
+    const a = p.abuser;
+    const abuser =
+      p.phase === 'idle'
+        ? '– | – | – | – | no'
+        : `${a.sent} | ${a.answered} | ${a.refused} | ${a.otherErrors ? Object.entries(a.errors).map(([k, n]) => `${n}× ${k}`).join(', ') : 0} | ${a.disconnected ? `after ${a.closedAfterMs} ms (${a.closed})` : 'no'}`;
+    lines.push(
+      `| ${name} | ${abuser} | ${p.ping.p50Ms} / ${p.ping.p99Ms} / ${p.ping.maxMs} | ${v(p.p99VsIdle)} | ${p.ping.unanswered} of ${p.ping.count} |` +
+        ` ${v(p.connect.p50Ms)} / ${v(p.connect.maxMs)} | ${p.connect.failed} of ${p.connect.count} | ${p.serverCpuPct} % |`,
+    );
+  }
+  const failures = phases.flatMap((p) => Object.entries(p.connect.errors).map(([why, n]) => `${p.phase}: ${n}× ${why}`));
+  const pace = (r.metrics.floodRate ?? 0) > 0 ? `${r.metrics.floodRate} frames/s for ${r.metrics.phaseSeconds} s` : 'a fixed rate';
+  return [
+    `The abuser (one guest from \`${ABUSER_ADDRESS}\`) sends ${pace} per flood; the well-behaved guest and the newcomers come from ` +
+      `\`${WELL_BEHAVED_ADDRESS}\`. Unanswered pings and newcomers without \`welcome\` by the end of the drain count with their wait so far: ` +
+      'the numbers are then lower bounds.',
+    lines.join('\n'),
+    ...(failures.length ? [`Newcomers that failed: ${failures.join('; ')}.`] : []),
+  ];
+}
+
 /** The steps of every saturation search, and the notes (n/a, errors, server output). */
 export function details(results: BenchResults): string {
   const out: string[] = [];
@@ -234,7 +284,7 @@ export function details(results: BenchResults): string {
   }
   if (out.length) out.unshift('### Not measured\n');
   for (const r of results.results) {
-    if (r.status !== 'ok' && !r.setups?.length) continue;
+    if (r.status !== 'ok' && !r.setups?.length && !r.phases?.length) continue;
     const sections: string[] = [];
     if (r.reason) sections.push(`Note: ${r.reason}.`);
     if (r.runs) {
@@ -252,6 +302,7 @@ export function details(results: BenchResults): string {
       }
     }
     if (r.scenario === 'cluster') sections.push(...clusterDetails(r));
+    if (r.scenario === 'fairness') sections.push(...fairnessDetails(r));
     if (r.scenario === 'idle' || r.scenario === 'resume') {
       sections.push(Object.entries(r.metrics).map(([k, v]) => `${k} ${v}`).join(', '));
     }
@@ -469,6 +520,9 @@ export function generatedSection(results: BenchResults, chartFile: string): stri
       ? `\nThe \`cluster\` scenario also runs it with \`DATABASE_URL\` = a fresh schema in \`${c.databaseUrl}\` (one node),
 and as two nodes with \`REDIS_URL=${c.redisUrl}\` and a fresh \`REDIS_PREFIX\` as well; schemas and keys are removed afterwards.`
       : '';
+  const fairnessNote = results.scenarios.includes('fairness')
+    ? '\nThe `fairness` scenario runs it with its shipped limits instead: only `PORT`, `HOST`, `DATA_DIR` and `LOG_LEVEL=warn` are set.'
+    : '';
   return `${BEGIN}
 
 ## Latest run
@@ -488,7 +542,7 @@ npm run bench${o.argv?.length ? ` -- ${o.argv.join(' ')}` : ''}
 
 Our server ran as \`node packages/server/dist/main.js\` with
 ${Object.entries(chatEnv).map(([k, v]) => `\`${k}=${v}\``).join(', ')}: it **stores every message in SQLite and
-fsyncs it** (WAL, \`synchronous=FULL\`, group commit) before delivering it. The peers keep nothing.${clusterNote}
+fsyncs it** (WAL, \`synchronous=FULL\`, group commit) before delivering it. The peers keep nothing.${clusterNote}${fairnessNote}
 Load generator: ${o.workers} worker threads, ${o.textBytes}-character texts; a step passes with p99 ≤ ${o.p99LimitMs} ms,
 at most ${(o.lossLimit * 100).toFixed(1)} % lost (not delivered within ${o.drainMs / 1000} s of the end of sending), no client
 dropped by the server, and the generator sending at least 97 % of its target.
@@ -496,7 +550,7 @@ dropped by the server, and the generator sending at least 97 % of its target.
 ### Results
 
 Each peer cell reads "the peer's value (chat ÷ peer)". For "better: higher" a ratio above 1 is chat
-ahead; for "better: lower" a ratio below 1 is chat ahead.${results.scenarios.includes('cluster') ? ' The `cluster` rows compare our server with\nitself: PostgreSQL and two nodes against SQLite (the setup ÷ SQLite).' : ''}
+ahead; for "better: lower" a ratio below 1 is chat ahead.${results.scenarios.includes('cluster') ? ' The `cluster` rows compare our server with\nitself: PostgreSQL and two nodes against SQLite (the setup ÷ SQLite).' : ''}${results.scenarios.includes('fairness') ? ' The `fairness` rows too: each flood against\nthe idle phase (the flood ÷ idle).' : ''}
 
 ${markdownTable(results)}
 

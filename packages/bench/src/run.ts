@@ -42,6 +42,7 @@ function settings(o: BenchOptions): Record<string, unknown> {
     resume: o.resume,
     cost: o.cost,
     cluster: { ...o.cluster, databaseUrl: shown(o.cluster.databaseUrl), redisUrl: shown(o.cluster.redisUrl) },
+    fairness: o.fairness,
     repeats: o.repeats,
     argv: o.argv,
     chatEnv: env,

@@ -1,9 +1,10 @@
-// The scenarios of issue 6, and issue 7's cluster. Each runs against one peer in a fresh server
-// process (a saturation search opens another only if the server dropped clients or died), and
-// returns numbers only. The cluster scenario's setups run one or two nodes on SQLite, PostgreSQL
-// and Redis.
+// The scenarios of issue 6, issue 7's cluster and issue 13's fairness (fairness.ts). Each runs
+// against one peer in a fresh server process (a saturation search opens another only if the
+// server dropped clients or died), and returns numbers only. The cluster scenario's setups run one
+// or two nodes on SQLite, PostgreSQL and Redis.
 import { availableParallelism } from 'node:os';
 import { ADAPTERS, type ConnectSpec, type PeerName } from './adapters.js';
+import { fairness, type FairnessPhase } from './fairness.js';
 import type { LoadGenerator } from './load-generator.js';
 import type { BenchOptions, ScenarioName, SearchOptions } from './options.js';
 import { nowUs } from './payload.js';
@@ -99,6 +100,8 @@ export interface ScenarioResult {
   steps?: StepResult[];
   points?: CostPoint[];
   setups?: SetupResult[];
+  /** Fairness scenario: the idle phase, then one per flood. */
+  phases?: FairnessPhase[];
   generator: GeneratorSummary;
   /** Lines the server printed (our server logs at warn: each one is a warning or an error). */
   serverLog: string[];
@@ -473,7 +476,7 @@ function stepMetrics(r: StepResult): Record<string, number> {
   };
 }
 
-type Body = Omit<ScenarioResult, 'scenario' | 'peer' | 'status' | 'wallSeconds'> & { status?: 'error' };
+export type Body = Omit<ScenarioResult, 'scenario' | 'peer' | 'status' | 'wallSeconds'> & { status?: 'error' };
 
 async function fanout(ctx: Context, peer: PeerName): Promise<Body> {
   const o = ctx.opts.fanout;
@@ -863,7 +866,7 @@ async function cluster(ctx: Context, peer: PeerName): Promise<Body> {
   };
 }
 
-const RUNNERS: Record<ScenarioName, (ctx: Context, peer: PeerName) => Promise<Body>> = { fanout, saturate, rooms, idle, resume, cost, cluster };
+const RUNNERS: Record<ScenarioName, (ctx: Context, peer: PeerName) => Promise<Body>> = { fanout, saturate, rooms, idle, resume, cost, cluster, fairness };
 
 /** Why a scenario does not apply to a peer, or null. */
 export function notApplicable(scenario: ScenarioName, peer: PeerName): string | null {
@@ -871,6 +874,7 @@ export function notApplicable(scenario: ScenarioName, peer: PeerName): string | 
   if (scenario === 'rooms' && !adapter.rooms) return 'no rooms: the tutorial broadcaster sends every message to every client';
   if (scenario === 'resume' && !adapter.history) return 'no history: a client that reconnects cannot get what it missed';
   if (scenario === 'cluster' && peer !== 'chat') return 'our server only: what running it as a cluster costs and buys';
+  if (scenario === 'fairness' && peer !== 'chat') return 'our server only: what its limits leave one abusive connection';
   return null;
 }
 

@@ -1,14 +1,13 @@
 // Runs the benchmark's quick mode once, as `npm run bench -- --quick` would (the built
 // packages/bench/dist/run.js, against the built server), and checks that the harness measured
 // every scenario against every peer. No timing is asserted: the machine may be busy with other tests.
+// The fairness scenario is left to fairness.test.ts, which checks more of it (one run of it is enough).
 // The cluster scenario needs PostgreSQL and Redis (127.0.0.1:5432 and :6379): without them it must
 // report n/a (and CI fails); with them it must deliver everything and leave no schema or key behind.
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { Socket } from 'node:net';
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -17,12 +16,15 @@ import { PEERS } from '../src/adapters.js';
 import { defaultOptions, SCENARIOS, type ScenarioName } from '../src/options.js';
 import type { BenchResults } from '../src/report.js';
 import { CLUSTER_SETUPS, notApplicable } from '../src/scenarios.js';
+import { buildBench, RUN, runBench } from './run-bench.js';
 
-const RUN = fileURLToPath(new URL('../dist/run.js', import.meta.url));
 const SERVER = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url));
 
+type Checked = Exclude<ScenarioName, 'fairness'>;
+const CHECKED = SCENARIOS.filter((s): s is Checked => s !== 'fairness');
+
 /** Numbers each measured (scenario, peer) must carry. */
-const REQUIRED: Record<ScenarioName, string[]> = {
+const REQUIRED: Record<Checked, string[]> = {
   fanout: ['deliveriesPerSec', 'expectedPerSec', 'p50Ms', 'p99Ms', 'maxMs', 'lost', 'outOfOrder', 'serverCpuPer100k', 'serverPeakRssMiB'],
   saturate: ['maxDeliveriesPerSec', 'steps', 'serverPeakRssMiB'],
   rooms: ['deliveriesPerSec', 'p50Ms', 'p99Ms', 'lost', 'outOfOrder', 'serverCpuPer100k', 'maxDeliveriesPerSec', 'serverPeakRssMiB'],
@@ -78,36 +80,11 @@ async function leftovers(pid: number): Promise<string[]> {
 
 const STEP_FIELDS = ['targetPerSec', 'deliveriesPerSec', 'p50Ms', 'p99Ms', 'maxMs', 'lost', 'outOfOrder', 'serverCpuPer100k', 'serverCpuPct', 'generatorCpuPct'] as const;
 
-function run(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string; pid: number }> {
-  return new Promise((resolve) => {
-    // Its own process group, so a timeout can end the run and the servers it started together.
-    const child = spawn(process.execPath, [RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => {
-      output += `\n(test: killed after ${timeoutMs} ms)`;
-      try {
-        process.kill(-(child.pid as number), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output, pid: child.pid as number });
-    });
-  });
-}
-
 const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // The run is the compiled harness: bring it up to date with its source (a no-op when it is).
-beforeAll(() => {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  execFileSync(process.execPath, [tsc, '-b', fileURLToPath(new URL('..', import.meta.url))], { stdio: 'pipe' });
-}, 120_000);
+beforeAll(buildBench, 120_000);
 
 describe('npm run bench -- --quick', () => {
   it('measures every scenario against every peer and writes JSON, a table and a chart', async () => {
@@ -117,13 +94,13 @@ describe('npm run bench -- --quick', () => {
     if (!services && process.env.CI === 'true') throw new Error(`CI needs PostgreSQL at ${DATABASE_URL} and Redis at ${REDIS_URL}`);
     if (!services) console.log(`skipped: the cluster scenario (PostgreSQL at ${DATABASE_URL} or Redis at ${REDIS_URL} not reachable)`);
     const out = join(dir, 'quick.json');
-    const { code, output, pid } = await run(['--quick', '--out', out, '--no-doc'], 150_000);
+    const { code, output, pid } = await runBench(['--quick', '--scenario', CHECKED.join(','), '--out', out, '--no-doc'], 150_000);
     expect(code, output).toBe(0);
 
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
     expect(results.quick).toBe(true);
     expect(results.machine.nproc).toBeGreaterThan(0);
-    for (const scenario of SCENARIOS) {
+    for (const scenario of CHECKED) {
       for (const peer of PEERS) {
         const r = results.results.find((x) => x.scenario === scenario && x.peer === peer);
         expect(r, `${scenario} × ${peer} missing`).toBeDefined();

@@ -1,0 +1,34 @@
+// The compiled harness as the tests run it: `node packages/bench/dist/run.js …` in a process group
+// of its own, so that a timeout ends the run and the servers it started together.
+import { execFileSync, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export const RUN = fileURLToPath(new URL('../dist/run.js', import.meta.url));
+
+/** Brings dist/ up to date with the harness's source (a no-op when it is). */
+export function buildBench(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '-b', fileURLToPath(new URL('..', import.meta.url))], { stdio: 'pipe' });
+}
+
+export function runBench(args: string[], timeoutMs: number): Promise<{ code: number | null; output: string; pid: number }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => {
+      output += `\n(test: killed after ${timeoutMs} ms)`;
+      try {
+        process.kill(-(child.pid as number), 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, output, pid: child.pid as number });
+    });
+  });
+}
