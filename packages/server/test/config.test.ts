@@ -38,6 +38,8 @@ const ENV_NAMES = [
   'REDIS_URL',
   'REDIS_PREFIX',
   'PRESENCE_EXPIRY_MS',
+  'PUBLIC_URL',
+  'ALLOWED_HOSTS',
 ];
 /** Defaults of the operations settings (issue 4), the same in every expectation below. */
 const OPS_DEFAULTS = {
@@ -57,6 +59,8 @@ const OPS_DEFAULTS = {
   redisUrl: null,
   redisPrefix: 'chat:',
   presenceExpiryMs: 30000,
+  publicUrl: null,
+  allowedHosts: [],
 };
 
 function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
@@ -138,6 +142,8 @@ describe('loadConfig: environment', () => {
       REDIS_URL: 'redis://cache.internal:6379/2',
       REDIS_PREFIX: 'team-chat:',
       PRESENCE_EXPIRY_MS: '10000',
+      PUBLIC_URL: 'https://chat.example.org/wsline/',
+      ALLOWED_HOSTS: 'chat.example.org, chat.lan:8443',
     });
     expect(config).toEqual({
       port: 8080,
@@ -167,6 +173,8 @@ describe('loadConfig: environment', () => {
       redisUrl: 'redis://cache.internal:6379/2',
       redisPrefix: 'team-chat:',
       presenceExpiryMs: 10000,
+      publicUrl: 'https://chat.example.org/wsline/',
+      allowedHosts: ['chat.example.org', 'chat.lan:8443'],
     });
   });
 
@@ -190,6 +198,52 @@ describe('loadConfig: environment', () => {
     expect(configOf({ ALLOWED_ORIGINS: 'https://app.example.com.evil.com' }).allowedOrigins).toEqual([
       'https://app.example.com.evil.com',
     ]);
+  });
+});
+
+describe('loadConfig: PUBLIC_URL and ALLOWED_HOSTS', () => {
+  it('PUBLIC_URL keeps its path; the URL is normalized (lower-cased host, default port dropped)', () => {
+    expect(configOf({ PUBLIC_URL: 'https://Chat.Example.org:443/wsline/' }).publicUrl).toBe('https://chat.example.org/wsline/');
+    expect(configOf({ PUBLIC_URL: 'http://192.168.1.20:3000' }).publicUrl).toBe('http://192.168.1.20:3000/');
+    expect(configOf({ PUBLIC_URL: 'http://[::1]:3000/' }).publicUrl).toBe('http://[::1]:3000/');
+  });
+
+  it('ALLOWED_HOSTS takes names, IPv4 and bracketed IPv6 addresses, each with an optional port, lower-cased', () => {
+    expect(configOf({ ALLOWED_HOSTS: 'Chat.Example.org, chat.lan:8443,192.168.1.20,[2001:db8::1]:3000, ,my_box' }).allowedHosts).toEqual([
+      'chat.example.org',
+      'chat.lan:8443',
+      '192.168.1.20',
+      '[2001:db8::1]:3000',
+      'my_box',
+    ]);
+  });
+
+  it.each([
+    ['*.example.org', /wildcard/],
+    ['chat.*', /wildcard/],
+    ['*', /wildcard/],
+    ['https://chat.example.org', /not a host/],
+    ['chat.example.org/wsline', /not a host/],
+    ['user@chat.example.org', /not a host/],
+    ['chat.example.org:0', /not a host/],
+    ['chat.example.org:65536', /not a host/],
+    ['chat.example.org:08080', /not a host/],
+    ['chat.example.org:', /not a host/],
+    ['chat..example.org', /not a host/],
+    ['-chat.example.org', /not a host/],
+    ['chat.example.org.', /not a host/],
+    [`${'a'.repeat(64)}.example.org`, /not a host/],
+    ['::1', /not a host/],
+    ['[::1', /not a host/],
+    ['[0:0:0:0:0:0:0:1]', /not a host/],
+    ['127.1', /not a host/],
+    ['0x7f.0.0.1', /not a host/],
+    ['256.0.0.1', /not a host/],
+    ['chat example.org', /not a host/],
+  ])('ALLOWED_HOSTS=%j is refused', (value, why) => {
+    const message = configError({ ALLOWED_HOSTS: value });
+    expect(message).toContain('ALLOWED_HOSTS');
+    expect(message).toMatch(why);
   });
 });
 
@@ -300,6 +354,13 @@ describe('loadConfig: bad values name the setting', () => {
     ['REDIS_URL', 'http://127.0.0.1:6379'],
     ['REDIS_PREFIX', 'has space'],
     ['PRESENCE_EXPIRY_MS', '10'],
+    ['PUBLIC_URL', 'chat.example.org'],
+    ['PUBLIC_URL', 'ftp://chat.example.org/'],
+    ['PUBLIC_URL', 'https://user:pw@chat.example.org/'],
+    ['PUBLIC_URL', 'https://chat.example.org/?room=x'],
+    ['PUBLIC_URL', 'https://*.example.org/'],
+    ['ALLOWED_HOSTS', '*.example.org'],
+    ['ALLOWED_HOSTS', 'https://chat.example.org'],
   ];
 
   it.each(badEnv)('%s=%j', (name, value) => {

@@ -4,6 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { HOST_REFUSAL_MESSAGE, MISDIRECTED, type HostPolicy } from '../http/host-policy.js';
 import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
@@ -20,6 +21,8 @@ export interface GatewayOptions {
   heartbeatMs: number;
   allowedOrigins: readonly string[];
   trustProxy: boolean;
+  /** Host names we answer to (DNS rebinding); checked before anything else. */
+  hosts: HostPolicy;
   allowGuests: boolean;
   /** Open connections per client IP (0 = unlimited). */
   maxConnectionsPerIp: number;
@@ -112,6 +115,7 @@ export class Gateway {
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', destroySocket);
+    if (!this.options.hosts.allows(req)) return reject(socket, MISDIRECTED, HOST_REFUSAL_MESSAGE);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== WS_PATH) return reject(socket, 404, 'not found');
     if (this.closing) return reject(socket, 503, 'server shutting down');
