@@ -13,6 +13,7 @@ import { infoRoutes } from './http/info.js';
 import { metricsRoutes } from './http/metrics.js';
 import { staticRoutes } from './http/static.js';
 import { Hub } from './hub/hub.js';
+import { OutageLog } from './log/outage-log.js';
 import { Metrics } from './metrics/metrics.js';
 import { Retention } from './store/retention.js';
 
@@ -87,8 +88,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   healthRoutes(app, [store, bus, presence]);
   infoRoutes(app, config);
   // A revoked token's connections may be on any node: the bus tells every gateway.
+  const revocationOutage = new OutageLog({ log: app.log, component: 'bus publish (token revocations)', effect: 'other nodes keep those connections open' });
   const onTokenRevoked = (tokenId: string) => {
-    bus.publish({ type: 'tokenRevoked', tokenId }).catch((err: unknown) => app.log.error({ err }, 'bus publish failed'));
+    bus.publish({ type: 'tokenRevoked', tokenId }).then(
+      () => revocationOutage.recovered(),
+      (err: unknown) => revocationOutage.failed(err),
+    );
   };
   const stopRevoking = bus.subscribe((event) => {
     if (event.type === 'tokenRevoked') gateway.closeToken(event.tokenId);

@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { HOST_REFUSAL_MESSAGE, MISDIRECTED, type HostPolicy } from '../http/host-policy.js';
 import type { Hub } from '../hub/hub.js';
+import { OutageLog } from '../log/outage-log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 import { Connection, type ConnectionContext, type ConnectionLogger } from './connection.js';
@@ -48,8 +49,19 @@ export class Gateway {
   private onLastClosed: (() => void) | undefined;
   /** hub.disconnect() of closed connections still under way (presence updates, `left` events). */
   private readonly disconnecting = new Set<Promise<void>>();
+  /**
+   * While the store or a cluster's Redis is down, every new connection and every closing one
+   * fails: one line when that starts and one with the count when it ends, not one per socket.
+   */
+  private readonly setupOutage: OutageLog;
+  private readonly disconnectOutage: OutageLog;
+  private readonly setupDone = () => this.setupOutage.recovered();
+  private readonly disconnectDone = () => this.disconnectOutage.recovered();
+  private readonly disconnectFailed = (err: unknown) => this.disconnectOutage.failed(err);
 
   constructor(private readonly options: GatewayOptions) {
+    this.setupOutage = new OutageLog({ log: options.log, component: 'connection setup', effect: 'new connections are refused or closed with 1011' });
+    this.disconnectOutage = new OutageLog({ log: options.log, component: 'disconnect', effect: 'presence catches up when the backend is back' });
     this.connectionContext = {
       hub: options.hub,
       limits: { maxMessageChars: options.maxMessageChars },
@@ -71,7 +83,7 @@ export class Gateway {
     });
     options.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.onUpgrade(req, socket, head).catch((err: unknown) => {
-        options.log.error({ err }, 'upgrade failed');
+        this.setupOutage.failed(err);
         reject(socket, 503, 'the server cannot accept connections right now');
       });
     });
@@ -140,8 +152,8 @@ export class Gateway {
       socket.cork();
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         socket.off('close', releaseOnRefusal); // from here the connection's own close releases it
-        this.accept(ws, ip, identity).catch((err: unknown) => {
-          this.options.log.error({ err }, 'connection setup failed');
+        this.accept(ws, ip, identity).then(this.setupDone, (err: unknown) => {
+          this.setupOutage.failed(err);
           ws.close(1011, 'server error');
         });
       });
@@ -169,7 +181,7 @@ export class Gateway {
     );
     const session = connection.session;
     if (session) {
-      const disconnecting = hub.disconnect(session).catch((err: unknown) => log.error({ err, conn: connection.id }, 'disconnect failed'));
+      const disconnecting = hub.disconnect(session).then(this.disconnectDone, this.disconnectFailed);
       this.disconnecting.add(disconnecting);
       void disconnecting.finally(() => this.disconnecting.delete(disconnecting));
     }
