@@ -320,7 +320,7 @@ export const SETTINGS: AnySetting[] = [
   {
     key: 'allowedHosts',
     env: 'ALLOWED_HOSTS',
-    help: 'comma-separated host names (name or name:port) the server answers to besides loopback (default: PUBLIC_URL\'s, or this machine\'s names and addresses)',
+    help: 'comma-separated host names (name or name:port) answered besides loopback and PUBLIC_URL\'s; with neither set, this machine\'s names and addresses',
     default: [],
     parse: hostList,
   },
