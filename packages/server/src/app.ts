@@ -7,10 +7,13 @@ import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
 import { authRoutes } from './http/auth-routes.js';
 import { healthRoutes } from './http/health.js';
+import { hostCheck } from './http/host-check.js';
+import { HostPolicy } from './http/host-policy.js';
 import { infoRoutes } from './http/info.js';
 import { metricsRoutes } from './http/metrics.js';
 import { staticRoutes } from './http/static.js';
 import { Hub } from './hub/hub.js';
+import { OutageLog } from './log/outage-log.js';
 import { Metrics } from './metrics/metrics.js';
 import { Retention } from './store/retention.js';
 
@@ -46,6 +49,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const trustProxy = config.trustProxy ? (_address: string, hop: number) => hop === 0 : false;
   // Fastify's type for an HTTPS instance differs; both are the same server to everything below.
   const app = (tls ? Fastify({ logger, trustProxy, https: tls }) : Fastify({ logger, trustProxy })) as unknown as FastifyInstance;
+  // Before anything else is added: the host check guards every request (DNS rebinding).
+  const hosts = new HostPolicy({ allowedHosts: config.allowedHosts, publicUrl: config.publicUrl, trustProxy: config.trustProxy, log: app.log });
+  hostCheck(app, hosts);
   const backends = await createBackends(config, app.log, overrides);
   const { store, bus, presence, rateLimiter, addressRateLimiter } = backends;
   const metrics = new Metrics();
@@ -75,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     heartbeatMs: config.heartbeatMs,
     allowedOrigins: config.allowedOrigins,
     trustProxy: config.trustProxy,
+    hosts,
     allowGuests: config.allowGuests,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     log: app.log.child({ component: 'ws' }),
@@ -86,19 +93,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   healthRoutes(app, [store, bus, presence]);
   infoRoutes(app, config);
   // A revoked token's connections may be on any node: the bus tells every gateway.
+  const revocationOutage = new OutageLog({ log: app.log, component: 'bus publish (token revocations)', effect: 'other nodes keep those connections open' });
   const onTokenRevoked = (tokenId: string) => {
-    bus.publish({ type: 'tokenRevoked', tokenId }).catch((err: unknown) => app.log.error({ err }, 'bus publish failed'));
+    bus.publish({ type: 'tokenRevoked', tokenId }).then(
+      () => revocationOutage.recovered(),
+      (err: unknown) => revocationOutage.failed(err),
+    );
   };
   const stopRevoking = bus.subscribe((event) => {
     if (event.type === 'tokenRevoked') gateway.closeToken(event.tokenId);
   });
-  await authRoutes(app, { store, config, presence, onTokenRevoked });
+  await authRoutes(app, { store, config, presence, hosts, onTokenRevoked });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
   if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);
   if (config.metrics && config.metricsPort !== 0) {
     // Its own listener (default 127.0.0.1), so metrics need not be public.
     metricsApp = Fastify({ logger: false });
+    hostCheck(metricsApp, hosts);
     metricsRoutes(metricsApp, metrics);
     app.addHook('onClose', async () => {
       await metricsApp?.close();

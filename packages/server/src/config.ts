@@ -1,6 +1,7 @@
 // Environment variables and command-line flags -> one validated Config. The only module that knows
 // the names of settings; main.ts is the only caller that passes real process.env / argv.
 import { DEFAULT_LIMITS } from '@chat/protocol';
+import { parseHost } from './http/host-policy.js';
 
 export interface Config {
   port: number;
@@ -54,6 +55,10 @@ export interface Config {
   maxRoomsCreatedPerHour: number;
   /** Rooms created per client address per hour (0 = unlimited). */
   maxRoomsCreatedPerIpPerHour: number;
+  /** The URL people open (e.g. https://chat.example.org/wsline/): its host is answered, its origin is ours. */
+  publicUrl: string | null;
+  /** Host names answered besides loopback (`name` on any port, `name:port`); with PUBLIC_URL unset too, the machine's own. */
+  allowedHosts: string[];
 }
 
 /** Who may create rooms (ROOM_CREATION; Campfire has the same switch). */
@@ -112,6 +117,49 @@ export function parseOrigins(raw: string, name: string): string[] {
     origins.push(url.origin);
   }
   return origins;
+}
+
+/** An http(s) URL without credentials, query or fragment (a path is fine), normalized by URL. */
+function publicUrl(raw: string, name: string): string {
+  const value = raw.trim();
+  const example = `${name} must be the URL people open, like https://chat.example.org/ or https://example.org/chat/`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`${example}, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${example} (http or https), got "${raw}"`);
+  if (url.username || url.password || url.search || url.hash || value.includes('#')) {
+    throw new ConfigError(`${example} (no user, password, query or fragment)`);
+  }
+  if (parseHost(url.hostname) === null) throw new ConfigError(`${example}, got "${raw}"`);
+  return url.href;
+}
+
+/**
+ * Comma-separated host names, each `name` (any port) or `name:port`: DNS names, IPv4 addresses as
+ * a.b.c.d, IPv6 addresses in brackets. Each must be written as browsers write it in Host (checked
+ * by URL's own serialization), or it could never match. No wildcards: a suffix rule is exactly
+ * what a rebinding attacker needs a mistake in (*.example.org also covers names nobody vetted).
+ */
+function hostList(raw: string, name: string): string[] {
+  const hosts: string[] = [];
+  for (const part of raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean)) {
+    if (part.includes('*')) throw new ConfigError(`${name}: "${part}": wildcards are not allowed; list each host name`);
+    const parts = parseHost(part);
+    let canonical: string | null = null;
+    try {
+      canonical = new URL(`http://${parts?.name ?? ''}/`).hostname;
+    } catch {
+      // not a host name URL accepts
+    }
+    if (parts === null || canonical !== parts.name) {
+      throw new ConfigError(`${name}: "${part}" is not a host name like chat.example.org, chat.example.org:8443, 192.168.1.20 or [2001:db8::1]`);
+    }
+    hosts.push(part);
+  }
+  return hosts;
 }
 
 function path(raw: string, name: string): string | null {
@@ -301,6 +349,20 @@ export const SETTINGS: AnySetting[] = [
     help: 'rooms created per client address per hour (0 = unlimited)',
     default: 50,
     parse: integer(0, 1_000_000),
+  },
+  {
+    key: 'publicUrl',
+    env: 'PUBLIC_URL',
+    help: 'the URL people open (https://chat.example.org/wsline/): its host is answered and its origin is ours; set it behind a proxy',
+    default: null,
+    parse: publicUrl,
+  },
+  {
+    key: 'allowedHosts',
+    env: 'ALLOWED_HOSTS',
+    help: 'comma-separated host names (name or name:port) answered besides loopback and PUBLIC_URL\'s; with neither set, this machine\'s names and addresses',
+    default: [],
+    parse: hostList,
   },
 ];
 

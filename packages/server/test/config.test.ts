@@ -42,6 +42,8 @@ const ENV_NAMES = [
   'ROOM_CREATION',
   'MAX_ROOMS_CREATED_PER_HOUR',
   'MAX_ROOMS_CREATED_PER_IP_PER_HOUR',
+  'PUBLIC_URL',
+  'ALLOWED_HOSTS',
 ];
 /** Defaults of the operations settings (issue 4), the same in every expectation below. */
 const OPS_DEFAULTS = {
@@ -65,6 +67,8 @@ const OPS_DEFAULTS = {
   roomCreation: 'everyone',
   maxRoomsCreatedPerHour: 20,
   maxRoomsCreatedPerIpPerHour: 50,
+  publicUrl: null,
+  allowedHosts: [],
 };
 
 function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
@@ -150,6 +154,8 @@ describe('loadConfig: environment', () => {
       ROOM_CREATION: 'Accounts',
       MAX_ROOMS_CREATED_PER_HOUR: '0',
       MAX_ROOMS_CREATED_PER_IP_PER_HOUR: '7',
+      PUBLIC_URL: 'https://chat.example.org/wsline/',
+      ALLOWED_HOSTS: 'chat.example.org, chat.lan:8443',
     });
     expect(config).toEqual({
       port: 8080,
@@ -183,6 +189,8 @@ describe('loadConfig: environment', () => {
       roomCreation: 'accounts',
       maxRoomsCreatedPerHour: 0,
       maxRoomsCreatedPerIpPerHour: 7,
+      publicUrl: 'https://chat.example.org/wsline/',
+      allowedHosts: ['chat.example.org', 'chat.lan:8443'],
     });
   });
 
@@ -206,6 +214,52 @@ describe('loadConfig: environment', () => {
     expect(configOf({ ALLOWED_ORIGINS: 'https://app.example.com.evil.com' }).allowedOrigins).toEqual([
       'https://app.example.com.evil.com',
     ]);
+  });
+});
+
+describe('loadConfig: PUBLIC_URL and ALLOWED_HOSTS', () => {
+  it('PUBLIC_URL keeps its path; the URL is normalized (lower-cased host, default port dropped)', () => {
+    expect(configOf({ PUBLIC_URL: 'https://Chat.Example.org:443/wsline/' }).publicUrl).toBe('https://chat.example.org/wsline/');
+    expect(configOf({ PUBLIC_URL: 'http://192.168.1.20:3000' }).publicUrl).toBe('http://192.168.1.20:3000/');
+    expect(configOf({ PUBLIC_URL: 'http://[::1]:3000/' }).publicUrl).toBe('http://[::1]:3000/');
+  });
+
+  it('ALLOWED_HOSTS takes names, IPv4 and bracketed IPv6 addresses, each with an optional port, lower-cased', () => {
+    expect(configOf({ ALLOWED_HOSTS: 'Chat.Example.org, chat.lan:8443,192.168.1.20,[2001:db8::1]:3000, ,my_box' }).allowedHosts).toEqual([
+      'chat.example.org',
+      'chat.lan:8443',
+      '192.168.1.20',
+      '[2001:db8::1]:3000',
+      'my_box',
+    ]);
+  });
+
+  it.each([
+    ['*.example.org', /wildcard/],
+    ['chat.*', /wildcard/],
+    ['*', /wildcard/],
+    ['https://chat.example.org', /not a host/],
+    ['chat.example.org/wsline', /not a host/],
+    ['user@chat.example.org', /not a host/],
+    ['chat.example.org:0', /not a host/],
+    ['chat.example.org:65536', /not a host/],
+    ['chat.example.org:08080', /not a host/],
+    ['chat.example.org:', /not a host/],
+    ['chat..example.org', /not a host/],
+    ['-chat.example.org', /not a host/],
+    ['chat.example.org.', /not a host/],
+    [`${'a'.repeat(64)}.example.org`, /not a host/],
+    ['::1', /not a host/],
+    ['[::1', /not a host/],
+    ['[0:0:0:0:0:0:0:1]', /not a host/],
+    ['127.1', /not a host/],
+    ['0x7f.0.0.1', /not a host/],
+    ['256.0.0.1', /not a host/],
+    ['chat example.org', /not a host/],
+  ])('ALLOWED_HOSTS=%j is refused', (value, why) => {
+    const message = configError({ ALLOWED_HOSTS: value });
+    expect(message).toContain('ALLOWED_HOSTS');
+    expect(message).toMatch(why);
   });
 });
 
@@ -320,6 +374,13 @@ describe('loadConfig: bad values name the setting', () => {
     ['ROOM_CREATION', 'nobody'],
     ['MAX_ROOMS_CREATED_PER_HOUR', '-1'],
     ['MAX_ROOMS_CREATED_PER_IP_PER_HOUR', 'lots'],
+    ['PUBLIC_URL', 'chat.example.org'],
+    ['PUBLIC_URL', 'ftp://chat.example.org/'],
+    ['PUBLIC_URL', 'https://user:pw@chat.example.org/'],
+    ['PUBLIC_URL', 'https://chat.example.org/?room=x'],
+    ['PUBLIC_URL', 'https://*.example.org/'],
+    ['ALLOWED_HOSTS', '*.example.org'],
+    ['ALLOWED_HOSTS', 'https://chat.example.org'],
   ];
 
   it.each(badEnv)('%s=%j', (name, value) => {

@@ -5,7 +5,9 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ipKey } from '../auth/window-counter.js';
+import { HOST_REFUSAL_MESSAGE, MISDIRECTED, type HostPolicy } from '../http/host-policy.js';
 import type { Hub } from '../hub/hub.js';
+import { OutageLog } from '../log/outage-log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 import { Connection, type ConnectionContext, type ConnectionLogger } from './connection.js';
@@ -21,6 +23,8 @@ export interface GatewayOptions {
   heartbeatMs: number;
   allowedOrigins: readonly string[];
   trustProxy: boolean;
+  /** Host names we answer to (DNS rebinding); checked before anything else. */
+  hosts: HostPolicy;
   allowGuests: boolean;
   /** Open connections per client IP (0 = unlimited). */
   maxConnectionsPerIp: number;
@@ -51,8 +55,19 @@ export class Gateway {
   private onLastClosed: (() => void) | undefined;
   /** hub.disconnect() of closed connections still under way (presence updates, `left` events). */
   private readonly disconnecting = new Set<Promise<void>>();
+  /**
+   * While the store or a cluster's Redis is down, every new connection and every closing one
+   * fails: one line when that starts and one with the count when it ends, not one per socket.
+   */
+  private readonly setupOutage: OutageLog;
+  private readonly disconnectOutage: OutageLog;
+  private readonly setupDone = () => this.setupOutage.recovered();
+  private readonly disconnectDone = () => this.disconnectOutage.recovered();
+  private readonly disconnectFailed = (err: unknown) => this.disconnectOutage.failed(err);
 
   constructor(private readonly options: GatewayOptions) {
+    this.setupOutage = new OutageLog({ log: options.log, component: 'connection setup', effect: 'new connections are refused or closed with 1011' });
+    this.disconnectOutage = new OutageLog({ log: options.log, component: 'disconnect', effect: 'presence catches up when the backend is back' });
     this.connectionContext = {
       hub: options.hub,
       limits: { maxMessageChars: options.maxMessageChars },
@@ -75,7 +90,7 @@ export class Gateway {
     });
     options.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.onUpgrade(req, socket, head).catch((err: unknown) => {
-        options.log.error({ err }, 'upgrade failed');
+        this.setupOutage.failed(err);
         reject(socket, 503, 'the server cannot accept connections right now');
       });
     });
@@ -119,6 +134,7 @@ export class Gateway {
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', destroySocket);
+    if (!this.options.hosts.allows(req)) return reject(socket, MISDIRECTED, HOST_REFUSAL_MESSAGE);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (url.pathname !== WS_PATH) return reject(socket, 404, 'not found');
     if (this.closing) return reject(socket, 503, 'server shutting down');
@@ -145,8 +161,8 @@ export class Gateway {
       socket.cork();
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         socket.off('close', releaseOnRefusal); // from here the connection's own close releases it
-        this.accept(ws, ip, address, identity).catch((err: unknown) => {
-          this.options.log.error({ err }, 'connection setup failed');
+        this.accept(ws, ip, address, identity).then(this.setupDone, (err: unknown) => {
+          this.setupOutage.failed(err);
           ws.close(1011, 'server error');
         });
       });
@@ -174,7 +190,7 @@ export class Gateway {
     );
     const session = connection.session;
     if (session) {
-      const disconnecting = hub.disconnect(session).catch((err: unknown) => log.error({ err, conn: connection.id }, 'disconnect failed'));
+      const disconnecting = hub.disconnect(session).then(this.disconnectDone, this.disconnectFailed);
       this.disconnecting.add(disconnecting);
       void disconnecting.finally(() => this.disconnecting.delete(disconnecting));
     }

@@ -3,10 +3,13 @@
 // substring, suffix or wildcard rules (https://app.example.com.evil.com is not app.example.com).
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import type { HostPolicy } from '../http/host-policy.js';
 
 export interface OriginPolicy {
   allowedOrigins: readonly string[];
   trustProxy: boolean;
+  /** The host names we answer to: the own origin is PUBLIC_URL's, else scheme://<requested host>. */
+  hosts: HostPolicy;
 }
 
 /** The scheme the client used: TLS on our socket, or X-Forwarded-Proto from a trusted proxy. */
@@ -26,12 +29,20 @@ export function isOriginAllowed(req: IncomingMessage, policy: OriginPolicy): boo
   const normalized = normalizeOrigin(origin);
   // "null", garbage, a non-http(s) scheme, or anything but the exact serialized form browsers send.
   if (normalized === null || normalized !== origin) return false;
-  const host = headerValue(req, 'host');
-  if (host !== undefined) {
-    const own = normalizeOrigin(`${requestScheme(req, policy.trustProxy)}://${host}`);
-    if (own !== null && own === normalized) return true;
-  }
+  const own = ownOrigin(req, policy);
+  if (own !== null && own === normalized) return true;
   return policy.allowedOrigins.includes(normalized);
+}
+
+/**
+ * PUBLIC_URL's origin when set; else the scheme the client used with the host it asked for (the
+ * host check has already refused any host that is not ours, so a rebinding page's own origin
+ * cannot pass for ours).
+ */
+function ownOrigin(req: IncomingMessage, policy: OriginPolicy): string | null {
+  if (policy.hosts.publicOrigin !== null) return policy.hosts.publicOrigin;
+  const host = policy.hosts.requestedHost(req);
+  return host === undefined ? null : normalizeOrigin(`${requestScheme(req, policy.trustProxy)}://${host}`);
 }
 
 /** scheme://host[:port] lower-cased with default ports dropped, or null if it is not one. */

@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import { isOriginAllowed, requestScheme } from '../gateway/origin.js';
 import { mayRead, standingIn } from '../hub/room-access.js';
 import type { Presence } from '../presence/presence.js';
+import type { HostPolicy } from './host-policy.js';
 import type { AccountRecord, Store, TokenIdentity } from '../store/store.js';
 import { securityHeaders } from './security-headers.js';
 
@@ -20,6 +21,8 @@ export interface AuthRoutesOptions {
   config: Config;
   /** For `online` in api/rooms. */
   presence: Presence;
+  /** The host names we answer to, for the own origin of the CSRF check. */
+  hosts: HostPolicy;
   /** A session or bearer token was revoked: close the WebSockets it opened (within a second). */
   onTokenRevoked: (tokenId: string) => void;
 }
@@ -49,11 +52,11 @@ const FIELD_RULES: Record<string, string> = {
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
-  const { store, config, presence, onTokenRevoked } = options;
+  const { store, config, presence, hosts, onTokenRevoked } = options;
   const throttle = new LoginThrottle();
   // MAX_REGISTRATIONS_PER_IP=0: no limit (the counter then counts nothing).
   const registrations = new WindowCounter({ limit: config.maxRegistrationsPerIp, windowMs: REGISTRATION_WINDOW_MS });
-  const originPolicy = { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy };
+  const originPolicy = { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, hosts };
 
   await securityHeaders(app);
 

@@ -10,6 +10,7 @@ import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION, USERNAME } from '@chat/protoco
 import { WindowCounter } from '../auth/window-counter.js';
 import type { Bus, BusEvent } from '../bus/bus.js';
 import type { RoomCreation } from '../config.js';
+import { OutageLog } from '../log/outage-log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { AppendResult, MessagePage, NewMessage, RoomInfo, RoomKind, RoomRole, Store } from '../store/store.js';
@@ -646,8 +647,20 @@ export class Hub {
 
   private publish(event: BusEvent): void {
     if (this.pendingPresence.length > 0) this.flushPresence();
-    this.bus.publish(event).catch((err: unknown) => this.options.log.error({ err, type: event.type }, 'bus publish failed'));
+    this.bus.publish(event).then(this.published, this.publishFailed);
   }
+
+  /**
+   * While the bus is down every event fails to publish (hundreds a second): one line when that
+   * starts and one with the count when it ends (OutageLog), not a line and a stack per event.
+   * Made at the first failure: field initializers run before `options` is set.
+   */
+  private publishOutage: OutageLog | undefined;
+  private readonly published = () => this.publishOutage?.recovered();
+  private readonly publishFailed = (err: unknown) => {
+    this.publishOutage ??= new OutageLog({ log: this.options.log, component: 'bus publish', effect: 'other nodes miss these events until they resync' });
+    this.publishOutage.failed(err);
+  };
 
   /** Publishes a detailed presence event with the next batch (PRESENCE_BATCH_MS). */
   private publishPresence(event: BusEvent): void {

@@ -14,6 +14,7 @@
 // the same rate (each node then limits on its own, so a user spread over n nodes gets up to n×
 // the rate for the length of the outage), unless `fallback: false`, where it rejects.
 import type { Redis } from 'ioredis';
+import { OutageLog } from '../log/outage-log.js';
 import { closeRedis, firstReady, LuaScript, openRedis, whenReady, withTimeout, type RedisLogger } from '../redis/redis-connection.js';
 import { RateLimiter } from './rate-limiter.js';
 
@@ -64,9 +65,9 @@ export class RedisRateLimiter {
   private readonly burst: number;
   private readonly local: RateLimiter | null;
   private readonly timeoutMs: number;
-  private readonly logger: RedisLogger | undefined;
   private readonly started: () => Promise<void> | null;
-  private failing = false;
+  /** Redis failures while limiting: one line when they start, one with the count when they stop. */
+  private readonly outage: OutageLog;
 
   constructor(options: RedisRateLimiterOptions) {
     if (options.redis) {
@@ -83,7 +84,11 @@ export class RedisRateLimiter {
     this.burst = options.burst ?? options.rate * 2;
     this.local = options.fallback === false ? null : new RateLimiter({ rate: this.rate, burst: this.burst });
     this.timeoutMs = options.timeoutMs ?? 1000;
-    this.logger = options.logger;
+    this.outage = new OutageLog({
+      log: options.logger ?? { error: () => {} },
+      component: 'cluster rate limiter',
+      effect: options.fallback === false ? 'sends are refused' : 'limiting per node',
+    });
     this.started = firstReady(this.redis, this.timeoutMs);
   }
 
@@ -100,14 +105,11 @@ export class RedisRateLimiter {
       const starting = this.started();
       if (starting) await starting;
       const wait = await withTimeout(TAKE.run(this.redis, [this.prefix + key], [this.rate, this.burst]), this.timeoutMs, 'redis rate limiter timed out');
-      this.failing = false;
+      this.outage.recovered();
       return Number(wait);
     } catch (err) {
+      this.outage.failed(err);
       if (!this.local) throw err;
-      if (!this.failing) {
-        this.failing = true;
-        this.logger?.error({ err }, 'cluster rate limiter unavailable; limiting per node');
-      }
       return this.local.take(key);
     }
   }

@@ -21,6 +21,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { User } from '@chat/protocol';
+import { OutageLog } from '../log/outage-log.js';
 import { closeRedis, firstReady, LuaScript, openRedis, whenReady, withTimeout, type RedisLogger } from '../redis/redis-connection.js';
 import type { ExpiredMember, Presence, RoomPresenceChange } from './presence.js';
 
@@ -222,7 +223,8 @@ export class RedisPresence implements Presence {
   private readonly sweepTimer: NodeJS.Timeout;
   private beating = false;
   private sweeping = false;
-  private timersFailing = false;
+  /** Heartbeat and sweep failures: one line when they start, one with the count when they stop. */
+  private readonly refreshOutage: OutageLog;
   private closed = false;
   private readonly started: () => Promise<void> | null;
 
@@ -231,6 +233,11 @@ export class RedisPresence implements Presence {
     this.prefix = options.keyPrefix;
     this.expiryMs = options.expiryMs ?? DEFAULT_EXPIRY_MS;
     this.logger = options.logger;
+    this.refreshOutage = new OutageLog({
+      log: options.logger ?? { error: () => {} },
+      component: 'presence refresh',
+      effect: 'this node is not kept alive in Redis; its users expire for the others after PRESENCE_EXPIRY_MS',
+    });
     const p = this.prefix;
     this.keys = {
       nodes: `${p}nodes`,
@@ -447,7 +454,7 @@ export class RedisPresence implements Presence {
     try {
       const registered = await scripts.heartbeat.run(this.redis, [this.keys.nodes, this.keys.alive], [this.nodeId, this.expiryMs]);
       if (Number(registered) === 0 || this.dirty) await this.reconcile();
-      this.timersFailing = false;
+      this.refreshOutage.recovered();
     } catch (err) {
       this.timerFailed(err);
     } finally {
@@ -461,6 +468,7 @@ export class RedisPresence implements Presence {
     try {
       const reply = await scripts.sweep.run(this.redis, [this.keys.nodes], [this.prefix, this.nodeId]);
       this.report(parseExpired(reply));
+      this.refreshOutage.recovered();
     } catch (err) {
       this.timerFailed(err);
     } finally {
@@ -469,9 +477,7 @@ export class RedisPresence implements Presence {
   }
 
   private timerFailed(err: unknown): void {
-    if (this.timersFailing || this.closed) return;
-    this.timersFailing = true; // once per outage; the connection logs its own errors too
-    this.logger?.error({ err }, 'presence refresh failed');
+    if (!this.closed) this.refreshOutage.failed(err);
   }
 
   private report(members: ExpiredMember[]): void {

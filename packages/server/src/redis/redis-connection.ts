@@ -2,11 +2,9 @@
 // while Redis is down, reconnect by itself), how it is closed, and how Lua scripts are run.
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { OutageLog, type OutageLogger } from '../log/outage-log.js';
 
-export interface RedisLogger {
-  error(obj: object, msg: string): void;
-  info?(obj: object, msg: string): void;
-}
+export type RedisLogger = OutageLogger;
 
 export interface RedisConnectionOptions {
   /** Names the connection in logs. */
@@ -23,7 +21,8 @@ const MAX_RETRY_DELAY_MS = 1000;
  * A connection that never queues commands while Redis is away: a command sent then rejects at
  * once, and one in flight when the connection drops rejects when it drops (never resent after a
  * reconnect, where it could overtake later commands). The connection reconnects by itself,
- * forever, and logs the first error of each outage and the recovery.
+ * forever, and logs the first error of each outage and, once it is back, how many attempts failed
+ * (an error per attempt, up to ten a second, is counted, not logged).
  */
 export function openRedis(url: string, options: RedisConnectionOptions): Redis {
   const redis = new Redis(url, {
@@ -35,18 +34,10 @@ export function openRedis(url: string, options: RedisConnectionOptions): Redis {
     ...(options.commandTimeoutMs === undefined ? {} : { commandTimeout: options.commandTimeoutMs }),
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RETRY_DELAY_MS),
   });
-  const { logger, name } = options;
-  let up = true;
-  redis.on('error', (err: unknown) => {
-    if (!up) return;
-    up = false;
-    logger?.error({ err, connection: name }, 'redis connection failed; reconnecting');
-  });
-  redis.on('ready', () => {
-    if (up) return;
-    up = true;
-    logger?.info?.({ connection: name }, 'redis connection restored');
-  });
+  // Always listening: without an 'error' listener ioredis prints every error to the console.
+  const outage = new OutageLog({ log: options.logger ?? { error: () => {} }, component: `redis connection (${options.name})`, effect: 'reconnecting' });
+  redis.on('error', (err: unknown) => outage.failed(err));
+  redis.on('ready', () => outage.recovered());
   return redis;
 }
 

@@ -43,6 +43,8 @@ export interface NodeOptions {
   /** Extra environment for this node (e.g. DATABASE_URL through a proxy). */
   env?: Record<string, string>;
   port?: number;
+  /** Keep everything the node prints (default: the last 8000 characters). */
+  keepAllOutput?: boolean;
 }
 
 export interface Cluster {
@@ -100,7 +102,7 @@ export async function startCluster(count: number, options: ClusterOptions = {}):
     },
   };
   const startNode = async (nodeOptions: NodeOptions = {}) => {
-    const node = await startChild(dataDir, { env: { ...baseEnv, ...nodeOptions.env }, port: nodeOptions.port });
+    const node = await startChild(dataDir, { env: { ...baseEnv, ...nodeOptions.env }, port: nodeOptions.port, keepAllOutput: nodeOptions.keepAllOutput });
     all.push(node);
     return node;
   };
@@ -314,11 +316,14 @@ export async function proxyTo(url: string, defaultPort: number): Promise<TcpProx
 
 /**
  * Two nodes, the first reaching PostgreSQL (DATABASE_URL) or Redis (REDIS_URL) through a proxy the
- * test can cut, so that service goes away for that node only.
+ * test can cut, so that service goes away for that node only. `first`: more options for that node.
  */
-export async function twoNodesFirstBehindProxy(service: 'DATABASE_URL' | 'REDIS_URL'): Promise<{ proxy: TcpProxy; a: ChildServer; b: ChildServer }> {
+export async function twoNodesFirstBehindProxy(
+  service: 'DATABASE_URL' | 'REDIS_URL',
+  first: Omit<NodeOptions, 'env'> = {},
+): Promise<{ proxy: TcpProxy; a: ChildServer; b: ChildServer }> {
   const proxy = service === 'DATABASE_URL' ? await proxyTo(TEST_DATABASE_URL, 5432) : await proxyTo(TEST_REDIS_URL, 6379);
-  const { nodes } = await startCluster(2, { node: (i, env) => (i === 0 ? { env: { [service]: proxy.via(env[service]!) } } : {}) });
+  const { nodes } = await startCluster(2, { node: (i, env) => (i === 0 ? { ...first, env: { [service]: proxy.via(env[service]!) } } : {}) });
   const [a, b] = nodes as [ChildServer, ChildServer];
   return { proxy, a, b };
 }

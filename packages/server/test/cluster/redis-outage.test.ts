@@ -8,6 +8,7 @@
 // it (targets the two resync paths: the cut-off node's own reconnection, and its announcement to
 // the others of the publishes they missed).
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import type { KickedFrame } from '@chat/protocol';
 import type { TestClient } from '../helpers.js';
 import { servicesAvailable } from '../services.js';
@@ -36,6 +37,15 @@ import {
 } from './cluster-harness.js';
 
 const available = await servicesAvailable(['postgres', 'redis']);
+
+/** Opens a WebSocket and resolves with the code it is closed with. */
+function closeCode(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url);
+    ws.on('close', (code) => resolve(code));
+    ws.on('error', () => {}); // the close follows
+  });
+}
 
 useClusterCleanup();
 
@@ -153,6 +163,56 @@ describe.skipIf(!available)('cluster: Redis outages', { timeout: TEST_TIMEOUT_MS
     expect(stored.map((m) => m.seq)).toEqual(oneTo(12));
     for (const [who, c] of Object.entries({ onA, onB })) expect(order(messagesOf(c, room)), who).toEqual(order(stored));
   });
+  it('logs an outage once and its end once, with the count: not a line (and a stack) per failed publish', async () => {
+    const { proxy, a, b } = await twoNodesFirstBehindProxy('REDIS_URL', { keepAllOutput: true });
+    const room = 'quiet-logs';
+    const onA = await connect(a, { nick: 'on-a' });
+    const onB = await connect(b, { nick: 'on-b' });
+    await join(onA, room);
+    await join(onB, room);
+    await sendAcked(onA, room, 'warm-up');
+    await waitForSeq(onB, room, 1);
+    const leaving = await Promise.all(Array.from({ length: 10 }, (_, i) => connect(a, { nick: `leaving-${i}` })));
+    const mark = a.output().length;
+
+    // During the outage: 300 messages, each stored and acked, each publish failing; /healthz is
+    // polled all along, as a load balancer would (every 25 ms here); connections come and go.
+    proxy.cut();
+    await waitFor(async () => (await healthStatus(a)) === 503, 15_000, "A's /healthz to answer 503");
+    const sends = burst(onA, room, 'cut-', 300, 10);
+    await sends.done;
+    expect(sends.acks.size, JSON.stringify(sends.errors.slice(0, 3))).toBe(300);
+    for (let i = 0; i < 20; i++) expect(await healthStatus(a)).toBe(503);
+    await Promise.all(leaving.map((c) => c.close()));
+    // A new connection cannot be counted in presence: it is closed with 1011.
+    const refused = await Promise.all(Array.from({ length: 10 }, (_, i) => closeCode(a.wsUrl({ nick: `arriving-${i}` }))));
+    expect(refused).toEqual(Array.from({ length: 10 }, () => 1011));
+
+    // After: the first publish that goes through ends the bus's outage.
+    proxy.restore();
+    await waitFor(async () => (await healthStatus(a)) === 200, 20_000, "A's /healthz to answer 200 again");
+    await sendAcked(onA, room, 'after');
+    await waitForSeq(onB, room, 302, 20_000, "B's client");
+
+    type Line = { level: number; msg: string; component?: string; failures?: number; err?: unknown };
+    const lines = a
+      .output()
+      .slice(mark)
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Line);
+    const summary = lines.map((l) => `${l.level} ${l.component ?? ''} ${l.msg}`).join('\n');
+    // The node logs at warn (the harness's default); an outage's two lines are errors.
+    expect(lines.length, summary).toBeLessThanOrEqual(20);
+    const perComponent = new Map<string, number>();
+    for (const l of lines) perComponent.set(l.component ?? l.msg, (perComponent.get(l.component ?? l.msg) ?? 0) + 1);
+    for (const [component, count] of perComponent) expect(count, `${component}\n${summary}`).toBeLessThanOrEqual(5);
+    const publish = lines.filter((l) => l.component === 'bus publish');
+    expect(publish.map((l) => l.level), summary).toEqual([50, 50]); // the outage, then its end with the count
+    expect(publish[1]!.failures, summary).toBeGreaterThanOrEqual(300);
+    expect(publish[1]!.msg).toContain(String(publish[1]!.failures));
+  });
+
   it('a ban and a mute made while a node was cut off from Redis hold there once it is back', async () => {
     const { proxy, a, b } = await twoNodesFirstBehindProxy('REDIS_URL');
     const room = 'moderated';

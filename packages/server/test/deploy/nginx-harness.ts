@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import { connect } from 'node:net';
+import { connect, isIP } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
@@ -180,7 +180,9 @@ export function httpsGet(url: string, ca: string, headers: Record<string, string
   const { origin, hostname, port } = new URL(url);
   const path = url.slice(origin.length) || '/';
   return new Promise((resolve, reject) => {
-    const req = https.get({ host: hostname, port, path, ca, headers, agent: false }, (res) => {
+    // SNI and the certificate check follow the URL, not a Host header the test sets.
+    const servername = isIP(hostname) ? '' : hostname;
+    const req = https.get({ host: hostname, port, path, ca, headers, agent: false, servername }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

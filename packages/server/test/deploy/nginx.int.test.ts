@@ -200,6 +200,7 @@ describe.skipIf(!available)('behind nginx under /wsline/ (deploy/nginx/chat-loca
       const upgrade = seen.at(-1)!;
       expect(upgrade).toMatchObject({
         host: `127.0.0.1:${nginx.port}`, // $http_host: the port the browser used, for the Origin check
+        'x-forwarded-host': `127.0.0.1:${nginx.port}`, // the same, in the header TRUST_PROXY reads
         connection: 'upgrade',
         upgrade: 'websocket',
         'x-forwarded-proto': 'https',
@@ -240,6 +241,19 @@ describe.skipIf(!available)('behind nginx under /wsline/ (deploy/nginx/chat-loca
     await alice.request({ type: 'send', room: 'lobby', id: 'a2', text: 'still here' });
     expect((await later).seq).toBeGreaterThan(0);
     expect(await alice.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
+  });
+
+  it("refuses a foreign host (DNS rebinding) with the server's 421, through the proxy; a client's own X-Forwarded-Host is replaced", async () => {
+    // This nginx site is the default server: it proxies whatever Host the browser sent.
+    const rebound = { Host: `attacker.test:${nginx.port}` };
+    const page = await httpsGet(`${base}${PREFIX}`, cert.pem, rebound);
+    expect(page.status).toBe(421);
+    expect(JSON.parse(page.text)).toMatchObject({ error: 'Misdirected Request' }); // the server's, not nginx's
+    const ws = await upgradeResult(wssUrl(nginx, { nick: 'mallory' }), { ca: cert.pem, headers: { ...rebound, Origin: `https://attacker.test:${nginx.port}` } });
+    expect(ws.status).toBe(421);
+    // nginx sets X-Forwarded-Host from the Host it got: a client cannot smuggle another one past it.
+    expect((await httpsGet(`${base}${PREFIX}healthz`, cert.pem, { 'X-Forwarded-Host': 'attacker.test' })).status).toBe(200);
+    expect((await httpsGet(`${base}${PREFIX}healthz`, cert.pem, { ...rebound, 'X-Forwarded-Host': `127.0.0.1:${nginx.port}` })).status).toBe(421);
   });
 
   it("refuses a foreign Origin with the server's 403, through the proxy", async () => {
@@ -387,11 +401,13 @@ describe.skipIf(!available)('the example site deploy/nginx.conf', () => {
   });
 
   it('loads as shipped (ports, certificate and snippet path swapped) and serves the chat over HTTPS', async () => {
-    server = await startServer({ trustProxy: true });
+    // As deploy/nginx.conf says to run the server: TRUST_PROXY and PUBLIC_URL.
+    const port = await freePort();
+    server = await startServer({ trustProxy: true, publicUrl: `https://127.0.0.1:${port}${PREFIX}` });
     const httpPort = await freePort();
-    const substitute = (port: number) =>
-      localSite(EXAMPLE_SITE, { upstreams: [['127.0.0.1:3000', `127.0.0.1:${server!.port}`]], httpPort, port, cert });
-    nginx = await startNginx(join(dir, 'example'), substitute);
+    const substitute = (p: number) =>
+      localSite(EXAMPLE_SITE, { upstreams: [['127.0.0.1:3000', `127.0.0.1:${server!.port}`]], httpPort, port: p, cert });
+    nginx = await startNginx(join(dir, 'example'), substitute, { port });
     const base = `https://127.0.0.1:${nginx.port}`;
 
     // Plain HTTP goes to HTTPS (on the default port, as in production).
@@ -413,5 +429,6 @@ describe.skipIf(!available)('the example site deploy/nginx.conf', () => {
     });
     expect(await c.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
     await c.close();
+    expect((await httpsGet(`${base}${PREFIX}`, cert.pem, { Host: 'attacker.test' })).status).toBe(421);
   });
 });

@@ -4,7 +4,7 @@
 // unread, and counted UTF-16 units rather than bytes. Now a reply carries what fits (`hasMore`,
 // the client pages on) and only what the kernel has not taken from earlier ticks counts.
 import { describe, expect, it } from 'vitest';
-import type { ChatMessage, HistoryFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
+import type { ChatMessage, HistoryReplyFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
 import { trackResources, type TestClient } from '../helpers.js';
 
 const res = trackResources();
@@ -39,7 +39,7 @@ describe('replies of any size arrive, in pages', () => {
     const got: ChatMessage[] = [...joined.history];
     let hasMore = joined.hasMore;
     while (hasMore) {
-      const page = await back.request<HistoryFrame>({ type: 'history', room: 'big', after: got.at(-1)!.seq, limit: 200 }, 30_000);
+      const page = await back.request<HistoryReplyFrame>({ type: 'history', room: 'big', after: got.at(-1)!.seq, limit: 200 }, 30_000);
       expect(page.type).toBe('history');
       expect(page.messages.length).toBeGreaterThan(0);
       // No page is bigger than a fraction of the slow-consumer limit.
@@ -52,7 +52,7 @@ describe('replies of any size arrive, in pages', () => {
     expect(isClosing(back)).toBe(false);
 
     // Backward too: the newest page that fits, and hasMore for the older ones.
-    const newest = await back.request<HistoryFrame>({ type: 'history', room: 'big', limit: 200 }, 30_000);
+    const newest = await back.request<HistoryReplyFrame>({ type: 'history', room: 'big', limit: 200 }, 30_000);
     expect(newest.hasMore).toBe(true);
     expect(newest.messages.at(-1)?.seq).toBe(300);
     expect(newest.messages.length).toBeLessThan(200);

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.js';
 import { authRoutes } from '../../src/http/auth-routes.js';
+import { HostPolicy } from '../../src/http/host-policy.js';
 import { MemoryPresence } from '../../src/presence/memory-presence.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { tempDir, TestClient, trackResources } from '../helpers.js';
@@ -23,7 +24,9 @@ async function bare(): Promise<{ app: FastifyInstance; base: string; store: Sqli
   const store = await new SqliteStore({ dir }).open();
   const revoked: string[] = [];
   const app = Fastify({ logger: false });
-  await authRoutes(app, { store, config: { ...defaultConfig(), dataDir: dir }, presence: new MemoryPresence(), onTokenRevoked: (id) => revoked.push(id) });
+  const config = { ...defaultConfig(), dataDir: dir };
+  const hosts = new HostPolicy(config);
+  await authRoutes(app, { store, config, presence: new MemoryPresence(), hosts, onTokenRevoked: (id) => revoked.push(id) });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
