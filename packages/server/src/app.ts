@@ -72,6 +72,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     allowGuests: config.allowGuests,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
+    maxGuestsPerIpPerHour: config.maxGuestsPerIpPerHour,
     log: app.log.child({ component: 'ws' }),
     metrics,
   });

@@ -46,6 +46,8 @@ export interface Config {
   redisPrefix: string;
   /** A node silent this long is dead: its users are removed from presence (cluster mode). */
   presenceExpiryMs: number;
+  /** New guests per client address (IPv4, or IPv6 /64) per hour (0 = unlimited). */
+  maxGuestsPerIpPerHour: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -261,6 +263,13 @@ export const SETTINGS: AnySetting[] = [
     help: 'a node silent this long is dead and its users leave (cluster mode)',
     default: 30_000,
     parse: integer(1000, 3_600_000),
+  },
+  {
+    key: 'maxGuestsPerIpPerHour',
+    env: 'MAX_GUESTS_PER_IP_PER_HOUR',
+    help: 'new guests per client IP (IPv6: per /64) per hour (0 = unlimited)',
+    default: 100,
+    parse: integer(0, 1_000_000),
   },
 ];
 

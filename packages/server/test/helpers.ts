@@ -29,8 +29,18 @@ export async function startServer(
 ): Promise<TestServer> {
   const ownDir = overrides.dataDir === undefined;
   const dataDir = overrides.dataDir ?? tempDir();
-  // Every test client comes from 127.0.0.1, so the per-IP connection limit is off unless a test sets it.
-  const config: Config = { ...defaultConfig(), logLevel: 'silent', maxConnectionsPerIp: 0, ...overrides, dataDir, host: '127.0.0.1', port: 0 };
+  // Every test client comes from 127.0.0.1, so the per-IP connection and new-guest limits are off
+  // unless a test sets them.
+  const config: Config = {
+    ...defaultConfig(),
+    logLevel: 'silent',
+    maxConnectionsPerIp: 0,
+    maxGuestsPerIpPerHour: 0,
+    ...overrides,
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+  };
   const app = await buildApp({ ...extra, config });
   await app.listen({ port: 0, host: '127.0.0.1' });
   await app.listenMetrics();

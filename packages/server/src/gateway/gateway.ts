@@ -4,6 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { ipKey, WindowCounter } from '../auth/window-counter.js';
 import type { Hub } from '../hub/hub.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
@@ -23,6 +24,8 @@ export interface GatewayOptions {
   allowGuests: boolean;
   /** Open connections per client IP (0 = unlimited). */
   maxConnectionsPerIp: number;
+  /** New guests per client address (IPv4, IPv6 /64) per hour (0 = unlimited). */
+  maxGuestsPerIpPerHour: number;
   log: ConnectionLogger;
   metrics?: Metrics;
 }
@@ -32,12 +35,15 @@ export const WS_PATH = '/ws';
 export const SLOW_CONSUMER_BYTES = 1024 * 1024;
 /** How long shutdown waits for clients to answer the close handshake. */
 const SHUTDOWN_GRACE_MS = 2000;
+const GUEST_WINDOW_MS = 60 * 60 * 1000;
 
 export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private readonly connectionContext: ConnectionContext;
   private readonly perIp = new Map<string, number>();
+  /** New guests per address in the last hour: each is a stored user and token (issue 13). */
+  private readonly newGuests: WindowCounter;
   private readonly heartbeat: NodeJS.Timeout;
   private nextId = 1;
   private closing = false;
@@ -47,6 +53,7 @@ export class Gateway {
   private readonly disconnecting = new Set<Promise<void>>();
 
   constructor(private readonly options: GatewayOptions) {
+    this.newGuests = new WindowCounter({ limit: options.maxGuestsPerIpPerHour, windowMs: GUEST_WINDOW_MS });
     this.connectionContext = {
       hub: options.hub,
       limits: { maxMessageChars: options.maxMessageChars },
@@ -124,8 +131,11 @@ export class Gateway {
     this.perIp.set(ip, (this.perIp.get(ip) ?? 0) + 1);
     let handedOver = false;
     try {
-      const identity = await resolveIdentity(this.options.store, req, url.searchParams, this.options);
-      if (!identity.ok) return reject(socket, identity.status, identity.message);
+      const identity = await resolveIdentity(this.options.store, req, url.searchParams, {
+        allowGuests: this.options.allowGuests,
+        newGuestWait: () => this.takeNewGuest(ipKey(ip)),
+      });
+      if (!identity.ok) return reject(socket, identity.status, identity.message, 'retryAfterMs' in identity ? identity.retryAfterMs : undefined);
       if (socket.destroyed) return;
       handedOver = true;
       // ws refuses a bad handshake by closing the socket without calling back: release then.
@@ -171,6 +181,13 @@ export class Gateway {
     }
   }
 
+  /** 0 and counted when the address may have another new guest; else ms until it may. */
+  private takeNewGuest(key: string): number {
+    const wait = this.newGuests.retryAfterMs(key);
+    if (wait === 0) this.newGuests.add(key);
+    return wait;
+  }
+
   private releaseIp(ip: string): void {
     const left = (this.perIp.get(ip) ?? 1) - 1;
     if (left > 0) this.perIp.set(ip, left);
@@ -211,11 +228,12 @@ function destroySocket(this: Duplex): void {
   this.destroy();
 }
 
-/** Refuses an upgrade with a plain HTTP response and a JSON message. */
-function reject(socket: Duplex, status: number, message: string): void {
+/** Refuses an upgrade with a plain HTTP response and a JSON message (and Retry-After, in whole seconds). */
+function reject(socket: Duplex, status: number, message: string, retryAfterMs?: number): void {
   if (socket.destroyed) return;
   const body = JSON.stringify({ error: STATUS_CODES[status], message });
+  const retryAfter = retryAfterMs === undefined ? '' : `Retry-After: ${Math.max(1, Math.ceil(retryAfterMs / 1000))}\r\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retryAfter}Connection: close\r\n\r\n${body}`,
   );
 }

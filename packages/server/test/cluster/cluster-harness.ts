@@ -82,6 +82,7 @@ export async function startCluster(count: number, options: ClusterOptions = {}):
     // Every client comes from 127.0.0.1.
     MAX_CONNECTIONS_PER_IP: '0',
     MAX_REGISTRATIONS_PER_IP: '0',
+    MAX_GUESTS_PER_IP_PER_HOUR: '0',
     DATABASE_POOL_MAX: '5',
     ...options.env,
   };
