@@ -19,6 +19,8 @@ import type {
   NewMessage,
   RoomInfo,
   RoomKind,
+  RoomListQuery,
+  RoomPage,
   RoomRole,
   Store,
   TokenIdentity,
@@ -582,15 +584,23 @@ export class PgStore implements Store {
     return result.rowCount === 1;
   }
 
-  async listRooms(userId: string | null): Promise<RoomInfo[]> {
+  async listRooms(userId: string | null, query: RoomListQuery): Promise<RoomPage> {
+    // $3: null lists both kinds, true only private rooms and DMs, false only public rooms. Names
+    // compare in byte order (the column's "C" collation), as SQLite does.
     const rows = await this.rows<RoomInfoRow>(
       `SELECT r.name, r.kind, r.owner_id, r.last_seq FROM rooms r
-       WHERE (r.kind = 'public' OR EXISTS (SELECT 1 FROM room_roles rr WHERE rr.room_id = r.id AND rr.user_id = $1))
+       WHERE r.name > $2
+         AND ($4::text IS NULL OR strpos(lower(r.name), $4) > 0)
+         AND CASE WHEN $3::boolean IS NULL THEN r.kind = 'public' OR EXISTS (SELECT 1 FROM room_roles rr WHERE rr.room_id = r.id AND rr.user_id = $1)
+                  WHEN $3 THEN r.kind <> 'public' AND EXISTS (SELECT 1 FROM room_roles rr WHERE rr.room_id = r.id AND rr.user_id = $1)
+                  ELSE r.kind = 'public' END
          AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = $1)
-       ORDER BY r.name`,
-      [userId],
+       ORDER BY r.name LIMIT $5`,
+      [userId, query.after ?? '', query.private ?? null, query.nameContains === undefined ? null : pgText(query.nameContains.toLowerCase()), query.limit + 1],
     );
-    return rows.map(toRoomInfo);
+    const hasMore = rows.length > query.limit;
+    if (hasMore) rows.pop();
+    return { rooms: rows.map(toRoomInfo), hasMore };
   }
 
   // ---- health and lifecycle ------------------------------------------------------------------

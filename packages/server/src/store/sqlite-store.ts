@@ -16,6 +16,8 @@ import type {
   NewMessage,
   RoomInfo,
   RoomKind,
+  RoomListQuery,
+  RoomPage,
   RoomRole,
   TokenIdentity,
   TokenInfo,
@@ -208,15 +210,30 @@ export class SqliteStore implements MaintainableStore {
       ),
       deleteMessagesOf: db.prepare<[number]>('DELETE FROM messages WHERE room_id = ?'),
       deleteRoom: db.prepare<[number]>('DELETE FROM rooms WHERE id = ?'),
-      listRooms: db.prepare<[string, string], RoomInfoRow>(
-        `SELECT name, kind, owner_id, last_seq FROM (
-           SELECT id, name, kind, owner_id, last_seq FROM rooms WHERE kind = 'public'
-           UNION
-           SELECT r.id, r.name, r.kind, r.owner_id, r.last_seq FROM rooms r JOIN room_roles rr ON rr.room_id = r.id
-           WHERE rr.user_id = ? AND r.kind <> 'public'
-         ) AS visible
-         WHERE NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = visible.id AND b.user_id = ?)
-         ORDER BY name`,
+      // Walks the name index from `after` and stops at limit + 1 rooms seen. Named parameters:
+      // user, after, contains (null: any name), limit.
+      listRooms: db.prepare<[{ user: string; after: string; contains: string | null; limit: number }], RoomInfoRow>(
+        `SELECT r.name, r.kind, r.owner_id, r.last_seq FROM rooms r
+         WHERE r.name > :after
+           AND (:contains IS NULL OR instr(lower(r.name), :contains) > 0)
+           AND (r.kind = 'public' OR EXISTS (SELECT 1 FROM room_roles rr WHERE rr.room_id = r.id AND rr.user_id = :user))
+           AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = :user)
+         ORDER BY r.name LIMIT :limit`,
+      ),
+      listPublicRooms: db.prepare<[{ user: string; after: string; contains: string | null; limit: number }], RoomInfoRow>(
+        `SELECT r.name, r.kind, r.owner_id, r.last_seq FROM rooms r
+         WHERE r.name > :after AND r.kind = 'public'
+           AND (:contains IS NULL OR instr(lower(r.name), :contains) > 0)
+           AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = :user)
+         ORDER BY r.name LIMIT :limit`,
+      ),
+      // From the user's roles (an index on user_id), not a walk over every public room.
+      listPrivateRooms: db.prepare<[{ user: string; after: string; contains: string | null; limit: number }], RoomInfoRow>(
+        `SELECT r.name, r.kind, r.owner_id, r.last_seq FROM room_roles rr JOIN rooms r ON r.id = rr.room_id
+         WHERE rr.user_id = :user AND r.kind <> 'public' AND r.name > :after
+           AND (:contains IS NULL OR instr(lower(r.name), :contains) > 0)
+           AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = :user)
+         ORDER BY r.name LIMIT :limit`,
       ),
       rename: db.prepare<[string, string]>('UPDATE users SET nick = ? WHERE id = ?'),
       prune: db.prepare<[number]>('DELETE FROM messages WHERE ts < ?'),
@@ -420,8 +437,19 @@ export class SqliteStore implements MaintainableStore {
     })();
   }
 
-  async listRooms(userId: string | null): Promise<RoomInfo[]> {
-    return this.statements.listRooms.all(userId ?? '', userId ?? '').map(toRoomInfo);
+  async listRooms(userId: string | null, query: RoomListQuery): Promise<RoomPage> {
+    const { listRooms, listPublicRooms, listPrivateRooms } = this.statements;
+    const statement = query.private === undefined ? listRooms : query.private ? listPrivateRooms : listPublicRooms;
+    // '' sorts before every name; no user has the id '' (ids are random), so null sees public rooms.
+    const rows = statement.all({
+      user: userId ?? '',
+      after: query.after ?? '',
+      contains: query.nameContains === undefined ? null : query.nameContains.toLowerCase(),
+      limit: query.limit + 1,
+    });
+    const hasMore = rows.length > query.limit;
+    if (hasMore) rows.pop();
+    return { rooms: rows.map(toRoomInfo), hasMore };
   }
 
   async renameUser(userId: string, nick: string): Promise<void> {

@@ -76,6 +76,25 @@ export interface RoomInfo {
   lastSeq: number;
 }
 
+/** Which rooms listRooms returns: a page of them, in name order. */
+export interface RoomListQuery {
+  /** Most rooms in the page (at least 1). */
+  limit: number;
+  /** Only rooms whose name sorts after this (keyset paging: the last name of the previous page). */
+  after?: string;
+  /** Only rooms whose name contains this, ignoring case; a plain string, not a pattern. */
+  nameContains?: string;
+  /** true: only private rooms and DMs; false: only public rooms; absent: both. */
+  private?: boolean;
+}
+
+export interface RoomPage {
+  /** Ascending by name, in byte order. */
+  rooms: RoomInfo[];
+  /** More rooms of the query follow the last one returned. */
+  hasMore: boolean;
+}
+
 export interface Store {
   /**
    * Stores a batch of messages in ONE durable transaction (group commit) and resolves only once it
@@ -181,8 +200,11 @@ export interface Store {
    */
   deleteRoom(room: string): Promise<boolean>;
 
-  /** Public rooms, plus the private and DM rooms in which this user has a role; none it is banned from. */
-  listRooms(userId: string | null): Promise<RoomInfo[]>;
+  /**
+   * One page of the rooms this user may see: public rooms, plus the private and DM rooms in which
+   * it has a role; none it is banned from. A null user sees the public rooms.
+   */
+  listRooms(userId: string | null, query: RoomListQuery): Promise<RoomPage>;
 
   /**
    * Deletes messages stored before `ts` (ms since the epoch); resolves with how many. Rooms keep
