@@ -78,6 +78,10 @@ describe.skipIf(!available)('PostgreSQL migrations', () => {
     await store.ban('lobby', 'u1');
     expect(await store.isBanned('lobby', 'u1')).toBe(true);
     expect(await store.pruneMessagesBefore(1500)).toBe(1);
+    // The sweep finds the old guest by its token's expiry (the index of version 3).
+    expect(await store.sweepExpiredTokens(Date.now(), 10)).toEqual({ tokens: 0, guests: 0 });
+    expect(await store.sweepExpiredTokens(Date.now() + 100 * 24 * 3600_000, 10)).toEqual({ tokens: 1, guests: 1 });
+    expect((await query("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'tokens_expires'")).rows).toHaveLength(1);
   });
 
   it('migrates a version 1 schema once when several nodes start together', async () => {
