@@ -13,6 +13,7 @@ import { staticRoutes } from './http/static.js';
 import { Hub } from './hub/hub.js';
 import { Metrics } from './metrics/metrics.js';
 import { Retention } from './store/retention.js';
+import { Sweeper } from './store/sweeper.js';
 
 /** PEM contents (not paths): main.ts reads and checks the files, and re-reads them on SIGHUP. */
 export interface TlsCredentials {
@@ -78,6 +79,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   metrics.observe({ connections: () => gateway.size, roomsActive: () => hub.stats().roomsActive, memberships: () => hub.stats().memberships });
   const retention = new Retention({ store, days: config.retentionDays, log: app.log });
+  const sweeper = new Sweeper({ store, inUse: async (room) => (await presence.roomOnline(room)) > 0, log: app.log });
 
   healthRoutes(app, [store, bus, presence]);
   infoRoutes(app, config);
@@ -104,7 +106,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (metricsApp) await metricsApp.listen({ port: config.metricsPort, host: config.metricsHost });
   });
 
-  app.addHook('onListen', async () => retention.start());
+  app.addHook('onListen', async () => {
+    retention.start();
+    sweeper.start();
+  });
   // preClose runs before the HTTP server stops. Order matters: stop reading frames, let queued
   // messages commit and get their acks, and only then close the sockets with 1001.
   app.addHook('preClose', async () => {
@@ -112,6 +117,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await hub.close();
     await gateway.close();
     await retention.stop();
+    await sweeper.stop();
   });
   app.addHook('onClose', async () => {
     stopRevoking();
