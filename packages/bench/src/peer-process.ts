@@ -28,6 +28,12 @@ export function chatEnv(port: number, dataDir: string): Record<string, string> {
     DATA_DIR: dataDir,
     RATE_LIMIT: '0',
     MAX_CONNECTIONS_PER_IP: '0',
+    MAX_GUESTS_PER_IP_PER_HOUR: '0',
+    // Every client of the load generator comes from 127.0.0.1 (the fairness scenario runs the shipped limits).
+    RATE_LIMIT_PER_IP: '0',
+    MAX_ROOMS_CREATED_PER_IP_PER_HOUR: '0',
+    MAX_ROOMS_CREATED_PER_HOUR: '0',
+    REQUEST_RATE_PER_IP: '0',
     MAX_ROOMS_PER_CONNECTION: '0',
     LOG_LEVEL: 'warn',
     HEARTBEAT_MS: '30000',

@@ -13,9 +13,11 @@ import { infoRoutes } from './http/info.js';
 import { metricsRoutes } from './http/metrics.js';
 import { staticRoutes } from './http/static.js';
 import { Hub } from './hub/hub.js';
+import { DEFAULT_REQUEST_BUDGET, RequestBudget } from './hub/request-budget.js';
 import { OutageLog } from './log/outage-log.js';
 import { Metrics } from './metrics/metrics.js';
 import { Retention } from './store/retention.js';
+import { Sweeper } from './store/sweeper.js';
 
 /** PEM contents (not paths): main.ts reads and checks the files, and re-reads them on SIGHUP. */
 export interface TlsCredentials {
@@ -66,6 +68,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     roomCreation: config.roomCreation,
     maxRoomsCreatedPerHour: config.maxRoomsCreatedPerHour,
     maxRoomsCreatedPerIpPerHour: config.maxRoomsCreatedPerIpPerHour,
+    requestBudget: new RequestBudget({ ...DEFAULT_REQUEST_BUDGET, perAddressRate: config.requestRatePerIp, perAddressBurst: 10 * config.requestRatePerIp }),
     historyWindow: config.historyWindow,
     maxRoomsPerConnection: config.maxRoomsPerConnection,
     adminUsers: config.adminUsers,
@@ -84,11 +87,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     hosts,
     allowGuests: config.allowGuests,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
+    maxGuestsPerIpPerHour: config.maxGuestsPerIpPerHour,
     log: app.log.child({ component: 'ws' }),
     metrics,
   });
   metrics.observe({ connections: () => gateway.size, roomsActive: () => hub.stats().roomsActive, memberships: () => hub.stats().memberships });
   const retention = new Retention({ store, days: config.retentionDays, log: app.log });
+  const sweeper = new Sweeper({ store, inUse: async (room) => (await presence.roomOnline(room)) > 0, log: app.log });
 
   healthRoutes(app, [store, bus, presence]);
   infoRoutes(app, config);
@@ -120,7 +125,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     if (metricsApp) await metricsApp.listen({ port: config.metricsPort, host: config.metricsHost });
   });
 
-  app.addHook('onListen', async () => retention.start());
+  app.addHook('onListen', async () => {
+    retention.start();
+    sweeper.start();
+  });
   // preClose runs before the HTTP server stops. Order matters: stop reading frames, let queued
   // messages commit and get their acks, and only then close the sockets with 1001.
   app.addHook('preClose', async () => {
@@ -128,6 +136,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await hub.close();
     await gateway.close();
     await retention.stop();
+    await sweeper.stop();
   });
   app.addHook('onClose', async () => {
     stopRevoking();

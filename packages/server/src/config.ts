@@ -55,10 +55,14 @@ export interface Config {
   maxRoomsCreatedPerHour: number;
   /** Rooms created per client address per hour (0 = unlimited). */
   maxRoomsCreatedPerIpPerHour: number;
+  /** Requests that touch the store (join, history, nick, …) per second per client address, burst 10×; 0 = unlimited. */
+  requestRatePerIp: number;
   /** The URL people open (e.g. https://chat.example.org/wsline/): its host is answered, its origin is ours. */
   publicUrl: string | null;
   /** Host names answered besides loopback (`name` on any port, `name:port`); with PUBLIC_URL unset too, the machine's own. */
   allowedHosts: string[];
+  /** New guests per client address (IPv4, or IPv6 /64) per hour (0 = unlimited). */
+  maxGuestsPerIpPerHour: number;
 }
 
 /** Who may create rooms (ROOM_CREATION; Campfire has the same switch). */
@@ -351,6 +355,13 @@ export const SETTINGS: AnySetting[] = [
     parse: integer(0, 1_000_000),
   },
   {
+    key: 'requestRatePerIp',
+    env: 'REQUEST_RATE_PER_IP',
+    help: 'requests touching the store (join, leave, history, nick, moderation) per second per client address, burst 10x (0 = unlimited)',
+    default: 50,
+    parse: integer(0, 1_000_000),
+  },
+  {
     key: 'publicUrl',
     env: 'PUBLIC_URL',
     help: 'the URL people open (https://chat.example.org/wsline/): its host is answered and its origin is ours; set it behind a proxy',
@@ -363,6 +374,13 @@ export const SETTINGS: AnySetting[] = [
     help: 'comma-separated host names (name or name:port) answered besides loopback and PUBLIC_URL\'s; with neither set, this machine\'s names and addresses',
     default: [],
     parse: hostList,
+  },
+  {
+    key: 'maxGuestsPerIpPerHour',
+    env: 'MAX_GUESTS_PER_IP_PER_HOUR',
+    help: 'new guests per client IP (IPv6: per /64) per hour (0 = unlimited)',
+    default: 100,
+    parse: integer(0, 1_000_000),
   },
 ];
 

@@ -99,6 +99,8 @@ export async function startChild(dataDir: string, options: ChildOptions = {}): P
         RATE_LIMIT: '0',
         RATE_LIMIT_PER_IP: '0',
         MAX_ROOMS_CREATED_PER_IP_PER_HOUR: '0',
+        MAX_GUESTS_PER_IP_PER_HOUR: '0',
+        REQUEST_RATE_PER_IP: '0',
         LOG_LEVEL: 'warn',
         ...options.env,
       },

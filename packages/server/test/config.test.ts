@@ -42,8 +42,10 @@ const ENV_NAMES = [
   'ROOM_CREATION',
   'MAX_ROOMS_CREATED_PER_HOUR',
   'MAX_ROOMS_CREATED_PER_IP_PER_HOUR',
+  'REQUEST_RATE_PER_IP',
   'PUBLIC_URL',
   'ALLOWED_HOSTS',
+  'MAX_GUESTS_PER_IP_PER_HOUR',
 ];
 /** Defaults of the operations settings (issue 4), the same in every expectation below. */
 const OPS_DEFAULTS = {
@@ -67,8 +69,10 @@ const OPS_DEFAULTS = {
   roomCreation: 'everyone',
   maxRoomsCreatedPerHour: 20,
   maxRoomsCreatedPerIpPerHour: 50,
+  requestRatePerIp: 50,
   publicUrl: null,
   allowedHosts: [],
+  maxGuestsPerIpPerHour: 100,
 };
 
 function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
@@ -154,8 +158,10 @@ describe('loadConfig: environment', () => {
       ROOM_CREATION: 'Accounts',
       MAX_ROOMS_CREATED_PER_HOUR: '0',
       MAX_ROOMS_CREATED_PER_IP_PER_HOUR: '7',
+      REQUEST_RATE_PER_IP: '9',
       PUBLIC_URL: 'https://chat.example.org/wsline/',
       ALLOWED_HOSTS: 'chat.example.org, chat.lan:8443',
+      MAX_GUESTS_PER_IP_PER_HOUR: '0',
     });
     expect(config).toEqual({
       port: 8080,
@@ -189,8 +195,10 @@ describe('loadConfig: environment', () => {
       roomCreation: 'accounts',
       maxRoomsCreatedPerHour: 0,
       maxRoomsCreatedPerIpPerHour: 7,
+      requestRatePerIp: 9,
       publicUrl: 'https://chat.example.org/wsline/',
       allowedHosts: ['chat.example.org', 'chat.lan:8443'],
+      maxGuestsPerIpPerHour: 0,
     });
   });
 
@@ -374,6 +382,7 @@ describe('loadConfig: bad values name the setting', () => {
     ['ROOM_CREATION', 'nobody'],
     ['MAX_ROOMS_CREATED_PER_HOUR', '-1'],
     ['MAX_ROOMS_CREATED_PER_IP_PER_HOUR', 'lots'],
+    ['REQUEST_RATE_PER_IP', '-2'],
     ['PUBLIC_URL', 'chat.example.org'],
     ['PUBLIC_URL', 'ftp://chat.example.org/'],
     ['PUBLIC_URL', 'https://user:pw@chat.example.org/'],
@@ -381,6 +390,8 @@ describe('loadConfig: bad values name the setting', () => {
     ['PUBLIC_URL', 'https://*.example.org/'],
     ['ALLOWED_HOSTS', '*.example.org'],
     ['ALLOWED_HOSTS', 'https://chat.example.org'],
+    ['MAX_GUESTS_PER_IP_PER_HOUR', '-1'],
+    ['MAX_GUESTS_PER_IP_PER_HOUR', 'lots'],
   ];
 
   it.each(badEnv)('%s=%j', (name, value) => {

@@ -30,7 +30,7 @@ export async function startServer(
   const ownDir = overrides.dataDir === undefined;
   const dataDir = overrides.dataDir ?? tempDir();
   // Every test client comes from 127.0.0.1, so the per-address limits are off unless a test sets them.
-  const perAddressOff: Partial<Config> = { maxConnectionsPerIp: 0, rateLimitPerIp: 0, maxRoomsCreatedPerIpPerHour: 0 };
+  const perAddressOff: Partial<Config> = { maxConnectionsPerIp: 0, maxGuestsPerIpPerHour: 0, rateLimitPerIp: 0, maxRoomsCreatedPerIpPerHour: 0, requestRatePerIp: 0 };
   const config: Config = { ...defaultConfig(), logLevel: 'silent', ...perAddressOff, ...overrides, dataDir, host: '127.0.0.1', port: 0 };
   const app = await buildApp({ ...extra, config });
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -85,6 +85,31 @@ describe('AccountApi', () => {
     expect(await apiWith(() => ({ status: 200, body: { rooms } })).api.rooms()).toEqual(rooms);
     expect(await apiWith(() => 'network').api.rooms()).toBeNull();
   });
+
+  it('rooms: asks only for the private rooms and DMs, in pages of 500, following `next` to the end', async () => {
+    const row = (name: string) => ({ name, private: true, online: 0, lastSeq: 0 });
+    const { api, calls } = apiWith((url) => {
+      const cursor = new URL(url).searchParams.get('cursor');
+      if (cursor === null) return { status: 200, body: { rooms: [row('a'), row('b')], next: 'Yg' } };
+      if (cursor === 'Yg') return { status: 200, body: { rooms: [row('c')], next: 'Yw' } };
+      return { status: 200, body: { rooms: [row('d')], next: null } };
+    });
+    expect((await api.rooms())?.map((r) => r.name)).toEqual(['a', 'b', 'c', 'd']);
+    expect(calls.map((c) => c.url)).toEqual([
+      'https://chat.example/wsline/api/rooms?private=true&limit=500',
+      'https://chat.example/wsline/api/rooms?private=true&limit=500&cursor=Yg',
+      'https://chat.example/wsline/api/rooms?private=true&limit=500&cursor=Yw',
+    ]);
+  });
+
+  it('rooms: a failed page fails the list, and a server that never ends is read for at most 10 pages', async () => {
+    let n = 0;
+    const failing = apiWith(() => (++n === 2 ? { status: 500, body: { error: 'internal' } } : { status: 200, body: { rooms: [], next: 'eA' } }));
+    expect(await failing.api.rooms()).toBeNull();
+    const endless = apiWith(() => ({ status: 200, body: { rooms: [{ name: 'x', private: true, online: 0, lastSeq: 0 }], next: 'eA' } }));
+    expect(await endless.api.rooms()).toHaveLength(10);
+    expect(endless.calls).toHaveLength(10);
+  });
 });
 
 describe('credential rules (checked again by the server)', () => {

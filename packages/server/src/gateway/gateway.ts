@@ -4,7 +4,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { ipKey } from '../auth/window-counter.js';
+import { ipKey, WindowCounter } from '../auth/window-counter.js';
 import { HOST_REFUSAL_MESSAGE, MISDIRECTED, type HostPolicy } from '../http/host-policy.js';
 import type { Hub } from '../hub/hub.js';
 import { OutageLog } from '../log/outage-log.js';
@@ -28,6 +28,8 @@ export interface GatewayOptions {
   allowGuests: boolean;
   /** Open connections per client IP (0 = unlimited). */
   maxConnectionsPerIp: number;
+  /** New guests per client address (IPv4, IPv6 /64) per hour (0 = unlimited). */
+  maxGuestsPerIpPerHour: number;
   log: ConnectionLogger;
   metrics?: Metrics;
 }
@@ -42,12 +44,15 @@ export const SLOW_CONSUMER_BYTES = 1024 * 1024;
 export const SLOW_CONSUMER_GRACE_MS = 5000;
 /** How long shutdown waits for clients to answer the close handshake. */
 const SHUTDOWN_GRACE_MS = 2000;
+const GUEST_WINDOW_MS = 60 * 60 * 1000;
 
 export class Gateway {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private readonly connectionContext: ConnectionContext;
   private readonly perIp = new Map<string, number>();
+  /** New guests per address in the last hour: each is a stored user and token (issue 13). */
+  private readonly newGuests: WindowCounter;
   private readonly heartbeat: NodeJS.Timeout;
   private nextId = 1;
   private closing = false;
@@ -68,6 +73,7 @@ export class Gateway {
   constructor(private readonly options: GatewayOptions) {
     this.setupOutage = new OutageLog({ log: options.log, component: 'connection setup', effect: 'new connections are refused or closed with 1011' });
     this.disconnectOutage = new OutageLog({ log: options.log, component: 'disconnect', effect: 'presence catches up when the backend is back' });
+    this.newGuests = new WindowCounter({ limit: options.maxGuestsPerIpPerHour, windowMs: GUEST_WINDOW_MS });
     this.connectionContext = {
       hub: options.hub,
       limits: { maxMessageChars: options.maxMessageChars },
@@ -149,8 +155,11 @@ export class Gateway {
     this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
     let handedOver = false;
     try {
-      const identity = await resolveIdentity(this.options.store, req, url.searchParams, this.options);
-      if (!identity.ok) return reject(socket, identity.status, identity.message);
+      const identity = await resolveIdentity(this.options.store, req, url.searchParams, {
+        allowGuests: this.options.allowGuests,
+        newGuestWait: () => this.takeNewGuest(address),
+      });
+      if (!identity.ok) return reject(socket, identity.status, identity.message, 'retryAfterMs' in identity ? identity.retryAfterMs : undefined);
       if (socket.destroyed) return;
       handedOver = true;
       // ws refuses a bad handshake by closing the socket without calling back: release then.
@@ -196,6 +205,13 @@ export class Gateway {
     }
   }
 
+  /** 0 and counted when the address may have another new guest; else ms until it may. */
+  private takeNewGuest(key: string): number {
+    const wait = this.newGuests.retryAfterMs(key);
+    if (wait === 0) this.newGuests.add(key);
+    return wait;
+  }
+
   private releaseIp(ip: string): void {
     const left = (this.perIp.get(ip) ?? 1) - 1;
     if (left > 0) this.perIp.set(ip, left);
@@ -236,11 +252,12 @@ function destroySocket(this: Duplex): void {
   this.destroy();
 }
 
-/** Refuses an upgrade with a plain HTTP response and a JSON message. */
-function reject(socket: Duplex, status: number, message: string): void {
+/** Refuses an upgrade with a plain HTTP response and a JSON message (and Retry-After, in whole seconds). */
+function reject(socket: Duplex, status: number, message: string, retryAfterMs?: number): void {
   if (socket.destroyed) return;
   const body = JSON.stringify({ error: STATUS_CODES[status], message });
+  const retryAfter = retryAfterMs === undefined ? '' : `Retry-After: ${Math.max(1, Math.ceil(retryAfterMs / 1000))}\r\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retryAfter}Connection: close\r\n\r\n${body}`,
   );
 }

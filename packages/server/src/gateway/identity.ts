@@ -18,10 +18,16 @@ export type Identity =
       /** A guest's restore token, sent back in `welcome`. */
       guestToken?: string;
     }
-  | { ok: false; status: 400 | 401 | 409; message: string };
+  | { ok: false; status: 400 | 401 | 409; message: string }
+  | { ok: false; status: 429; message: string; retryAfterMs: number };
 
 export interface IdentityOptions {
   allowGuests: boolean;
+  /**
+   * Asked just before a new guest is made (never for a returning one): 0 lets it through and
+   * counts it; otherwise how many ms until this address may have another (MAX_GUESTS_PER_IP_PER_HOUR).
+   */
+  newGuestWait?: () => number;
 }
 
 export async function resolveIdentity(store: Store, req: IncomingMessage, query: URLSearchParams, options: IdentityOptions): Promise<Identity> {
@@ -56,6 +62,10 @@ export async function resolveIdentity(store: Store, req: IncomingMessage, query:
   } else {
     nick = await freeGuestNick(store);
   }
+  // Checked and counted in one synchronous step right before the guest is made, so concurrent
+  // upgrades from one address cannot all pass the check while the nick lookups await the store.
+  const wait = options.newGuestWait?.() ?? 0;
+  if (wait > 0) return { ok: false, status: 429, message: 'too many new guests from this address; try again later', retryAfterMs: wait };
   const issued = await store.createGuest(nick);
   return { ok: true, user: issued.user, account: false, tokenId: '', guestToken: issued.token };
 }

@@ -14,6 +14,7 @@ import { mayRead, standingIn } from '../hub/room-access.js';
 import type { Presence } from '../presence/presence.js';
 import type { HostPolicy } from './host-policy.js';
 import type { AccountRecord, Store, TokenIdentity } from '../store/store.js';
+import { encodeRoomCursor, parseRoomListQuery } from './room-list-query.js';
 import { securityHeaders } from './security-headers.js';
 
 export interface AuthRoutesOptions {
@@ -275,11 +276,17 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
 
     // ---- rooms ----
 
-    api.get('/api/rooms', async (req) => {
+    // In pages (issue 13: the whole list was 389 KB after a room-creation flood, and clients poll it).
+    api.get<{ Querystring: Record<string, unknown> }>('/api/rooms', async (req, reply) => {
+      const parsed = parseRoomListQuery(req.query);
+      if (!parsed.ok) return fail(reply, 400, 'bad_request', parsed.message);
       const identity = await signedIn(req);
-      const rooms = await store.listRooms(identity?.user.id ?? null);
+      const { rooms, hasMore } = await store.listRooms(identity?.user.id ?? null, parsed.query);
       const online = await Promise.all(rooms.map((r) => presence.roomOnline(r.name)));
-      return { rooms: rooms.map((r, i) => ({ name: r.name, private: r.kind !== 'public', online: online[i], lastSeq: r.lastSeq })) };
+      return {
+        rooms: rooms.map((r, i) => ({ name: r.name, private: r.kind !== 'public', online: online[i], lastSeq: r.lastSeq })),
+        next: hasMore ? encodeRoomCursor(rooms[rooms.length - 1]!.name) : null,
+      };
     });
 
     api.get<{ Params: { room: string }; Querystring: { before?: number; limit?: number } }>(

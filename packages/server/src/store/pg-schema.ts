@@ -79,6 +79,11 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (room_id, user_id)
   );
   `,
+  // 3: the hourly sweep (store/sweeper.ts) deletes expired tokens in batches; without this index
+  // each batch would read the whole table (a token per guest ever seen).
+  `
+  CREATE INDEX tokens_expires ON tokens(expires_at);
+  `,
 ];
 
 /**

@@ -12,6 +12,7 @@ import type { PoolClient, QueryResultRow } from 'pg';
 import type { ChatMessage, User } from '@chat/protocol';
 import { LOBBY } from '@chat/protocol';
 import type {
+  AbandonedRoomScan,
   AccountRecord,
   AppendResult,
   IssuedIdentity,
@@ -19,10 +20,13 @@ import type {
   NewMessage,
   RoomInfo,
   RoomKind,
+  RoomListQuery,
+  RoomPage,
   RoomRole,
   Store,
   TokenIdentity,
   TokenInfo,
+  TokenSweep,
 } from './store.js';
 import { migrate } from './pg-schema.js';
 
@@ -75,6 +79,12 @@ interface RoomInfoRow {
 }
 
 const MESSAGE_COLUMNS = 'm.id, m.seq, m.user_id, m.nick, m.client_id, m.text, m.ts';
+
+/** abandonedRooms: a public room that never had a message, made before $1, holding nothing. */
+const ABANDONED = `r.kind = 'public' AND r.last_seq = 0 AND r.created_at < $1 AND r.name <> '${LOBBY}'
+  AND NOT EXISTS (SELECT 1 FROM room_roles x WHERE x.room_id = r.id)
+  AND NOT EXISTS (SELECT 1 FROM room_bans x WHERE x.room_id = r.id)
+  AND NOT EXISTS (SELECT 1 FROM room_mutes x WHERE x.room_id = r.id)`;
 
 const newId = (): string => randomBytes(9).toString('base64url');
 const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
@@ -585,15 +595,78 @@ export class PgStore implements Store {
     return result.rowCount === 1;
   }
 
-  async listRooms(userId: string | null): Promise<RoomInfo[]> {
+  async listRooms(userId: string | null, query: RoomListQuery): Promise<RoomPage> {
+    // $3: null lists both kinds, true only private rooms and DMs, false only public rooms. Names
+    // compare in byte order (the column's "C" collation), as SQLite does.
     const rows = await this.rows<RoomInfoRow>(
       `SELECT r.name, r.kind, r.owner_id, r.last_seq FROM rooms r
-       WHERE (r.kind = 'public' OR EXISTS (SELECT 1 FROM room_roles rr WHERE rr.room_id = r.id AND rr.user_id = $1))
+       WHERE r.name > $2
+         AND ($4::text IS NULL OR strpos(lower(r.name), $4) > 0)
+         AND CASE WHEN $3::boolean IS NULL THEN r.kind = 'public' OR EXISTS (SELECT 1 FROM room_roles rr WHERE rr.room_id = r.id AND rr.user_id = $1)
+                  WHEN $3 THEN r.kind <> 'public' AND EXISTS (SELECT 1 FROM room_roles rr WHERE rr.room_id = r.id AND rr.user_id = $1)
+                  ELSE r.kind = 'public' END
          AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = $1)
-       ORDER BY r.name`,
-      [userId],
+       ORDER BY r.name LIMIT $5`,
+      [userId, query.after ?? '', query.private ?? null, query.nameContains === undefined ? null : pgText(query.nameContains.toLowerCase()), query.limit + 1],
     );
-    return rows.map(toRoomInfo);
+    const hasMore = rows.length > query.limit;
+    if (hasMore) rows.pop();
+    return { rooms: rows.map(toRoomInfo), hasMore };
+  }
+
+  // ---- the periodic sweep ------------------------------------------------------------------------
+
+  async sweepExpiredTokens(now: number, limit: number): Promise<TokenSweep> {
+    return this.transaction(async (client) => {
+      // SKIP LOCKED: nodes sweeping at the same moment take different tokens instead of queueing.
+      const gone = await client.query<{ user_id: string }>(
+        `DELETE FROM tokens WHERE hash IN (
+           SELECT hash FROM tokens WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED
+         ) RETURNING user_id`,
+        [now, limit],
+      );
+      if (gone.rows.length === 0) return { tokens: 0, guests: 0 };
+      // A separate statement: it must see the deletions above (one statement has one snapshot).
+      const guests = await client.query(
+        `DELETE FROM users u WHERE u.id = ANY($1::text[]) AND u.kind = 'guest'
+           AND NOT EXISTS (SELECT 1 FROM tokens t WHERE t.user_id = u.id)`,
+        [[...new Set(gone.rows.map((r) => r.user_id))]],
+      );
+      return { tokens: gone.rows.length, guests: guests.rowCount ?? 0 };
+    });
+  }
+
+  async abandonedRooms(createdBefore: number, after: string | null, scan: number): Promise<AbandonedRoomScan> {
+    const rows = await this.rows<{ name: string; abandoned: boolean }>(
+      `SELECT r.name, (${ABANDONED}) AS abandoned FROM rooms r WHERE r.name > $2 ORDER BY r.name LIMIT $3`,
+      [createdBefore, after ?? '', scan],
+    );
+    return {
+      rooms: rows.filter((r) => r.abandoned).map((r) => r.name),
+      next: rows.length === scan ? (rows[rows.length - 1]?.name ?? null) : null,
+    };
+  }
+
+  async deleteAbandonedRooms(rooms: string[], createdBefore: number): Promise<string[]> {
+    if (rooms.length === 0) return [];
+    return this.transaction(async (client) => {
+      // 1. Lock the rooms that are still abandoned. An appender locks a room's row before it
+      //    numbers a message, and a new role, ban or mute locks it too (its foreign key): a room
+      //    busy with either is skipped; one locked here makes them wait until it is gone (an
+      //    appender then creates the room anew). Another node's sweep is skipped as well.
+      const locked = await client.query<{ id: Int8 }>(
+        `SELECT r.id FROM rooms r WHERE r.name = ANY($2::text[]) AND ${ABANDONED} ORDER BY r.name FOR UPDATE SKIP LOCKED`,
+        [createdBefore, rooms],
+      );
+      if (locked.rows.length === 0) return [];
+      // 2. Check again with a fresh snapshot (READ COMMITTED: a new one per statement), which sees
+      //    whatever committed before we held the locks.
+      const deleted = await client.query<{ name: string }>(
+        `DELETE FROM rooms r WHERE r.id = ANY($2::bigint[]) AND ${ABANDONED} RETURNING r.name`,
+        [createdBefore, locked.rows.map((r) => r.id)],
+      );
+      return deleted.rows.map((r) => r.name);
+    });
   }
 
   // ---- health and lifecycle ------------------------------------------------------------------

@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import type { ChatMessage, User } from '@chat/protocol';
 import { LOBBY } from '@chat/protocol';
 import type {
+  AbandonedRoomScan,
   AccountRecord,
   AppendResult,
   IssuedIdentity,
@@ -16,9 +17,12 @@ import type {
   NewMessage,
   RoomInfo,
   RoomKind,
+  RoomListQuery,
+  RoomPage,
   RoomRole,
   TokenIdentity,
   TokenInfo,
+  TokenSweep,
 } from './store.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 
@@ -62,6 +66,12 @@ const LAST_USED_EVERY_MS = 60 * 60 * 1000;
 const WAL_CHECKPOINT_PAGES = 10_000;
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
+/** abandonedRooms: a public room that never had a message, made before :cutoff, holding nothing. */
+const ABANDONED = `r.kind = 'public' AND r.last_seq = 0 AND r.created_at < :cutoff AND r.name <> '${LOBBY}'
+  AND NOT EXISTS (SELECT 1 FROM room_roles x WHERE x.room_id = r.id)
+  AND NOT EXISTS (SELECT 1 FROM room_bans x WHERE x.room_id = r.id)
+  AND NOT EXISTS (SELECT 1 FROM room_mutes x WHERE x.room_id = r.id)`;
+
 const toRoomInfo = (row: RoomInfoRow): RoomInfo => ({ name: row.name, kind: row.kind, ownerId: row.owner_id, lastSeq: row.last_seq });
 const newId = (): string => randomBytes(9).toString('base64url');
 
@@ -87,6 +97,8 @@ export class SqliteStore implements MaintainableStore {
   private statements!: ReturnType<SqliteStore['prepare']>;
   private appendTx!: (batch: NewMessage[]) => AppendResult[];
   private guestTx!: (user: User, tokenHash: Buffer, tokenId: string, now: number) => void;
+  private sweepTokensTx!: (now: number, limit: number) => TokenSweep;
+  private deleteAbandonedTx!: (rooms: string[], cutoff: number) => string[];
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.tokenTtlMs = options.tokenTtlMs ?? 90 * DAY_MS;
@@ -116,6 +128,15 @@ export class SqliteStore implements MaintainableStore {
       this.statements.createUser.run(user.id, user.nick, 'guest', now);
       this.statements.createToken.run(tokenHash, user.id, 'guest', now, now + this.tokenTtlMs, tokenId, null);
     });
+    this.sweepTokensTx = db.transaction((now: number, limit: number) => {
+      const owners = this.statements.deleteExpiredTokens.all(now, limit);
+      let guests = 0;
+      for (const userId of new Set(owners.map((o) => o.user_id))) guests += this.statements.deleteTokenlessGuest.run(userId, userId).changes;
+      return { tokens: owners.length, guests };
+    });
+    this.deleteAbandonedTx = db.transaction((rooms: string[], cutoff: number) =>
+      rooms.filter((name) => this.statements.deleteAbandonedRoom.run({ name, cutoff }).changes === 1),
+    );
     return this;
   }
 
@@ -209,17 +230,44 @@ export class SqliteStore implements MaintainableStore {
       ),
       deleteMessagesOf: db.prepare<[number]>('DELETE FROM messages WHERE room_id = ?'),
       deleteRoom: db.prepare<[number]>('DELETE FROM rooms WHERE id = ?'),
-      listRooms: db.prepare<[string, string], RoomInfoRow>(
-        `SELECT name, kind, owner_id, last_seq FROM (
-           SELECT id, name, kind, owner_id, last_seq FROM rooms WHERE kind = 'public'
-           UNION
-           SELECT r.id, r.name, r.kind, r.owner_id, r.last_seq FROM rooms r JOIN room_roles rr ON rr.room_id = r.id
-           WHERE rr.user_id = ? AND r.kind <> 'public'
-         ) AS visible
-         WHERE NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = visible.id AND b.user_id = ?)
-         ORDER BY name`,
+      // Walks the name index from `after` and stops at limit + 1 rooms seen. Named parameters:
+      // user, after, contains (null: any name), limit.
+      listRooms: db.prepare<[{ user: string; after: string; contains: string | null; limit: number }], RoomInfoRow>(
+        `SELECT r.name, r.kind, r.owner_id, r.last_seq FROM rooms r
+         WHERE r.name > :after
+           AND (:contains IS NULL OR instr(lower(r.name), :contains) > 0)
+           AND (r.kind = 'public' OR EXISTS (SELECT 1 FROM room_roles rr WHERE rr.room_id = r.id AND rr.user_id = :user))
+           AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = :user)
+         ORDER BY r.name LIMIT :limit`,
+      ),
+      listPublicRooms: db.prepare<[{ user: string; after: string; contains: string | null; limit: number }], RoomInfoRow>(
+        `SELECT r.name, r.kind, r.owner_id, r.last_seq FROM rooms r
+         WHERE r.name > :after AND r.kind = 'public'
+           AND (:contains IS NULL OR instr(lower(r.name), :contains) > 0)
+           AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = :user)
+         ORDER BY r.name LIMIT :limit`,
+      ),
+      // From the user's roles (an index on user_id), not a walk over every public room.
+      listPrivateRooms: db.prepare<[{ user: string; after: string; contains: string | null; limit: number }], RoomInfoRow>(
+        `SELECT r.name, r.kind, r.owner_id, r.last_seq FROM room_roles rr JOIN rooms r ON r.id = rr.room_id
+         WHERE rr.user_id = :user AND r.kind <> 'public' AND r.name > :after
+           AND (:contains IS NULL OR instr(lower(r.name), :contains) > 0)
+           AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = :user)
+         ORDER BY r.name LIMIT :limit`,
       ),
       rename: db.prepare<[string, string]>('UPDATE users SET nick = ? WHERE id = ?'),
+      // Oldest expiry first, through tokens_expires (migration 4).
+      deleteExpiredTokens: db.prepare<[number, number], { user_id: string }>(
+        'DELETE FROM tokens WHERE hash IN (SELECT hash FROM tokens WHERE expires_at <= ? ORDER BY expires_at LIMIT ?) RETURNING user_id',
+      ),
+      deleteTokenlessGuest: db.prepare<[string, string]>(
+        "DELETE FROM users WHERE id = ? AND kind = 'guest' AND NOT EXISTS (SELECT 1 FROM tokens WHERE user_id = ?)",
+      ),
+      // One step of the scan: `scan` rooms from the name index, each marked abandoned or not.
+      scanRooms: db.prepare<[{ after: string; scan: number; cutoff: number }], { name: string; abandoned: number }>(
+        `SELECT r.name, (${ABANDONED}) AS abandoned FROM rooms r WHERE r.name > :after ORDER BY r.name LIMIT :scan`,
+      ),
+      deleteAbandonedRoom: db.prepare<[{ name: string; cutoff: number }]>(`DELETE FROM rooms AS r WHERE r.name = :name AND ${ABANDONED}`),
       prune: db.prepare<[number]>('DELETE FROM messages WHERE ts < ?'),
       ping: db.prepare('SELECT 1'),
     };
@@ -424,12 +472,41 @@ export class SqliteStore implements MaintainableStore {
     })();
   }
 
-  async listRooms(userId: string | null): Promise<RoomInfo[]> {
-    return this.statements.listRooms.all(userId ?? '', userId ?? '').map(toRoomInfo);
+  async listRooms(userId: string | null, query: RoomListQuery): Promise<RoomPage> {
+    const { listRooms, listPublicRooms, listPrivateRooms } = this.statements;
+    const statement = query.private === undefined ? listRooms : query.private ? listPrivateRooms : listPublicRooms;
+    // '' sorts before every name; no user has the id '' (ids are random), so null sees public rooms.
+    const rows = statement.all({
+      user: userId ?? '',
+      after: query.after ?? '',
+      contains: query.nameContains === undefined ? null : query.nameContains.toLowerCase(),
+      limit: query.limit + 1,
+    });
+    const hasMore = rows.length > query.limit;
+    if (hasMore) rows.pop();
+    return { rooms: rows.map(toRoomInfo), hasMore };
   }
 
   async renameUser(userId: string, nick: string): Promise<void> {
     this.statements.rename.run(nick, userId);
+  }
+
+  async sweepExpiredTokens(now: number, limit: number): Promise<TokenSweep> {
+    return this.sweepTokensTx(now, limit);
+  }
+
+  async abandonedRooms(createdBefore: number, after: string | null, scan: number): Promise<AbandonedRoomScan> {
+    const rows = this.statements.scanRooms.all({ after: after ?? '', scan, cutoff: createdBefore });
+    return {
+      rooms: rows.filter((r) => r.abandoned === 1).map((r) => r.name),
+      next: rows.length === scan ? (rows[rows.length - 1]?.name ?? null) : null,
+    };
+  }
+
+  async deleteAbandonedRooms(rooms: string[], createdBefore: number): Promise<string[]> {
+    // One transaction: SQLite runs it whole, so nothing (an append, a role) can come in between
+    // the check and the delete. Roles, bans and mutes would cascade; there are none to cascade.
+    return rooms.length === 0 ? [] : this.deleteAbandonedTx(rooms, createdBefore);
   }
 
   async pruneMessagesBefore(ts: number): Promise<number> {

@@ -86,6 +86,8 @@ export async function startCluster(count: number, options: ClusterOptions = {}):
     MAX_REGISTRATIONS_PER_IP: '0',
     RATE_LIMIT_PER_IP: '0',
     MAX_ROOMS_CREATED_PER_IP_PER_HOUR: '0',
+    REQUEST_RATE_PER_IP: '0',
+    MAX_GUESTS_PER_IP_PER_HOUR: '0',
     DATABASE_POOL_MAX: '5',
     ...options.env,
   };

@@ -119,7 +119,9 @@ describe('one abusive connection cannot freeze everyone', () => {
     await store.appendMessages(range(200).map((i) => ({ room: 'lobby', from, clientId: `fill-${i}`, text: `${i} `.padEnd(500, 'x') })));
     await store.close();
     // Product defaults for every limit (the child harness turns the per-address ones off).
-    const server = await startChild(dir, { env: { RATE_LIMIT: '10', RATE_LIMIT_PER_IP: '30', MAX_ROOMS_CREATED_PER_IP_PER_HOUR: '50' } });
+    const server = await startChild(dir, {
+      env: { RATE_LIMIT: '10', RATE_LIMIT_PER_IP: '30', MAX_ROOMS_CREATED_PER_IP_PER_HOUR: '50', MAX_GUESTS_PER_IP_PER_HOUR: '100', REQUEST_RATE_PER_IP: '50' },
+    });
 
     const user = await TestClient.connect(server.wsUrl({ nick: 'patient' }));
     await user.request({ type: 'join', room: 'lobby' });

@@ -147,6 +147,43 @@ describe.skipIf(!available)('PostgreSQL store', () => {
       expect(await nodes[0]!.lastSeq('busy')).toBe(N);
     });
 
+    it('sweeps on three nodes at once: every expired token, guest and abandoned room goes exactly once, and appends racing the sweep are kept', async () => {
+      const url = await schema();
+      const nodes = await Promise.all([1, 2, 3].map(() => open({ connectionString: url, poolMax: 4 })));
+      const GUESTS = 60;
+      for (let i = 0; i < GUESTS; i++) await nodes[i % 3]!.createGuest(`g${i}`);
+      const later = Date.now() + 91 * 24 * 3600_000;
+      const sweepAll = async (node: Store) => {
+        const total = { tokens: 0, guests: 0 };
+        for (;;) {
+          const step = await node.sweepExpiredTokens(later, 7);
+          total.tokens += step.tokens;
+          total.guests += step.guests;
+          if (step.tokens === 0) return total;
+        }
+      };
+      const swept = await Promise.all(nodes.map(sweepAll));
+      expect(swept.reduce((n, t) => n + t.tokens, 0)).toBe(GUESTS);
+      expect(swept.reduce((n, t) => n + t.guests, 0)).toBe(GUESTS);
+      expect(await sql(url, "SELECT count(*)::int AS n FROM users WHERE kind = 'guest'")).toEqual([{ n: 0 }]);
+
+      const rooms = range(1, 40).map((i) => `idle-${i}`);
+      for (const room of rooms) await nodes[0]!.ensureRoom(room);
+      const cutoff = Date.now() + 1;
+      // Every node deletes the whole list while a fourth of the rooms get a message from a node.
+      const [deleted] = await Promise.all([
+        Promise.all(nodes.map((node) => node.deleteAbandonedRooms(rooms, cutoff))),
+        Promise.all(rooms.filter((_, i) => i % 4 === 0).map((room, i) => nodes[i % 3]!.appendMessages([msg(room, 'late')]))),
+      ]);
+      const names = deleted.flat();
+      expect(new Set(names).size).toBe(names.length);
+      for (const room of rooms.filter((_, i) => i % 4 === 0)) {
+        expect((await nodes[1]!.messagesAfter(room, 0, 10)).messages.map((m) => [m.seq, m.clientId]), room).toEqual([[1, 'late']]);
+      }
+      const left = await sql<{ name: string }>(url, "SELECT name FROM rooms WHERE name LIKE 'idle-%' AND last_seq = 0");
+      expect(left).toEqual([]);
+    });
+
     it('does not deadlock when concurrent batches touch the same rooms in different orders', async () => {
       const url = await schema();
       const nodes = await Promise.all([1, 2, 3].map(() => open({ connectionString: url, poolMax: 5 })));

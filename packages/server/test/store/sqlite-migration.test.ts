@@ -9,7 +9,7 @@ import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { tempDir } from '../helpers.js';
 
 describe('SQLite migrations', () => {
-  it.each([1, 2])('upgrades a version %i database with its data intact', async (version) => {
+  it.each([1, 2, 3])('upgrades a version %i database with its data intact', async (version) => {
     const dir = tempDir();
     const old = new Database(join(dir, 'chat.db'));
     old.exec(readFileSync(new URL(`./frozen/sqlite-v${version}.sql`, import.meta.url), 'utf8'));
@@ -39,6 +39,7 @@ describe('SQLite migrations', () => {
     const db = new Database(join(dir, 'chat.db'), { readonly: true });
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'messages_ts'").get()).toBeDefined();
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'room_roles'").get()).toBeDefined();
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'tokens_expires'").get()).toBeDefined();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });

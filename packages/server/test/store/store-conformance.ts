@@ -13,7 +13,10 @@ export interface StoreFixture {
 
 const alice = { id: 'u-alice', nick: 'alice' };
 const bob = { id: 'u-bob', nick: 'bob' };
+const DAY = 24 * 60 * 60 * 1000;
 const msg = (room: string, clientId: string, from = alice, text = `text ${clientId}`): NewMessage => ({ room, from, clientId, text });
+/** Every room the user may see (one page holds them all in these tests). */
+const visible = async (store: Store, userId: string | null): Promise<string[]> => (await store.listRooms(userId, { limit: 500 })).rooms.map((r) => r.name);
 
 export function describeStore(name: string, makeFixture: () => StoreFixture): void {
   describe(`Store conformance: ${name}`, () => {
@@ -196,7 +199,7 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       await store.ensureRoom('open');
       expect((await store.roomInfo('open'))?.kind).toBe('public');
       expect(await store.roomInfo('nowhere')).toBeNull();
-      const names = async (id: string | null) => (await store.listRooms(id)).map((r) => r.name);
+      const names = (id: string | null) => visible(store, id);
       expect(await names(null)).toEqual(['lobby', 'open']);
       expect(await names(owner.id)).toEqual(['lobby', 'open', 'secret']);
       expect(await names(friend.id)).toEqual(['lobby', 'open']);
@@ -205,7 +208,7 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       await store.setRole('secret', friend.id, 'moderator');
       expect(await store.roleOf('secret', friend.id)).toBe('moderator');
       await store.appendMessages([msg('secret', '1', owner)]);
-      expect((await store.listRooms(owner.id)).find((r) => r.name === 'secret')?.lastSeq).toBe(1);
+      expect((await store.listRooms(owner.id, { limit: 10 })).rooms.find((r) => r.name === 'secret')?.lastSeq).toBe(1);
     });
 
     it('deletes a room with its messages and roles; the name then starts afresh', async () => {
@@ -217,7 +220,7 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       expect(await store.deleteRoom('doomed')).toBe(false);
       expect(await store.roomInfo('doomed')).toBeNull();
       expect(await store.roleOf('doomed', owner.id)).toBeNull();
-      expect((await store.listRooms(owner.id)).map((r) => r.name)).not.toContain('doomed');
+      expect(await visible(store, owner.id)).not.toContain('doomed');
       const [again] = await store.appendMessages([msg('doomed', '1', owner)]);
       expect(again).toMatchObject({ duplicate: false, message: { seq: 1 } });
       expect(await store.isBanned('doomed', 'someone')).toBe(false);
@@ -231,11 +234,11 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       await store.ban('r', user.id);
       expect(await store.isBanned('r', user.id)).toBe(true);
       expect(await store.isBanned('lobby', user.id)).toBe(false);
-      expect((await store.listRooms(user.id)).map((r) => r.name)).not.toContain('r');
-      expect((await store.listRooms(null)).map((r) => r.name)).toContain('r');
+      expect(await visible(store, user.id)).not.toContain('r');
+      expect(await visible(store, null)).toContain('r');
       await store.unban('r', user.id);
       expect(await store.isBanned('r', user.id)).toBe(false);
-      expect((await store.listRooms(user.id)).map((r) => r.name)).toContain('r');
+      expect(await visible(store, user.id)).toContain('r');
       expect(await store.mutedUntil('r', user.id)).toBe(0);
       const until = Date.now() + 60_000;
       await store.mute('r', user.id, until);
@@ -260,7 +263,138 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       expect(await store.roleOf('other', member.id)).toBe('member');
       for (const u of [owner, mod, member]) await store.unban('club', u.id);
       for (const u of [owner, mod, member]) expect(await store.roleOf('club', u.id)).toBeNull();
-      expect((await store.listRooms(member.id)).map((r) => r.name)).not.toContain('club');
+      expect((await store.listRooms(member.id, { limit: 100 })).rooms.map((r) => r.name)).not.toContain('club');
+    });
+
+    it('lists rooms in pages: name order, `after` a name, `limit`, hasMore', async () => {
+      for (const name of ['delta', 'alpha', 'charlie', 'bravo']) await store.ensureRoom(name);
+      const first = await store.listRooms(null, { limit: 2 });
+      expect(first.rooms.map((r) => r.name)).toEqual(['alpha', 'bravo']);
+      expect(first.hasMore).toBe(true);
+      expect(first.rooms[0]).toEqual({ name: 'alpha', kind: 'public', ownerId: null, lastSeq: 0 });
+      const second = await store.listRooms(null, { limit: 2, after: 'bravo' });
+      expect(second.rooms.map((r) => r.name)).toEqual(['charlie', 'delta']);
+      expect(second.hasMore).toBe(true);
+      // `after` need not be a room: it is only a position.
+      const last = await store.listRooms(null, { limit: 2, after: 'delta' });
+      expect(last).toEqual({ rooms: [expect.objectContaining({ name: 'lobby' })], hasMore: false });
+      expect(await store.listRooms(null, { limit: 2, after: 'zzz' })).toEqual({ rooms: [], hasMore: false });
+      // Exactly `limit` left: no more.
+      expect((await store.listRooms(null, { limit: 3, after: 'bravo' })).hasMore).toBe(false);
+    });
+
+    it('filters the room list by a case-insensitive name substring and by privacy, keeping private rooms private', async () => {
+      const owner = (await store.createAccount('lister', 'h'))!;
+      const other = (await store.createAccount('other', 'h'))!;
+      for (const name of ['town', 'downtown', 'a_b', 'axb', 'a%b']) await store.ensureRoom(name);
+      await store.createRoom('town-secret', 'private', owner.id);
+      await store.createRoom('dm-lister-x', 'dm', null);
+      await store.setRole('dm-lister-x', owner.id, 'member');
+      const names = async (userId: string | null, query: Omit<Parameters<Store['listRooms']>[1], 'limit'>) =>
+        (await store.listRooms(userId, { limit: 100, ...query })).rooms.map((r) => r.name);
+      expect(await names(null, { nameContains: 'TOWN' })).toEqual(['downtown', 'town']);
+      expect(await names(owner.id, { nameContains: 'town' })).toEqual(['downtown', 'town', 'town-secret']);
+      expect(await names(other.id, { nameContains: 'secret' })).toEqual([]);
+      // No LIKE wildcards: `_` and `%` are plain characters.
+      expect(await names(null, { nameContains: 'a_b' })).toEqual(['a_b']);
+      expect(await names(null, { nameContains: 'a%b' })).toEqual(['a%b']);
+      expect(await names(owner.id, { private: true })).toEqual(['dm-lister-x', 'town-secret']);
+      expect(await names(other.id, { private: true })).toEqual([]);
+      expect(await names(null, { private: true })).toEqual([]);
+      expect(await names(owner.id, { private: false, nameContains: 'town' })).toEqual(['downtown', 'town']);
+      expect(await names(owner.id, { private: true, after: 'dm-lister-x' })).toEqual(['town-secret']);
+      const page = await store.listRooms(owner.id, { limit: 1, private: true });
+      expect(page).toEqual({ rooms: [expect.objectContaining({ name: 'dm-lister-x', kind: 'dm' })], hasMore: true });
+      // A ban hides a room from the filtered lists too.
+      await store.ban('town-secret', owner.id);
+      expect(await names(owner.id, { private: true })).toEqual(['dm-lister-x']);
+    });
+
+    it('sweeps expired tokens and the guests they leave without one; accounts, bearer tokens, live tokens and messages stay', async () => {
+      const ghost = await store.createGuest('ghost');
+      await store.appendMessages([msg('haunt', '1', ghost.user, 'boo')]);
+      const account = (await store.createAccount('keeper', 'h'))!;
+      const session = await store.issueToken(account.id, 'session');
+      const bot = await store.issueToken(account.id, 'bearer', { name: 'bot' });
+      // Nothing has expired yet.
+      expect(await store.sweepExpiredTokens(Date.now(), 100)).toEqual({ tokens: 0, guests: 0 });
+      expect(await store.sweepExpiredTokens(Date.now() + 29 * DAY, 100)).toEqual({ tokens: 0, guests: 0 });
+      // 31 days on, the session (30 days) has expired; the guest token (90 days) has not.
+      expect(await store.sweepExpiredTokens(Date.now() + 31 * DAY, 100)).toEqual({ tokens: 1, guests: 0 });
+      expect(await store.userById(ghost.user.id)).toEqual(ghost.user);
+      // 91 days on, the guest's token too, and with it the guest.
+      expect(await store.sweepExpiredTokens(Date.now() + 91 * DAY, 100)).toEqual({ tokens: 1, guests: 1 });
+      expect(await store.userById(ghost.user.id)).toBeNull();
+      expect(await store.identityByToken(ghost.token)).toBeNull();
+      expect(await store.identityByToken(session.token)).toBeNull();
+      // The account and its bearer token stay; the guest's message stays, with its nick.
+      expect(await store.userById(account.id)).toEqual(account);
+      expect(await store.identityByToken(bot.token)).toMatchObject({ user: account, kind: 'bearer' });
+      expect((await store.messagesAfter('haunt', 0, 10)).messages.map((m) => [m.from, m.text])).toEqual([[ghost.user, 'boo']]);
+      expect(await store.sweepExpiredTokens(Date.now() + 91 * DAY, 100)).toEqual({ tokens: 0, guests: 0 });
+    });
+
+    it('sweeps at most `limit` tokens per call', async () => {
+      for (let i = 0; i < 5; i++) await store.createGuest(`g${i}`);
+      const later = Date.now() + 91 * DAY;
+      expect(await store.sweepExpiredTokens(later, 2)).toEqual({ tokens: 2, guests: 2 });
+      expect(await store.sweepExpiredTokens(later, 2)).toEqual({ tokens: 2, guests: 2 });
+      expect(await store.sweepExpiredTokens(later, 2)).toEqual({ tokens: 1, guests: 1 });
+      expect(await store.sweepExpiredTokens(later, 2)).toEqual({ tokens: 0, guests: 0 });
+    });
+
+    it('finds abandoned rooms (public, never a message, created before the cutoff, no roles, bans or mutes, not the lobby), scanning in name order', async () => {
+      const before = Date.now() - 1;
+      const owner = (await store.createAccount('founder', 'h'))!;
+      for (const name of ['empty-a', 'empty-b', 'banned', 'muted']) await store.ensureRoom(name);
+      await store.appendMessages([msg('talked', '1')]);
+      await store.appendMessages([msg('pruned', '1')]);
+      await store.pruneMessagesBefore(Date.now() + 1);
+      await store.createRoom('owned', 'public', owner.id);
+      await store.createRoom('closed', 'private', owner.id);
+      await store.createRoom('dm-x', 'dm', null);
+      await store.setRole('dm-x', owner.id, 'member');
+      await store.ban('banned', 'someone');
+      await store.mute('muted', 'someone', Date.now() + 60_000);
+      const cutoff = Date.now() + 1;
+      expect(await store.abandonedRooms(cutoff, null, 100)).toEqual({ rooms: ['empty-a', 'empty-b'], next: null });
+      // Rooms created after the cutoff are young, not abandoned.
+      expect(await store.abandonedRooms(before, null, 100)).toEqual({ rooms: [], next: null });
+      // A scan of 3 rooms at a time walks every room once, in name order.
+      const all = ['banned', 'closed', 'dm-x', 'empty-a', 'empty-b', 'lobby', 'muted', 'owned', 'pruned', 'talked'];
+      const found: string[] = [];
+      let after: string | null = null;
+      for (let i = 0; i < 4; i++) {
+        const step = await store.abandonedRooms(cutoff, after, 3);
+        found.push(...step.rooms);
+        expect(step.next, `step ${i}`).toBe(i < 3 ? all[i * 3 + 2] : null);
+        after = step.next;
+      }
+      expect(found).toEqual(['empty-a', 'empty-b']);
+    });
+
+    it('deletes only rooms still abandoned; a deleted name starts afresh, and a message around a deletion is never lost', async () => {
+      for (const name of ['gone', 'spoken', 'guarded']) await store.ensureRoom(name);
+      const cutoff = Date.now() + 1;
+      expect((await store.abandonedRooms(cutoff, null, 100)).rooms).toEqual(['gone', 'guarded', 'spoken']);
+      // Between the scan and the deletion, one room gets a message and one a ban.
+      await store.appendMessages([msg('spoken', '1')]);
+      await store.ban('guarded', 'someone');
+      expect((await store.deleteAbandonedRooms(['gone', 'spoken', 'guarded', 'lobby', 'nowhere'], cutoff)).sort()).toEqual(['gone']);
+      expect(await store.roomInfo('gone')).toBeNull();
+      expect(await store.lastSeq('spoken')).toBe(1);
+      expect(await store.isBanned('guarded', 'someone')).toBe(true);
+      expect(await store.lastSeq('lobby')).toBe(0);
+      expect(await store.deleteAbandonedRooms(['gone'], cutoff)).toEqual([]);
+      expect(await store.ensureRoom('gone')).toBe(0);
+      // A message appended at the moment of a deletion lands in the room, old or re-created.
+      const names = Array.from({ length: 20 }, (_, i) => `race-${i}`);
+      for (const name of names) await store.ensureRoom(name);
+      const raceCutoff = Date.now() + 1;
+      await Promise.all(names.flatMap((name) => [store.appendMessages([msg(name, 'm')]), store.deleteAbandonedRooms([name], raceCutoff)]));
+      for (const name of names) {
+        expect((await store.messagesAfter(name, 0, 10)).messages.map((m) => [m.seq, m.clientId]), name).toEqual([[1, 'm']]);
+      }
     });
 
     it('answers ping while open', async () => {

@@ -5,6 +5,10 @@
 import { MIN_PASSWORD_CHARS, USERNAME, type User } from '@chat/protocol';
 import type { RoomSummary } from './chat-client.js';
 
+/** Rooms per `api/rooms` page (the server's most), and pages read at most: 5000 private rooms. */
+const ROOM_PAGE_SIZE = 500;
+const MAX_ROOM_PAGES = 10;
+
 /** The part of `fetch` this uses (tests pass a fake). */
 export type FetchLike = (url: string, init?: { method?: string; headers?: Record<string, string>; body?: string; cache?: 'no-store'; credentials?: 'same-origin' }) => Promise<{
   ok: boolean;
@@ -120,12 +124,25 @@ export class AccountApi {
     return result.ok ? { ok: true, value: null } : result;
   }
 
-  /** `GET api/rooms`; null when it fails. */
+  /**
+   * `GET api/rooms?private=true`: the account's private rooms and DMs (the client offers only
+   * those; the public list can be long), every page; null when a page fails. A server without
+   * paging ignores the parameters and sends the whole list, without `next`.
+   */
   async rooms(): Promise<RoomSummary[] | null> {
-    const result = await this.call('GET', 'api/rooms');
-    if (!result.ok) return null;
-    const rooms = (result.value as { rooms?: RoomSummary[] }).rooms;
-    return Array.isArray(rooms) ? rooms : null;
+    const all: RoomSummary[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < MAX_ROOM_PAGES; page++) {
+      const path: string = `api/rooms?private=true&limit=${ROOM_PAGE_SIZE}${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+      const result = await this.call('GET', path);
+      if (!result.ok) return null;
+      const { rooms, next } = result.value as { rooms?: RoomSummary[]; next?: string | null };
+      if (!Array.isArray(rooms)) return null;
+      all.push(...rooms);
+      if (typeof next !== 'string') break;
+      cursor = next;
+    }
+    return all;
   }
 
   private async authenticate(path: string, username: string, password: string): Promise<ApiResult<User>> {

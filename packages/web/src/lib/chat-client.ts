@@ -146,7 +146,7 @@ export interface AccountHooks {
   sessionValid(): Promise<boolean | null>;
   /** `GET api/info`'s allowGuests; null when unknown. */
   guestsAllowed(): Promise<boolean | null>;
-  /** `GET api/rooms`: public rooms and the caller's private ones; null when unknown. */
+  /** `GET api/rooms`: at least the caller's private rooms and DMs (all pages); null when unknown. */
   rooms(): Promise<RoomSummary[] | null>;
 }
 
