@@ -12,7 +12,7 @@ import { buildApp, type TlsCredentials } from './app.js';
 import { createBackends } from './backends.js';
 import { MIGRATIONS as PG_MIGRATIONS } from './store/pg-schema.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { isMaintainableStore } from './store/store.js';
+import { isMaintainableStore, type Store } from './store/store.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${message}\n`);
@@ -150,7 +150,13 @@ const silentLog = { error: () => {}, info: () => {} };
 /** Opens the configured store for a maintenance command (migrations run on open). */
 async function maintainableStore(config: Config) {
   checkDataDir(config.dataDir);
-  const { store } = await createBackends({ ...config, redisUrl: null }, silentLog);
+  let store: Store;
+  try {
+    ({ store } = await createBackends({ ...config, redisUrl: null }, silentLog));
+  } catch (err) {
+    // An empty or damaged chat.db (store/sqlite-files.ts), as `serve` reports it.
+    fail(`error: cannot open the database: ${(err as Error).message}`, 1);
+  }
   if (!isMaintainableStore(store)) fail('error: this store does not support backup/migrate here', 2);
   return store;
 }

@@ -20,6 +20,7 @@ import type {
   TokenIdentity,
   TokenInfo,
 } from './store.js';
+import { checkIntegrity, prepareDatabaseFile } from './sqlite-files.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 
 export interface SqliteStoreOptions {
@@ -93,10 +94,34 @@ export class SqliteStore implements MaintainableStore {
     this.sessionTtlMs = options.sessionTtlMs ?? 30 * DAY_MS;
   }
 
-  /** Opens (creating if needed) DIR/chat.db and brings its schema up to date. */
+  /**
+   * Opens (creating if needed) DIR/chat.db, checks it (sqlite-files.ts: an empty or damaged file
+   * is refused with a DatabaseFileError) and brings its schema up to date.
+   */
   async open(): Promise<this> {
     mkdirSync(this.options.dir, { recursive: true });
-    const db = new Database(join(this.options.dir, 'chat.db'));
+    const path = join(this.options.dir, 'chat.db');
+    prepareDatabaseFile(path);
+    const db = new Database(path);
+    try {
+      this.configure(db);
+      checkIntegrity(db, path);
+      this.db = db;
+      this.migrate();
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.statements = this.prepare();
+    this.appendTx = db.transaction((batch: NewMessage[]) => this.appendInTransaction(batch));
+    this.guestTx = db.transaction((user: User, tokenHash: Buffer, tokenId: string, now: number) => {
+      this.statements.createUser.run(user.id, user.nick, 'guest', now);
+      this.statements.createToken.run(tokenHash, user.id, 'guest', now, now + this.tokenTtlMs, tokenId, null);
+    });
+    return this;
+  }
+
+  private configure(db: Database.Database): void {
     db.pragma('journal_mode = WAL');
     // FULL: the WAL is fsynced at every commit, so an acknowledged message survives power loss.
     db.pragma('synchronous = FULL');
@@ -108,15 +133,6 @@ export class SqliteStore implements MaintainableStore {
     // quarter (docs/benchmarks.md). journal_size_limit trims the WAL file back after a checkpoint.
     db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-    this.db = db;
-    this.migrate();
-    this.statements = this.prepare();
-    this.appendTx = db.transaction((batch: NewMessage[]) => this.appendInTransaction(batch));
-    this.guestTx = db.transaction((user: User, tokenHash: Buffer, tokenId: string, now: number) => {
-      this.statements.createUser.run(user.id, user.nick, 'guest', now);
-      this.statements.createToken.run(tokenHash, user.id, 'guest', now, now + this.tokenTtlMs, tokenId, null);
-    });
-    return this;
   }
 
   private migrate(): void {
