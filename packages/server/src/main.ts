@@ -3,7 +3,7 @@
 //   chat-server [serve] [options]     run the server (the default)
 //   chat-server backup FILE [options] write a consistent copy of the database while it runs
 //   chat-server migrate [options]     bring the database schema up to date and exit
-import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -161,9 +161,19 @@ async function maintainableStore(config: Config) {
   return store;
 }
 
+function pathTaken(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
 async function backup(config: Config, file: string): Promise<void> {
   if (config.databaseUrl !== null) fail('error: with DATABASE_URL, back up PostgreSQL with pg_dump (see docs/scaling.md)', 2);
-  if (existsSync(file)) fail(`error: ${file} already exists; choose a new file name`, 2);
+  // lstat, not exists: a symbolic link at FILE (even one pointing nowhere) is refused, never followed.
+  if (pathTaken(file)) fail(`error: ${file} already exists; choose a new file name`, 2);
   // A typo in DATA_DIR must not produce an empty "backup" of a database created on the spot.
   const database = join(config.dataDir, 'chat.db');
   if (!existsSync(database)) fail(`error: no database at ${database} (check DATA_DIR)`, 2);

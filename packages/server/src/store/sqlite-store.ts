@@ -2,7 +2,7 @@
 // transaction is on disk before appendMessages resolves. better-sqlite3 is synchronous; the async
 // interface is kept so the hub can run against PostgreSQL unchanged (issue 7).
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChatMessage, User } from '@chat/protocol';
@@ -20,6 +20,7 @@ import type {
   TokenIdentity,
   TokenInfo,
 } from './store.js';
+import { backupInto } from './sqlite-backup.js';
 import { checkIntegrity, prepareDatabaseFile } from './sqlite-files.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 
@@ -449,9 +450,7 @@ export class SqliteStore implements MaintainableStore {
   }
 
   async backup(file: string): Promise<void> {
-    // Refuse to overwrite: a backup command that clobbers the last good backup is a trap.
-    if (existsSync(file)) throw new Error(`${file} already exists`);
-    await this.db.backup(file);
+    backupInto(this.db, file);
   }
 
   schemaVersion(): number {

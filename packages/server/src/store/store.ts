@@ -200,7 +200,13 @@ export interface Store {
 
 /** Operations for `chat-server backup` and `chat-server migrate` (the embedded SQLite store). */
 export interface MaintainableStore extends Store {
-  /** Writes a consistent copy of the whole store to `file` (which must not exist). */
+  /**
+   * Writes a consistent copy of the whole store to `file`, readable by its owner only (0600), and
+   * finishes however busy the store is. Nothing may be at `file`, not even a symbolic link: it is
+   * refused, never followed or replaced. `file` appears only once the copy is complete; a
+   * temporary file beside it (`file.partial-PID`) holds the copy until then, and one left by a
+   * killed backup is removed by the next backup to the same file.
+   */
   backup(file: string): Promise<void>;
   /** The schema version the store is at (after migrating on open). */
   schemaVersion(): number;
