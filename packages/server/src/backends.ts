@@ -26,6 +26,7 @@ export interface Backends {
 
 export interface BackendLogger {
   error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
 }
 
@@ -44,7 +45,7 @@ export async function createBackends(config: Config, log: BackendLogger, overrid
             poolMax: config.databasePoolMax,
             onError: (err) => log.error({ err }, 'postgresql connection error'),
           }).open()
-        : await new SqliteStore({ dir: config.dataDir }).open());
+        : await new SqliteStore({ dir: config.dataDir, log }).open());
     opened.push(store);
     if (config.redisUrl === null) {
       return { store, bus: overrides.bus ?? new MemoryBus(), presence: overrides.presence ?? new MemoryPresence(), rateLimiter: overrides.rateLimiter };

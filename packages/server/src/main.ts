@@ -39,7 +39,8 @@ function readConfig(argv: string[]): Config {
 
 function checkDataDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    // 0700: it will hold every message and password hash (the store narrows an existing one).
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     accessSync(dir, constants.W_OK);
   } catch (err) {
     fail(`config error: DATA_DIR "${dir}" is not a writable directory (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 2);
@@ -145,7 +146,7 @@ async function serve(config: Config): Promise<void> {
   }
 }
 
-const silentLog = { error: () => {}, info: () => {} };
+const silentLog = { error: () => {}, warn: () => {}, info: () => {} };
 
 /** Opens the configured store for a maintenance command (migrations run on open). */
 async function maintainableStore(config: Config) {

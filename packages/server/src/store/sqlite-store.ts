@@ -2,7 +2,6 @@
 // transaction is on disk before appendMessages resolves. better-sqlite3 is synchronous; the async
 // interface is kept so the hub can run against PostgreSQL unchanged (issue 7).
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChatMessage, User } from '@chat/protocol';
@@ -17,20 +16,22 @@ import type {
   RoomInfo,
   RoomKind,
   RoomRole,
+  StoreLog,
   TokenIdentity,
   TokenInfo,
 } from './store.js';
 import { backupInto } from './sqlite-backup.js';
-import { checkIntegrity, prepareDatabaseFile } from './sqlite-files.js';
+import { checkIntegrity, prepareDatabaseFile, preparePrivateDir } from './sqlite-files.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 
 export interface SqliteStoreOptions {
-  /** Directory holding chat.db (created if missing). */
+  /** Directory holding chat.db (created 0700 if missing; sqlite-files.ts). */
   dir: string;
   /** Guest restore tokens expire after this long unused (sliding). Default 90 days. */
   tokenTtlMs?: number;
   /** Account sessions expire after this long unused (sliding). Default 30 days. */
   sessionTtlMs?: number;
+  log?: StoreLog;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -100,8 +101,8 @@ export class SqliteStore implements MaintainableStore {
    * is refused with a DatabaseFileError) and brings its schema up to date.
    */
   async open(): Promise<this> {
-    mkdirSync(this.options.dir, { recursive: true });
     const path = join(this.options.dir, 'chat.db');
+    preparePrivateDir(this.options.dir, path, this.options.log);
     prepareDatabaseFile(path);
     const db = new Database(path);
     try {

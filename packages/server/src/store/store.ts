@@ -4,6 +4,12 @@
 // (test/store/store-conformance.ts).
 import type { ChatMessage, User } from '@chat/protocol';
 
+/** Where a store tells the operator what they must know (never message text, tokens or passwords). */
+export interface StoreLog {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
 /** A message on its way into the store. */
 export interface NewMessage {
   room: string;
