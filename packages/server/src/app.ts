@@ -78,7 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   metrics.observe({ connections: () => gateway.size, roomsActive: () => hub.stats().roomsActive, memberships: () => hub.stats().memberships });
   const retention = new Retention({ store, days: config.retentionDays, log: app.log });
 
-  healthRoutes(app, [store, bus, presence]);
+  healthRoutes(app, { store, bus, presence });
   infoRoutes(app, config);
   // A revoked token's connections may be on any node: the bus tells every gateway.
   const onTokenRevoked = (tokenId: string) => {

@@ -44,6 +44,7 @@ export async function createBackends(config: Config, log: BackendLogger, overrid
             connectionString: config.databaseUrl,
             poolMax: config.databasePoolMax,
             onError: (err) => log.error({ err }, 'postgresql connection error'),
+            log,
           }).open()
         : await new SqliteStore({ dir: config.dataDir, log }).open());
     opened.push(store);

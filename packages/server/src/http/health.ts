@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { StoreWriteError } from '../store/store.js';
 
 /** Something the node cannot work without: the store, and in a cluster the bus and presence. */
 export interface Dependency {
@@ -6,15 +7,27 @@ export interface Dependency {
 }
 
 /**
- * GET /healthz: 200 when every dependency answers, 503 otherwise, so a load balancer sends new
- * connections elsewhere while this node's PostgreSQL or Redis is unreachable.
+ * GET /healthz: 200 {"status":"ok"} when every dependency answers, else 503 with a reason, so a
+ * load balancer sends new connections elsewhere while this node's database, PostgreSQL or Redis is
+ * unreachable, or its store cannot write (disk full). The reason is a few fixed words ("store
+ * writes failing", "bus not answering"): /healthz is public, so no host, path or error text.
+ * The log gets one line when the node becomes unhealthy (or the reason changes) and one when it is
+ * healthy again, not one per request: monitors poll every few seconds.
  */
-export function healthRoutes(app: FastifyInstance, dependencies: Dependency[]): void {
+export function healthRoutes(app: FastifyInstance, dependencies: Record<string, Dependency>): void {
+  const entries = Object.entries(dependencies);
+  let lastReason: string | null = null;
   app.get('/healthz', async (_req, reply) => {
-    const results = await Promise.allSettled(dependencies.map((d) => d.ping()));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (!failed) return { status: 'ok' };
-    app.log.warn({ err: failed.reason }, 'health check: a backend is unavailable');
-    return reply.code(503).send({ status: 'unavailable' });
+    const results = await Promise.allSettled(entries.map(([, d]) => d.ping()));
+    const failures = results.flatMap((r, i) => (r.status === 'rejected' ? [{ name: entries[i]![0], err: r.reason as unknown }] : []));
+    const reason = failures.length === 0 ? null : failures.map((f) => `${f.name} ${f.err instanceof StoreWriteError ? 'writes failing' : 'not answering'}`).join(', ');
+    if (reason !== lastReason) {
+      // The error's message only: a store write failure has been logged in full by the store.
+      if (reason !== null) app.log.warn({ reason, err: String((failures[0]?.err as Error | undefined)?.message) }, 'health check: a backend is unavailable');
+      else app.log.warn({ was: lastReason }, 'health check: every backend answers again');
+      lastReason = reason;
+    }
+    if (reason === null) return { status: 'ok' };
+    return reply.code(503).send({ status: 'unavailable', reason });
   });
 }

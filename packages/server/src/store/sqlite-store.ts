@@ -23,6 +23,7 @@ import type {
 import { backupInto } from './sqlite-backup.js';
 import { checkIntegrity, prepareDatabaseFile, preparePrivateDir } from './sqlite-files.js';
 import { MIGRATIONS } from './sqlite-schema.js';
+import { WriteHealth } from './write-health.js';
 
 export interface SqliteStoreOptions {
   /** Directory holding chat.db (created 0700 if missing; sqlite-files.ts). */
@@ -64,6 +65,17 @@ const LAST_USED_EVERY_MS = 60 * 60 * 1000;
 /** WAL pages between automatic checkpoints, and the size the WAL file is trimmed back to (see open). */
 const WAL_CHECKPOINT_PAGES = 10_000;
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/** How long a statement waits for another connection's lock (a backup, a migrate) before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * A write that failed for want of space or of a working disk (better-sqlite3 gives the extended
+ * code, e.g. SQLITE_IOERR_WRITE): store/write-health.ts then reports the outage.
+ */
+function writeFailure(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY)/.test(code) ? code : null;
+}
 
 const toRoomInfo = (row: RoomInfoRow): RoomInfo => ({ name: row.name, kind: row.kind, ownerId: row.owner_id, lastSeq: row.last_seq });
 const newId = (): string => randomBytes(9).toString('base64url');
@@ -90,10 +102,17 @@ export class SqliteStore implements MaintainableStore {
   private statements!: ReturnType<SqliteStore['prepare']>;
   private appendTx!: (batch: NewMessage[]) => AppendResult[];
   private guestTx!: (user: User, tokenHash: Buffer, tokenId: string, now: number) => void;
+  private readonly writes: WriteHealth;
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.tokenTtlMs = options.tokenTtlMs ?? 90 * DAY_MS;
     this.sessionTtlMs = options.sessionTtlMs ?? 30 * DAY_MS;
+    this.writes = new WriteHealth({
+      log: options.log,
+      classify: writeFailure,
+      probe: async () => this.probeWrite(),
+      relieve: () => this.relieveWal(),
+    });
   }
 
   /**
@@ -128,7 +147,7 @@ export class SqliteStore implements MaintainableStore {
     // FULL: the WAL is fsynced at every commit, so an acknowledged message survives power loss.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Checkpoint every 10000 WAL pages (about 40 MiB), not SQLite's 1000: a busy server re-dirties
     // the same index pages commit after commit, and each checkpoint writes them back to the
     // database file with two fsyncs. Ten times fewer checkpoints cut the commit's cost by about a
@@ -277,7 +296,7 @@ export class SqliteStore implements MaintainableStore {
 
   async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
-    return this.appendTx(batch);
+    return this.writes.writeSync(() => this.appendTx(batch));
   }
 
   async ensureRoom(room: string): Promise<number> {
@@ -468,6 +487,30 @@ export class SqliteStore implements MaintainableStore {
 
   async ping(): Promise<void> {
     this.statements.ping.get();
+    await this.writes.check();
+  }
+
+  /** The probe of an outage (write-health.ts): the schema version written over itself, one fsynced page. */
+  private probeWrite(): void {
+    this.db.pragma(`user_version = ${this.schemaVersion()}`);
+  }
+
+  /**
+   * When writes fail: checkpoint the WAL into the database and truncate it to 0 bytes, giving its
+   * space back. Otherwise the WAL keeps the size it grew to (up to WAL_CHECKPOINT_PAGES) until the
+   * next automatic checkpoint, which only a successful commit triggers, and space freed on the disk
+   * is eaten again by it. busy_timeout 0: a reader on an old snapshot (a backup running) makes it
+   * give up at once, not block the event loop; it is tried again at the next probe.
+   */
+  private relieveWal(): void {
+    try {
+      this.db.pragma('busy_timeout = 0');
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // Still no room to write the pages back into the database file: the next probe tries again.
+    } finally {
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
   }
 
   async close(): Promise<void> {

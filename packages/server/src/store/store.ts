@@ -10,6 +10,22 @@ export interface StoreLog {
   warn(obj: object, msg: string): void;
 }
 
+/**
+ * A write the store could not make for a reason outside the request: the disk is full, an I/O
+ * error, a read-only database. Nothing of that write was stored. The store logs such an outage
+ * once when it starts and once when it ends (store/write-health.ts), so callers need not log each
+ * failure; ping() rejects with one until writes work again.
+ */
+export class StoreWriteError extends Error {
+  override name = 'StoreWriteError';
+  /** The database's own code for it, e.g. SQLITE_FULL or 53100. */
+  readonly code: string;
+  constructor(code: string, options?: { cause?: unknown }) {
+    super(`store writes are failing (${code})`, options);
+    this.code = code;
+  }
+}
+
 /** A message on its way into the store. */
 export interface NewMessage {
   room: string;
@@ -89,7 +105,8 @@ export interface Store {
    * its last stored seq, +1 per new message in batch order, with no gaps and never reused, even
    * after a crash or after old messages are deleted. Rooms are created as needed. Results are in
    * batch order. A duplicate of an earlier message in the same batch is reported as a duplicate.
-   * If it rejects, nothing of the batch was stored.
+   * If it rejects, nothing of the batch was stored; with a StoreWriteError when the store cannot
+   * write at all for now (disk full, I/O error, read-only).
    */
   appendMessages(batch: NewMessage[]): Promise<AppendResult[]>;
 
@@ -197,7 +214,12 @@ export interface Store {
    */
   pruneMessagesBefore(ts: number): Promise<number>;
 
-  /** Resolves when the store can answer queries; rejects otherwise (used by /healthz). */
+  /**
+   * Resolves when the store can answer queries and write; rejects otherwise (used by /healthz).
+   * After a write failed with a StoreWriteError it rejects with one until a write succeeds again;
+   * meanwhile it tries a small write of its own (at most once a second), so that the store
+   * recovers when space comes back even if nobody writes.
+   */
   ping(): Promise<void>;
 
   /** Closes the store; in-flight appends finish first. */
