@@ -166,8 +166,8 @@ function pathTaken(path: string): boolean {
   try {
     lstatSync(path);
     return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code !== 'ENOENT';
+  } catch {
+    return false; // missing; or unreachable, which the backup itself then reports
   }
 }
 

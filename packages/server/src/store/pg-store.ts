@@ -62,11 +62,16 @@ const PING_TIMEOUT_MS = 2000;
  * reports: the server's disk is full, an I/O error, or the database is read-only (a standby after
  * a failover). A connection that died is not one of them: ping's SELECT 1 already fails then.
  */
-const WRITE_FAILURES: Record<string, string> = { '53100': 'disk_full', '58030': 'io_error', '25006': 'read_only_sql_transaction' };
+const WRITE_FAILURES = new Map([
+  ['53100', 'disk_full'],
+  ['58030', 'io_error'],
+  ['25006', 'read_only_sql_transaction'],
+]);
 
 function writeFailure(err: unknown): string | null {
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code in WRITE_FAILURES ? `${code} ${WRITE_FAILURES[code]}` : null;
+  const name = typeof code === 'string' ? WRITE_FAILURES.get(code) : undefined;
+  return name === undefined ? null : `${code as string} ${name}`;
 }
 
 // pg returns bigint columns as strings (they may exceed 2^53); ours are ms, seqs and row ids, all

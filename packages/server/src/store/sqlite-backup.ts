@@ -9,19 +9,11 @@ import { closeSync, constants, fchmodSync, fsyncSync, linkSync, lstatSync, openS
 import { basename, dirname, join } from 'node:path';
 import type Database from 'better-sqlite3';
 
-/** Something is already at the backup's target (a file, a directory or a symbolic link). */
-export class BackupTargetExists extends Error {
-  override name = 'BackupTargetExists';
-  constructor(readonly file: string) {
-    super(`${file} already exists`);
-  }
-}
-
 /** The temporary name of the copy `pid` is writing for `file`. */
 const partialName = (file: string, pid: number): string => `${file}.partial-${pid}`;
 
 export function backupInto(db: Database.Database, file: string): void {
-  if (exists(file)) throw new BackupTargetExists(file);
+  if (exists(file)) throw alreadyThere(file);
   removeLeftovers(file);
   const partial = partialName(file, process.pid);
   // A leftover under our own pid is one of a dead process that had it before us.
@@ -44,6 +36,8 @@ export function backupInto(db: Database.Database, file: string): void {
   }
 }
 
+const alreadyThere = (file: string): Error => new Error(`${file} already exists`);
+
 function exists(path: string): boolean {
   try {
     lstatSync(path); // lstat: a dangling symbolic link is something too
@@ -60,10 +54,10 @@ function publish(partial: string, file: string): void {
     linkSync(partial, file); // fails with EEXIST rather than replace
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') throw new BackupTargetExists(file);
+    if (code === 'EEXIST') throw alreadyThere(file);
     // A file system without hard links: check again, then rename (a race left open only there).
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw err;
-    if (exists(file)) throw new BackupTargetExists(file);
+    if (exists(file)) throw alreadyThere(file);
     renameSync(partial, file);
   }
 }
@@ -91,7 +85,11 @@ function removeLeftovers(file: string): void {
     const pid = Number(name.slice(prefix.length));
     if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || alive(pid)) continue;
     const path = join(dirname(file), name);
-    if (lstatSync(path).isFile()) rmSync(path, { force: true });
+    try {
+      if (lstatSync(path).isFile()) rmSync(path, { force: true });
+    } catch {
+      // Gone already, or not ours to remove: it blocks nothing, our temporary name is our own.
+    }
   }
 }
 

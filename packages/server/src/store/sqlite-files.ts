@@ -48,7 +48,7 @@ export function preparePrivateDir(dir: string, database: string, log?: StoreLog)
  * empty); an empty one that was already there is refused: only a data directory without chat.db
  * is a new one. An existing one, its -wal and -shm are narrowed to 0600.
  */
-export function prepareDatabaseFile(path: string): void {
+export function prepareDatabaseFile(path: string, log?: StoreLog): void {
   let size: number;
   try {
     size = statSync(path).size;
@@ -71,7 +71,10 @@ export function prepareDatabaseFile(path: string): void {
     try {
       if (statSync(file).mode & OTHERS) chmodSync(file, 0o600);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const code = (err as NodeJS.ErrnoException).code;
+      // Someone else's file the server may still use (e.g. group-writable): say so, serve anyway.
+      if (code === 'EPERM') log?.warn({ file }, 'cannot make this database file private (not its owner); chmod 600 it');
+      else if (code !== 'ENOENT') throw err;
     }
   }
 }

@@ -122,7 +122,7 @@ export class SqliteStore implements MaintainableStore {
   async open(): Promise<this> {
     const path = join(this.options.dir, 'chat.db');
     preparePrivateDir(this.options.dir, path, this.options.log);
-    prepareDatabaseFile(path);
+    prepareDatabaseFile(path, this.options.log);
     const db = new Database(path);
     try {
       this.configure(db);
@@ -505,11 +505,13 @@ export class SqliteStore implements MaintainableStore {
   private relieveWal(): void {
     try {
       this.db.pragma('busy_timeout = 0');
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
     } catch {
       // Still no room to write the pages back into the database file: the next probe tries again.
-    } finally {
-      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
   }
 
