@@ -95,7 +95,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const retention = new Retention({ store, days: config.retentionDays, log: app.log });
   const sweeper = new Sweeper({ store, inUse: async (room) => (await presence.roomOnline(room)) > 0, log: app.log });
 
-  healthRoutes(app, [store, bus, presence]);
+  healthRoutes(app, { store, bus, presence });
   infoRoutes(app, config);
   // A revoked token's connections may be on any node: the bus tells every gateway.
   const revocationOutage = new OutageLog({ log: app.log, component: 'bus publish (token revocations)', effect: 'other nodes keep those connections open' });

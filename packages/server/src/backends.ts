@@ -28,6 +28,7 @@ export interface Backends {
 
 export interface BackendLogger {
   error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
 }
 
@@ -45,8 +46,9 @@ export async function createBackends(config: Config, log: BackendLogger, overrid
             connectionString: config.databaseUrl,
             poolMax: config.databasePoolMax,
             onError: (err) => log.error({ err }, 'postgresql connection error'),
+            log,
           }).open()
-        : await new SqliteStore({ dir: config.dataDir }).open());
+        : await new SqliteStore({ dir: config.dataDir, log }).open());
     opened.push(store);
     if (config.redisUrl === null) {
       return {

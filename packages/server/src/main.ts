@@ -3,7 +3,7 @@
 //   chat-server [serve] [options]     run the server (the default)
 //   chat-server backup FILE [options] write a consistent copy of the database while it runs
 //   chat-server migrate [options]     bring the database schema up to date and exit
-import { accessSync, constants, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { buildApp, type TlsCredentials } from './app.js';
 import { createBackends } from './backends.js';
 import { MIGRATIONS as PG_MIGRATIONS } from './store/pg-schema.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { isMaintainableStore } from './store/store.js';
+import { isMaintainableStore, type Store } from './store/store.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`${message}\n`);
@@ -39,7 +39,8 @@ function readConfig(argv: string[]): Config {
 
 function checkDataDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    // 0700: it will hold every message and password hash (the store narrows an existing one).
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     accessSync(dir, constants.W_OK);
   } catch (err) {
     fail(`config error: DATA_DIR "${dir}" is not a writable directory (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 2);
@@ -145,19 +146,35 @@ async function serve(config: Config): Promise<void> {
   }
 }
 
-const silentLog = { error: () => {}, info: () => {} };
+const silentLog = { error: () => {}, warn: () => {}, info: () => {} };
 
 /** Opens the configured store for a maintenance command (migrations run on open). */
 async function maintainableStore(config: Config) {
   checkDataDir(config.dataDir);
-  const { store } = await createBackends({ ...config, redisUrl: null }, silentLog);
+  let store: Store;
+  try {
+    ({ store } = await createBackends({ ...config, redisUrl: null }, silentLog));
+  } catch (err) {
+    // An empty or damaged chat.db (store/sqlite-files.ts), as `serve` reports it.
+    fail(`error: cannot open the database: ${(err as Error).message}`, 1);
+  }
   if (!isMaintainableStore(store)) fail('error: this store does not support backup/migrate here', 2);
   return store;
 }
 
+function pathTaken(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false; // missing; or unreachable, which the backup itself then reports
+  }
+}
+
 async function backup(config: Config, file: string): Promise<void> {
   if (config.databaseUrl !== null) fail('error: with DATABASE_URL, back up PostgreSQL with pg_dump (see docs/scaling.md)', 2);
-  if (existsSync(file)) fail(`error: ${file} already exists; choose a new file name`, 2);
+  // lstat, not exists: a symbolic link at FILE (even one pointing nowhere) is refused, never followed.
+  if (pathTaken(file)) fail(`error: ${file} already exists; choose a new file name`, 2);
   // A typo in DATA_DIR must not produce an empty "backup" of a database created on the spot.
   const database = join(config.dataDir, 'chat.db');
   if (!existsSync(database)) fail(`error: no database at ${database} (check DATA_DIR)`, 2);

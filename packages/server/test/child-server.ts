@@ -52,6 +52,11 @@ export interface ChildOptions {
    * (PEM), and make wsUrl() wss://. Default: plain http.
    */
   tlsCa?: string | Buffer;
+  /**
+   * Runs the server through this command, which must end by exec'ing its arguments (e.g.
+   * test/ops/small-disk.ts's `onSmallDisk`, or `umask022`): `command... node dist/main.js`.
+   */
+  command?: string[];
 }
 
 /** Waits for the server's own "Join at:" line naming this port; false if it exits first. */
@@ -89,7 +94,8 @@ export async function startChild(dataDir: string, options: ChildOptions = {}): P
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = options.port ?? (await freePort());
-    const child = spawn(process.execPath, [MAIN], {
+    const [program, ...args] = [...(options.command ?? []), process.execPath, MAIN];
+    const child = spawn(program as string, args, {
       env: {
         PATH: process.env.PATH ?? '',
         PORT: String(port),

@@ -14,6 +14,7 @@ import { OutageLog } from '../log/outage-log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { AppendResult, MessagePage, NewMessage, RoomInfo, RoomKind, RoomRole, Store } from '../store/store.js';
+import { StoreWriteError } from '../store/store.js';
 import { CommitQueue } from './commit-queue.js';
 import { RateLimiter, type RateLimit } from './rate-limiter.js';
 import { RequestBudget } from './request-budget.js';
@@ -749,7 +750,8 @@ export class Hub {
       stopTimer?.();
       metrics?.commitBatchSize.observe(batch.length);
     } catch (err) {
-      this.options.log.error({ err, count: batch.length }, 'storing messages failed');
+      // A StoreWriteError (disk full…) is logged by the store, once for the whole outage.
+      if (!(err instanceof StoreWriteError)) this.options.log.error({ err, count: batch.length }, 'storing messages failed');
       for (const p of batch) p.session.error('internal', 'message not stored; retry with the same id', p.ref);
       return;
     }

@@ -4,8 +4,8 @@
 // storing transaction under a lock on the room's row, and rooms are locked in name order so two
 // batches touching the same rooms never deadlock.
 //
-// Nothing here logs: message text and tokens never reach a log line from this file, and pg's
-// errors carry no query parameters.
+// Nothing here logs but the start and end of a write outage (write-health.ts): message text and
+// tokens never reach a log line from this file, and pg's errors carry no query parameters.
 import { createHash, randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { PoolClient, QueryResultRow } from 'pg';
@@ -24,11 +24,13 @@ import type {
   RoomPage,
   RoomRole,
   Store,
+  StoreLog,
   TokenIdentity,
   TokenInfo,
   TokenSweep,
 } from './store.js';
 import { migrate } from './pg-schema.js';
+import { WriteHealth } from './write-health.js';
 
 export interface PgStoreOptions {
   /** postgres://… (its `options=-c search_path=…` may select a schema). */
@@ -48,6 +50,8 @@ export interface PgStoreOptions {
   queryTimeoutMs?: number;
   /** Told about errors of idle connections (the pool has already dropped them). */
   onError?: (err: Error) => void;
+  /** Told when writes start failing (disk full, read-only) and when they work again. */
+  log?: StoreLog;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -56,6 +60,23 @@ const NEVER = Number.MAX_SAFE_INTEGER;
 const LAST_USED_EVERY_MS = 60 * 60 * 1000;
 /** ping() rejects after this long: /healthz must answer promptly during an outage. */
 const PING_TIMEOUT_MS = 2000;
+
+/**
+ * SQLSTATEs of a write refused for a reason outside the request, which store/write-health.ts then
+ * reports: the server's disk is full, an I/O error, or the database is read-only (a standby after
+ * a failover). A connection that died is not one of them: ping's SELECT 1 already fails then.
+ */
+const WRITE_FAILURES = new Map([
+  ['53100', 'disk_full'],
+  ['58030', 'io_error'],
+  ['25006', 'read_only_sql_transaction'],
+]);
+
+function writeFailure(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  const name = typeof code === 'string' ? WRITE_FAILURES.get(code) : undefined;
+  return name === undefined ? null : `${code as string} ${name}`;
+}
 
 // pg returns bigint columns as strings (they may exceed 2^53); ours are ms, seqs and row ids, all
 // well inside Number's exact range, except message ids, which stay strings as the protocol wants.
@@ -137,11 +158,13 @@ export class PgStore implements Store {
   /** Every operation under way, so close() can let them finish. */
   private readonly inflight = new Set<Promise<unknown>>();
   private closing: Promise<void> | null = null;
+  private readonly writes: WriteHealth;
 
   constructor(private readonly options: PgStoreOptions) {
     this.tokenTtlMs = options.tokenTtlMs ?? 90 * DAY_MS;
     this.sessionTtlMs = options.sessionTtlMs ?? 30 * DAY_MS;
     this.queryTimeoutMs = options.queryTimeoutMs ?? 30_000;
+    this.writes = new WriteHealth({ log: options.log, classify: writeFailure, probe: () => this.probeWrite() });
   }
 
   /** Connects, brings the schema up to date (under an advisory lock) and makes sure the lobby exists. */
@@ -239,7 +262,7 @@ export class PgStore implements Store {
   async appendMessages(input: NewMessage[]): Promise<AppendResult[]> {
     if (input.length === 0) return [];
     const batch = input.map(storable);
-    return this.transaction(async (client) => {
+    return this.writes.write(() => this.transaction(async (client) => {
       const ts = Date.now();
       // 1. Create the missing rooms and lock every room of the batch, in name order (the insert
       //    follows the array's order), so concurrent batches over the same rooms queue up instead
@@ -341,7 +364,7 @@ export class PgStore implements Store {
         firsts.add(r);
         return { message: { type: 'message', room: m.room, seq, id, clientId: m.clientId, from: m.from, text: m.text, ts }, duplicate };
       });
-    });
+    }));
   }
 
   async ensureRoom(room: string): Promise<number> {
@@ -674,6 +697,29 @@ export class PgStore implements Store {
   async ping(): Promise<void> {
     // Bounded as a whole: waiting for a pooled connection counts too.
     await withTimeout(this.query('SELECT 1', [], PING_TIMEOUT_MS), PING_TIMEOUT_MS, 'PostgreSQL ping');
+    await withTimeout(this.writes.check(), PING_TIMEOUT_MS, 'PostgreSQL write probe');
+  }
+
+  /**
+   * The probe of a write outage: a row inserted into messages, where the failed writes went, and
+   * rolled back. PostgreSQL writes the row (and its WAL record) before the rollback, so this needs
+   * the same space a message does; seq -1 is never a real message's.
+   */
+  private probeWrite(): Promise<void> {
+    return this.track(() =>
+      this.withClient(async (client, broken) => {
+        await client.query('BEGIN');
+        try {
+          await client.query(
+            `INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts)
+             SELECT id, -1, '', '', '', '', 0 FROM rooms WHERE name = $1`,
+            [LOBBY],
+          );
+        } finally {
+          await client.query('ROLLBACK').catch(() => broken());
+        }
+      }),
+    );
   }
 
   /** Lets every operation under way finish (or fail), then closes the pool's connections. */

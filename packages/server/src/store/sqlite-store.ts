@@ -2,7 +2,6 @@
 // transaction is on disk before appendMessages resolves. better-sqlite3 is synchronous; the async
 // interface is kept so the hub can run against PostgreSQL unchanged (issue 7).
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ChatMessage, User } from '@chat/protocol';
@@ -20,19 +19,24 @@ import type {
   RoomListQuery,
   RoomPage,
   RoomRole,
+  StoreLog,
   TokenIdentity,
   TokenInfo,
   TokenSweep,
 } from './store.js';
+import { backupInto } from './sqlite-backup.js';
+import { checkIntegrity, prepareDatabaseFile, preparePrivateDir } from './sqlite-files.js';
 import { MIGRATIONS } from './sqlite-schema.js';
+import { WriteHealth } from './write-health.js';
 
 export interface SqliteStoreOptions {
-  /** Directory holding chat.db (created if missing). */
+  /** Directory holding chat.db (created 0700 if missing; sqlite-files.ts). */
   dir: string;
   /** Guest restore tokens expire after this long unused (sliding). Default 90 days. */
   tokenTtlMs?: number;
   /** Account sessions expire after this long unused (sliding). Default 30 days. */
   sessionTtlMs?: number;
+  log?: StoreLog;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -65,6 +69,17 @@ const LAST_USED_EVERY_MS = 60 * 60 * 1000;
 /** WAL pages between automatic checkpoints, and the size the WAL file is trimmed back to (see open). */
 const WAL_CHECKPOINT_PAGES = 10_000;
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/** How long a statement waits for another connection's lock (a backup, a migrate) before SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 5000;
+
+/**
+ * A write that failed for want of space or of a working disk (better-sqlite3 gives the extended
+ * code, e.g. SQLITE_IOERR_WRITE): store/write-health.ts then reports the outage.
+ */
+function writeFailure(err: unknown): string | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY)/.test(code) ? code : null;
+}
 
 /** abandonedRooms: a public room that never had a message, made before :cutoff, holding nothing. */
 const ABANDONED = `r.kind = 'public' AND r.last_seq = 0 AND r.created_at < :cutoff AND r.name <> '${LOBBY}'
@@ -99,29 +114,37 @@ export class SqliteStore implements MaintainableStore {
   private guestTx!: (user: User, tokenHash: Buffer, tokenId: string, now: number) => void;
   private sweepTokensTx!: (now: number, limit: number) => TokenSweep;
   private deleteAbandonedTx!: (rooms: string[], cutoff: number) => string[];
+  private readonly writes: WriteHealth;
 
   constructor(private readonly options: SqliteStoreOptions) {
     this.tokenTtlMs = options.tokenTtlMs ?? 90 * DAY_MS;
     this.sessionTtlMs = options.sessionTtlMs ?? 30 * DAY_MS;
+    this.writes = new WriteHealth({
+      log: options.log,
+      classify: writeFailure,
+      probe: async () => this.probeWrite(),
+      relieve: () => this.relieveWal(),
+    });
   }
 
-  /** Opens (creating if needed) DIR/chat.db and brings its schema up to date. */
+  /**
+   * Opens (creating if needed) DIR/chat.db, checks it (sqlite-files.ts: an empty or damaged file
+   * is refused with a DatabaseFileError) and brings its schema up to date.
+   */
   async open(): Promise<this> {
-    mkdirSync(this.options.dir, { recursive: true });
-    const db = new Database(join(this.options.dir, 'chat.db'));
-    db.pragma('journal_mode = WAL');
-    // FULL: the WAL is fsynced at every commit, so an acknowledged message survives power loss.
-    db.pragma('synchronous = FULL');
-    db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
-    // Checkpoint every 10000 WAL pages (about 40 MiB), not SQLite's 1000: a busy server re-dirties
-    // the same index pages commit after commit, and each checkpoint writes them back to the
-    // database file with two fsyncs. Ten times fewer checkpoints cut the commit's cost by about a
-    // quarter (docs/benchmarks.md). journal_size_limit trims the WAL file back after a checkpoint.
-    db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
-    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-    this.db = db;
-    this.migrate();
+    const path = join(this.options.dir, 'chat.db');
+    preparePrivateDir(this.options.dir, path, this.options.log);
+    prepareDatabaseFile(path, this.options.log);
+    const db = new Database(path);
+    try {
+      this.configure(db);
+      checkIntegrity(db, path);
+      this.db = db;
+      this.migrate();
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     this.statements = this.prepare();
     this.appendTx = db.transaction((batch: NewMessage[]) => this.appendInTransaction(batch));
     this.guestTx = db.transaction((user: User, tokenHash: Buffer, tokenId: string, now: number) => {
@@ -138,6 +161,20 @@ export class SqliteStore implements MaintainableStore {
       rooms.filter((name) => this.statements.deleteAbandonedRoom.run({ name, cutoff }).changes === 1),
     );
     return this;
+  }
+
+  private configure(db: Database.Database): void {
+    db.pragma('journal_mode = WAL');
+    // FULL: the WAL is fsynced at every commit, so an acknowledged message survives power loss.
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // Checkpoint every 10000 WAL pages (about 40 MiB), not SQLite's 1000: a busy server re-dirties
+    // the same index pages commit after commit, and each checkpoint writes them back to the
+    // database file with two fsyncs. Ten times fewer checkpoints cut the commit's cost by about a
+    // quarter (docs/benchmarks.md). journal_size_limit trims the WAL file back after a checkpoint.
+    db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+    db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   }
 
   private migrate(): void {
@@ -308,7 +345,7 @@ export class SqliteStore implements MaintainableStore {
 
   async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
     if (batch.length === 0) return [];
-    return this.appendTx(batch);
+    return this.writes.writeSync(() => this.appendTx(batch));
   }
 
   async ensureRoom(room: string): Promise<number> {
@@ -514,9 +551,7 @@ export class SqliteStore implements MaintainableStore {
   }
 
   async backup(file: string): Promise<void> {
-    // Refuse to overwrite: a backup command that clobbers the last good backup is a trap.
-    if (existsSync(file)) throw new Error(`${file} already exists`);
-    await this.db.backup(file);
+    backupInto(this.db, file);
   }
 
   schemaVersion(): number {
@@ -533,6 +568,32 @@ export class SqliteStore implements MaintainableStore {
 
   async ping(): Promise<void> {
     this.statements.ping.get();
+    await this.writes.check();
+  }
+
+  /** The probe of an outage (write-health.ts): the schema version written over itself, one fsynced page. */
+  private probeWrite(): void {
+    this.db.pragma(`user_version = ${this.schemaVersion()}`);
+  }
+
+  /**
+   * When writes fail: checkpoint the WAL into the database and truncate it to 0 bytes, giving its
+   * space back. Otherwise the WAL keeps the size it grew to (up to WAL_CHECKPOINT_PAGES) until the
+   * next automatic checkpoint, which only a successful commit triggers, and space freed on the disk
+   * is eaten again by it. busy_timeout 0: a reader on an old snapshot (a backup running) makes it
+   * give up at once, not block the event loop; it is tried again at the next probe.
+   */
+  private relieveWal(): void {
+    try {
+      this.db.pragma('busy_timeout = 0');
+      try {
+        this.db.pragma('wal_checkpoint(TRUNCATE)');
+      } finally {
+        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
+    } catch {
+      // Still no room to write the pages back into the database file: the next probe tries again.
+    }
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,28 @@
 // (test/store/store-conformance.ts).
 import type { ChatMessage, User } from '@chat/protocol';
 
+/** Where a store tells the operator what they must know (never message text, tokens or passwords). */
+export interface StoreLog {
+  error(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/**
+ * A write the store could not make for a reason outside the request: the disk is full, an I/O
+ * error, a read-only database. Nothing of that write was stored. The store logs such an outage
+ * once when it starts and once when it ends (store/write-health.ts), so callers need not log each
+ * failure; ping() rejects with one until writes work again.
+ */
+export class StoreWriteError extends Error {
+  override name = 'StoreWriteError';
+  /** The database's own code for it, e.g. SQLITE_FULL or 53100. */
+  readonly code: string;
+  constructor(code: string, options?: { cause?: unknown }) {
+    super(`store writes are failing (${code})`, options);
+    this.code = code;
+  }
+}
+
 /** A message on its way into the store. */
 export interface NewMessage {
   room: string;
@@ -116,7 +138,8 @@ export interface Store {
    * its last stored seq, +1 per new message in batch order, with no gaps and never reused, even
    * after a crash or after old messages are deleted. Rooms are created as needed. Results are in
    * batch order. A duplicate of an earlier message in the same batch is reported as a duplicate.
-   * If it rejects, nothing of the batch was stored.
+   * If it rejects, nothing of the batch was stored; with a StoreWriteError when the store cannot
+   * write at all for now (disk full, I/O error, read-only).
    */
   appendMessages(batch: NewMessage[]): Promise<AppendResult[]>;
 
@@ -260,7 +283,12 @@ export interface Store {
    */
   deleteAbandonedRooms(rooms: string[], createdBefore: number): Promise<string[]>;
 
-  /** Resolves when the store can answer queries; rejects otherwise (used by /healthz). */
+  /**
+   * Resolves when the store can answer queries and write; rejects otherwise (used by /healthz).
+   * After a write failed with a StoreWriteError it rejects with one until a write succeeds again;
+   * meanwhile it tries a small write of its own (at most once a second), so that the store
+   * recovers when space comes back even if nobody writes.
+   */
   ping(): Promise<void>;
 
   /** Closes the store; in-flight appends finish first. */
@@ -269,7 +297,13 @@ export interface Store {
 
 /** Operations for `chat-server backup` and `chat-server migrate` (the embedded SQLite store). */
 export interface MaintainableStore extends Store {
-  /** Writes a consistent copy of the whole store to `file` (which must not exist). */
+  /**
+   * Writes a consistent copy of the whole store to `file`, readable by its owner only (0600), and
+   * finishes however busy the store is. Nothing may be at `file`, not even a symbolic link: it is
+   * refused, never followed or replaced. `file` appears only once the copy is complete; a
+   * temporary file beside it (`file.partial-PID`) holds the copy until then, and one left by a
+   * killed backup is removed by the next backup to the same file.
+   */
   backup(file: string): Promise<void>;
   /** The schema version the store is at (after migrating on open). */
   schemaVersion(): number;

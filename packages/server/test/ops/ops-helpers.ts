@@ -107,19 +107,33 @@ export async function waitFor<T>(what: string, check: () => Promise<T> | T, time
   }
 }
 
+/**
+ * A command prefix that runs what follows with umask 022, the usual default, so that a test of file
+ * modes does not depend on the umask of whoever runs the tests.
+ */
+export const umask022 = ['/bin/sh', '-c', 'umask 022 && exec "$0" "$@"'];
+
 export interface CliResult {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
+export interface CliOptions {
+  /** Runs it through this command, which ends by exec'ing its arguments (see ChildOptions.command). */
+  command?: string[];
+  /** Killed (SIGTERM) after this long; the result's code is then null. Default 15 s. */
+  timeoutMs?: number;
+}
+
 /** Runs `node dist/main.js ...args` to completion with a minimal environment. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+export function runCli(args: string[], env: Record<string, string> = {}, options: CliOptions = {}): Promise<CliResult> {
+  const [program, ...rest] = [...(options.command ?? []), process.execPath, MAIN, ...args];
   return new Promise((resolve) => {
     const child = execFile(
-      process.execPath,
-      [MAIN, ...args],
-      { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env }, timeout: 15_000 },
+      program as string,
+      rest,
+      { env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env }, timeout: options.timeoutMs ?? 15_000 },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
         resolve({ code: child.exitCode ?? code, stdout, stderr });

@@ -96,6 +96,19 @@ describe.skipIf(!available)('PostgreSQL store', () => {
         return new PgStore({ connectionString: url }).open();
       },
       cleanup: () => drop(),
+      // PostgreSQL's own disk_full error (SQLSTATE 53100), raised by PostgreSQL on every insert into
+      // messages: the shared test server's disk cannot be filled.
+      breakWrites: async () => {
+        await sql(
+          url,
+          `CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS
+           $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END $$;
+           CREATE TRIGGER disk_full BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION disk_full()`,
+        );
+        return async () => {
+          await sql(url, 'DROP TRIGGER disk_full ON messages');
+        };
+      },
     };
   });
 

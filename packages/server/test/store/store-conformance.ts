@@ -1,7 +1,7 @@
 // The Store contract, as one suite run against every implementation (SQLite now; PostgreSQL in
 // issue 7). Each case states a clause of src/store/store.ts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { NewMessage, Store } from '../../src/store/store.js';
+import { StoreWriteError, type NewMessage, type Store } from '../../src/store/store.js';
 
 export interface StoreFixture {
   /** A fresh, empty, open store. */
@@ -9,6 +9,12 @@ export interface StoreFixture {
   /** Closes and reopens the same data (a restart). */
   reopen(store: Store): Promise<Store>;
   cleanup(): Promise<void>;
+  /**
+   * Makes the store's message writes fail as on a full disk, with the real error of the real
+   * database, until the returned function is called. Absent where that cannot be done from here
+   * (SQLite: test/ops/disk-full.test.ts fills a real disk under a real server instead).
+   */
+  breakWrites?(): Promise<() => Promise<void>>;
 }
 
 const alice = { id: 'u-alice', nick: 'alice' };
@@ -399,6 +405,31 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
 
     it('answers ping while open', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('rejects ping while writes fail (StoreWriteError), stores nothing then, and recovers by itself', async (ctx) => {
+      if (!fixture.breakWrites) return ctx.skip();
+      await store.appendMessages([msg('a', '1')]);
+      const repair = await fixture.breakWrites();
+      await expect(store.appendMessages([msg('a', '2')])).rejects.toBeInstanceOf(StoreWriteError);
+      await expect(store.ping()).rejects.toBeInstanceOf(StoreWriteError);
+      expect(await store.lastSeq('a')).toBe(1);
+      expect((await store.messagesAfter('a', 0, 10)).messages.map((m) => m.clientId)).toEqual(['1']);
+
+      // Without any message to store, ping finds out by itself that writes work again.
+      await repair();
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        try {
+          await store.ping();
+          break;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      const [r] = await store.appendMessages([msg('a', '2')]);
+      expect(r?.message.seq).toBe(2);
     });
   });
 }
