@@ -76,4 +76,9 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (room_id, user_id)
   ) WITHOUT ROWID;
   `,
+  // 4: accounts the operator made admin (issue 13). Existing accounts are not: whoever registered
+  // a name listed in ADMIN_USERS before this migration gets no admin rights from it.
+  `
+  ALTER TABLE users ADD COLUMN operator_admin INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
