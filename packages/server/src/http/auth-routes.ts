@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS, MIN_PASSWORD_CHARS, USERNAME, type User } from '@chat/p
 import { bearerToken, clearedSessionCookie, readSessionCookie, sessionCookie } from '../auth/credentials.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { hashPassword, MAX_PASSWORD_CHARS, needsRehash, PasswordHasherBusyError, verifyAgainstDummy, verifyPassword } from '../auth/password.js';
+import { passwordProblem } from '../auth/password-policy.js';
 import { ipKey, WindowCounter } from '../auth/window-counter.js';
 import type { Config } from '../config.js';
 import { isOriginAllowed, requestScheme } from '../gateway/origin.js';
@@ -145,6 +146,9 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
       },
       async (req, reply) => {
         const { username, password } = req.body;
+        // Before any look-up: a 400 says nothing about which names exist.
+        const weak = passwordProblem(password);
+        if (weak !== null) return fail(reply, 400, 'bad_request', weak);
         const ip = ipKey(req.ip);
         const wait = registrations.retryAfterMs(ip);
         if (wait > 0) return tooMany(reply, wait, 'too many registrations from this address; try again later');

@@ -1,6 +1,6 @@
 // Accounts over HTTP (PROTOCOL.md, "Accounts, private rooms and moderation"; issue 5): register,
 // login, logout and api/me against a real server over real HTTP. The cookie's flags, duplicate and
-// weak registrations, one 401 for an unknown user and a wrong password, throttling per account and
+// weak and common-password registrations, one 401 for an unknown user and a wrong password, throttling per account and
 // per IP, the registration limit per IP, logout revoking the session, and the password never
 // reaching the disk or the logs.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -78,10 +78,10 @@ describe('POST api/auth/register', () => {
 
   it('accepts exactly 8 and exactly 1024 characters, and the edges of the username rule', async () => {
     const server = await startTracked();
-    await register(server, 'abc', '12345678');
+    await register(server, 'abc', 'zq8!vk2#');
     await register(server, 'a'.repeat(32), 'p'.repeat(1024));
     await register(server, 'x_y-9', 'pässwörd');
-    await login(server, 'abc', '12345678');
+    await login(server, 'abc', 'zq8!vk2#');
     await login(server, 'a'.repeat(32), 'p'.repeat(1024));
   });
 
@@ -126,6 +126,17 @@ describe('POST api/auth/register', () => {
   it('has no registration limit with MAX_REGISTRATIONS_PER_IP=0', async () => {
     const server = await startTracked({ maxRegistrationsPerIp: 0 });
     for (const name of ['u01', 'u02', 'u03']) await register(server, name);
+  });
+
+  it('refuses the most common passwords, whatever their case, with 400 saying so', async () => {
+    const server = await startTracked();
+    for (const password of ['password1', 'PASSWORD1', 'Qwertyuiop', '12345678', 'iloveyou']) {
+      const res = await api(server, 'POST', '/api/auth/register', { body: { username: 'alice', password } });
+      expect(res.status, password).toBe(400);
+      expect(res.body).toEqual({ error: 'bad_request', message: expect.stringMatching(/^password is too common/) });
+      expect(res.setCookies).toEqual([]);
+    }
+    await register(server, 'alice', 'password1 but longer and mine');
   });
 });
 
