@@ -46,6 +46,8 @@ export interface Config {
   redisPrefix: string;
   /** A node silent this long is dead: its users are removed from presence (cluster mode). */
   presenceExpiryMs: number;
+  /** Sign-in attempts per client address per 10 minutes, successes included; half may fail (0 = unlimited). */
+  maxLoginsPerIp: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -261,6 +263,13 @@ export const SETTINGS: AnySetting[] = [
     help: 'a node silent this long is dead and its users leave (cluster mode)',
     default: 30_000,
     parse: integer(1000, 3_600_000),
+  },
+  {
+    key: 'maxLoginsPerIp',
+    env: 'MAX_LOGINS_PER_IP',
+    help: 'sign-in attempts per client IP per 10 minutes, successes too; half may fail (0 = unlimited)',
+    default: 60,
+    parse: integer(0, 1_000_000),
   },
 ];
 

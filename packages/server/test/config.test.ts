@@ -38,6 +38,7 @@ const ENV_NAMES = [
   'REDIS_URL',
   'REDIS_PREFIX',
   'PRESENCE_EXPIRY_MS',
+  'MAX_LOGINS_PER_IP',
 ];
 /** Defaults of the operations settings (issue 4), the same in every expectation below. */
 const OPS_DEFAULTS = {
@@ -57,6 +58,7 @@ const OPS_DEFAULTS = {
   redisUrl: null,
   redisPrefix: 'chat:',
   presenceExpiryMs: 30000,
+  maxLoginsPerIp: 60,
 };
 
 function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
@@ -138,6 +140,7 @@ describe('loadConfig: environment', () => {
       REDIS_URL: 'redis://cache.internal:6379/2',
       REDIS_PREFIX: 'team-chat:',
       PRESENCE_EXPIRY_MS: '10000',
+      MAX_LOGINS_PER_IP: '200',
     });
     expect(config).toEqual({
       port: 8080,
@@ -167,6 +170,7 @@ describe('loadConfig: environment', () => {
       redisUrl: 'redis://cache.internal:6379/2',
       redisPrefix: 'team-chat:',
       presenceExpiryMs: 10000,
+      maxLoginsPerIp: 200,
     });
   });
 
@@ -300,6 +304,8 @@ describe('loadConfig: bad values name the setting', () => {
     ['REDIS_URL', 'http://127.0.0.1:6379'],
     ['REDIS_PREFIX', 'has space'],
     ['PRESENCE_EXPIRY_MS', '10'],
+    ['MAX_LOGINS_PER_IP', '-1'],
+    ['MAX_LOGINS_PER_IP', 'lots'],
   ];
 
   it.each(badEnv)('%s=%j', (name, value) => {

@@ -50,7 +50,7 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   const { store, config, presence, onTokenRevoked } = options;
-  const throttle = new LoginThrottle();
+  const throttle = new LoginThrottle({ perIp: config.maxLoginsPerIp });
   // MAX_REGISTRATIONS_PER_IP=0: no limit (the counter then counts nothing).
   const registrations = new WindowCounter({ limit: config.maxRegistrationsPerIp, windowMs: REGISTRATION_WINDOW_MS });
   const originPolicy = { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy };
@@ -179,7 +179,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
         const username = req.body.username.trim().toLowerCase();
         const { password } = req.body;
         const attempt = throttle.begin(username, req.ip);
-        if ('retryAfterMs' in attempt) return tooMany(reply, attempt.retryAfterMs, 'too many failed sign-ins; try again later');
+        if ('retryAfterMs' in attempt) return tooMany(reply, attempt.retryAfterMs, 'too many sign-in attempts; try again later');
         let account: AccountRecord | null;
         let ok: boolean;
         try {
@@ -191,7 +191,10 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
           attempt.abandoned();
           throw err;
         }
-        if (!ok || account === null) return fail(reply, 401, 'unauthorized', 'wrong username or password');
+        if (!ok || account === null) {
+          attempt.failed();
+          return fail(reply, 401, 'unauthorized', 'wrong username or password');
+        }
         attempt.succeeded();
         if (needsRehash(account.passwordHash)) {
           try {
