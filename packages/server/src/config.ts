@@ -48,6 +48,8 @@ export interface Config {
   presenceExpiryMs: number;
   /** Sign-in attempts per client address per 10 minutes, successes included; half may fail (0 = unlimited). */
   maxLoginsPerIp: number;
+  /** "Username taken" answers to registrations per client address per hour (0 = unlimited). */
+  maxNameConflictsPerIp: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -269,6 +271,13 @@ export const SETTINGS: AnySetting[] = [
     env: 'MAX_LOGINS_PER_IP',
     help: 'sign-in attempts per client IP per 10 minutes, successes too; half may fail (0 = unlimited)',
     default: 60,
+    parse: integer(0, 1_000_000),
+  },
+  {
+    key: 'maxNameConflictsPerIp',
+    env: 'MAX_NAME_CONFLICTS_PER_IP',
+    help: '"username taken" answers to registrations per client IP per hour (0 = unlimited)',
+    default: 10,
     parse: integer(0, 1_000_000),
   },
 ];

@@ -39,6 +39,7 @@ const ENV_NAMES = [
   'REDIS_PREFIX',
   'PRESENCE_EXPIRY_MS',
   'MAX_LOGINS_PER_IP',
+  'MAX_NAME_CONFLICTS_PER_IP',
 ];
 /** Defaults of the operations settings (issue 4), the same in every expectation below. */
 const OPS_DEFAULTS = {
@@ -59,6 +60,7 @@ const OPS_DEFAULTS = {
   redisPrefix: 'chat:',
   presenceExpiryMs: 30000,
   maxLoginsPerIp: 60,
+  maxNameConflictsPerIp: 10,
 };
 
 function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
@@ -141,6 +143,7 @@ describe('loadConfig: environment', () => {
       REDIS_PREFIX: 'team-chat:',
       PRESENCE_EXPIRY_MS: '10000',
       MAX_LOGINS_PER_IP: '200',
+      MAX_NAME_CONFLICTS_PER_IP: '0',
     });
     expect(config).toEqual({
       port: 8080,
@@ -171,6 +174,7 @@ describe('loadConfig: environment', () => {
       redisPrefix: 'team-chat:',
       presenceExpiryMs: 10000,
       maxLoginsPerIp: 200,
+      maxNameConflictsPerIp: 0,
     });
   });
 
@@ -306,6 +310,7 @@ describe('loadConfig: bad values name the setting', () => {
     ['PRESENCE_EXPIRY_MS', '10'],
     ['MAX_LOGINS_PER_IP', '-1'],
     ['MAX_LOGINS_PER_IP', 'lots'],
+    ['MAX_NAME_CONFLICTS_PER_IP', '2.5'],
   ];
 
   it.each(badEnv)('%s=%j', (name, value) => {

@@ -51,8 +51,10 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   const { store, config, presence, onTokenRevoked } = options;
   const throttle = new LoginThrottle({ perIp: config.maxLoginsPerIp });
-  // MAX_REGISTRATIONS_PER_IP=0: no limit (the counter then counts nothing).
+  // MAX_REGISTRATIONS_PER_IP=0 and MAX_NAME_CONFLICTS_PER_IP=0: no limit (the counter then counts nothing).
   const registrations = new WindowCounter({ limit: config.maxRegistrationsPerIp, windowMs: REGISTRATION_WINDOW_MS });
+  // "Username taken" answers tell which names exist: counted apart, so a look-up costs the asker.
+  const nameConflicts = new WindowCounter({ limit: config.maxNameConflictsPerIp, windowMs: REGISTRATION_WINDOW_MS });
   const originPolicy = { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy };
 
   await securityHeaders(app);
@@ -150,17 +152,25 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
         const weak = passwordProblem(password);
         if (weak !== null) return fail(reply, 400, 'bad_request', weak);
         const ip = ipKey(req.ip);
-        const wait = registrations.retryAfterMs(ip);
+        // Either budget spent: refused before the name is looked at, so the answer tells nothing.
+        const wait = Math.max(registrations.retryAfterMs(ip), nameConflicts.retryAfterMs(ip));
         if (wait > 0) return tooMany(reply, wait, 'too many registrations from this address; try again later');
-        if ((await store.accountByUsername(username)) !== null) return fail(reply, 409, 'nick_taken', 'that username is taken');
-        // Counted before the slow hash, so parallel requests cannot all pass the check above.
+        // Counted on both before any await, so parallel requests cannot all pass the check above;
+        // each is taken back from the budget it turns out not to concern.
         registrations.add(ip);
+        nameConflicts.add(ip);
+        let outcome: 'created' | 'taken' | 'failed' = 'failed';
         let user: User | null = null;
         try {
-          user = await store.createAccount(username, await hashPassword(password));
+          if ((await store.accountByUsername(username)) !== null) outcome = 'taken';
+          else {
+            user = await store.createAccount(username, await hashPassword(password));
+            outcome = user === null ? 'taken' : 'created'; // null: another request took the name first
+          }
         } finally {
-          // A lost race for the name, or a busy hasher: no account was made, nothing counts.
-          if (user === null) registrations.remove(ip);
+          // failed (a busy hasher, a store error): no answer about the name, nothing counts.
+          if (outcome !== 'created') registrations.remove(ip);
+          if (outcome !== 'taken') nameConflicts.remove(ip);
         }
         if (user === null) return fail(reply, 409, 'nick_taken', 'that username is taken');
         await startSession(req, reply, user);

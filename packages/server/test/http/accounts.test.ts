@@ -2,8 +2,8 @@
 // register, login, logout and api/me against a real server over real HTTP. The cookie's flags,
 // duplicate, weak and common-password registrations, one 401 for an unknown user and a wrong
 // password, sign-in throttling (per address, per account and address, per account), the
-// registration limit per address, logout revoking the session, and the password never reaching
-// the disk or the logs.
+// registration and name look-up limits per address, logout revoking the session, and the password
+// never reaching the disk or the logs.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
@@ -139,6 +139,34 @@ describe('POST api/auth/register', () => {
       expect(res.setCookies).toEqual([]);
     }
     await register(server, 'alice', 'password1 but longer and mine');
+  });
+
+  it('counts "username taken" answers per address (MAX_NAME_CONFLICTS_PER_IP): 60 look-ups in a burst are mostly 429', async () => {
+    const server = await startTracked({ trustProxy: true });
+    await register(server, 'alice');
+    const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
+    const lookups = await Promise.all(
+      Array.from({ length: 60 }, () => api(server, 'POST', '/api/auth/register', { body: { username: 'alice', password: PASSWORD }, ...from('203.0.113.9') })),
+    );
+    const statuses = lookups.map((r) => r.status);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(50);
+    const refused = lookups.find((r) => r.status === 429)!;
+    expect(refused.body).toEqual({ error: 'rate_limited', message: expect.any(String) });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(3500);
+    // Spent, the address learns nothing more: a free name is refused the same way.
+    const free = await api(server, 'POST', '/api/auth/register', { body: { username: 'free-name', password: PASSWORD }, ...from('203.0.113.9') });
+    expect(free.status).toBe(429);
+    expect(free.body).toEqual(refused.body);
+    // Another address is not affected.
+    expect((await api(server, 'POST', '/api/auth/register', { body: { username: 'alice', password: PASSWORD }, ...from('198.51.100.1') })).status).toBe(409);
+    await register(server, 'free-name', PASSWORD, from('198.51.100.1'));
+  });
+
+  it('has no look-up limit with MAX_NAME_CONFLICTS_PER_IP=0', async () => {
+    const server = await startTracked({ maxNameConflictsPerIp: 0 });
+    await register(server, 'alice');
+    for (let i = 0; i < 15; i++) expect((await api(server, 'POST', '/api/auth/register', { body: { username: 'alice', password: PASSWORD } })).status).toBe(409);
   });
 });
 
