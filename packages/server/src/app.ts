@@ -2,6 +2,7 @@
 // process.env: main.ts does both, and tests call this with their own config on port 0.
 import type { Server } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Admins } from './auth/admins.js';
 import { createBackends, type Backends } from './backends.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
@@ -48,6 +49,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = (tls ? Fastify({ logger, trustProxy, https: tls }) : Fastify({ logger, trustProxy })) as unknown as FastifyInstance;
   const backends = await createBackends(config, app.log, overrides);
   const { store, bus, presence, rateLimiter } = backends;
+  const admins = new Admins({ store, usernames: config.adminUsers });
   const metrics = new Metrics();
   const hub = new Hub({
     store,
@@ -57,7 +59,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     rateLimiter,
     historyWindow: config.historyWindow,
     maxRoomsPerConnection: config.maxRoomsPerConnection,
-    adminUsers: config.adminUsers,
+    admins,
     log: app.log,
     metrics,
   });
@@ -87,7 +89,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const stopRevoking = bus.subscribe((event) => {
     if (event.type === 'tokenRevoked') gateway.closeToken(event.tokenId);
   });
-  await authRoutes(app, { store, config, presence, onTokenRevoked });
+  await authRoutes(app, { store, config, presence, admins, onTokenRevoked });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
   if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);

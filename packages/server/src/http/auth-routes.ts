@@ -4,6 +4,7 @@
 // page uses relative URLs, so all of it also works under a proxy prefix.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_LIMITS, MIN_PASSWORD_CHARS, USERNAME, type User } from '@chat/protocol';
+import { Admins } from '../auth/admins.js';
 import { bearerToken, clearedSessionCookie, readSessionCookie, sessionCookie } from '../auth/credentials.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { hashPassword, MAX_PASSWORD_CHARS, needsRehash, PasswordHasherBusyError, verifyAgainstDummy, verifyPassword } from '../auth/password.js';
@@ -20,6 +21,11 @@ export interface AuthRoutesOptions {
   config: Config;
   /** For `online` in api/rooms. */
   presence: Presence;
+  /**
+   * Who is a server admin (reads private rooms' history); its listed names cannot be registered.
+   * Default: ADMIN_USERS of `config` over `store` (app.ts passes the one the hub uses too).
+   */
+  admins?: Admins;
   /** A session or bearer token was revoked: close the WebSockets it opened (within a second). */
   onTokenRevoked: (tokenId: string) => void;
 }
@@ -50,6 +56,7 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   const { store, config, presence, onTokenRevoked } = options;
+  const admins = options.admins ?? new Admins({ store, usernames: config.adminUsers });
   const throttle = new LoginThrottle({ perIp: config.maxLoginsPerIp });
   // MAX_REGISTRATIONS_PER_IP=0 and MAX_NAME_CONFLICTS_PER_IP=0: no limit (the counter then counts nothing).
   const registrations = new WindowCounter({ limit: config.maxRegistrationsPerIp, windowMs: REGISTRATION_WINDOW_MS });
@@ -110,12 +117,6 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     onTokenRevoked(identity.tokenId);
   }
 
-  async function isAdmin(user: User): Promise<boolean> {
-    // The account's nick is its username; compare ids too, so a nick alone never makes an admin.
-    if (!config.adminUsers.includes(user.nick)) return false;
-    return (await store.accountByUsername(user.nick))?.user.id === user.id;
-  }
-
   await app.register(async (api) => {
     api.setErrorHandler(errorHandler);
 
@@ -162,7 +163,9 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
         let outcome: 'created' | 'taken' | 'failed' = 'failed';
         let user: User | null = null;
         try {
-          if ((await store.accountByUsername(username)) !== null) outcome = 'taken';
+          // An ADMIN_USERS name is answered as taken: the operator makes that account, and the
+          // answer does not tell strangers which names are admins'.
+          if (admins.listed(username) || (await store.accountByUsername(username)) !== null) outcome = 'taken';
           else {
             user = await store.createAccount(username, await hashPassword(password));
             outcome = user === null ? 'taken' : 'created'; // null: another request took the name first
@@ -320,7 +323,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
           const allowed =
             identity !== null &&
             (((await store.roleOf(room, identity.user.id)) !== null && !(await store.isBanned(room, identity.user.id))) ||
-              (await isAdmin(identity.user)));
+              (await admins.isAdmin(identity.user)));
           if (!allowed) return fail(reply, 403, 'forbidden', 'this room is private');
         }
         const page = await store.messagesBefore(room, req.query.before, req.query.limit ?? DEFAULT_LIMITS.historyLimit);
