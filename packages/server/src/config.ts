@@ -50,6 +50,8 @@ export interface Config {
   maxLoginsPerIp: number;
   /** "Username taken" answers to registrations per client address per hour (0 = unlimited). */
   maxNameConflictsPerIp: number;
+  /** A file holding the password of the first ADMIN_USERS name: its account is made at start. */
+  adminPasswordFile: string | null;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -280,6 +282,13 @@ export const SETTINGS: AnySetting[] = [
     default: 10,
     parse: integer(0, 1_000_000),
   },
+  {
+    key: 'adminPasswordFile',
+    env: 'ADMIN_PASSWORD_FILE',
+    help: 'file holding the password of the first ADMIN_USERS name, whose account is made at start',
+    default: null,
+    parse: path,
+  },
 ];
 
 export const flagName = (env: string): string => `--${env.toLowerCase().replace(/_/g, '-')}`;
@@ -320,6 +329,9 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   if ((config.tlsCert === null) !== (config.tlsKey === null)) {
     throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
   }
+  if (config.adminPasswordFile !== null && (config.adminUsers as string[]).length === 0) {
+    throw new ConfigError('ADMIN_PASSWORD_FILE needs ADMIN_USERS: the file holds the password of the first name listed there');
+  }
   // Several nodes on one SQLite file would each number messages on their own: not a cluster.
   if (config.redisUrl !== null && config.databaseUrl === null) {
     throw new ConfigError('REDIS_URL (cluster mode) needs DATABASE_URL: the nodes must share one PostgreSQL database');
@@ -335,6 +347,9 @@ export function helpText(): string {
     '  serve                  run the chat server (the default)',
     '  backup FILE            write a consistent copy of the database to FILE, even while serving',
     '  migrate                bring the database schema up to date and exit',
+    '  admin create NAME      make the admin account NAME (listed in ADMIN_USERS); asks for its password',
+    '                         (one line on standard input when it is no terminal); --reset takes over',
+    '                         an existing account: new password, all its sessions and tokens ended',
     '',
     'Options (every option is also an environment variable, shown in capitals):',
     '',

@@ -40,6 +40,7 @@ const ENV_NAMES = [
   'PRESENCE_EXPIRY_MS',
   'MAX_LOGINS_PER_IP',
   'MAX_NAME_CONFLICTS_PER_IP',
+  'ADMIN_PASSWORD_FILE',
 ];
 /** Defaults of the operations settings (issue 4), the same in every expectation below. */
 const OPS_DEFAULTS = {
@@ -61,6 +62,7 @@ const OPS_DEFAULTS = {
   presenceExpiryMs: 30000,
   maxLoginsPerIp: 60,
   maxNameConflictsPerIp: 10,
+  adminPasswordFile: null,
 };
 
 function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
@@ -144,6 +146,7 @@ describe('loadConfig: environment', () => {
       PRESENCE_EXPIRY_MS: '10000',
       MAX_LOGINS_PER_IP: '200',
       MAX_NAME_CONFLICTS_PER_IP: '0',
+      ADMIN_PASSWORD_FILE: '/etc/chat/admin-password',
     });
     expect(config).toEqual({
       port: 8080,
@@ -175,7 +178,13 @@ describe('loadConfig: environment', () => {
       presenceExpiryMs: 10000,
       maxLoginsPerIp: 200,
       maxNameConflictsPerIp: 0,
+      adminPasswordFile: '/etc/chat/admin-password',
     });
+  });
+
+  it('ADMIN_PASSWORD_FILE needs ADMIN_USERS (it holds the password of the first name listed)', () => {
+    expect(configError({ ADMIN_PASSWORD_FILE: '/etc/chat/admin-password' })).toMatch(/ADMIN_PASSWORD_FILE needs ADMIN_USERS/);
+    expect(configOf({ ADMIN_PASSWORD_FILE: '/etc/chat/admin-password', ADMIN_USERS: 'root' }).adminPasswordFile).toBe('/etc/chat/admin-password');
   });
 
   it('cluster mode: REDIS_URL needs DATABASE_URL (nodes cannot share a SQLite file)', () => {
@@ -311,6 +320,7 @@ describe('loadConfig: bad values name the setting', () => {
     ['MAX_LOGINS_PER_IP', '-1'],
     ['MAX_LOGINS_PER_IP', 'lots'],
     ['MAX_NAME_CONFLICTS_PER_IP', '2.5'],
+    ['ADMIN_PASSWORD_FILE', ' '],
   ];
 
   it.each(badEnv)('%s=%j', (name, value) => {

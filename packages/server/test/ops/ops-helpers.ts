@@ -113,8 +113,8 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `node dist/main.js ...args` to completion with a minimal environment. */
-export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** Runs `node dist/main.js ...args` to completion with a minimal environment; `input` is its standard input. */
+export function runCli(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
@@ -125,6 +125,7 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
         resolve({ code: child.exitCode ?? code, stdout, stderr });
       },
     );
+    child.stdin?.end(input ?? '');
   });
 }
 
