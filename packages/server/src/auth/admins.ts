@@ -19,7 +19,13 @@ export interface UnclaimedAdmin {
   command: string;
 }
 
-export class Admins {
+/** What the hub needs to know about admins. */
+export interface AdminCheck {
+  /** True when the user is an admin. Guests never are. */
+  isAdmin(user: User): Promise<boolean>;
+}
+
+export class Admins implements AdminCheck {
   private readonly store: Store;
   private readonly usernames: ReadonlySet<string>;
 

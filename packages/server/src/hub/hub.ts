@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { ClientFrame, ClientFrameType, ErrorCode, JoinedFrame, ModerationAction, User } from '@chat/protocol';
 import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION, USERNAME } from '@chat/protocol';
-import type { Admins } from '../auth/admins.js';
+import type { AdminCheck } from '../auth/admins.js';
 import type { Bus, BusEvent } from '../bus/bus.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
@@ -43,7 +43,7 @@ export interface HubOptions {
   /** Rooms one connection may be in at once (0 = unlimited). */
   maxRoomsPerConnection?: number;
   /** Who is a server admin (owner rights everywhere); nobody when absent. */
-  admins?: Admins;
+  admins?: AdminCheck;
   log: HubLogger;
   metrics?: Metrics;
 }
