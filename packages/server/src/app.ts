@@ -2,6 +2,8 @@
 // process.env: main.ts does both, and tests call this with their own config on port 0.
 import type { Server } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Admins, unclaimedWarning } from './auth/admins.js';
+import { provisionFileAdmin } from './auth/operator-admin.js';
 import { createBackends, type Backends } from './backends.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
@@ -18,6 +20,7 @@ import { OutageLog } from './log/outage-log.js';
 import { Metrics } from './metrics/metrics.js';
 import { Retention } from './store/retention.js';
 import { Sweeper } from './store/sweeper.js';
+import type { Store } from './store/store.js';
 
 /** PEM contents (not paths): main.ts reads and checks the files, and re-reads them on SIGHUP. */
 export interface TlsCredentials {
@@ -29,6 +32,11 @@ export interface AppOptions extends Partial<Backends> {
   config: Config;
   /** Serve HTTPS and wss on the one port. */
   tls?: TlsCredentials;
+  /**
+   * The password read from ADMIN_PASSWORD_FILE (main.ts reads and checks it): the account of the
+   * first ADMIN_USERS name is made, or confirmed, with it before the server serves.
+   */
+  adminPassword?: string;
 }
 
 declare module 'fastify' {
@@ -39,7 +47,7 @@ declare module 'fastify' {
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { config, tls, ...overrides } = options;
+  const { config, tls, adminPassword, ...overrides } = options;
   const logger = {
     level: config.logLevel,
     // Least data in logs: never a query string (it may hold a token), never a body.
@@ -56,6 +64,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   hostCheck(app, hosts);
   const backends = await createBackends(config, app.log, overrides);
   const { store, bus, presence, rateLimiter, addressRateLimiter } = backends;
+  const admins = new Admins({ store, usernames: config.adminUsers });
+  await checkAdmins(app, store, admins, config, adminPassword);
   const metrics = new Metrics();
   const hub = new Hub({
     store,
@@ -71,7 +81,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestBudget: new RequestBudget({ ...DEFAULT_REQUEST_BUDGET, perAddressRate: config.requestRatePerIp, perAddressBurst: 10 * config.requestRatePerIp }),
     historyWindow: config.historyWindow,
     maxRoomsPerConnection: config.maxRoomsPerConnection,
-    adminUsers: config.adminUsers,
+    admins,
     log: app.log,
     metrics,
   });
@@ -108,7 +118,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const stopRevoking = bus.subscribe((event) => {
     if (event.type === 'tokenRevoked') gateway.closeToken(event.tokenId);
   });
-  await authRoutes(app, { store, config, presence, hosts, onTokenRevoked });
+  await authRoutes(app, { store, config, presence, hosts, admins, onTokenRevoked });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
   if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);
@@ -147,4 +157,26 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await store.close();
   });
   return app;
+}
+
+/**
+ * Issue 13, at start: ADMIN_PASSWORD_FILE makes (or confirms) the first listed admin's account, and
+ * every listed admin still without an account the operator made gets a warning naming the command
+ * that makes it. Never logs the password.
+ */
+async function checkAdmins(app: FastifyInstance, store: Store, admins: Admins, config: Config, adminPassword: string | undefined): Promise<void> {
+  const first = config.adminUsers[0];
+  if (adminPassword !== undefined && first !== undefined) {
+    const outcome = await provisionFileAdmin(store, first, adminPassword);
+    const log = { event: 'admin_password_file', admin: first, outcome: outcome.kind };
+    if (outcome.kind === 'created') app.log.info(log, `admin account ${first} created from ADMIN_PASSWORD_FILE`);
+    else if (outcome.kind === 'rotated' || outcome.kind === 'adopted') {
+      app.log.warn({ ...log, revoked: outcome.revoked }, `ADMIN_PASSWORD_FILE: ${first} is the operator's admin account now, with the file's password; its earlier sessions and tokens were ended`);
+    } else if (outcome.kind === 'foreign') {
+      app.log.warn(log, `ADMIN_PASSWORD_FILE: ${first} is an account someone registered with another password; left alone (no admin rights)`);
+    }
+  }
+  for (const unclaimed of await admins.unclaimed()) {
+    app.log.warn({ event: 'admin_unclaimed', admin: unclaimed.username, problem: unclaimed.problem }, unclaimedWarning(unclaimed));
+  }
 }

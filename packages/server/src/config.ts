@@ -63,6 +63,12 @@ export interface Config {
   allowedHosts: string[];
   /** New guests per client address (IPv4, or IPv6 /64) per hour (0 = unlimited). */
   maxGuestsPerIpPerHour: number;
+  /** Sign-in attempts per client address per 10 minutes, successes included; half may fail (0 = unlimited). */
+  maxLoginsPerIp: number;
+  /** "Username taken" answers to registrations per client address per hour (0 = unlimited). */
+  maxNameConflictsPerIp: number;
+  /** A file holding the password of the first ADMIN_USERS name: its account is made at start. */
+  adminPasswordFile: string | null;
 }
 
 /** Who may create rooms (ROOM_CREATION; Campfire has the same switch). */
@@ -382,6 +388,27 @@ export const SETTINGS: AnySetting[] = [
     default: 100,
     parse: integer(0, 1_000_000),
   },
+  {
+    key: 'maxLoginsPerIp',
+    env: 'MAX_LOGINS_PER_IP',
+    help: 'sign-in attempts per client IP per 10 minutes, successes too; half may fail (0 = unlimited)',
+    default: 60,
+    parse: integer(0, 1_000_000),
+  },
+  {
+    key: 'maxNameConflictsPerIp',
+    env: 'MAX_NAME_CONFLICTS_PER_IP',
+    help: '"username taken" answers to registrations per client IP per hour (0 = unlimited)',
+    default: 10,
+    parse: integer(0, 1_000_000),
+  },
+  {
+    key: 'adminPasswordFile',
+    env: 'ADMIN_PASSWORD_FILE',
+    help: 'file holding the password of the first ADMIN_USERS name, whose account is made at start',
+    default: null,
+    parse: path,
+  },
 ];
 
 export const flagName = (env: string): string => `--${env.toLowerCase().replace(/_/g, '-')}`;
@@ -422,6 +449,9 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   if ((config.tlsCert === null) !== (config.tlsKey === null)) {
     throw new ConfigError('TLS_CERT and TLS_KEY must be set together');
   }
+  if (config.adminPasswordFile !== null && (config.adminUsers as string[]).length === 0) {
+    throw new ConfigError('ADMIN_PASSWORD_FILE needs ADMIN_USERS: the file holds the password of the first name listed there');
+  }
   // Several nodes on one SQLite file would each number messages on their own: not a cluster.
   if (config.redisUrl !== null && config.databaseUrl === null) {
     throw new ConfigError('REDIS_URL (cluster mode) needs DATABASE_URL: the nodes must share one PostgreSQL database');
@@ -437,6 +467,9 @@ export function helpText(): string {
     '  serve                  run the chat server (the default)',
     '  backup FILE            write a consistent copy of the database to FILE, even while serving',
     '  migrate                bring the database schema up to date and exit',
+    '  admin create NAME      make the admin account NAME (listed in ADMIN_USERS); asks for its password',
+    '                         (one line on standard input when it is no terminal); --reset takes over',
+    '                         an existing account: new password, all its sessions and tokens ended',
     '',
     'Options (every option is also an environment variable, shown in capitals):',
     '',

@@ -3,13 +3,19 @@
 //   chat-server [serve] [options]     run the server (the default)
 //   chat-server backup FILE [options] write a consistent copy of the database while it runs
 //   chat-server migrate [options]     bring the database schema up to date and exit
+//   chat-server admin create NAME [--reset] [options]
+//                                     make an admin account (password from the terminal or stdin)
 import { accessSync, constants, existsSync, lstatSync, mkdirSync, readFileSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
+import { USERNAME } from '@chat/protocol';
 import { buildApp, type TlsCredentials } from './app.js';
+import { createOperatorAdmin } from './auth/operator-admin.js';
+import { passwordProblem } from './auth/password-policy.js';
 import { createBackends } from './backends.js';
+import { PromptError, readNewPassword } from './cli/password-prompt.js';
 import { MIGRATIONS as PG_MIGRATIONS } from './store/pg-schema.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { isMaintainableStore, type Store } from './store/store.js';
@@ -79,17 +85,38 @@ function joinUrls(scheme: string, host: string, port: number): string[] {
   return urls;
 }
 
+/**
+ * The password in ADMIN_PASSWORD_FILE (its first line), checked as a registration's would be. A
+ * missing or unreadable file, or a password refused, is a one-line ConfigError that never shows it.
+ */
+function readAdminPassword(config: Config): string | undefined {
+  const file = config.adminPasswordFile;
+  if (file === null) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`ADMIN_PASSWORD_FILE "${file}" cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  const password = (text.split('\n')[0] ?? '').replace(/\r$/, '');
+  const problem = passwordProblem(password);
+  if (problem !== null) throw new ConfigError(`ADMIN_PASSWORD_FILE: ${problem}`);
+  return password;
+}
+
 async function serve(config: Config): Promise<void> {
   let tls: TlsCredentials | undefined;
+  let adminPassword: string | undefined;
   try {
     tls = readTls(config);
+    adminPassword = readAdminPassword(config);
   } catch (err) {
     configError(err);
   }
   if (config.databaseUrl === null) checkDataDir(config.dataDir); // PostgreSQL: DATA_DIR is unused
   let app: Awaited<ReturnType<typeof buildApp>>;
   try {
-    app = await buildApp({ config, tls });
+    app = await buildApp({ config, tls, ...(adminPassword === undefined ? {} : { adminPassword }) });
   } catch (err) {
     // PostgreSQL or Redis unreachable at start-up, a wrong password, a missing database: one line
     // (their messages name host and port, never the URL's password), and a supervisor retries.
@@ -203,6 +230,62 @@ async function migrate(config: Config): Promise<void> {
   process.stdout.write(`database in ${config.dataDir} is at schema version ${version}\n`);
 }
 
+const ADMIN_USAGE = 'usage: chat-server admin create NAME [--reset] [options]';
+
+/**
+ * `admin create NAME [--reset]`: the operator makes an admin account (issue 13). The password comes
+ * from the terminal (twice, no echo) or from the first line of standard input, never from argv.
+ */
+async function adminCreate(args: string[]): Promise<void> {
+  const [sub, name, ...more] = args;
+  if (sub !== 'create' || name === undefined || name.startsWith('-')) fail(ADMIN_USAGE, 2);
+  const reset = more.includes('--reset');
+  const config = readConfig(more.filter((a) => a !== '--reset'));
+  if (!USERNAME.test(name)) fail(`error: "${name}" is not a username (3-32 of a-z, 0-9, _ and -)`, 2);
+  let password: string;
+  try {
+    password = await readNewPassword(`Password for ${name}`);
+  } catch (err) {
+    if (err instanceof PromptError) fail(`error: ${err.message}`, 2);
+    throw err;
+  }
+  if (password === '') fail('error: no password given (type it on the terminal, or give it as one line on standard input)', 2);
+  const problem = passwordProblem(password);
+  if (problem !== null) fail(`error: ${problem}`, 2);
+  if (config.databaseUrl === null) checkDataDir(config.dataDir);
+  let store: Awaited<ReturnType<typeof createBackends>>['store'];
+  try {
+    ({ store } = await createBackends({ ...config, redisUrl: null }, silentLog));
+  } catch (err) {
+    fail(`error: cannot open the database: ${(err as Error).message}`, 1);
+  }
+  let outcome: Awaited<ReturnType<typeof createOperatorAdmin>>;
+  try {
+    outcome = await createOperatorAdmin(store, name, password, { reset });
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    fail(`error: ${(err as Error).message}`, 1);
+  }
+  await store.close();
+  switch (outcome.kind) {
+    case 'exists':
+      fail(
+        `error: an account named ${name} exists (${outcome.operatorAdmin ? 'made by the operator' : 'registered by someone'}); ` +
+          `\`chat-server admin create ${name} --reset\` gives it this password, makes it admin and ends all its sessions and tokens`,
+        2,
+      );
+    case 'created':
+      process.stdout.write(`admin account ${name} created\n`);
+      break;
+    case 'reset':
+      process.stdout.write(`admin account ${name}: new password set, made admin; ${outcome.revoked} sessions and tokens ended\n`);
+      break;
+  }
+  if (!config.adminUsers.includes(name)) {
+    process.stderr.write(`warning: ${name} is not in ADMIN_USERS here: the account has admin rights only while it is listed there\n`);
+  }
+}
+
 const argv = process.argv.slice(2);
 const first = argv[0];
 const command = first !== undefined && !first.startsWith('-') ? first : 'serve';
@@ -220,6 +303,9 @@ switch (command) {
   case 'migrate':
     await migrate(readConfig(rest));
     break;
+  case 'admin':
+    await adminCreate(rest);
+    break;
   default:
-    fail(`config error: unknown command "${command}" (commands: serve, backup FILE, migrate; see --help)`, 2);
+    fail(`config error: unknown command "${command}" (commands: serve, backup FILE, migrate, admin create NAME; see --help)`, 2);
 }

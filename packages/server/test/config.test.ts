@@ -46,6 +46,9 @@ const ENV_NAMES = [
   'PUBLIC_URL',
   'ALLOWED_HOSTS',
   'MAX_GUESTS_PER_IP_PER_HOUR',
+  'MAX_LOGINS_PER_IP',
+  'MAX_NAME_CONFLICTS_PER_IP',
+  'ADMIN_PASSWORD_FILE',
 ];
 /** Defaults of the operations settings (issue 4), the same in every expectation below. */
 const OPS_DEFAULTS = {
@@ -73,6 +76,9 @@ const OPS_DEFAULTS = {
   publicUrl: null,
   allowedHosts: [],
   maxGuestsPerIpPerHour: 100,
+  maxLoginsPerIp: 60,
+  maxNameConflictsPerIp: 10,
+  adminPasswordFile: null,
 };
 
 function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
@@ -162,6 +168,9 @@ describe('loadConfig: environment', () => {
       PUBLIC_URL: 'https://chat.example.org/wsline/',
       ALLOWED_HOSTS: 'chat.example.org, chat.lan:8443',
       MAX_GUESTS_PER_IP_PER_HOUR: '0',
+      MAX_LOGINS_PER_IP: '200',
+      MAX_NAME_CONFLICTS_PER_IP: '0',
+      ADMIN_PASSWORD_FILE: '/etc/chat/admin-password',
     });
     expect(config).toEqual({
       port: 8080,
@@ -199,7 +208,15 @@ describe('loadConfig: environment', () => {
       publicUrl: 'https://chat.example.org/wsline/',
       allowedHosts: ['chat.example.org', 'chat.lan:8443'],
       maxGuestsPerIpPerHour: 0,
+      maxLoginsPerIp: 200,
+      maxNameConflictsPerIp: 0,
+      adminPasswordFile: '/etc/chat/admin-password',
     });
+  });
+
+  it('ADMIN_PASSWORD_FILE needs ADMIN_USERS (it holds the password of the first name listed)', () => {
+    expect(configError({ ADMIN_PASSWORD_FILE: '/etc/chat/admin-password' })).toMatch(/ADMIN_PASSWORD_FILE needs ADMIN_USERS/);
+    expect(configOf({ ADMIN_PASSWORD_FILE: '/etc/chat/admin-password', ADMIN_USERS: 'root' }).adminPasswordFile).toBe('/etc/chat/admin-password');
   });
 
   it('cluster mode: REDIS_URL needs DATABASE_URL (nodes cannot share a SQLite file)', () => {
@@ -392,6 +409,10 @@ describe('loadConfig: bad values name the setting', () => {
     ['ALLOWED_HOSTS', 'https://chat.example.org'],
     ['MAX_GUESTS_PER_IP_PER_HOUR', '-1'],
     ['MAX_GUESTS_PER_IP_PER_HOUR', 'lots'],
+    ['MAX_LOGINS_PER_IP', '-1'],
+    ['MAX_LOGINS_PER_IP', 'lots'],
+    ['MAX_NAME_CONFLICTS_PER_IP', '2.5'],
+    ['ADMIN_PASSWORD_FILE', ' '],
   ];
 
   it.each(badEnv)('%s=%j', (name, value) => {

@@ -4,9 +4,11 @@
 // page uses relative URLs, so all of it also works under a proxy prefix.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_LIMITS, MIN_PASSWORD_CHARS, USERNAME, type User } from '@chat/protocol';
+import { Admins } from '../auth/admins.js';
 import { bearerToken, clearedSessionCookie, readSessionCookie, sessionCookie } from '../auth/credentials.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { hashPassword, MAX_PASSWORD_CHARS, needsRehash, PasswordHasherBusyError, verifyAgainstDummy, verifyPassword } from '../auth/password.js';
+import { passwordProblem } from '../auth/password-policy.js';
 import { ipKey, WindowCounter } from '../auth/window-counter.js';
 import type { Config } from '../config.js';
 import { isOriginAllowed, requestScheme } from '../gateway/origin.js';
@@ -24,6 +26,11 @@ export interface AuthRoutesOptions {
   presence: Presence;
   /** The host names we answer to, for the own origin of the CSRF check. */
   hosts: HostPolicy;
+  /**
+   * Who is a server admin (reads private rooms' history); its listed names cannot be registered.
+   * Default: ADMIN_USERS of `config` over `store` (app.ts passes the one the hub uses too).
+   */
+  admins?: Admins;
   /** A session or bearer token was revoked: close the WebSockets it opened (within a second). */
   onTokenRevoked: (tokenId: string) => void;
 }
@@ -54,9 +61,12 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   const { store, config, presence, hosts, onTokenRevoked } = options;
-  const throttle = new LoginThrottle();
-  // MAX_REGISTRATIONS_PER_IP=0: no limit (the counter then counts nothing).
+  const admins = options.admins ?? new Admins({ store, usernames: config.adminUsers });
+  const throttle = new LoginThrottle({ perIp: config.maxLoginsPerIp });
+  // MAX_REGISTRATIONS_PER_IP=0 and MAX_NAME_CONFLICTS_PER_IP=0: no limit (the counter then counts nothing).
   const registrations = new WindowCounter({ limit: config.maxRegistrationsPerIp, windowMs: REGISTRATION_WINDOW_MS });
+  // "Username taken" answers tell which names exist: counted apart, so a look-up costs the asker.
+  const nameConflicts = new WindowCounter({ limit: config.maxNameConflictsPerIp, windowMs: REGISTRATION_WINDOW_MS });
   const originPolicy = { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, hosts };
 
   await securityHeaders(app);
@@ -112,12 +122,6 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
     onTokenRevoked(identity.tokenId);
   }
 
-  async function isAdmin(user: User): Promise<boolean> {
-    // The account's nick is its username; compare ids too, so a nick alone never makes an admin.
-    if (!config.adminUsers.includes(user.nick)) return false;
-    return (await store.accountByUsername(user.nick))?.user.id === user.id;
-  }
-
   await app.register(async (api) => {
     api.setErrorHandler(errorHandler);
 
@@ -150,18 +154,31 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
       },
       async (req, reply) => {
         const { username, password } = req.body;
+        // Before any look-up: a 400 says nothing about which names exist.
+        const weak = passwordProblem(password);
+        if (weak !== null) return fail(reply, 400, 'bad_request', weak);
         const ip = ipKey(req.ip);
-        const wait = registrations.retryAfterMs(ip);
+        // Either budget spent: refused before the name is looked at, so the answer tells nothing.
+        const wait = Math.max(registrations.retryAfterMs(ip), nameConflicts.retryAfterMs(ip));
         if (wait > 0) return tooMany(reply, wait, 'too many registrations from this address; try again later');
-        if ((await store.accountByUsername(username)) !== null) return fail(reply, 409, 'nick_taken', 'that username is taken');
-        // Counted before the slow hash, so parallel requests cannot all pass the check above.
+        // Counted on both before any await, so parallel requests cannot all pass the check above;
+        // each is taken back from the budget it turns out not to concern.
         registrations.add(ip);
+        nameConflicts.add(ip);
+        let outcome: 'created' | 'taken' | 'failed' = 'failed';
         let user: User | null = null;
         try {
-          user = await store.createAccount(username, await hashPassword(password));
+          // An ADMIN_USERS name is answered as taken: the operator makes that account, and the
+          // answer does not tell strangers which names are admins'.
+          if (admins.listed(username) || (await store.accountByUsername(username)) !== null) outcome = 'taken';
+          else {
+            user = await store.createAccount(username, await hashPassword(password));
+            outcome = user === null ? 'taken' : 'created'; // null: another request took the name first
+          }
         } finally {
-          // A lost race for the name, or a busy hasher: no account was made, nothing counts.
-          if (user === null) registrations.remove(ip);
+          // failed (a busy hasher, a store error): no answer about the name, nothing counts.
+          if (outcome !== 'created') registrations.remove(ip);
+          if (outcome !== 'taken') nameConflicts.remove(ip);
         }
         if (user === null) return fail(reply, 409, 'nick_taken', 'that username is taken');
         await startSession(req, reply, user);
@@ -180,7 +197,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
         const username = req.body.username.trim().toLowerCase();
         const { password } = req.body;
         const attempt = throttle.begin(username, req.ip);
-        if ('retryAfterMs' in attempt) return tooMany(reply, attempt.retryAfterMs, 'too many failed sign-ins; try again later');
+        if ('retryAfterMs' in attempt) return tooMany(reply, attempt.retryAfterMs, 'too many sign-in attempts; try again later');
         let account: AccountRecord | null;
         let ok: boolean;
         try {
@@ -192,7 +209,10 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
           attempt.abandoned();
           throw err;
         }
-        if (!ok || account === null) return fail(reply, 401, 'unauthorized', 'wrong username or password');
+        if (!ok || account === null) {
+          attempt.failed();
+          return fail(reply, 401, 'unauthorized', 'wrong username or password');
+        }
         attempt.succeeded();
         if (needsRehash(account.passwordHash)) {
           try {
@@ -311,7 +331,7 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
         const standing =
           identity === null
             ? await store.roomInfo(room).then((info) => info && { info, role: null, banned: false })
-            : await standingIn(store, room, { id: identity.user.id, admin: await isAdmin(identity.user) });
+            : await standingIn(store, room, { id: identity.user.id, admin: await admins.isAdmin(identity.user) });
         if (standing === null) return fail(reply, 404, 'not_found', 'no such room');
         // The same answer for the signed-out, the uninvited and the banned.
         if (!mayRead(standing)) return fail(reply, 403, 'forbidden', standing.info.kind === 'public' ? 'you are banned from this room' : 'this room is private');

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { ClientFrame, ClientFrameType, ErrorCode, JoinedFrame, ModerationAction, User } from '@chat/protocol';
 import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION, USERNAME } from '@chat/protocol';
+import type { AdminCheck } from '../auth/admins.js';
 import { WindowCounter } from '../auth/window-counter.js';
 import type { Bus, BusEvent } from '../bus/bus.js';
 import type { RoomCreation } from '../config.js';
@@ -60,8 +61,8 @@ export interface HubOptions {
   presenceDetailLimit?: number;
   /** Rooms one connection may be in at once (0 = unlimited). */
   maxRoomsPerConnection?: number;
-  /** Usernames with owner rights everywhere. */
-  adminUsers?: readonly string[];
+  /** Who is a server admin (owner rights everywhere); nobody when absent. */
+  admins?: AdminCheck;
   log: HubLogger;
   metrics?: Metrics;
 }
@@ -181,9 +182,10 @@ export class Hub {
    */
   async connect(peer: Peer, user: User, options: { token?: string; account?: boolean; address?: string } = {}): Promise<Session> {
     const { token, account = false, address = 'local' } = options;
+    // Asked before the entry is looked up: no await may come between that and its creation.
+    const admin = account && (await this.options.admins?.isAdmin(user)) === true;
     let entry = this.users.get(user.id);
     if (!entry) {
-      const admin = account && (this.options.adminUsers ?? []).includes(user.nick);
       entry = { user: { ...user }, account, admin, sessions: new Set() };
       this.users.set(user.id, entry);
     }
@@ -452,7 +454,7 @@ export class Hub {
       const targetRole = await this.store.roleOf(room, userId);
       // An account's nick is its username; a guest may share the nick of none (nickReserved).
       const targetIsAccount = (await this.store.accountByUsername(target.nick))?.user.id === userId;
-      const targetIsAdmin = targetIsAccount && (this.options.adminUsers ?? []).includes(target.nick);
+      const targetIsAdmin = (await this.options.admins?.isAdmin(target)) === true;
       // Moderators moderate members; nobody but an admin moves against an owner or an admin.
       if (action !== 'unban' && target.id !== s.userId && (targetIsAdmin || targetRole === 'owner') && !s.entry.admin) {
         throw new Refusal('forbidden', 'the owner and admins cannot be moderated');

@@ -84,6 +84,11 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX tokens_expires ON tokens(expires_at);
   `,
+  // 4: accounts the operator made admin (issue 13). Existing accounts are not: whoever registered
+  // a name listed in ADMIN_USERS before this migration gets no admin rights from it.
+  `
+  ALTER TABLE users ADD COLUMN operator_admin boolean NOT NULL DEFAULT false;
+  `,
 ];
 
 /**

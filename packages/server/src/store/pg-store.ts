@@ -473,26 +473,40 @@ export class PgStore implements Store {
     await this.query('UPDATE users SET nick = $1 WHERE id = $2', [nick, userId]);
   }
 
-  async createAccount(username: string, passwordHash: string): Promise<User | null> {
+  async createAccount(username: string, passwordHash: string, options: { operatorAdmin?: boolean } = {}): Promise<User | null> {
     const user: User = { id: randomBytes(12).toString('base64url'), nick: username };
     const result = await this.query(
-      `INSERT INTO users (id, nick, username, password_hash, kind, created_at) VALUES ($1, $2, $2, $3, 'account', $4)
+      `INSERT INTO users (id, nick, username, password_hash, kind, created_at, operator_admin) VALUES ($1, $2, $2, $3, 'account', $4, $5)
        ON CONFLICT (username) DO NOTHING`,
-      [user.id, username, passwordHash, Date.now()],
+      [user.id, username, passwordHash, Date.now(), options.operatorAdmin === true],
     );
     return result.rowCount === 1 ? user : null;
   }
 
   async accountByUsername(username: string): Promise<AccountRecord | null> {
-    const [row] = await this.rows<{ id: string; nick: string; password_hash: string }>(
-      "SELECT id, nick, password_hash FROM users WHERE username = $1 AND kind = 'account'",
+    const [row] = await this.rows<{ id: string; nick: string; password_hash: string; operator_admin: boolean }>(
+      "SELECT id, nick, password_hash, operator_admin FROM users WHERE username = $1 AND kind = 'account'",
       [username],
     );
-    return row ? { user: { id: row.id, nick: row.nick }, passwordHash: row.password_hash } : null;
+    return row ? { user: { id: row.id, nick: row.nick }, passwordHash: row.password_hash, operatorAdmin: row.operator_admin } : null;
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
     await this.query('UPDATE users SET password_hash = $1 WHERE id = $2', [passwordHash, userId]);
+  }
+
+  async resetAccount(userId: string, changes: { passwordHash: string; operatorAdmin: boolean }): Promise<number> {
+    // One statement, so one transaction: the new password never coexists with the old sessions.
+    const [row] = await this.rows<{ revoked: number }>(
+      `WITH account AS (
+         UPDATE users SET password_hash = $1, operator_admin = $2 WHERE id = $3 AND kind = 'account' RETURNING id
+       ), revoked AS (
+         DELETE FROM tokens WHERE user_id IN (SELECT id FROM account) RETURNING 1
+       )
+       SELECT count(*)::int AS revoked FROM revoked`,
+      [changes.passwordHash, changes.operatorAdmin, userId],
+    );
+    return row?.revoked ?? 0;
   }
 
   async userById(userId: string): Promise<User | null> {

@@ -81,4 +81,9 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX tokens_expires ON tokens(expires_at);
   `,
+  // 5: accounts the operator made admin (issue 13). Existing accounts are not: whoever registered
+  // a name listed in ADMIN_USERS before this migration gets no admin rights from it.
+  `
+  ALTER TABLE users ADD COLUMN operator_admin INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

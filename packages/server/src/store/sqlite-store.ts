@@ -231,13 +231,18 @@ export class SqliteStore implements MaintainableStore {
       listTokens: db.prepare<[string], { id: string; name: string | null; created_at: number; last_used_at: number | null }>(
         "SELECT id, name, created_at, last_used_at FROM tokens WHERE user_id = ? AND kind = 'bearer' ORDER BY created_at, id",
       ),
-      createAccount: db.prepare<[string, string, string, string, number]>(
-        "INSERT INTO users (id, nick, username, password_hash, kind, created_at) VALUES (?, ?, ?, ?, 'account', ?) ON CONFLICT (username) DO NOTHING",
+      createAccount: db.prepare<[string, string, string, string, number, number]>(
+        `INSERT INTO users (id, nick, username, password_hash, kind, created_at, operator_admin) VALUES (?, ?, ?, ?, 'account', ?, ?)
+         ON CONFLICT (username) DO NOTHING`,
       ),
-      accountByUsername: db.prepare<[string], { id: string; nick: string; password_hash: string }>(
-        "SELECT id, nick, password_hash FROM users WHERE username = ? AND kind = 'account'",
+      accountByUsername: db.prepare<[string], { id: string; nick: string; password_hash: string; operator_admin: number }>(
+        "SELECT id, nick, password_hash, operator_admin FROM users WHERE username = ? AND kind = 'account'",
       ),
       setPasswordHash: db.prepare<[string, string]>('UPDATE users SET password_hash = ? WHERE id = ?'),
+      resetAccount: db.prepare<[string, number, string]>(
+        "UPDATE users SET password_hash = ?, operator_admin = ? WHERE id = ? AND kind = 'account'",
+      ),
+      revokeAllTokens: db.prepare<[string]>('DELETE FROM tokens WHERE user_id = ?'),
       userById: db.prepare<[string], { id: string; nick: string }>('SELECT id, nick FROM users WHERE id = ?'),
       roomInfo: db.prepare<[string], RoomInfoRow>('SELECT name, kind, owner_id, last_seq FROM rooms WHERE name = ?'),
       createRoomOfKind: db.prepare<[string, RoomKind, number, string | null, number]>(
@@ -413,19 +418,26 @@ export class SqliteStore implements MaintainableStore {
     return { user: { id: row.id, nick: row.nick }, account: row.user_kind === 'account', kind: row.kind as TokenIdentity['kind'], tokenId: row.token_id ?? '' };
   }
 
-  async createAccount(username: string, passwordHash: string): Promise<User | null> {
+  async createAccount(username: string, passwordHash: string, options: { operatorAdmin?: boolean } = {}): Promise<User | null> {
     const user: User = { id: randomBytes(12).toString('base64url'), nick: username };
-    const { changes } = this.statements.createAccount.run(user.id, username, username, passwordHash, Date.now());
+    const { changes } = this.statements.createAccount.run(user.id, username, username, passwordHash, Date.now(), options.operatorAdmin ? 1 : 0);
     return changes === 1 ? user : null;
   }
 
   async accountByUsername(username: string): Promise<AccountRecord | null> {
     const row = this.statements.accountByUsername.get(username);
-    return row ? { user: { id: row.id, nick: row.nick }, passwordHash: row.password_hash } : null;
+    return row ? { user: { id: row.id, nick: row.nick }, passwordHash: row.password_hash, operatorAdmin: row.operator_admin === 1 } : null;
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
     this.statements.setPasswordHash.run(passwordHash, userId);
+  }
+
+  async resetAccount(userId: string, changes: { passwordHash: string; operatorAdmin: boolean }): Promise<number> {
+    return this.db.transaction(() => {
+      const updated = this.statements.resetAccount.run(changes.passwordHash, changes.operatorAdmin ? 1 : 0, userId).changes;
+      return updated === 0 ? 0 : this.statements.revokeAllTokens.run(userId).changes;
+    })();
   }
 
   async userById(userId: string): Promise<User | null> {

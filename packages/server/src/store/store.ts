@@ -77,6 +77,12 @@ export interface AccountRecord {
   user: User;
   /** Self-describing hash (auth/password.ts); never the password. */
   passwordHash: string;
+  /**
+   * The operator made this account an admin (`chat-server admin create`, ADMIN_PASSWORD_FILE).
+   * Admin rights need this AND the username in ADMIN_USERS (auth/admins.ts): an account that
+   * anyone registered under a listed name is never an admin.
+   */
+  operatorAdmin: boolean;
 }
 
 export interface TokenInfo {
@@ -173,14 +179,25 @@ export interface Store {
 
   // ---- accounts (issue 5) ----------------------------------------------------------------------
 
-  /** Creates an account whose nick is its username; null when the username is taken. */
-  createAccount(username: string, passwordHash: string): Promise<User | null>;
+  /**
+   * Creates an account whose nick is its username; null when the username is taken (nothing
+   * changes then, whatever `operatorAdmin` asked for). `operatorAdmin` defaults to false.
+   */
+  createAccount(username: string, passwordHash: string, options?: { operatorAdmin?: boolean }): Promise<User | null>;
 
   /** The account with this username (exact, usernames are lower case), or null. */
   accountByUsername(username: string): Promise<AccountRecord | null>;
 
   /** Replaces an account's password hash (e.g. a rehash with stronger parameters). */
   setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+
+  /**
+   * The operator takes an account over (`chat-server admin create NAME --reset`): sets its password
+   * hash and its operatorAdmin flag and revokes every token of the account (sessions and bearer
+   * tokens), all in one transaction. Resolves with how many tokens were revoked. A user id that is
+   * no account (a guest, an unknown id) changes nothing and resolves 0.
+   */
+  resetAccount(userId: string, changes: { passwordHash: string; operatorAdmin: boolean }): Promise<number>;
 
   userById(userId: string): Promise<User | null>;
 

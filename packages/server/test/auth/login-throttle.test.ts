@@ -1,6 +1,6 @@
-// Login throttling (auth/login-throttle.ts) and its sliding-window counter: limits per account and
-// per IP (IPv6 by /64), Retry-After until the oldest failure leaves the window, success clearing
-// the account but not the IP, bounded memory.
+// Login throttling (auth/login-throttle.ts) and its sliding-window counter: every attempt counted
+// per address (IPv6 by /64), failures delayed per (account, address) pair, a cap per account for
+// addresses where it never signed in, Retry-After, bounded memory.
 import { describe, expect, it } from 'vitest';
 import { LoginThrottle, type LoginAttempt } from '../../src/auth/login-throttle.js';
 import { ipKey, WindowCounter } from '../../src/auth/window-counter.js';
@@ -70,50 +70,110 @@ describe('ipKey', () => {
 });
 
 describe('LoginThrottle', () => {
-  it('refuses an account after 5 failures in 15 minutes, whatever the IP, until the oldest ages out', () => {
+  const MIN = 60_000;
+  const refusal = (r: { retryAfterMs: number } | LoginAttempt): number => ('retryAfterMs' in r ? r.retryAfterMs : 0);
+  /** Begins an attempt that must be let through, and judges it. */
+  function attempt(t: LoginThrottle, username: string, ip: string, outcome: 'failed' | 'succeeded' | 'abandoned'): void {
+    const a = t.begin(username, ip);
+    if (!isAttempt(a)) throw new Error(`${username} from ${ip} refused for ${a.retryAfterMs} ms`);
+    a[outcome]();
+  }
+
+  it('counts every attempt per address, successes too: 60 per 10 minutes by default', () => {
     const c = clock();
     const t = new LoginThrottle({ now: c.now });
-    for (let i = 0; i < 5; i++) {
-      expect(isAttempt(t.begin('alice', `10.0.0.${i}`))).toBe(true);
+    for (let i = 0; i < 60; i++) {
+      attempt(t, 'alice', '203.0.113.5', 'succeeded');
       c.advance(1000);
     }
-    const refused = t.begin('alice', '10.0.0.99');
-    expect(refused).toEqual({ retryAfterMs: 15 * 60 * 1000 - 5000 });
-    expect(isAttempt(t.begin('bob', '10.0.0.99'))).toBe(true);
-    c.advance(15 * 60 * 1000 - 5000);
-    expect(isAttempt(t.begin('alice', '10.0.0.99'))).toBe(true);
+    expect(refusal(t.begin('alice', '203.0.113.5'))).toBe(10 * MIN - 60_000);
+    expect(isAttempt(t.begin('alice', '203.0.113.6'))).toBe(true);
+    c.advance(10 * MIN - 60_000);
+    expect(isAttempt(t.begin('alice', '203.0.113.5'))).toBe(true);
   });
 
-  it('refuses an IP after 20 failures across accounts; an IPv6 /64 counts as one IP', () => {
+  it('delays an (account, address) pair after 3 failures: 5 s, then doubling up to 15 minutes; the right password waits too', () => {
+    const c = clock();
+    const t = new LoginThrottle({ now: c.now });
+    for (let i = 0; i < 3; i++) attempt(t, 'alice', '10.0.0.1', 'failed');
+    const waits: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const wait = refusal(t.begin('alice', '10.0.0.1'));
+      waits.push(wait);
+      c.advance(wait - 1);
+      expect(refusal(t.begin('alice', '10.0.0.1'))).toBe(1);
+      c.advance(1);
+      attempt(t, 'alice', '10.0.0.1', 'failed');
+    }
+    expect(waits.map((w) => w / 1000)).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 900, 900, 900, 900]);
+    // Another address of the owner is not slowed, nor another account from this address.
+    expect(isAttempt(t.begin('alice', '10.0.0.2'))).toBe(true);
+    expect(isAttempt(t.begin('bob', '10.0.0.1'))).toBe(true);
+  });
+
+  it('a success clears the pair; an abandoned attempt counts for nothing; a pair is forgotten after a day without failures', () => {
+    const c = clock();
+    const t = new LoginThrottle({ now: c.now });
+    for (let i = 0; i < 2; i++) attempt(t, 'alice', '10.0.0.1', 'failed');
+    attempt(t, 'alice', '10.0.0.1', 'succeeded');
+    for (let i = 0; i < 2; i++) attempt(t, 'alice', '10.0.0.1', 'failed');
+    for (let i = 0; i < 5; i++) attempt(t, 'alice', '10.0.0.1', 'abandoned');
+    attempt(t, 'alice', '10.0.0.1', 'failed');
+    expect(refusal(t.begin('alice', '10.0.0.1'))).toBe(5000);
+    c.advance(24 * 60 * MIN);
+    for (let i = 0; i < 3; i++) attempt(t, 'alice', '10.0.0.1', 'failed');
+  });
+
+  it('counts attempts in flight as failures, so parallel guesses cannot all slip in', () => {
     const t = new LoginThrottle({ now: clock().now });
-    for (let i = 0; i < 20; i++) expect(isAttempt(t.begin(`user${i}`, `2001:db8:5:6::${i.toString(16)}`))).toBe(true);
-    expect('retryAfterMs' in t.begin('fresh', '2001:db8:5:6:ffff::1')).toBe(true);
+    const inFlight = [0, 1, 2].map(() => t.begin('alice', '10.0.0.1'));
+    expect(inFlight.every(isAttempt)).toBe(true);
+    expect(refusal(t.begin('alice', '10.0.0.1'))).toBe(5000);
+  });
+
+  it('caps failures per account from addresses where it never signed in: 20 an hour; its owner\'s known address is exempt', () => {
+    const c = clock();
+    const t = new LoginThrottle({ now: c.now });
+    attempt(t, 'alice', '192.0.2.1', 'succeeded');
+    for (let i = 0; i < 20; i++) {
+      attempt(t, 'alice', `198.51.100.${i}`, 'failed');
+      c.advance(1000);
+    }
+    expect(refusal(t.begin('alice', '203.0.113.1'))).toBe(60 * MIN - 20_000);
+    // The owner's address is not affected; its own failures do not add to the cap either.
+    attempt(t, 'alice', '192.0.2.1', 'failed');
+    attempt(t, 'alice', '192.0.2.1', 'succeeded');
+    // Other accounts are not affected.
+    expect(isAttempt(t.begin('bob', '203.0.113.1'))).toBe(true);
+    c.advance(60 * MIN - 20_000);
+    expect(isAttempt(t.begin('alice', '203.0.113.1'))).toBe(true);
+  });
+
+  it('one address alone cannot reach the account cap: its own delays keep it under 20 an hour', () => {
+    const c = clock();
+    const t = new LoginThrottle({ now: c.now });
+    let failures = 0;
+    const end = c.now() + 60 * MIN;
+    while (c.now() < end) {
+      const r = t.begin('alice', '10.0.0.1');
+      if (isAttempt(r)) {
+        r.failed();
+        failures++;
+      } else c.advance(r.retryAfterMs);
+    }
+    expect(failures).toBeLessThan(20);
+    expect(isAttempt(t.begin('alice', '10.0.0.2'))).toBe(true);
+  });
+
+  it('caps failures per address across accounts at half the attempts; an IPv6 /64 counts as one address', () => {
+    const t = new LoginThrottle({ perIp: 10, now: clock().now });
+    for (let i = 0; i < 5; i++) attempt(t, `user${i}`, `2001:db8:5:6::${i.toString(16)}`, 'failed');
+    expect(refusal(t.begin('fresh', '2001:db8:5:6:ffff::1'))).toBeGreaterThan(0);
     expect(isAttempt(t.begin('fresh', '2001:db8:5:7::1'))).toBe(true);
   });
 
-  it('a success clears the account but only takes its own attempt off the IP', () => {
-    const t = new LoginThrottle({ perAccount: 2, perIp: 3, now: clock().now });
-    t.begin('alice', '1.2.3.4');
-    const ok = t.begin('alice', '1.2.3.4');
-    if (!isAttempt(ok)) throw new Error('refused');
-    ok.succeeded();
-    // alice's two failures are gone...
-    expect(isAttempt(t.begin('alice', '5.6.7.8'))).toBe(true);
-    expect(isAttempt(t.begin('alice', '5.6.7.8'))).toBe(true);
-    // ...but 1.2.3.4 still has its first failure: two more reach perIp=3.
-    t.begin('x', '1.2.3.4');
-    t.begin('y', '1.2.3.4');
-    expect('retryAfterMs' in t.begin('z', '1.2.3.4')).toBe(true);
-  });
-
-  it('an abandoned attempt (server busy) counts for nothing', () => {
-    const t = new LoginThrottle({ perAccount: 1, perIp: 1, now: clock().now });
-    for (let i = 0; i < 3; i++) {
-      const a = t.begin('alice', '1.2.3.4');
-      if (!isAttempt(a)) throw new Error('refused');
-      a.abandoned();
-    }
-    expect(isAttempt(t.begin('alice', '1.2.3.4'))).toBe(true);
-    expect('retryAfterMs' in t.begin('alice', '1.2.3.4')).toBe(true);
+  it('with perIp 0 has no per-address limit', () => {
+    const t = new LoginThrottle({ perIp: 0, now: clock().now });
+    for (let i = 0; i < 200; i++) attempt(t, `user${i}`, '10.0.0.1', i % 2 ? 'failed' : 'succeeded');
   });
 });

@@ -1,8 +1,9 @@
-// Accounts over HTTP (PROTOCOL.md, "Accounts, private rooms and moderation"; issue 5): register,
-// login, logout and api/me against a real server over real HTTP. The cookie's flags, duplicate and
-// weak registrations, one 401 for an unknown user and a wrong password, throttling per account and
-// per IP, the registration limit per IP, logout revoking the session, and the password never
-// reaching the disk or the logs.
+// Accounts over HTTP (PROTOCOL.md, "Accounts, private rooms and moderation"; issues 5 and 13):
+// register, login, logout and api/me against a real server over real HTTP. The cookie's flags,
+// duplicate, weak and common-password registrations, one 401 for an unknown user and a wrong
+// password, sign-in throttling (per address, per account and address, per account), the
+// registration and name look-up limits per address, logout revoking the session, and the password
+// never reaching the disk or the logs.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
@@ -10,7 +11,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { hashPassword, needsRehash } from '../../src/auth/password.js';
 import { killChildren, startChild } from '../child-server.js';
-import { sleep, tempDir, trackResources } from '../helpers.js';
+import type { Config } from '../../src/config.js';
+import { sleep, tempDir, trackResources, type TestServer } from '../helpers.js';
 import { makeCert } from '../ops/ops-helpers.js';
 import { api, cookieAttributes, login, PASSWORD, register, sessionPair } from './http-helpers.js';
 
@@ -78,10 +80,10 @@ describe('POST api/auth/register', () => {
 
   it('accepts exactly 8 and exactly 1024 characters, and the edges of the username rule', async () => {
     const server = await startTracked();
-    await register(server, 'abc', '12345678');
+    await register(server, 'abc', 'zq8!vk2#');
     await register(server, 'a'.repeat(32), 'p'.repeat(1024));
     await register(server, 'x_y-9', 'pässwörd');
-    await login(server, 'abc', '12345678');
+    await login(server, 'abc', 'zq8!vk2#');
     await login(server, 'a'.repeat(32), 'p'.repeat(1024));
   });
 
@@ -127,7 +129,65 @@ describe('POST api/auth/register', () => {
     const server = await startTracked({ maxRegistrationsPerIp: 0 });
     for (const name of ['u01', 'u02', 'u03']) await register(server, name);
   });
+
+  it('refuses the most common passwords, whatever their case, with 400 saying so', async () => {
+    const server = await startTracked();
+    for (const password of ['password1', 'PASSWORD1', 'Qwertyuiop', '12345678', 'iloveyou']) {
+      const res = await api(server, 'POST', '/api/auth/register', { body: { username: 'alice', password } });
+      expect(res.status, password).toBe(400);
+      expect(res.body).toEqual({ error: 'bad_request', message: expect.stringMatching(/^password is too common/) });
+      expect(res.setCookies).toEqual([]);
+    }
+    await register(server, 'alice', 'password1 but longer and mine');
+  });
+
+  it('counts "username taken" answers per address (MAX_NAME_CONFLICTS_PER_IP): 60 look-ups in a burst are mostly 429', async () => {
+    const server = await startTracked({ trustProxy: true });
+    await register(server, 'alice');
+    const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
+    const lookups = await Promise.all(
+      Array.from({ length: 60 }, () => api(server, 'POST', '/api/auth/register', { body: { username: 'alice', password: PASSWORD }, ...from('203.0.113.9') })),
+    );
+    const statuses = lookups.map((r) => r.status);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(50);
+    const refused = lookups.find((r) => r.status === 429)!;
+    expect(refused.body).toEqual({ error: 'rate_limited', message: expect.any(String) });
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(3500);
+    // Spent, the address learns nothing more: a free name is refused the same way.
+    const free = await api(server, 'POST', '/api/auth/register', { body: { username: 'free-name', password: PASSWORD }, ...from('203.0.113.9') });
+    expect(free.status).toBe(429);
+    expect(free.body).toEqual(refused.body);
+    // Another address is not affected.
+    expect((await api(server, 'POST', '/api/auth/register', { body: { username: 'alice', password: PASSWORD }, ...from('198.51.100.1') })).status).toBe(409);
+    await register(server, 'free-name', PASSWORD, from('198.51.100.1'));
+  });
+
+  it('has no look-up limit with MAX_NAME_CONFLICTS_PER_IP=0', async () => {
+    const server = await startTracked({ maxNameConflictsPerIp: 0 });
+    await register(server, 'alice');
+    for (let i = 0; i < 15; i++) expect((await api(server, 'POST', '/api/auth/register', { body: { username: 'alice', password: PASSWORD } })).status).toBe(409);
+  });
 });
+
+/**
+ * Scrypt parameters for accounts seeded straight into the store, so that the throttling tests'
+ * many failed guesses stay cheap on a busy machine. A success re-hashes at full cost.
+ */
+const CHEAP = { logN: 4, r: 8, p: 1 };
+
+/** A server over a store the test can reach (to seed accounts). */
+async function serverWithStore(overrides: Partial<Config> = {}): Promise<{ server: TestServer; store: SqliteStore }> {
+  const dir = tempDir('chat-login-');
+  dirs.push(dir);
+  const store = await new SqliteStore({ dir }).open();
+  return { server: await startTracked({ dataDir: dir, ...overrides }, { store }), store };
+}
+
+/** An account with PASSWORD, hashed cheaply. */
+async function seed(store: SqliteStore, username: string): Promise<void> {
+  if ((await store.createAccount(username, await hashPassword(PASSWORD, CHEAP))) === null) throw new Error(`${username} exists`);
+}
 
 describe('POST api/auth/login', () => {
   it('signs in: 200 {"user"} and a new session id at every login; each session works on its own', async () => {
@@ -184,52 +244,95 @@ describe('POST api/auth/login', () => {
     expect(nobody).toBeGreaterThan(known * 0.5);
   });
 
-  it('throttles per account: after 5 failures, 429 with Retry-After, even with the right password, from any IP', async () => {
-    const server = await startTracked({ trustProxy: true });
-    await register(server, 'alice');
+  it('counts every sign-in against its address, successes too (MAX_LOGINS_PER_IP): 429 with Retry-After; other addresses still sign in', async () => {
+    const { server, store } = await serverWithStore({ trustProxy: true, maxLoginsPerIp: 3 });
+    const home = { headers: { 'x-forwarded-for': '203.0.113.5' } };
+    await seed(store, 'alice');
+    for (let i = 0; i < 3; i++) await login(server, 'alice', PASSWORD, home);
+    const refused = await api(server, 'POST', '/api/auth/login', { body: { username: 'alice', password: PASSWORD }, ...home });
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({ error: 'rate_limited', message: expect.any(String) });
+    expect(refused.setCookies).toEqual([]);
+    const retry = Number(refused.headers.get('retry-after'));
+    expect(retry).toBeGreaterThan(9 * 60);
+    expect(retry).toBeLessThanOrEqual(10 * 60);
+    await login(server, 'alice', PASSWORD, { headers: { 'x-forwarded-for': '198.51.100.7' } });
+  });
+
+  it('slows an account\'s failures from one address (3 free, then 5 s, doubling) without locking its owner out elsewhere', async () => {
+    const { server, store } = await serverWithStore({ trustProxy: true });
+    const attacker = { headers: { 'x-forwarded-for': '203.0.113.66' } };
+    const owner = { headers: { 'x-forwarded-for': '198.51.100.20' } };
+    await seed(store, 'alice');
+    await seed(store, 'bob');
+    for (let i = 0; i < 3; i++) {
+      expect((await api(server, 'POST', '/api/auth/login', { body: { username: 'alice', password: `guess ${i}` }, ...attacker })).status).toBe(401);
+    }
+    // Even the right password waits from there.
+    const slowed = await api(server, 'POST', '/api/auth/login', { body: { username: 'alice', password: PASSWORD }, ...attacker });
+    expect(slowed.status).toBe(429);
+    expect(slowed.body).toEqual({ error: 'rate_limited', message: expect.any(String) });
+    expect(Number(slowed.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(slowed.headers.get('retry-after'))).toBeLessThanOrEqual(5);
+    // The owner, elsewhere, signs in at once; so does the attacker's address at another account.
+    await login(server, 'alice', PASSWORD, owner);
+    await login(server, 'bob', PASSWORD, attacker);
+    // An unknown name is slowed the same way (no hint which names exist).
+    for (let i = 0; i < 3; i++) await api(server, 'POST', '/api/auth/login', { body: { username: 'ghost', password: `g${i}` }, ...attacker });
+    const ghost = await api(server, 'POST', '/api/auth/login', { body: { username: 'ghost', password: 'g' }, ...attacker });
+    expect(ghost.status).toBe(429);
+    expect(ghost.body).toEqual(slowed.body);
+  });
+
+  it('five wrong passwords from other addresses no longer lock the owner out', async () => {
+    const { server, store } = await serverWithStore({ trustProxy: true });
+    await seed(store, 'alice');
     for (let i = 0; i < 5; i++) {
-      const res = await api(server, 'POST', '/api/auth/login', {
-        body: { username: 'alice', password: `guess ${i}` },
-        headers: { 'x-forwarded-for': `198.51.100.${i + 1}` },
-      });
+      const res = await api(server, 'POST', '/api/auth/login', { body: { username: 'alice', password: `guess ${i}` }, headers: { 'x-forwarded-for': `198.51.100.${i + 1}` } });
       expect(res.status).toBe(401);
     }
-    const blocked = await api(server, 'POST', '/api/auth/login', { body: { username: 'alice', password: PASSWORD }, headers: { 'x-forwarded-for': '192.0.2.99' } });
-    expect(blocked.status).toBe(429);
-    expect(blocked.body).toEqual({ error: 'rate_limited', message: expect.any(String) });
-    const retry = Number(blocked.headers.get('retry-after'));
-    expect(retry).toBeGreaterThan(14 * 60);
-    expect(retry).toBeLessThanOrEqual(15 * 60);
-    expect(blocked.setCookies).toEqual([]);
-    // An unknown name is throttled the same way (no hint which names exist).
-    for (let i = 0; i < 5; i++) {
-      await api(server, 'POST', '/api/auth/login', { body: { username: 'ghost', password: `g${i}` }, headers: { 'x-forwarded-for': `198.51.100.${i + 10}` } });
-    }
-    const ghost = await api(server, 'POST', '/api/auth/login', { body: { username: 'ghost', password: 'g' }, headers: { 'x-forwarded-for': '192.0.2.98' } });
-    expect(ghost.status).toBe(429);
-    expect(ghost.body).toEqual(blocked.body);
-    // Other accounts are not affected.
-    await register(server, 'bob', PASSWORD, { headers: { 'x-forwarded-for': '192.0.2.99' } });
-    await login(server, 'bob', PASSWORD, { headers: { 'x-forwarded-for': '192.0.2.99' } });
+    await login(server, 'alice', PASSWORD, { headers: { 'x-forwarded-for': '192.0.2.99' } });
   });
 
-  it('a success clears the account\'s failures', async () => {
-    const server = await startTracked();
-    await register(server, 'alice');
+  it('distributed guessing (20 failures from 20 addresses) slows the account for new addresses, not where its owner signed in before', async () => {
+    const { server, store } = await serverWithStore({ trustProxy: true });
+    const home = { headers: { 'x-forwarded-for': '192.0.2.10' } };
+    await seed(store, 'alice');
+    await login(server, 'alice', PASSWORD, home);
+    // That success re-hashed the password at full cost: make the guesses cheap again.
+    await store.setPasswordHash((await store.accountByUsername('alice'))!.user.id, await hashPassword(PASSWORD, CHEAP));
+    const guesses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        api(server, 'POST', '/api/auth/login', { body: { username: 'alice', password: `guess ${i}` }, headers: { 'x-forwarded-for': `198.51.100.${i + 1}` } }),
+      ),
+    );
+    expect(guesses.map((r) => r.status)).toEqual(Array(20).fill(401));
+    const fresh = await api(server, 'POST', '/api/auth/login', { body: { username: 'alice', password: PASSWORD }, headers: { 'x-forwarded-for': '203.0.113.200' } });
+    expect(fresh.status).toBe(429);
+    expect(Number(fresh.headers.get('retry-after'))).toBeGreaterThan(59 * 60);
+    await login(server, 'alice', PASSWORD, home);
+  });
+
+  it('a success clears the failures of its account and address', async () => {
+    const { server, store } = await serverWithStore();
+    await seed(store, 'alice');
+    // Two failures and a success, twice: without the reset the third failure in a row would make
+    // the fourth attempt wait.
     for (let round = 0; round < 2; round++) {
-      for (let i = 0; i < 4; i++) expect((await api(server, 'POST', '/api/auth/login', { body: { username: 'alice', password: 'nope' } })).status).toBe(401);
+      for (let i = 0; i < 2; i++) expect((await api(server, 'POST', '/api/auth/login', { body: { username: 'alice', password: 'nope' } })).status).toBe(401);
       await login(server, 'alice');
+      // The success re-hashed the password at full cost: make the guesses cheap again.
+      await store.setPasswordHash((await store.accountByUsername('alice'))!.user.id, await hashPassword(PASSWORD, CHEAP));
     }
   });
 
-  it('throttles per IP: after 20 failures across accounts, 429 for that IP (even for a right password), others still get in', async () => {
-    const server = await startTracked({ trustProxy: true });
+  it('limits failures per address across accounts (half of MAX_LOGINS_PER_IP): 429 for that address, even for a right password; others still get in', async () => {
+    const { server, store } = await serverWithStore({ trustProxy: true, maxLoginsPerIp: 10 });
     const attacker = { 'x-forwarded-for': '203.0.113.66' };
-    await register(server, 'victim');
-    // Four names x five guesses would hit the per-account limit; spread 20 over 10 names.
+    for (const name of ['victim', 'name0', 'name1', 'name2', 'name3', 'name4']) await seed(store, name);
     const guesses = [];
-    for (let i = 0; i < 20; i++) {
-      guesses.push(api(server, 'POST', '/api/auth/login', { body: { username: `name${i % 10}`, password: `guess ${i}` }, headers: attacker }));
+    for (let i = 0; i < 5; i++) {
+      guesses.push(api(server, 'POST', '/api/auth/login', { body: { username: `name${i}`, password: `guess ${i}` }, headers: attacker }));
     }
     for (const res of await Promise.all(guesses)) expect(res.status).toBe(401);
     const blocked = await api(server, 'POST', '/api/auth/login', { body: { username: 'victim', password: PASSWORD }, headers: attacker });
@@ -238,14 +341,14 @@ describe('POST api/auth/login', () => {
     await login(server, 'victim', PASSWORD, { headers: { 'x-forwarded-for': '203.0.113.67' } });
   });
 
-  it('counts parallel guesses before they are checked: 10 at once at one account get at most 5 answers that are not 429', async () => {
-    const server = await startTracked();
-    await register(server, 'alice');
+  it('counts parallel guesses before they are checked: 10 at once at one account from one address get 3 answers that are not 429', async () => {
+    const { server, store } = await serverWithStore();
+    await seed(store, 'alice');
     const all = await Promise.all(
       Array.from({ length: 10 }, (_, i) => api(server, 'POST', '/api/auth/login', { body: { username: 'alice', password: `parallel ${i}` } })),
     );
-    expect(all.filter((r) => r.status === 401)).toHaveLength(5);
-    expect(all.filter((r) => r.status === 429)).toHaveLength(5);
+    expect(all.filter((r) => r.status === 401)).toHaveLength(3);
+    expect(all.filter((r) => r.status === 429)).toHaveLength(7);
   });
 
   it('re-hashes a password stored with weaker parameters at the next login', async () => {

@@ -1,9 +1,10 @@
-// Issue 5 over WebSocket: server admins (ADMIN_USERS) and `{"type":"delete","room":R}`. The
-// admins' owner rights in other rooms (join any private room, kick the owner, op) are in
-// moderation.test.ts.
+// Issue 5 over WebSocket: server admins (ADMIN_USERS) and `{"type":"delete","room":R}`; issue 13:
+// only accounts the operator made are admins. The admins' owner rights in other rooms (join any
+// private room, kick the owner, op) are in moderation.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { DeletedFrame, HistoryReplyFrame, JoinedFrame, KickedFrame } from '@chat/protocol';
 import { trackResources } from '../helpers.js';
+import { api, PASSWORD } from '../http/http-helpers.js';
 import { barrier, heard, join, ok, refused, say, world } from './world.js';
 
 const res = trackResources();
@@ -92,5 +93,60 @@ describe('delete', () => {
     await refused(rooted, { type: 'join', room: 'mine' }, 'forbidden');
     await refused(rooted, { type: 'delete', room: 'mine' }, 'forbidden');
     await refused(rooted, { type: 'kick', room: 'mine', user: alice.user.id }, 'forbidden');
+  });
+});
+
+// Issue 13: ADMIN_USERS names accounts that only the operator can make (`chat-server admin create`
+// or ADMIN_PASSWORD_FILE). One check decides, for the WebSocket and HTTP alike.
+describe('who is an admin', () => {
+  it('a listed admin name cannot be registered: 409 as for a taken name, and no account is made', async () => {
+    const w = await world(res, { adminUsers: ['root', 'ops'] });
+    for (const username of ['root', 'ops']) {
+      const reg = await api(w.server, 'POST', '/api/auth/register', { body: { username, password: PASSWORD } });
+      expect(reg.status, username).toBe(409);
+      expect(reg.body).toEqual({ error: 'nick_taken', message: 'that username is taken' });
+      expect(reg.setCookies).toEqual([]);
+      expect(await w.store.accountByUsername(username)).toBeNull();
+    }
+    expect((await api(w.server, 'POST', '/api/auth/register', { body: { username: 'rooted', password: PASSWORD } })).status).toBe(201);
+  });
+
+  it('an account registered under a listed name by someone else (before this fix) has no admin rights, by WebSocket or HTTP', async () => {
+    const w = await world(res, { adminUsers: ['root'] });
+    const alice = await w.account('alice');
+    const stranger = await w.account('root', { operatorAdmin: false });
+    const a = await alice.connect();
+    const s = await stranger.connect();
+    await ok(a, { type: 'create', room: 'secret', private: true }, 'created');
+    await join(a, 'secret');
+    await say(a, 'secret', 'for members only');
+    await refused(s, { type: 'join', room: 'secret' }, 'forbidden');
+    await refused(s, { type: 'delete', room: 'secret' }, 'forbidden');
+    await refused(s, { type: 'kick', room: 'secret', user: alice.user.id }, 'forbidden');
+    const read = await api(w.server, 'GET', '/api/rooms/secret/messages', { bearer: stranger.token });
+    expect(read.status).toBe(403);
+    expect(read.text).not.toContain('for members only');
+    // And an owner may moderate it like anyone else.
+    await join(s, 'lobby');
+    await ok(a, { type: 'create', room: 'mine', private: true }, 'created');
+    await ok(a, { type: 'ban', room: 'mine', user: stranger.user.id }, 'moderated');
+  });
+
+  it('the account the operator made is an admin while its name is listed, and not otherwise', async () => {
+    const w = await world(res, { adminUsers: ['root'] });
+    const alice = await w.account('alice');
+    const root = await w.account('root');
+    const ops = await w.account('ops', { operatorAdmin: true });
+    const a = await alice.connect();
+    await ok(a, { type: 'create', room: 'secret', private: true }, 'created');
+    await join(a, 'secret');
+    await say(a, 'secret', 'for members only');
+    await join(await root.connect(), 'secret');
+    expect((await api(w.server, 'GET', '/api/rooms/secret/messages', { bearer: root.token })).status).toBe(200);
+    // The owner cannot moderate an admin.
+    await refused(a, { type: 'ban', room: 'secret', user: root.user.id }, 'forbidden');
+    const o = await ops.connect();
+    await refused(o, { type: 'join', room: 'secret' }, 'forbidden');
+    expect((await api(w.server, 'GET', '/api/rooms/secret/messages', { bearer: ops.token })).status).toBe(403);
   });
 });

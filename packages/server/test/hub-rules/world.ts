@@ -22,7 +22,11 @@ export interface Account {
 export interface World {
   server: TestServer;
   store: SqliteStore;
-  account(username: string): Promise<Account>;
+  /**
+   * An account made in the store. `operatorAdmin` (default: listed in the world's ADMIN_USERS) says
+   * whether the operator made it (`chat-server admin create`), as a listed admin must be.
+   */
+  account(username: string, options?: { operatorAdmin?: boolean }): Promise<Account>;
   /** Several accounts, made in this order. */
   accounts<const Names extends string[]>(...usernames: Names): Promise<{ [K in keyof Names]: Account }>;
   guest(nick?: string): Promise<TestClient>;
@@ -41,8 +45,9 @@ export async function world(
   const store = await new SqliteStore({ ...storeOptions, dir }).open();
   const server = await res.server({ dataDir: dir, ...overrides }, { store });
   const connect = (query: Record<string, string> = {}, headers: Record<string, string> = {}) => res.connect(server, query, headers);
-  const account = async (username: string): Promise<Account> => {
-    const user = await store.createAccount(username, 'unused-hash');
+  const account = async (username: string, options: { operatorAdmin?: boolean } = {}): Promise<Account> => {
+    const operatorAdmin = options.operatorAdmin ?? (overrides.adminUsers ?? []).includes(username);
+    const user = await store.createAccount(username, 'unused-hash', { operatorAdmin });
     if (!user) throw new Error(`account ${username} exists`);
     const { token, id } = await store.issueToken(user.id, 'session');
     return { user, token, tokenId: id, connect: () => connect({ token }) };

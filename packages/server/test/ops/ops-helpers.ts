@@ -124,6 +124,8 @@ export interface CliOptions {
   command?: string[];
   /** Killed (SIGTERM) after this long; the result's code is then null. Default 15 s. */
   timeoutMs?: number;
+  /** Written to its standard input (then closed). */
+  input?: string;
 }
 
 /** Runs `node dist/main.js ...args` to completion with a minimal environment. */
@@ -139,6 +141,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, options
         resolve({ code: child.exitCode ?? code, stdout, stderr });
       },
     );
+    child.stdin?.end(options.input ?? '');
   });
 }
 

@@ -84,6 +84,28 @@ describe.skipIf(!available)('PostgreSQL migrations', () => {
     expect((await query("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'tokens_expires'")).rows).toHaveLength(1);
   });
 
+  it('upgrades a version 2 schema: its accounts keep their password and sessions, and none is an operator-made admin', async () => {
+    const { url, drop } = await createSchema();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanups.push(drop, () => client.end());
+    await client.query(readFileSync(new URL('./frozen/pg-v2.sql', import.meta.url), 'utf8'));
+    // "root" was registered by whoever came first, as anyone could before issue 13.
+    await client.query("INSERT INTO users (id, nick, kind, created_at, username, password_hash) VALUES ('u-root', 'root', 'account', 1, 'root', 'scrypt$old')");
+    const session = 'an-old-session-token-of-root-0123456789';
+    await client.query("INSERT INTO tokens (hash, user_id, kind, created_at, expires_at, id) VALUES ($1, 'u-root', 'session', 1, $2, 't-root')", [
+      createHash('sha256').update(session).digest(),
+      Date.now() + 24 * 3600_000,
+    ]);
+    const store = await open(url);
+    const versions = await client.query<{ version: number }>('SELECT version FROM schema_version ORDER BY version');
+    expect(versions.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    expect(await store.accountByUsername('root')).toEqual({ user: { id: 'u-root', nick: 'root' }, passwordHash: 'scrypt$old', operatorAdmin: false });
+    expect(await store.identityByToken(session)).toMatchObject({ user: { id: 'u-root' }, kind: 'session' });
+    expect(await store.resetAccount('u-root', { passwordHash: 'scrypt$new', operatorAdmin: true })).toBe(1);
+    expect((await store.accountByUsername('root'))?.operatorAdmin).toBe(true);
+  });
+
   it('migrates a version 1 schema once when several nodes start together', async () => {
     const { url, query } = await v1Schema();
     const stores = await Promise.all([1, 2, 3].map(() => open(url)));

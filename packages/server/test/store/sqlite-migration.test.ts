@@ -1,5 +1,6 @@
 // Upgrading a database made by an older release: built from the frozen schema, opened by today's
 // store, which must migrate it to the latest version and keep every row working.
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -41,6 +42,28 @@ describe('SQLite migrations', () => {
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'room_roles'").get()).toBeDefined();
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'tokens_expires'").get()).toBeDefined();
     db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('upgrades a version 3 database: its accounts keep their password and sessions, and none is an operator-made admin', async () => {
+    const dir = tempDir();
+    const old = new Database(join(dir, 'chat.db'));
+    old.exec(readFileSync(new URL('./frozen/sqlite-v3.sql', import.meta.url), 'utf8'));
+    old.prepare("INSERT INTO rooms (name, created_at) VALUES ('lobby', 1)").run();
+    // "root" was registered by whoever came first, as anyone could before issue 13.
+    old.prepare("INSERT INTO users (id, nick, kind, created_at, username, password_hash) VALUES ('u-root', 'root', 'account', 1, 'root', 'scrypt$old')").run();
+    old
+      .prepare("INSERT INTO tokens (hash, user_id, kind, created_at, expires_at, id) VALUES (?, 'u-root', 'session', 1, ?, 't-root')")
+      .run(createHash('sha256').update('an-old-session-token-of-root-0123456789').digest(), Date.now() + 24 * 3600_000);
+    old.close();
+
+    const store = await new SqliteStore({ dir }).open();
+    expect(store.schemaVersion()).toBe(MIGRATIONS.length);
+    expect(await store.accountByUsername('root')).toEqual({ user: { id: 'u-root', nick: 'root' }, passwordHash: 'scrypt$old', operatorAdmin: false });
+    expect(await store.identityByToken('an-old-session-token-of-root-0123456789')).toMatchObject({ user: { id: 'u-root' }, kind: 'session' });
+    expect(await store.resetAccount('u-root', { passwordHash: 'scrypt$new', operatorAdmin: true })).toBe(1);
+    expect((await store.accountByUsername('root'))?.operatorAdmin).toBe(true);
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -158,7 +158,7 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       const user = await store.createAccount('alice', 'scrypt$hash-a');
       expect(user).toEqual({ id: expect.any(String), nick: 'alice' });
       expect(await store.createAccount('alice', 'scrypt$other')).toBeNull();
-      expect(await store.accountByUsername('alice')).toEqual({ user, passwordHash: 'scrypt$hash-a' });
+      expect(await store.accountByUsername('alice')).toEqual({ user, passwordHash: 'scrypt$hash-a', operatorAdmin: false });
       expect(await store.accountByUsername('bob')).toBeNull();
       expect(await store.userById(user!.id)).toEqual(user);
       await store.setPasswordHash(user!.id, 'scrypt$hash-b');
@@ -166,6 +166,35 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       // A guest nick never makes an account.
       await store.createGuest('bob');
       expect(await store.accountByUsername('bob')).toBeNull();
+    });
+
+    it('records which accounts the operator made admin; resetAccount sets password and flag and ends every token', async () => {
+      const root = (await store.createAccount('root', 'scrypt$operator', { operatorAdmin: true }))!;
+      expect(await store.accountByUsername('root')).toEqual({ user: root, passwordHash: 'scrypt$operator', operatorAdmin: true });
+      // Taken names stay taken, whatever the flag asked for.
+      expect(await store.createAccount('root', 'scrypt$other', { operatorAdmin: false })).toBeNull();
+      const plain = (await store.createAccount('plain', 'scrypt$plain', {}))!;
+      expect((await store.accountByUsername('plain'))?.operatorAdmin).toBe(false);
+
+      // Someone else's account under an admin name, with a session and a bot token: the operator
+      // takes it over.
+      const session = await store.issueToken(plain.id, 'session');
+      const bot = await store.issueToken(plain.id, 'bearer', { name: 'bot' });
+      const other = (await store.createAccount('other', 'h'))!;
+      const kept = await store.issueToken(other.id, 'session');
+      expect(await store.resetAccount(plain.id, { passwordHash: 'scrypt$new', operatorAdmin: true })).toBe(2);
+      expect(await store.accountByUsername('plain')).toEqual({ user: plain, passwordHash: 'scrypt$new', operatorAdmin: true });
+      expect(await store.identityByToken(session.token)).toBeNull();
+      expect(await store.identityByToken(bot.token)).toBeNull();
+      expect(await store.listTokens(plain.id)).toEqual([]);
+      expect(await store.identityByToken(kept.token)).not.toBeNull();
+      expect(await store.resetAccount(plain.id, { passwordHash: 'scrypt$newer', operatorAdmin: false })).toBe(0);
+      expect((await store.accountByUsername('plain'))?.operatorAdmin).toBe(false);
+      // A guest is no account: nothing to reset.
+      const guest = await store.createGuest('visitor');
+      expect(await store.resetAccount(guest.user.id, { passwordHash: 'scrypt$x', operatorAdmin: true })).toBe(0);
+      expect(await store.identityByToken(guest.token)).not.toBeNull();
+      expect(await store.accountByUsername('visitor')).toBeNull();
     });
 
     it('issues session and bearer tokens for accounts, lists bearer tokens, and revokes both ways', async () => {

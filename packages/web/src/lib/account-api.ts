@@ -40,6 +40,7 @@ export interface NewAccessToken {
 export type ApiFailure =
   | { kind: 'taken' } // 409
   | { kind: 'invalid'; message: string } // 400
+  | { kind: 'common' } // 400: one of the most common passwords (the server's list)
   | { kind: 'wrong' } // 401
   | { kind: 'throttled'; seconds: number } // 429 + Retry-After
   | { kind: 'busy' } // 503
@@ -184,6 +185,8 @@ async function failureOf(res: Awaited<ReturnType<FetchLike>>): Promise<ApiFailur
       } catch {
         // no body
       }
+      // The server's wording for a password on its common-passwords list (auth/password-policy.ts).
+      if (message.startsWith('password is too common')) return { kind: 'common' };
       return { kind: 'invalid', message };
     }
     case 401:

@@ -1,5 +1,6 @@
--- Frozen copy of the SQLite schema at version 3 (as released). Never edit: the migration test
--- builds an old database from it and checks that today's store upgrades it without losing data.
+-- Frozen copy of the SQLite schema at version 3 (as released: version 2 plus migration 3 of
+-- src/store/sqlite-schema.ts). Never edit: the migration test builds an old database from it and
+-- checks that today's store upgrades it without losing data.
 CREATE TABLE users (
   id TEXT PRIMARY KEY,
   nick TEXT NOT NULL,
@@ -46,6 +47,7 @@ ALTER TABLE rooms ADD COLUMN owner_id TEXT;
 CREATE TABLE room_roles (
   room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
   user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  -- member: may join a private room (invited, or in a DM); moderator and owner: may moderate.
   role TEXT NOT NULL CHECK (role IN ('owner', 'moderator', 'member')),
   PRIMARY KEY (room_id, user_id)
 ) WITHOUT ROWID;
