@@ -305,7 +305,8 @@ export type Locale = keyof typeof LOCALES;
 const STORAGE_KEY = 'chat.lang';
 
 export function detectLocale(saved: string | null, languages: readonly string[]): Locale {
-  if (saved && saved in LOCALES) return saved as Locale;
+  // hasOwn, not `in`: a saved 'constructor' is not a locale.
+  if (saved && Object.hasOwn(LOCALES, saved)) return saved as Locale;
   return languages.some((l) => l.toLowerCase().startsWith('zh')) ? 'zh-CN' : 'en';
 }
 

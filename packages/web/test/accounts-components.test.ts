@@ -27,7 +27,7 @@ function reset(): void {
     notice: null,
     noticeParams: {},
     confirmation: null,
-    rooms: { [LOBBY]: newRoom(LOBBY) },
+    rooms: new Map([[LOBBY, newRoom(LOBBY)]]),
     roomOrder: [LOBBY],
     activeRoom: LOBBY,
     available: [],
@@ -37,9 +37,9 @@ function reset(): void {
 
 function room(name: string, fields: Partial<RoomState>): RoomState {
   const r = { ...newRoom(name), joined: true, ...fields };
-  chat.rooms[name] = r;
+  chat.rooms.set(name, r);
   if (!chat.roomOrder.includes(name)) chat.roomOrder.push(name);
-  return chat.rooms[name]!;
+  return chat.rooms.get(name)!;
 }
 
 beforeEach(() => {
@@ -173,7 +173,7 @@ describe('ChatHeader and InviteForm', () => {
     const wrapper = mount(ChatHeader, { props: { roomsOpen: false, membersOpen: true } });
     expect(wrapper.get('.room-title').text()).toBe('bob');
     chat.activeRoom = LOBBY;
-    chat.rooms[LOBBY]!.kind = 'public';
+    chat.rooms.get(LOBBY)!.kind = 'public';
     await nextTick();
     expect(wrapper.find('[data-testid="room-lock"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="invite"]').exists()).toBe(false);

@@ -101,7 +101,7 @@ function harness(options: HarnessOptions = {}) {
       return socket;
     },
     room(name = 'lobby'): RoomState {
-      const room = state.rooms[name];
+      const room = state.rooms.get(name);
       if (!room) throw new Error(`no room ${name}`);
       return room;
     },
@@ -335,7 +335,7 @@ describe('message events', () => {
     h.socket.receive(message(1, BOB, 'elsewhere', 'b-1', 'general'));
     h.socket.receive({ type: 'something_new', room: 'lobby' });
     h.socket.onmessage?.({ data: 'not json' });
-    expect(h.state.rooms.general).toBeUndefined();
+    expect(h.state.rooms.get('general')).toBeUndefined();
     expect(h.room().messages).toEqual([]);
     expect(h.state.status).toBe('online');
   });
@@ -1119,6 +1119,33 @@ describe('rooms', () => {
     expect(reload.state.activeRoom).toBe('general');
   });
 
+  // Issue 13: rooms were a plain object, so `constructor` (a valid room name) was found on
+  // Object.prototype: never added, never joined, its messages lost. Names that are not room names
+  // on the wire (`__proto__`, `hasOwnProperty`) may still come from storage or a bad link.
+  it('rooms named after Object.prototype members are ordinary rooms', () => {
+    const names = ['constructor', 'tostring', '__proto__', 'hasOwnProperty', 'valueOf'];
+    const h = onlineAsAlice();
+    for (const name of names) {
+      h.client.openRoom(name);
+      const join = h.socket.last('join');
+      expect(join).toMatchObject({ type: 'join', room: name });
+      h.socket.receive(withRef(join, joined(name, { seq: 1, history: range(1, 1, BOB, name), members: [BOB, ALICE] })));
+      expect(h.room(name).joined).toBe(true);
+      expect(h.seqs(name)).toEqual([1]);
+      h.socket.receive(message(2, BOB, 'later', 'b-later', name));
+      expect(h.seqs(name)).toEqual([1, 2]);
+    }
+    expect(h.state.roomOrder).toEqual(['lobby', ...names]);
+    expect(h.state.activeRoom).toBe('valueOf');
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype); // nothing was polluted
+    // A reload restores them from storage as rooms too, with no peer made up from the prototype.
+    const reload = harness({ storage: h.storage });
+    expect(reload.state.roomOrder).toEqual(['lobby', ...names]);
+    for (const name of names) expect(reload.room(name).peer).toBeNull();
+    reload.client.closeRoom('constructor');
+    expect(reload.state.roomOrder).toEqual(['lobby', ...names.slice(1)]);
+  });
+
   it('openRoom while offline joins the room after the next welcome', async () => {
     const h = onlineAsAlice();
     h.socket.drop();
@@ -1138,7 +1165,7 @@ describe('rooms', () => {
     h.socket.receive(withRef(h.socket.last('join'), joined('general')));
     h.client.closeRoom('general');
     expect(h.socket.last('leave')).toMatchObject({ type: 'leave', room: 'general' });
-    expect(h.state.rooms.general).toBeUndefined();
+    expect(h.state.rooms.get('general')).toBeUndefined();
     expect(h.state.roomOrder).toEqual(['lobby']);
     expect(h.state.activeRoom).toBe('lobby');
     const reload = harness({ storage: h.storage });
@@ -1147,7 +1174,7 @@ describe('rooms', () => {
 
     h.client.closeRoom('lobby');
     expect(h.socket.ofType('leave')).toHaveLength(1);
-    expect(h.state.rooms.lobby).toBeDefined();
+    expect(h.state.rooms.get('lobby')).toBeDefined();
     expect(h.state.roomOrder).toEqual(['lobby']);
   });
 
