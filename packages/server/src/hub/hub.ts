@@ -6,7 +6,7 @@
 // in seq order -> ack to the sender.
 import { createHash } from 'node:crypto';
 import type { ClientFrame, ClientFrameType, ErrorCode, JoinedFrame, ModerationAction, User } from '@chat/protocol';
-import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION, USERNAME } from '@chat/protocol';
+import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION } from '@chat/protocol';
 import type { Bus, BusEvent } from '../bus/bus.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
@@ -69,10 +69,12 @@ export function dmRoomName(a: string, b: string): string {
   return DM_PREFIX + createHash('sha256').update(`${x}\n${y}`).digest('hex').slice(0, 32);
 }
 
-/** A guest may not take a nick that a registered account owns (usernames are lower case). */
+/**
+ * A guest may not take a nick that passes for a registered account's username: the username in
+ * any case, or a lookalike of it (issue 13: `аlice` with a Cyrillic а, `a1ice`; Store.lookalikeAccount).
+ */
 export async function nickReserved(store: Store, nick: string): Promise<boolean> {
-  const lower = nick.toLowerCase();
-  return USERNAME.test(lower) && (await store.accountByUsername(lower)) !== null;
+  return (await store.lookalikeAccount(nick)) !== null;
 }
 
 /** Why a request was refused: the error frame the client gets. */
@@ -282,7 +284,7 @@ export class Hub {
     ping: (s, f) => s.send({ type: 'pong', ...ref(f.ref) }),
     nick: async (s, f) => {
       if (s.entry.account) return s.error('forbidden', "an account's nick is its username", f.ref);
-      if (await nickReserved(this.store, f.nick)) return s.error('nick_taken', 'a registered account owns that nick', f.ref);
+      if (await nickReserved(this.store, f.nick)) return s.error('nick_taken', 'that nick is, or looks like, the name of a registered account', f.ref);
       await this.store.renameUser(s.userId, f.nick);
       const entry = s.entry;
       entry.user.nick = f.nick;

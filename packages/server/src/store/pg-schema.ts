@@ -79,6 +79,13 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (room_id, user_id)
   );
   `,
+  // 3: account usernames by skeleton (auth/nick-skeleton.ts), so a guest nick that passes for one is
+  // found with an index (issue 13). Accounts created before, or by a node of the previous release
+  // during a rolling upgrade, are given theirs when a node opens the store.
+  `
+  ALTER TABLE users ADD COLUMN skeleton text;
+  CREATE INDEX users_skeleton ON users (skeleton) WHERE kind = 'account';
+  `,
 ];
 
 /**

@@ -24,6 +24,7 @@ import type {
   TokenIdentity,
   TokenInfo,
 } from './store.js';
+import { nickSkeletons, usernameSkeleton } from '../auth/nick-skeleton.js';
 import { migrate } from './pg-schema.js';
 
 export interface PgStoreOptions {
@@ -108,6 +109,22 @@ function storable(m: NewMessage): NewMessage {
   return { ...m, text, clientId, from: nick === m.from.nick ? m.from : { ...m.from, nick } };
 }
 
+/**
+ * Accounts without a skeleton (made before migration 3, or by a node of the previous release during
+ * a rolling upgrade) get theirs: computed here, as SQL cannot. Idempotent; nodes starting together
+ * write the same values.
+ */
+async function fillSkeletons(client: PoolClient): Promise<void> {
+  const { rows } = await client.query<{ id: string; username: string }>(
+    "SELECT id, username FROM users WHERE kind = 'account' AND skeleton IS NULL",
+  );
+  if (rows.length === 0) return;
+  await client.query(
+    'UPDATE users SET skeleton = s.skeleton FROM unnest($1::text[], $2::text[]) AS s(id, skeleton) WHERE users.id = s.id',
+    [rows.map((r) => r.id), rows.map((r) => usernameSkeleton(r.username))],
+  );
+}
+
 /** Rejects after `ms` unless `promise` settles first; a late rejection of `promise` is swallowed. */
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -154,6 +171,7 @@ export class PgStore implements Store {
       await this.withClient(async (client) => {
         await migrate(client);
         await client.query('INSERT INTO rooms (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [LOBBY, Date.now()]);
+        await fillSkeletons(client);
       });
     } catch (err) {
       this.pool = null;
@@ -443,9 +461,9 @@ export class PgStore implements Store {
   async createAccount(username: string, passwordHash: string): Promise<User | null> {
     const user: User = { id: randomBytes(12).toString('base64url'), nick: username };
     const result = await this.query(
-      `INSERT INTO users (id, nick, username, password_hash, kind, created_at) VALUES ($1, $2, $2, $3, 'account', $4)
+      `INSERT INTO users (id, nick, username, skeleton, password_hash, kind, created_at) VALUES ($1, $2, $2, $3, $4, 'account', $5)
        ON CONFLICT (username) DO NOTHING`,
-      [user.id, username, passwordHash, Date.now()],
+      [user.id, username, usernameSkeleton(username), passwordHash, Date.now()],
     );
     return result.rowCount === 1 ? user : null;
   }
@@ -456,6 +474,16 @@ export class PgStore implements Store {
       [username],
     );
     return row ? { user: { id: row.id, nick: row.nick }, passwordHash: row.password_hash } : null;
+  }
+
+  async lookalikeAccount(nick: string): Promise<User | null> {
+    // username = $2: an exact match needs no skeleton (and finds an account whose skeleton a node of
+    // the previous release left empty).
+    const [row] = await this.rows<{ id: string; nick: string }>(
+      "SELECT id, nick FROM users WHERE kind = 'account' AND (skeleton = ANY($1::text[]) OR username = $2) LIMIT 1",
+      [nickSkeletons(pgText(nick)), pgText(nick).normalize('NFKC').toLowerCase()],
+    );
+    return row ?? null;
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {

@@ -76,4 +76,10 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (room_id, user_id)
   ) WITHOUT ROWID;
   `,
+  // 4: account usernames by skeleton (auth/nick-skeleton.ts), so a guest nick that passes for one is
+  // found with an index (issue 13). Accounts created before are given theirs when the store opens.
+  `
+  ALTER TABLE users ADD COLUMN skeleton TEXT;
+  CREATE INDEX users_skeleton ON users(skeleton) WHERE kind = 'account';
+  `,
 ];

@@ -20,6 +20,7 @@ import type {
   TokenIdentity,
   TokenInfo,
 } from './store.js';
+import { nickSkeletons, usernameSkeleton } from '../auth/nick-skeleton.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 
 export interface SqliteStoreOptions {
@@ -128,6 +129,22 @@ export class SqliteStore implements MaintainableStore {
       })();
     }
     this.db.prepare('INSERT OR IGNORE INTO rooms (name, created_at) VALUES (?, ?)').run(LOBBY, Date.now());
+    this.fillSkeletons();
+  }
+
+  /**
+   * Accounts without a skeleton (made before migration 4) get theirs: computed here, as SQL cannot.
+   * Idempotent, and quick when there is nothing to do (the partial index holds accounts only).
+   */
+  private fillSkeletons(): void {
+    const missing = this.db
+      .prepare<[], { id: string; username: string }>("SELECT id, username FROM users WHERE kind = 'account' AND skeleton IS NULL")
+      .all();
+    if (missing.length === 0) return;
+    const set = this.db.prepare<[string, string]>('UPDATE users SET skeleton = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const { id, username } of missing) set.run(usernameSkeleton(username), id);
+    })();
   }
 
   private prepare() {
@@ -173,8 +190,13 @@ export class SqliteStore implements MaintainableStore {
       listTokens: db.prepare<[string], { id: string; name: string | null; created_at: number; last_used_at: number | null }>(
         "SELECT id, name, created_at, last_used_at FROM tokens WHERE user_id = ? AND kind = 'bearer' ORDER BY created_at, id",
       ),
-      createAccount: db.prepare<[string, string, string, string, number]>(
-        "INSERT INTO users (id, nick, username, password_hash, kind, created_at) VALUES (?, ?, ?, ?, 'account', ?) ON CONFLICT (username) DO NOTHING",
+      createAccount: db.prepare<[string, string, string, string, string, number]>(
+        "INSERT INTO users (id, nick, username, skeleton, password_hash, kind, created_at) VALUES (?, ?, ?, ?, ?, 'account', ?) ON CONFLICT (username) DO NOTHING",
+      ),
+      // username = ?: an exact match needs no skeleton (and finds an account whose skeleton is not
+      // filled in yet).
+      lookalikeAccount: db.prepare<[string, string, string], { id: string; nick: string }>(
+        "SELECT id, nick FROM users WHERE kind = 'account' AND (skeleton IN (?, ?) OR username = ?) LIMIT 1",
       ),
       accountByUsername: db.prepare<[string], { id: string; nick: string; password_hash: string }>(
         "SELECT id, nick, password_hash FROM users WHERE username = ? AND kind = 'account'",
@@ -329,13 +351,19 @@ export class SqliteStore implements MaintainableStore {
 
   async createAccount(username: string, passwordHash: string): Promise<User | null> {
     const user: User = { id: randomBytes(12).toString('base64url'), nick: username };
-    const { changes } = this.statements.createAccount.run(user.id, username, username, passwordHash, Date.now());
+    const { changes } = this.statements.createAccount.run(user.id, username, username, usernameSkeleton(username), passwordHash, Date.now());
     return changes === 1 ? user : null;
   }
 
   async accountByUsername(username: string): Promise<AccountRecord | null> {
     const row = this.statements.accountByUsername.get(username);
     return row ? { user: { id: row.id, nick: row.nick }, passwordHash: row.password_hash } : null;
+  }
+
+  async lookalikeAccount(nick: string): Promise<User | null> {
+    const [first, second = first] = nickSkeletons(nick) as [string, string?];
+    const row = this.statements.lookalikeAccount.get(first, second, nick.normalize('NFKC').toLowerCase());
+    return row ? { id: row.id, nick: row.nick } : null;
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {

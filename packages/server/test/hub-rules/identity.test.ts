@@ -142,3 +142,82 @@ describe('registered nicks are reserved', () => {
     expect(again.welcome.user.nick).toBe('alice');
   });
 });
+
+// Issue 13: guests passed as accounts with lookalike nicks. Nicks are NFKC-normalized, invisible and
+// bidirectional-control characters are refused, and a nick whose skeleton (Unicode TR39
+// confusables, case and accents ignored) is an account's username is that account's.
+describe('lookalike nicks', () => {
+  const invisible = {
+    'zero-width space': 'al\u200Bice',
+    'zero-width joiner': 'ali\u200Dce',
+    'word joiner': 'alice\u2060',
+    'soft hyphen': 'al\u00ADice',
+    'BOM / zero-width no-break space': 'ali\uFEFFce',
+    'right-to-left override': '\u202Eecila',
+    'left-to-right isolate': 'a\u2066lice\u2069',
+    'arabic letter mark': 'alice\u061C',
+    'right-to-left mark': 'alice\u200F',
+    'hangul filler': 'alice\u3164',
+    'variation selector': 'alice\uFE0F',
+    'tag character': 'alice\u{E0041}',
+    'line separator': 'ali\u2028ce',
+  };
+
+  it.each(Object.entries(invisible))('a nick with a %s is refused: HTTP 400 on the upgrade, invalid_nick as a frame', async (_, nick) => {
+    const w = await world(res);
+    await expect(TestClient.connect(w.server, { query: { nick } })).rejects.toThrow('HTTP 400');
+    const g = await w.guest('visitor');
+    await refused(g, { type: 'nick', nick }, 'invalid_nick');
+  });
+
+  it('a nick is NFKC-normalized: fullwidth letters and ligatures become plain ones', async () => {
+    const w = await world(res);
+    expect((await w.guest('ｂｏｂ')).welcome.user.nick).toBe('bob');
+    const g = await w.guest('visitor');
+    expect((await ok<NickReplyFrame>(g, { type: 'nick', nick: 'ﬁona' }, 'nick')).nick).toBe('fiona');
+    // Letters of other scripts stay welcome when they pass for no account.
+    expect((await w.guest('Zoë')).welcome.user.nick).toBe('Zoë');
+    expect((await w.guest('小明')).welcome.user.nick).toBe('小明');
+    expect((await w.guest('Дмитрий')).welcome.user.nick).toBe('Дмитрий');
+  });
+
+  const lookalikes = {
+    'Cyrillic а': '\u0430lice',
+    'fullwidth': 'ａｌｉｃｅ',
+    'Greek and Cyrillic mixed': '\u03B1l\u0456c\u0435',
+    'digit one for l': 'a1ice',
+    'capital I for l': 'AIice',
+    'accent on a letter': 'alicé',
+    'mathematical bold': '𝐚𝐥𝐢𝐜𝐞',
+  };
+
+  it.each(Object.entries(lookalikes))('a guest cannot pass as the account alice with a %s nick (409, nick_taken)', async (_, nick) => {
+    const w = await world(res);
+    await w.account('alice');
+    await expect(TestClient.connect(w.server, { query: { nick } })).rejects.toThrow('HTTP 409');
+    const g = await w.guest('visitor');
+    await refused(g, { type: 'nick', nick }, 'nick_taken');
+  });
+
+  it('rn for m: a guest cannot pass as the account mary with rnary', async () => {
+    const w = await world(res);
+    await w.account('mary');
+    await expect(TestClient.connect(w.server, { query: { nick: 'rnary' } })).rejects.toThrow('HTTP 409');
+    expect((await w.guest('marv')).welcome.user.nick).toBe('marv');
+  });
+
+  it('a returning guest whose nick is refused now (stored before these rules) gets a fresh guest nick', async () => {
+    const w = await world(res);
+    // Guests made by an older release, straight in the store: one a lookalike of an account
+    // registered since, one with a zero-width space.
+    const lookalike = await w.store.createGuest('\u0430lice');
+    const hidden = await w.store.createGuest('bo\u200Bb');
+    await w.account('alice');
+    for (const issued of [lookalike, hidden]) {
+      const c = await w.connect({ token: issued.token });
+      expect(c.welcome.user.id).toBe(issued.user.id);
+      expect(c.welcome.user.nick).toMatch(/^guest-\d+$/);
+      expect((await w.store.userById(issued.user.id))?.nick).toBe(c.welcome.user.nick);
+    }
+  });
+});

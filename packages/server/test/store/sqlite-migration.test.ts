@@ -9,7 +9,7 @@ import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { tempDir } from '../helpers.js';
 
 describe('SQLite migrations', () => {
-  it.each([1, 2])('upgrades a version %i database with its data intact', async (version) => {
+  it.each([1, 2, 3])('upgrades a version %i database with its data intact', async (version) => {
     const dir = tempDir();
     const old = new Database(join(dir, 'chat.db'));
     old.exec(readFileSync(new URL(`./frozen/sqlite-v${version}.sql`, import.meta.url), 'utf8'));
@@ -39,6 +39,28 @@ describe('SQLite migrations', () => {
     const db = new Database(join(dir, 'chat.db'), { readonly: true });
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'messages_ts'").get()).toBeDefined();
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'room_roles'").get()).toBeDefined();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives accounts made before version 4 their skeleton, so lookalike nicks find them (issue 13)', async () => {
+    const dir = tempDir();
+    const old = new Database(join(dir, 'chat.db'));
+    old.exec(readFileSync(new URL('./frozen/sqlite-v3.sql', import.meta.url), 'utf8'));
+    old.prepare("INSERT INTO users (id, nick, username, password_hash, kind, created_at) VALUES ('a1', 'alice', 'alice', 'h', 'account', 1)").run();
+    old.prepare("INSERT INTO users (id, nick, kind, created_at) VALUES ('g1', 'mary', 'guest', 1)").run();
+    old.close();
+
+    const store = await new SqliteStore({ dir }).open();
+    expect((await store.lookalikeAccount('\u0430lice'))?.id).toBe('a1');
+    expect((await store.lookalikeAccount('a1ice'))?.id).toBe('a1');
+    expect(await store.lookalikeAccount('rnary')).toBeNull(); // a guest's nick reserves nothing
+    await store.close();
+    const db = new Database(join(dir, 'chat.db'), { readonly: true });
+    expect(db.prepare("SELECT id, skeleton FROM users ORDER BY id").all()).toEqual([
+      { id: 'a1', skeleton: 'alice' },
+      { id: 'g1', skeleton: null },
+    ]);
     db.close();
     rmSync(dir, { recursive: true, force: true });
   });

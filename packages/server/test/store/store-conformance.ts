@@ -159,6 +159,20 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       expect(await store.accountByUsername('bob')).toBeNull();
     });
 
+    it('finds the account a nick passes for: the username, its lookalikes (TR39 skeleton), not guests', async () => {
+      const alice = (await store.createAccount('alice', 'h'))!;
+      const mary = (await store.createAccount('mary', 'h'))!;
+      await store.createGuest('bob');
+      for (const nick of ['alice', 'ALICE', '\u0430lice', 'ａｌｉｃｅ', 'a1ice', 'AIice', 'alicé']) {
+        expect((await store.lookalikeAccount(nick))?.id, nick).toBe(alice.id);
+      }
+      expect((await store.lookalikeAccount('rnary'))?.id).toBe(mary.id);
+      for (const nick of ['bob', 'alicia', 'marv', '']) expect(await store.lookalikeAccount(nick), nick).toBeNull();
+      // After a restart too (the skeleton is stored with the account).
+      store = await fixture.reopen(store);
+      expect((await store.lookalikeAccount('\u0430lice'))?.id).toBe(alice.id);
+    });
+
     it('issues session and bearer tokens for accounts, lists bearer tokens, and revokes both ways', async () => {
       const user = (await store.createAccount('tokens', 'h'))!;
       const session = await store.issueToken(user.id, 'session');
