@@ -8,6 +8,11 @@ export const PROTOCOL_VERSION = 1;
 export interface User {
   id: string;
   nick: string;
+  /**
+   * Version 1.1: true for a registered account, absent for a guest (the server never sends false),
+   * so that clients can mark guests and offer DMs to accounts only.
+   */
+  account?: boolean;
 }
 
 /** One stored chat message, exactly as the `message` event carries it. */

@@ -146,7 +146,9 @@ export class Hub {
     let entry = this.users.get(user.id);
     if (!entry) {
       const admin = account && (this.options.adminUsers ?? []).includes(user.nick);
-      entry = { user: { ...user }, account, admin, sessions: new Set() };
+      // USER.account (PROTOCOL.md 1.1): true for accounts, absent for guests, in every frame that
+      // copies this user (welcome, presence, typing, message.from, invitation).
+      entry = { user: account ? { id: user.id, nick: user.nick, account: true } : { id: user.id, nick: user.nick }, account, admin, sessions: new Set() };
       this.users.set(user.id, entry);
     }
     const session = new Session(peer, entry, this.options.metrics);

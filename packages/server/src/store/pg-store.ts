@@ -66,6 +66,8 @@ interface MessageRow {
   client_id: string;
   text: string;
   ts: Int8;
+  /** The sender is an account (MESSAGE_COLUMNS). */
+  account: boolean;
 }
 
 interface RoomInfoRow {
@@ -75,7 +77,15 @@ interface RoomInfoRow {
   last_seq: Int8;
 }
 
-const MESSAGE_COLUMNS = 'm.id, m.seq, m.user_id, m.nick, m.client_id, m.text, m.ts';
+/**
+ * A message's columns, with whether its sender is an account (USER.account) read from users: a
+ * subquery by primary key, which leaves the (room_id, seq) plan alone.
+ */
+const MESSAGE_COLUMNS =
+  "m.id, m.seq, m.user_id, m.nick, m.client_id, m.text, m.ts, EXISTS (SELECT 1 FROM users u WHERE u.id = m.user_id AND u.kind = 'account') AS account";
+
+/** A user as the protocol shows it: `account: true` for accounts, nothing for guests. */
+const toUser = (id: string, nick: string, account: boolean): User => (account ? { id, nick, account: true } : { id, nick });
 
 const newId = (): string => randomBytes(9).toString('base64url');
 const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
@@ -88,7 +98,7 @@ function toMessage(room: string, row: MessageRow): ChatMessage {
     seq: Number(row.seq),
     id: row.id,
     clientId: row.client_id,
-    from: { id: row.user_id, nick: row.nick },
+    from: toUser(row.user_id, row.nick, row.account),
     text: row.text,
     ts: Number(row.ts),
   };
@@ -447,7 +457,7 @@ export class PgStore implements Store {
       await this.query('UPDATE tokens SET last_used_at = $1 WHERE hash = $2', [now, hash]);
     }
     return {
-      user: { id: row.id, nick: row.nick },
+      user: toUser(row.id, row.nick, row.user_kind === 'account'),
       account: row.user_kind === 'account',
       kind: row.kind as TokenIdentity['kind'],
       tokenId: row.token_id ?? '',
@@ -459,7 +469,7 @@ export class PgStore implements Store {
   }
 
   async createAccount(username: string, passwordHash: string): Promise<User | null> {
-    const user: User = { id: randomBytes(12).toString('base64url'), nick: username };
+    const user: User = { id: randomBytes(12).toString('base64url'), nick: username, account: true };
     const result = await this.query(
       `INSERT INTO users (id, nick, username, skeleton, password_hash, kind, created_at) VALUES ($1, $2, $2, $3, $4, 'account', $5)
        ON CONFLICT (username) DO NOTHING`,
@@ -473,7 +483,7 @@ export class PgStore implements Store {
       "SELECT id, nick, password_hash FROM users WHERE username = $1 AND kind = 'account'",
       [username],
     );
-    return row ? { user: { id: row.id, nick: row.nick }, passwordHash: row.password_hash } : null;
+    return row ? { user: toUser(row.id, row.nick, true), passwordHash: row.password_hash } : null;
   }
 
   async lookalikeAccount(nick: string): Promise<User | null> {
@@ -483,7 +493,7 @@ export class PgStore implements Store {
       "SELECT id, nick FROM users WHERE kind = 'account' AND (skeleton = ANY($1::text[]) OR username = $2) LIMIT 1",
       [nickSkeletons(pgText(nick)), pgText(nick).normalize('NFKC').toLowerCase()],
     );
-    return row ?? null;
+    return row ? toUser(row.id, row.nick, true) : null;
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
@@ -491,8 +501,8 @@ export class PgStore implements Store {
   }
 
   async userById(userId: string): Promise<User | null> {
-    const [row] = await this.rows<{ id: string; nick: string }>('SELECT id, nick FROM users WHERE id = $1', [userId]);
-    return row ?? null;
+    const [row] = await this.rows<{ id: string; nick: string; kind: string }>('SELECT id, nick, kind FROM users WHERE id = $1', [userId]);
+    return row ? toUser(row.id, row.nick, row.kind === 'account') : null;
   }
 
   async issueToken(userId: string, kind: 'session' | 'bearer', options: { name?: string } = {}): Promise<{ token: string; id: string }> {

@@ -21,7 +21,7 @@ describe('signing in over WebSocket', () => {
     const w = await world(res);
     const alice = await w.account('alice');
     const c = await w.connect({}, { Cookie: `theme=dark; session=${alice.token}; other=1` });
-    expect(c.welcome.user).toEqual({ id: alice.user.id, nick: 'alice' });
+    expect(c.welcome.user).toEqual({ id: alice.user.id, nick: 'alice', account: true });
     expect(c.welcome).not.toHaveProperty('token');
   });
 
@@ -30,7 +30,7 @@ describe('signing in over WebSocket', () => {
     const bot = await w.account('botty');
     const { token } = await w.store.issueToken(bot.user.id, 'bearer', { name: 'ci' });
     const c = await w.connect({}, { Authorization: `Bearer ${token}` });
-    expect(c.welcome.user).toEqual({ id: bot.user.id, nick: 'botty' });
+    expect(c.welcome.user).toEqual({ id: bot.user.id, nick: 'botty', account: true });
     expect(c.welcome).not.toHaveProperty('token');
     // The same bearer token also works as ?token= (PROTOCOL.md: api/auth/tokens).
     const d = await w.connect({ token });
@@ -95,7 +95,7 @@ describe('ALLOW_GUESTS=false', () => {
     await expect(TestClient.connect(w.server)).rejects.toThrow('HTTP 401');
     await expect(TestClient.connect(w.server, { query: { nick: 'visitor' } })).rejects.toThrow('HTTP 401');
     const c = await alice.connect();
-    expect(c.welcome.user).toEqual({ id: alice.user.id, nick: 'alice' });
+    expect(c.welcome.user).toEqual({ id: alice.user.id, nick: 'alice', account: true });
     const d = await w.connect({}, { Cookie: `session=${alice.token}` });
     expect(d.welcome.user.id).toBe(alice.user.id);
   });

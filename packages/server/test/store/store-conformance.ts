@@ -147,7 +147,7 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
 
     it('creates accounts with unique usernames, and finds them by username and id', async () => {
       const user = await store.createAccount('alice', 'scrypt$hash-a');
-      expect(user).toEqual({ id: expect.any(String), nick: 'alice' });
+      expect(user).toEqual({ id: expect.any(String), nick: 'alice', account: true });
       expect(await store.createAccount('alice', 'scrypt$other')).toBeNull();
       expect(await store.accountByUsername('alice')).toEqual({ user, passwordHash: 'scrypt$hash-a' });
       expect(await store.accountByUsername('bob')).toBeNull();
@@ -171,6 +171,28 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       // After a restart too (the skeleton is stored with the account).
       store = await fixture.reopen(store);
       expect((await store.lookalikeAccount('\u0430lice'))?.id).toBe(alice.id);
+    });
+
+    it("marks accounts' users with account: true wherever a user is read, guests never (issue 13)", async () => {
+      const account = (await store.createAccount('carol', 'h'))!;
+      const guest = (await store.createGuest('visitor')).user;
+      expect(account).toEqual({ id: expect.any(String), nick: 'carol', account: true });
+      expect(guest).toEqual({ id: expect.any(String), nick: 'visitor' });
+      expect(await store.userById(account.id)).toEqual(account);
+      expect(await store.userById(guest.id)).toEqual(guest);
+      expect((await store.accountByUsername('carol'))?.user).toEqual(account);
+      expect(await store.lookalikeAccount('CAROL')).toEqual(account);
+      const { token } = await store.issueToken(account.id, 'session');
+      expect((await store.identityByToken(token))?.user).toEqual(account);
+      // Messages: as stored (the live copy), as a duplicate, and read back either way.
+      const [fromAccount, fromGuest] = await store.appendMessages([msg('marks', 'a', account), msg('marks', 'g', guest)]);
+      expect(fromAccount!.message.from).toEqual(account);
+      expect(fromGuest!.message.from).toEqual(guest);
+      const [dup] = await store.appendMessages([msg('marks', 'a', account)]);
+      expect(dup).toMatchObject({ duplicate: true, message: { from: account } });
+      for (const page of [await store.messagesAfter('marks', 0, 10), await store.messagesBefore('marks', undefined, 10)]) {
+        expect(page.messages.map((m) => m.from)).toEqual([account, guest]);
+      }
     });
 
     it('issues session and bearer tokens for accounts, lists bearer tokens, and revokes both ways', async () => {
