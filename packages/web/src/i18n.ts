@@ -22,6 +22,10 @@ const en = {
   showMembers: 'Show members',
   hideMembers: 'Hide members',
   you: 'you',
+  /** Beside a guest's nick (issue 13): a guest's nick may imitate an account's name. */
+  guestTag: 'guest',
+  /** A guest's nick as a screen reader says it before their message. */
+  guestSpoken: '{nick} (guest)',
   status_online: 'Connected',
   status_connecting: 'Connecting…',
   status_offline: 'Offline',
@@ -172,6 +176,8 @@ const zhCN: Messages = {
   showMembers: '显示成员',
   hideMembers: '隐藏成员',
   you: '我',
+  guestTag: '访客',
+  guestSpoken: '{nick}（访客）',
   status_online: '已连接',
   status_connecting: '连接中…',
   status_offline: '离线',
