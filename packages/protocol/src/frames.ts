@@ -290,3 +290,11 @@ export const CLOSE_CODES = {
   /** Unsent data passed the slow-consumer limit; reconnect and resume with `since`. */
   slowConsumer: 4008,
 } as const;
+
+/**
+ * WebSocket subprotocols (Sec-WebSocket-Protocol, RFC 6455 §4.1). A client may offer its token as
+ * `token.<TOKEN>` beside `chat`, instead of `?token=` in the URL, where proxies and browsers log it.
+ * The server selects `chat` when it is offered, never the token's entry (docs/protocol.md, Identity).
+ */
+export const WS_PROTOCOL = 'chat';
+export const WS_TOKEN_PROTOCOL_PREFIX = 'token.';

@@ -17,7 +17,7 @@ export const api = new AccountApi(
 
 export const client = new ChatClient({
   state,
-  openSocket: (query) => new WebSocket(webSocketUrl(location.href, query)) as unknown as SocketLike,
+  openSocket: (query, protocols) => new WebSocket(webSocketUrl(location.href, query), protocols) as unknown as SocketLike,
   serverIsUp: async () => {
     try {
       return (await fetch(httpUrl(location.href, 'healthz'), { cache: 'no-store' })).ok;

@@ -73,8 +73,8 @@ function harness(options: HarnessOptions = {}) {
   const client = new ChatClient({
     state,
     storage,
-    openSocket: (query) => {
-      const socket = new FakeSocket(query);
+    openSocket: (query, protocols) => {
+      const socket = new FakeSocket(query, protocols);
       sockets.push(socket);
       return socket;
     },

@@ -76,8 +76,8 @@ function harness(options: HarnessOptions = {}) {
   const client = new ChatClient({
     state,
     storage,
-    openSocket: (query) => {
-      const socket = new FakeSocket(query);
+    openSocket: (query, protocols) => {
+      const socket = new FakeSocket(query, protocols);
       sockets.push(socket);
       return socket;
     },
@@ -169,7 +169,7 @@ describe('identity', () => {
     expect(h.state.status).toBe('connecting');
   });
 
-  it('welcome makes the client online as that user and keeps the token; a reload reconnects with ?token=', () => {
+  it('welcome makes the client online as that user and keeps the token; a reload offers it as a subprotocol, never in the URL', () => {
     const h = harness();
     h.client.start('alice');
     h.socket.open();
@@ -184,10 +184,24 @@ describe('identity', () => {
     expect(reload.state.needsName).toBe(false);
     reload.client.start();
     expect(reload.sockets).toHaveLength(1);
-    expect(reload.socket.query).toEqual({ token: TOKEN });
+    expect(reload.socket.query).toEqual({});
+    expect(reload.socket.protocols).toEqual(['chat', `token.${TOKEN}`]);
     reload.socket.open();
     reload.socket.receive(welcome(ALICE, TOKEN));
     expect(reload.state.me).toEqual(ALICE);
+  });
+
+  // Issue 13: a subprotocol must be an HTTP token; a stored value that is not one of ours would make
+  // the browser's WebSocket constructor throw. It is dropped, as a refused token would be.
+  it('a stored token that is not one of ours is not offered; the client connects as a new guest', () => {
+    const storage = new MemoryStorage();
+    storage.setItem('chat.token', 'not a token, with spaces');
+    storage.setItem('chat.nick', 'alice');
+    const h = harness({ storage });
+    h.client.start();
+    expect(h.socket.protocols).toEqual(['chat']);
+    expect(h.socket.query).toEqual({ nick: 'alice' });
+    expect(storage.getItem('chat.token')).toBeNull();
   });
 
   it('a nick frame (the reply to a nick change, or from another tab) updates me', () => {
@@ -503,7 +517,8 @@ describe('send while offline', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(h.sockets).toHaveLength(2);
     const second = h.socket;
-    expect(second.query).toEqual({ token: TOKEN });
+    expect(second.query).toEqual({});
+    expect(second.protocols).toEqual(['chat', `token.${TOKEN}`]);
     second.open();
     second.receive(welcome());
     expect(second.ofType('send')).toEqual([]); // not before the room is joined again
@@ -730,7 +745,8 @@ describe('resume', () => {
     h.socket.drop(1006);
     await vi.advanceTimersByTimeAsync(1000);
     const s = h.socket;
-    expect(s.query).toEqual({ token: TOKEN });
+    expect(s.query).toEqual({});
+    expect(s.protocols).toEqual(['chat', `token.${TOKEN}`]);
     s.open();
     s.receive(JSON.parse('{"type":"welcome","protocol":1,"user":{"id":"RVr2DtMA6dZRXEFk","nick":"alice"},"online":2,"serverTime":1795682392653,"token":"gyM6RQoOng_gX4aGEqzz0E_xhPk6t-BUEUZD_EL6G6M"}'));
     const joins = s.ofType('join');
@@ -838,7 +854,8 @@ describe('a socket refused before welcome', () => {
     first.client.stop();
     const h = harness({ storage, serverUp });
     h.client.start();
-    expect(h.socket.query).toEqual({ token: TOKEN });
+    expect(h.socket.query).toEqual({});
+    expect(h.socket.protocols).toEqual(['chat', `token.${TOKEN}`]);
     return h;
   }
 
@@ -853,7 +870,7 @@ describe('a socket refused before welcome', () => {
 
     await vi.advanceTimersByTimeAsync(1000);
     expect(h.sockets).toHaveLength(2);
-    expect(h.socket.query).not.toHaveProperty('token');
+    expect(h.socket.offeredToken).toBeNull();
     expect(h.socket.query).toEqual({ nick: 'alice' });
   });
 
@@ -867,7 +884,8 @@ describe('a socket refused before welcome', () => {
 
     await vi.advanceTimersByTimeAsync(1000);
     expect(h.sockets).toHaveLength(2);
-    expect(h.socket.query).toEqual({ token: TOKEN });
+    expect(h.socket.query).toEqual({});
+    expect(h.socket.protocols).toEqual(['chat', `token.${TOKEN}`]);
   });
 
   it('without a token (a new guest) the health check is not needed; it just retries', async () => {

@@ -1,10 +1,10 @@
-// Who is connecting (PROTOCOL.md, Identity): a token (`?token=`, `Authorization: Bearer`, or the
-// `session` cookie of a signed-in browser), else a guest with `?nick=` or a generated nick, when
-// guests are allowed. Refusals are HTTP statuses.
+// Who is connecting (PROTOCOL.md, Identity): a token (`?token=`, the subprotocol `token.<TOKEN>`,
+// `Authorization: Bearer`, or the `session` cookie of a signed-in browser), else a guest with
+// `?nick=` or a generated nick, when guests are allowed. Refusals are HTTP statuses.
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { NICK_RULES, normalizeNick, type User } from '@chat/protocol';
-import { bearerToken, readSessionCookie } from '../auth/credentials.js';
+import { bearerToken, protocolToken, readSessionCookie } from '../auth/credentials.js';
 import { nickReserved } from '../hub/hub.js';
 import type { Store } from '../store/store.js';
 
@@ -25,7 +25,7 @@ export interface IdentityOptions {
 }
 
 export async function resolveIdentity(store: Store, req: IncomingMessage, query: URLSearchParams, options: IdentityOptions): Promise<Identity> {
-  const explicit = query.get('token') ?? bearerToken(req.headers);
+  const explicit = query.get('token') ?? protocolToken(req.headers) ?? bearerToken(req.headers);
   const presented = explicit ?? readSessionCookie(req.headers);
   if (presented !== null) {
     const found = presented.length > 0 && presented.length <= 256 ? await store.identityByToken(presented) : null;

@@ -74,6 +74,53 @@ describe('signing in over WebSocket', () => {
   });
 });
 
+// Issue 13: credentials off the URL. A token in the query string lands in proxy access logs and
+// browser history; the web client offers it as a WebSocket subprotocol instead (PROTOCOL.md
+// Identity, docs/protocol.md), which needs no state shared between nodes.
+describe('a token in Sec-WebSocket-Protocol', () => {
+  const offer = (token: string) => ['chat', `token.${token}`];
+
+  it('restores a guest, signs in an account or a bot; the server answers `chat`, never the token', async () => {
+    const w = await world(res);
+    const first = await w.guest('visitor');
+    const token = first.welcome.token!;
+    const again = await TestClient.connect(w.server, { protocols: offer(token) });
+    expect(again.ws.protocol).toBe('chat');
+    expect(again.welcome.user).toEqual(first.welcome.user);
+    expect(again.welcome.token).toBe(token);
+    await again.close();
+
+    const alice = await w.account('alice');
+    const a = await TestClient.connect(w.server, { protocols: offer(alice.token) });
+    expect(a.welcome.user).toEqual({ id: alice.user.id, nick: 'alice', account: true });
+    expect(a.ws.protocol).toBe('chat');
+    await a.close();
+    // The order of the offer does not matter, and `chat` is still the one chosen.
+    const bot = await w.store.issueToken(alice.user.id, 'bearer', { name: 'bot' });
+    const b = await TestClient.connect(w.server, { protocols: [`token.${bot.token}`, 'chat'] });
+    expect(b.welcome.user.id).toBe(alice.user.id);
+    expect(b.ws.protocol).toBe('chat');
+    await b.close();
+  });
+
+  it('an unknown token is refused with 401, as in ?token=; a plain `chat` offer is a new guest', async () => {
+    const w = await world(res);
+    await expect(TestClient.connect(w.server, { protocols: offer('not-a-token') })).rejects.toThrow('HTTP 401');
+    const g = await TestClient.connect(w.server, { query: { nick: 'plain' }, protocols: ['chat'] });
+    expect(g.ws.protocol).toBe('chat');
+    expect(g.welcome.user.nick).toBe('plain');
+    await g.close();
+  });
+
+  it('wins over the session cookie, as ?token= does', async () => {
+    const w = await world(res);
+    const [alice, bob] = await w.accounts('alice', 'bob');
+    const c = await TestClient.connect(w.server, { protocols: offer(bob.token), headers: { Cookie: `session=${alice.token}` } });
+    expect(c.welcome.user.id).toBe(bob.user.id);
+    await c.close();
+  });
+});
+
 describe('session expiry', () => {
   it('an expired session token is refused with HTTP 401', async () => {
     const w = await world(res, {}, { sessionTtlMs: 150 });

@@ -6,6 +6,7 @@
 // The UI passes in a reactive state object (Vue's `reactive()`) and renders it; tests pass a plain
 // object and a fake socket. See docs/protocol.md for the frames.
 import type { ChatMessage, ErrorFrame, JoinedFrame, KickedFrame, ModerationAction, ServerFrame, User } from '@chat/protocol';
+import { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '@chat/protocol';
 import { Backoff } from './backoff.js';
 
 export type ConnectionState = 'offline' | 'connecting' | 'online';
@@ -130,8 +131,12 @@ export interface StorageLike {
 
 export interface ChatClientOptions {
   state: ChatState;
-  /** Opens a socket to the server with these query parameters. */
-  openSocket: (query: Record<string, string>) => SocketLike;
+  /**
+   * Opens a socket to the server with these query parameters, offering these subprotocols
+   * (Sec-WebSocket-Protocol). A guest token is offered as a subprotocol, never put in the query:
+   * URLs end up in proxy access logs (issue 13).
+   */
+  openSocket: (query: Record<string, string>, protocols: string[]) => SocketLike;
   /** Resolves true when the server answers its health check (to tell "down" from "token refused"). */
   serverIsUp: () => Promise<boolean>;
   storage: StorageLike;
@@ -315,16 +320,18 @@ export class ChatClient {
   private connect(): void {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
-    // Signed in: the session cookie goes with the upgrade by itself, and a guest token or nick in
-    // the query would win over it, so there is none.
+    // Signed in: the session cookie goes with the upgrade by itself, and a guest token or nick
+    // would win over it, so there is none.
     const account = this.state.account;
-    const token = account ? null : this.options.storage.getItem(KEYS.token);
+    const token = account ? null : this.savedToken();
     const nick = account ? null : this.options.storage.getItem(KEYS.nick);
-    const query: Record<string, string> = token ? { token } : nick ? { nick } : {};
+    // The token goes as the subprotocol `token.<TOKEN>` beside `chat` (docs/protocol.md, Identity).
+    const query: Record<string, string> = !token && nick ? { nick } : {};
+    const protocols = token ? [WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX + token] : [WS_PROTOCOL];
     const identity: Identity = account ? 'account' : token ? 'token' : 'guest';
     this.state.status = 'connecting';
     this.welcomed = false;
-    const socket = this.options.openSocket(query);
+    const socket = this.options.openSocket(query, protocols);
     this.socket = socket;
     socket.onopen = () => {
       // A socket that opens but never says welcome is caught by the keepalive too.
@@ -339,6 +346,17 @@ export class ChatClient {
       this.onClose(identity);
     };
     socket.onerror = () => {};
+  }
+
+  /**
+   * The saved guest token, if it looks like one of ours (base64url). Anything else is dropped: a
+   * subprotocol must be an HTTP token, and the browser's WebSocket constructor throws on others.
+   */
+  private savedToken(): string | null {
+    const token = this.options.storage.getItem(KEYS.token);
+    if (token === null || /^[A-Za-z0-9_-]{1,256}$/.test(token)) return token;
+    this.options.storage.removeItem(KEYS.token);
+    return null;
   }
 
   private onClose(identity: Identity): void {

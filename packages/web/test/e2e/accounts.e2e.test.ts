@@ -67,12 +67,14 @@ async function audit(page: Page): Promise<string[]> {
 describe.skipIf(!available)('accounts in Chromium', () => {
   useBrowser();
 
-  // Issue 13: guests are tagged beside their nick, in messages and in the member list.
-  it('marks guests with a "guest" tag', { timeout: 60_000 }, async () => {
+  // Issue 13: guests are tagged beside their nick, in messages and in the member list; and a guest's
+  // token never goes in the WebSocket URL (it would land in proxy access logs).
+  it('marks guests with a "guest" tag; a guest reconnects without its token in the URL', { timeout: 60_000 }, async () => {
     const s = await server();
     const alice = await openPage(s.httpUrl + '/');
     await authenticate(alice, 'register', 'alice', 'alice-password-1');
     const visitor = await openPage(s.httpUrl + '/');
+    const visitorSockets = socketUrls(visitor.page);
     await enterChat(visitor, 'visitor');
     await say(alice.page, 'hello from an account');
     await say(visitor.page, 'hello from a guest');
@@ -88,6 +90,17 @@ describe.skipIf(!available)('accounts in Chromium', () => {
     expect(await memberRow(visitor.page, 'visitor').getByTestId('guest-tag').innerText()).toBe('guest');
     await alice.page.screenshot({ path: process.env.GUEST_TAG_SCREENSHOT ?? `${trackedDataDir()}/guest-tag.png` });
 
+    // The guest reloads: the same guest again (its token restored it), and no socket URL of the
+    // page ever carried the token, only the first one its nick.
+    const before = await visitor.page.evaluate(() => localStorage.getItem('chat.token'));
+    expect(before).toBeTruthy();
+    await visitor.page.reload();
+    await waitOnline(visitor.page);
+    await bubble(visitor.page, 'hello from a guest').waitFor();
+    expect(await visitor.page.evaluate(() => localStorage.getItem('chat.token'))).toBe(before);
+    expect(visitorSockets.length).toBeGreaterThanOrEqual(2);
+    for (const url of visitorSockets) expect(url).not.toContain(before!);
+    expect(visitorSockets.map((url) => new URL(url).search)).toEqual(['?nick=visitor', ...visitorSockets.slice(1).map(() => '')]);
     expect([...alice.errors, ...visitor.errors]).toEqual([]);
   });
 
