@@ -8,6 +8,11 @@ export const PROTOCOL_VERSION = 1;
 export interface User {
   id: string;
   nick: string;
+  /**
+   * Version 1.1: true for a registered account, absent for a guest (the server never sends false),
+   * so that clients can mark guests and offer DMs to accounts only.
+   */
+  account?: boolean;
 }
 
 /** One stored chat message, exactly as the `message` event carries it. */
@@ -285,3 +290,11 @@ export const CLOSE_CODES = {
   /** Unsent data passed the slow-consumer limit; reconnect and resume with `since`. */
   slowConsumer: 4008,
 } as const;
+
+/**
+ * WebSocket subprotocols (Sec-WebSocket-Protocol, RFC 6455 §4.1). A client may offer its token as
+ * `token.<TOKEN>` beside `chat`, instead of `?token=` in the URL, where proxies and browsers log it.
+ * The server selects `chat` when it is offered, never the token's entry (docs/protocol.md, Identity).
+ */
+export const WS_PROTOCOL = 'chat';
+export const WS_TOKEN_PROTOCOL_PREFIX = 'token.';

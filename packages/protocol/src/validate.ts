@@ -41,21 +41,36 @@ export function charCount(text: string): number {
   return text.length - surrogatePairs;
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
-
 export function isValidRoomName(room: unknown): room is string {
   return typeof room === 'string' && ROOM_NAME.test(room);
 }
 
-/** Returns the trimmed nick, or null when it breaks the rules (1–32 characters, no controls). */
+/**
+ * Characters a nick may not hold, looked for after NFKC: controls (Cc); format characters (Cf:
+ * zero-width space and joiners, soft hyphen, BOM, the bidirectional marks, embeddings, overrides
+ * and isolates); every default-ignorable code point (variation selectors, Hangul fillers, tags…:
+ * drawn as nothing); lone surrogates; line and paragraph separators. Each lets a nick look like
+ * another one, or reorder the text around it (issue 13).
+ */
+const NOT_IN_NICK = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
+
+/**
+ * The nick as it is stored and shown: NFKC-normalized (fullwidth `ａｌｉｃｅ` and `ﬁ` become
+ * `alice` and `fi`) and trimmed. Null when it breaks the rules: 1-32 characters, nothing invisible
+ * (NOT_IN_NICK). Whether it passes for an account's name is the server's question (nickReserved).
+ */
 export function normalizeNick(nick: unknown): string | null {
   if (typeof nick !== 'string') return null;
-  const trimmed = nick.trim();
-  const n = charCount(trimmed);
-  if (n < 1 || n > MAX_NICK_CHARS || CONTROL_CHARS.test(trimmed)) return null;
-  return trimmed;
+  // Bounded before NFKC, which may expand a character up to 18 times (U+FDFA): a nick is short.
+  if (nick.length > 4 * MAX_NICK_CHARS) return null;
+  const normalized = nick.normalize('NFKC').trim();
+  const n = charCount(normalized);
+  if (n < 1 || n > MAX_NICK_CHARS || NOT_IN_NICK.test(normalized)) return null;
+  return normalized;
 }
+
+/** Why normalizeNick refused a nick, in the words of the protocol's `invalid_nick`. */
+export const NICK_RULES = `a nick is 1-${MAX_NICK_CHARS} characters, with no control, invisible or text-direction characters`;
 
 function str(f: Fields, key: string): string {
   const v = f[key];
@@ -134,7 +149,7 @@ const parsers = {
   ping: () => ({ type: 'ping' }),
   nick: (f) => {
     const nick = normalizeNick(str(f, 'nick'));
-    if (nick === null) fail('invalid_nick', `a nick is 1-${MAX_NICK_CHARS} characters with no control characters`);
+    if (nick === null) fail('invalid_nick', NICK_RULES);
     return { type: 'nick', nick: nick as string };
   },
   create: (f) => {

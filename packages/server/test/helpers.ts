@@ -57,6 +57,8 @@ export async function startServer(
 export interface ConnectOptions {
   query?: Record<string, string>;
   headers?: Record<string, string>;
+  /** WebSocket subprotocols to offer (Sec-WebSocket-Protocol). */
+  protocols?: string[];
   /** ws client options passed through (e.g. autoPong: false). */
   wsOptions?: WebSocket.ClientOptions;
 }
@@ -99,7 +101,7 @@ export class TestClient {
   /** Opens a connection and waits for `welcome` (the protocol's first frame). */
   static async connect(server: TestServer | string, options: ConnectOptions = {}): Promise<TestClient> {
     const url = typeof server === 'string' ? server : server.wsUrl(options.query);
-    const ws = new WebSocket(url, { headers: options.headers, ...options.wsOptions });
+    const ws = new WebSocket(url, options.protocols ?? [], { headers: options.headers, ...options.wsOptions });
     const client = new TestClient(ws);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());

@@ -21,6 +21,9 @@ describe('logs', () => {
     const token = first.welcome.token!;
     await first.close();
     const again = await TestClient.connect(server.wsUrl({ token }));
+    // Offered as a WebSocket subprotocol (how the web client sends it): not logged either.
+    const offered = await TestClient.connect(server.wsUrl(), { protocols: ['chat', `token.${token}`] });
+    await offered.close();
     await again.request({ type: 'join', room: 'r' });
     await again.request({ type: 'send', room: 'r', text: secretText, id: 'secret-1' });
     again.send('{"type":"send","room":"r","text":"' + secretText + '"'); // bad JSON holding the text
@@ -40,8 +43,8 @@ describe('logs', () => {
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     const opens = lines.filter((l) => l.event === 'ws_open');
     const closes = lines.filter((l) => l.event === 'ws_close');
-    expect(opens).toHaveLength(2);
-    expect(closes).toHaveLength(2);
+    expect(opens).toHaveLength(3);
+    expect(closes).toHaveLength(3);
     for (const close of closes) {
       expect(close).toMatchObject({ user: first.welcome.user.id, code: expect.any(Number), reason: expect.any(String) });
     }

@@ -17,7 +17,7 @@ export const api = new AccountApi(
 
 export const client = new ChatClient({
   state,
-  openSocket: (query) => new WebSocket(webSocketUrl(location.href, query)) as unknown as SocketLike,
+  openSocket: (query, protocols) => new WebSocket(webSocketUrl(location.href, query), protocols) as unknown as SocketLike,
   serverIsUp: async () => {
     try {
       return (await fetch(httpUrl(location.href, 'healthz'), { cache: 'no-store' })).ok;
@@ -57,7 +57,7 @@ export const ui = reactive({
   authMode: 'signin' as AuthMode,
 });
 
-export const totalUnread = computed(() => Object.values(chat.rooms).reduce((n, room) => n + room.unread, 0));
+export const totalUnread = computed(() => [...chat.rooms.values()].reduce((n, room) => n + room.unread, 0));
 
 /** Registers or signs in; on success the client connects as the account. */
 export async function authenticate(mode: AuthMode, username: string, password: string): Promise<ApiFailure | null> {

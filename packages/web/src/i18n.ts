@@ -22,6 +22,10 @@ const en = {
   showMembers: 'Show members',
   hideMembers: 'Hide members',
   you: 'you',
+  /** Beside a guest's nick (issue 13): a guest's nick may imitate an account's name. */
+  guestTag: 'guest',
+  /** A guest's nick as a screen reader says it before their message. */
+  guestSpoken: '{nick} (guest)',
   status_online: 'Connected',
   status_connecting: 'Connecting…',
   status_offline: 'Offline',
@@ -173,6 +177,8 @@ const zhCN: Messages = {
   showMembers: '显示成员',
   hideMembers: '隐藏成员',
   you: '我',
+  guestTag: '访客',
+  guestSpoken: '{nick}（访客）',
   status_online: '已连接',
   status_connecting: '连接中…',
   status_offline: '离线',
@@ -307,7 +313,8 @@ export type Locale = keyof typeof LOCALES;
 const STORAGE_KEY = 'chat.lang';
 
 export function detectLocale(saved: string | null, languages: readonly string[]): Locale {
-  if (saved && saved in LOCALES) return saved as Locale;
+  // hasOwn, not `in`: a saved 'constructor' is not a locale.
+  if (saved && Object.hasOwn(LOCALES, saved)) return saved as Locale;
   return languages.some((l) => l.toLowerCase().startsWith('zh')) ? 'zh-CN' : 'en';
 }
 

@@ -73,8 +73,8 @@ function harness(options: HarnessOptions = {}) {
   const client = new ChatClient({
     state,
     storage,
-    openSocket: (query) => {
-      const socket = new FakeSocket(query);
+    openSocket: (query, protocols) => {
+      const socket = new FakeSocket(query, protocols);
       sockets.push(socket);
       return socket;
     },
@@ -98,7 +98,7 @@ function harness(options: HarnessOptions = {}) {
       return socket;
     },
     room(name = 'lobby'): RoomState {
-      const room = state.rooms[name];
+      const room = state.rooms.get(name);
       if (!room) throw new Error(`no room ${name}`);
       return room;
     },
@@ -210,7 +210,7 @@ describe('account sign-in state', () => {
     expect(h.state.me).toBeNull();
     expect(h.state.status).toBe('offline');
     expect(h.state.roomOrder).toEqual(['lobby']);
-    expect(h.state.rooms.team).toBeUndefined();
+    expect(h.state.rooms.get('team')).toBeUndefined();
     expect(h.storage.data.size).toBe(0);
     // Nothing reconnects by itself.
     vi.advanceTimersByTime(60_000);
@@ -293,7 +293,7 @@ describe('private rooms', () => {
     const create = h.socket.last('create');
     expect(create).toMatchObject({ type: 'create', room: 'secret', private: true });
     expect(typeof create.ref).toBe('string');
-    expect(h.state.rooms.secret).toBeUndefined(); // not before the server says so
+    expect(h.state.rooms.get('secret')).toBeUndefined(); // not before the server says so
 
     h.socket.receive({ type: 'created', room: 'secret', ref: create.ref });
     const join = h.socket.last('join');
@@ -313,7 +313,7 @@ describe('private rooms', () => {
     h.socket.receive({ type: 'error', code: 'forbidden', message: 'that room already exists', ref: create.ref });
     expect(h.state.notice).toBe('room_exists');
     expect(h.state.noticeParams).toEqual({ room: '#taken' });
-    expect(h.state.rooms.taken).toBeUndefined();
+    expect(h.state.rooms.get('taken')).toBeUndefined();
     // The next action that works clears it.
     h.client.createRoom('fresh', true);
     h.socket.receive({ type: 'created', room: 'fresh', ref: h.socket.last('create').ref });
@@ -388,7 +388,7 @@ describe('kicked, banned, refused, muted', () => {
     expect(h.state.activeRoom).toBe('club');
     h.socket.receive({ type: 'kicked', room: 'club', reason });
     expect(h.state.roomOrder).toEqual(['lobby']);
-    expect(h.state.rooms.club).toBeUndefined();
+    expect(h.state.rooms.get('club')).toBeUndefined();
     expect(h.state.activeRoom).toBe('lobby');
     expect(h.state.notice).toBe(notice);
     expect(h.state.noticeParams).toEqual({ room: '#club' });
@@ -415,7 +415,7 @@ describe('kicked, banned, refused, muted', () => {
     h.client.openRoom('secret');
     const join = h.socket.last('join');
     h.socket.receive({ type: 'error', code, message: 'no', ref: join.ref });
-    expect(h.state.rooms.secret).toBeUndefined();
+    expect(h.state.rooms.get('secret')).toBeUndefined();
     expect(h.state.roomOrder).toEqual(['lobby']);
     expect(h.state.activeRoom).toBe('lobby');
     expect(h.state.notice).toBe(notice);
@@ -555,7 +555,7 @@ describe('refs stay within 64 characters', () => {
     const join = h.socket.last('join');
     expect(String(join.ref).length).toBeLessThanOrEqual(64);
     h.socket.receive({ type: 'error', code: 'forbidden', message: 'private', ref: join.ref });
-    expect(h.state.rooms[long]).toBeUndefined();
+    expect(h.state.rooms.get(long)).toBeUndefined();
     expect(h.state.notice).toBe('join_forbidden');
   });
 });

@@ -14,9 +14,11 @@ import { api, chat, client, ui } from '../src/chat.js';
 import { setLocale } from '../src/i18n.js';
 import { LOBBY, newRoom, type RoomState } from '../src/lib/chat-client.js';
 
-const ALICE = { id: 'u-alice', nick: 'alice' };
-const BOB = { id: 'u-bob', nick: 'bob' };
+const ALICE = { id: 'u-alice', nick: 'alice', account: true };
+const BOB = { id: 'u-bob', nick: 'bob', account: true };
 const GUEST = { id: 'g-carol', nick: 'Carol Smith' };
+/** A guest whose nick looks like a username: still no DM, no moderator rights (USER.account). */
+const DAVE = { id: 'g-dave', nick: 'dave' };
 
 function reset(): void {
   Object.assign(chat, {
@@ -27,7 +29,7 @@ function reset(): void {
     notice: null,
     noticeParams: {},
     confirmation: null,
-    rooms: { [LOBBY]: newRoom(LOBBY) },
+    rooms: new Map([[LOBBY, newRoom(LOBBY)]]),
     roomOrder: [LOBBY],
     activeRoom: LOBBY,
     available: [],
@@ -37,9 +39,9 @@ function reset(): void {
 
 function room(name: string, fields: Partial<RoomState>): RoomState {
   const r = { ...newRoom(name), joined: true, ...fields };
-  chat.rooms[name] = r;
+  chat.rooms.set(name, r);
   if (!chat.roomOrder.includes(name)) chat.roomOrder.push(name);
-  return chat.rooms[name]!;
+  return chat.rooms.get(name)!;
 }
 
 beforeEach(() => {
@@ -173,7 +175,7 @@ describe('ChatHeader and InviteForm', () => {
     const wrapper = mount(ChatHeader, { props: { roomsOpen: false, membersOpen: true } });
     expect(wrapper.get('.room-title').text()).toBe('bob');
     chat.activeRoom = LOBBY;
-    chat.rooms[LOBBY]!.kind = 'public';
+    chat.rooms.get(LOBBY)!.kind = 'public';
     await nextTick();
     expect(wrapper.find('[data-testid="room-lock"]').exists()).toBe(false);
     expect(wrapper.find('[data-testid="invite"]').exists()).toBe(false);
@@ -203,7 +205,7 @@ describe('MemberList actions', () => {
 
   it('owner: message, kick, ban, mute, make moderator, each sending its frame with the member', async () => {
     Object.assign(chat, { needsName: false, me: ALICE, account: true });
-    const r = room('secret', { kind: 'private', role: 'owner', members: [ALICE, BOB, GUEST] });
+    const r = room('secret', { kind: 'private', role: 'owner', members: [ALICE, BOB, GUEST, DAVE] });
     const moderate = vi.spyOn(client, 'moderate').mockImplementation(() => {});
     const dm = vi.spyOn(client, 'directMessage').mockImplementation(() => {});
     const wrapper = mount(MemberList, { props: { room: r } });
@@ -221,8 +223,18 @@ describe('MemberList actions', () => {
     await actionIds(wrapper, 'bob');
     await wrapper.get('[data-testid="member-action-message"]').trigger('click');
     expect(dm).toHaveBeenCalledWith('bob');
-    // A guest nick that cannot be a username gets no "Message", but can be moderated.
-    expect(await actionIds(wrapper, 'Carol Smith')).toEqual(['member-action-kick', 'member-action-ban', 'member-action-mute', 'member-action-op']);
+    // A guest gets no "Message" (DMs are between accounts) and cannot be made a moderator, even
+    // with a nick that looks like a username; guests can be moderated.
+    expect(await actionIds(wrapper, 'Carol Smith')).toEqual(['member-action-kick', 'member-action-ban', 'member-action-mute']);
+    expect(await actionIds(wrapper, 'dave')).toEqual(['member-action-kick', 'member-action-ban', 'member-action-mute']);
+  });
+
+  it('marks guests with a visible "guest" tag, accounts without (issue 13)', () => {
+    Object.assign(chat, { needsName: false, me: ALICE, account: true });
+    const r = room('lobby', { members: [ALICE, BOB, GUEST, DAVE] });
+    const wrapper = mount(MemberList, { props: { room: r } });
+    const tags = Object.fromEntries(wrapper.findAll('.member-row').map((row) => [row.get('.member-name').text(), row.find('.guest-tag').exists() ? row.get('.guest-tag').text() : null]));
+    expect(tags).toEqual({ alice: null, bob: null, 'Carol Smith': 'guest', dave: 'guest' });
   });
 
   it('moderator: no "make moderator"; member: only "Message"; guest viewer: no menu at all', async () => {

@@ -76,8 +76,8 @@ function harness(options: HarnessOptions = {}) {
   const client = new ChatClient({
     state,
     storage,
-    openSocket: (query) => {
-      const socket = new FakeSocket(query);
+    openSocket: (query, protocols) => {
+      const socket = new FakeSocket(query, protocols);
       sockets.push(socket);
       return socket;
     },
@@ -101,7 +101,7 @@ function harness(options: HarnessOptions = {}) {
       return socket;
     },
     room(name = 'lobby'): RoomState {
-      const room = state.rooms[name];
+      const room = state.rooms.get(name);
       if (!room) throw new Error(`no room ${name}`);
       return room;
     },
@@ -169,7 +169,7 @@ describe('identity', () => {
     expect(h.state.status).toBe('connecting');
   });
 
-  it('welcome makes the client online as that user and keeps the token; a reload reconnects with ?token=', () => {
+  it('welcome makes the client online as that user and keeps the token; a reload offers it as a subprotocol, never in the URL', () => {
     const h = harness();
     h.client.start('alice');
     h.socket.open();
@@ -184,10 +184,24 @@ describe('identity', () => {
     expect(reload.state.needsName).toBe(false);
     reload.client.start();
     expect(reload.sockets).toHaveLength(1);
-    expect(reload.socket.query).toEqual({ token: TOKEN });
+    expect(reload.socket.query).toEqual({});
+    expect(reload.socket.protocols).toEqual(['chat', `token.${TOKEN}`]);
     reload.socket.open();
     reload.socket.receive(welcome(ALICE, TOKEN));
     expect(reload.state.me).toEqual(ALICE);
+  });
+
+  // Issue 13: a subprotocol must be an HTTP token; a stored value that is not one of ours would make
+  // the browser's WebSocket constructor throw. It is dropped, as a refused token would be.
+  it('a stored token that is not one of ours is not offered; the client connects as a new guest', () => {
+    const storage = new MemoryStorage();
+    storage.setItem('chat.token', 'not a token, with spaces');
+    storage.setItem('chat.nick', 'alice');
+    const h = harness({ storage });
+    h.client.start();
+    expect(h.socket.protocols).toEqual(['chat']);
+    expect(h.socket.query).toEqual({ nick: 'alice' });
+    expect(storage.getItem('chat.token')).toBeNull();
   });
 
   it('a nick frame (the reply to a nick change, or from another tab) updates me', () => {
@@ -335,7 +349,7 @@ describe('message events', () => {
     h.socket.receive(message(1, BOB, 'elsewhere', 'b-1', 'general'));
     h.socket.receive({ type: 'something_new', room: 'lobby' });
     h.socket.onmessage?.({ data: 'not json' });
-    expect(h.state.rooms.general).toBeUndefined();
+    expect(h.state.rooms.get('general')).toBeUndefined();
     expect(h.room().messages).toEqual([]);
     expect(h.state.status).toBe('online');
   });
@@ -503,7 +517,8 @@ describe('send while offline', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(h.sockets).toHaveLength(2);
     const second = h.socket;
-    expect(second.query).toEqual({ token: TOKEN });
+    expect(second.query).toEqual({});
+    expect(second.protocols).toEqual(['chat', `token.${TOKEN}`]);
     second.open();
     second.receive(welcome());
     expect(second.ofType('send')).toEqual([]); // not before the room is joined again
@@ -730,7 +745,8 @@ describe('resume', () => {
     h.socket.drop(1006);
     await vi.advanceTimersByTimeAsync(1000);
     const s = h.socket;
-    expect(s.query).toEqual({ token: TOKEN });
+    expect(s.query).toEqual({});
+    expect(s.protocols).toEqual(['chat', `token.${TOKEN}`]);
     s.open();
     s.receive(JSON.parse('{"type":"welcome","protocol":1,"user":{"id":"RVr2DtMA6dZRXEFk","nick":"alice"},"online":2,"serverTime":1795682392653,"token":"gyM6RQoOng_gX4aGEqzz0E_xhPk6t-BUEUZD_EL6G6M"}'));
     const joins = s.ofType('join');
@@ -838,7 +854,8 @@ describe('a socket refused before welcome', () => {
     first.client.stop();
     const h = harness({ storage, serverUp });
     h.client.start();
-    expect(h.socket.query).toEqual({ token: TOKEN });
+    expect(h.socket.query).toEqual({});
+    expect(h.socket.protocols).toEqual(['chat', `token.${TOKEN}`]);
     return h;
   }
 
@@ -853,7 +870,7 @@ describe('a socket refused before welcome', () => {
 
     await vi.advanceTimersByTimeAsync(1000);
     expect(h.sockets).toHaveLength(2);
-    expect(h.socket.query).not.toHaveProperty('token');
+    expect(h.socket.offeredToken).toBeNull();
     expect(h.socket.query).toEqual({ nick: 'alice' });
   });
 
@@ -867,7 +884,8 @@ describe('a socket refused before welcome', () => {
 
     await vi.advanceTimersByTimeAsync(1000);
     expect(h.sockets).toHaveLength(2);
-    expect(h.socket.query).toEqual({ token: TOKEN });
+    expect(h.socket.query).toEqual({});
+    expect(h.socket.protocols).toEqual(['chat', `token.${TOKEN}`]);
   });
 
   it('without a token (a new guest) the health check is not needed; it just retries', async () => {
@@ -1119,6 +1137,33 @@ describe('rooms', () => {
     expect(reload.state.activeRoom).toBe('general');
   });
 
+  // Issue 13: rooms were a plain object, so `constructor` (a valid room name) was found on
+  // Object.prototype: never added, never joined, its messages lost. Names that are not room names
+  // on the wire (`__proto__`, `hasOwnProperty`) may still come from storage or a bad link.
+  it('rooms named after Object.prototype members are ordinary rooms', () => {
+    const names = ['constructor', 'tostring', '__proto__', 'hasOwnProperty', 'valueOf'];
+    const h = onlineAsAlice();
+    for (const name of names) {
+      h.client.openRoom(name);
+      const join = h.socket.last('join');
+      expect(join).toMatchObject({ type: 'join', room: name });
+      h.socket.receive(withRef(join, joined(name, { seq: 1, history: range(1, 1, BOB, name), members: [BOB, ALICE] })));
+      expect(h.room(name).joined).toBe(true);
+      expect(h.seqs(name)).toEqual([1]);
+      h.socket.receive(message(2, BOB, 'later', 'b-later', name));
+      expect(h.seqs(name)).toEqual([1, 2]);
+    }
+    expect(h.state.roomOrder).toEqual(['lobby', ...names]);
+    expect(h.state.activeRoom).toBe('valueOf');
+    expect(Object.getPrototypeOf({})).toBe(Object.prototype); // nothing was polluted
+    // A reload restores them from storage as rooms too, with no peer made up from the prototype.
+    const reload = harness({ storage: h.storage });
+    expect(reload.state.roomOrder).toEqual(['lobby', ...names]);
+    for (const name of names) expect(reload.room(name).peer).toBeNull();
+    reload.client.closeRoom('constructor');
+    expect(reload.state.roomOrder).toEqual(['lobby', ...names.slice(1)]);
+  });
+
   it('openRoom while offline joins the room after the next welcome', async () => {
     const h = onlineAsAlice();
     h.socket.drop();
@@ -1138,7 +1183,7 @@ describe('rooms', () => {
     h.socket.receive(withRef(h.socket.last('join'), joined('general')));
     h.client.closeRoom('general');
     expect(h.socket.last('leave')).toMatchObject({ type: 'leave', room: 'general' });
-    expect(h.state.rooms.general).toBeUndefined();
+    expect(h.state.rooms.get('general')).toBeUndefined();
     expect(h.state.roomOrder).toEqual(['lobby']);
     expect(h.state.activeRoom).toBe('lobby');
     const reload = harness({ storage: h.storage });
@@ -1147,7 +1192,7 @@ describe('rooms', () => {
 
     h.client.closeRoom('lobby');
     expect(h.socket.ofType('leave')).toHaveLength(1);
-    expect(h.state.rooms.lobby).toBeDefined();
+    expect(h.state.rooms.get('lobby')).toBeDefined();
     expect(h.state.roomOrder).toEqual(['lobby']);
   });
 

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import MessageComposer from '../src/components/MessageComposer.vue';
 import MessageItem from '../src/components/MessageItem.vue';
 import MessageList from '../src/components/MessageList.vue';
+import { setLocale } from '../src/i18n.js';
 import { newRoom, type DisplayMessage } from '../src/lib/chat-client.js';
 
 const message = (seq: number, text: string, fromId = 'u1'): DisplayMessage => ({
@@ -71,6 +72,29 @@ describe('MessageItem', () => {
     expect(retry).toBeDefined();
     await retry!.trigger('click');
     expect(failed.emitted('retry')).toHaveLength(1);
+  });
+});
+
+describe('guest tag (issue 13)', () => {
+  const from = (account: boolean) => ({ id: account ? 'u-alice' : 'g-alice', nick: 'alice', ...(account ? { account: true } : {}) });
+  const of = (account: boolean, mine = false, grouped = false) =>
+    mount(MessageItem, { props: { message: { ...message(1, 'hi'), from: from(account) }, mine, grouped } });
+
+  it("marks a guest's nick in messages with a visible, translated tag; an account's is not marked", async () => {
+    setLocale('en');
+    const guest = of(false);
+    expect(guest.get('.sender').text()).toBe('alice guest');
+    expect(guest.get('.sender .guest-tag').text()).toBe('guest');
+    // Screen readers hear it too, with the text.
+    expect(guest.get('[data-testid="message"]').text()).toContain('alice (guest): hi');
+    const account = of(true);
+    expect(account.get('.sender').text()).toBe('alice');
+    expect(account.find('.guest-tag').exists()).toBe(false);
+    expect(account.get('[data-testid="message"]').text()).toContain('alice: hi');
+    setLocale('zh-CN');
+    await nextTick();
+    expect(of(false).get('.sender .guest-tag').text()).toBe('访客');
+    setLocale('en');
   });
 });
 

@@ -16,7 +16,17 @@ export class FakeSocket implements SocketLike {
   onclose: ((ev: { code: number; reason: string }) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;
 
-  constructor(readonly query: Record<string, string>) {}
+  constructor(
+    readonly query: Record<string, string>,
+    /** The subprotocols offered (Sec-WebSocket-Protocol): where a token goes, never the query. */
+    readonly protocols: string[] = [],
+  ) {}
+
+  /** The token this socket offered as `token.<TOKEN>`, or null. */
+  get offeredToken(): string | null {
+    const entry = this.protocols.find((p) => p.startsWith('token.'));
+    return entry === undefined ? null : entry.slice('token.'.length);
+  }
 
   send(data: string): void {
     if (this.readyState !== 1) throw new Error(`send() on a socket in readyState ${this.readyState}`);

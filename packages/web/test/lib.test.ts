@@ -79,6 +79,21 @@ describe('linkify', () => {
     }
   });
 
+  // Issue 13: trimming trailing punctuation was quadratic in a run of punctuation that does not end
+  // the URL (the regex retried the run from each of its positions), about 10 ms for a
+  // 4,000-character message. At 900,000 characters that takes minutes; linear, it is instant.
+  // No timing assertion: finishing within the test timeout is the assertion.
+  it('trims trailing punctuation in linear time (a huge run of punctuation inside a URL)', () => {
+    const run = '.,;:!?)]}'.repeat(50_000);
+    const url = `http://a.example/${run}x`;
+    const text = `${url}${run} and more`;
+    const segments = linkify(text);
+    // Compared as booleans: a failure must not print 900,000 characters.
+    expect(segments.map((s) => s.kind)).toEqual(['link', 'text']);
+    expect(segments[0]!.text === url).toBe(true);
+    expect(joinText(segments) === text).toBe(true);
+  });
+
   it('keeps punctuation inside the URL', () => {
     expect(links(linkify('https://example.org/a.b/c?d=1,2')).map((s) => s.text)).toEqual(['https://example.org/a.b/c?d=1,2']);
   });

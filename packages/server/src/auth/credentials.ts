@@ -4,6 +4,7 @@
 // POSTs), and Secure when the page came over TLS. Hand-written rather than a cookie plugin: the
 // gateway reads the same credentials on raw upgrade requests, outside Fastify.
 import type { IncomingHttpHeaders } from 'node:http';
+import { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '@chat/protocol';
 
 export const SESSION_COOKIE = 'session';
 /** The browser keeps the cookie this long; the store slides the session's own expiry (30 days). */
@@ -37,6 +38,28 @@ export function readSessionCookie(headers: IncomingHttpHeaders): string | null {
 export function bearerToken(headers: IncomingHttpHeaders): string | null {
   const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headers.authorization ?? '');
   return m ? m[1]! : null;
+}
+
+/**
+ * The token a WebSocket upgrade offers as the subprotocol `token.<TOKEN>` (beside `chat`), or null.
+ * Browsers cannot set Authorization on a WebSocket, and a query string ends up in access logs.
+ */
+export function protocolToken(headers: IncomingHttpHeaders): string | null {
+  const raw = headers['sec-websocket-protocol'];
+  if (raw === undefined) return null;
+  for (const entry of raw.split(',')) {
+    const value = entry.trim();
+    if (value.startsWith(WS_TOKEN_PROTOCOL_PREFIX)) return value.slice(WS_TOKEN_PROTOCOL_PREFIX.length);
+  }
+  return null;
+}
+
+/**
+ * The subprotocol the server answers (ws's handleProtocols): `chat` when offered, else none. Never
+ * the token's entry, which would echo the credential in the response.
+ */
+export function chooseProtocol(offered: Set<string>): string | false {
+  return offered.has(WS_PROTOCOL) ? WS_PROTOCOL : false;
 }
 
 /** The Set-Cookie value that stores `token` as the session. */

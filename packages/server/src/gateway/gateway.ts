@@ -10,6 +10,7 @@ import type { Hub } from '../hub/hub.js';
 import { OutageLog } from '../log/outage-log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
+import { chooseProtocol } from '../auth/credentials.js';
 import { Connection, type ConnectionContext, type ConnectionLogger } from './connection.js';
 import { resolveIdentity, type Identity } from './identity.js';
 import { isOriginAllowed, lastHeaderValue } from './origin.js';
@@ -93,6 +94,8 @@ export class Gateway {
       // The protocol answers bad input with an error and keeps the connection open; ws would close
       // with 1007 on invalid UTF-8, so the connection validates text frames itself.
       skipUTF8Validation: true,
+      // `chat` when offered; ws would otherwise answer the first offer, which may be `token.<TOKEN>`.
+      handleProtocols: chooseProtocol,
     });
     options.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       this.onUpgrade(req, socket, head).catch((err: unknown) => {

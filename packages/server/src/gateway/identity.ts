@@ -1,10 +1,10 @@
-// Who is connecting (PROTOCOL.md, Identity): a token (`?token=`, `Authorization: Bearer`, or the
-// `session` cookie of a signed-in browser), else a guest with `?nick=` or a generated nick, when
-// guests are allowed. Refusals are HTTP statuses.
+// Who is connecting (PROTOCOL.md, Identity): a token (`?token=`, the subprotocol `token.<TOKEN>`,
+// `Authorization: Bearer`, or the `session` cookie of a signed-in browser), else a guest with
+// `?nick=` or a generated nick, when guests are allowed. Refusals are HTTP statuses.
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { normalizeNick, type User } from '@chat/protocol';
-import { bearerToken, readSessionCookie } from '../auth/credentials.js';
+import { NICK_RULES, normalizeNick, type User } from '@chat/protocol';
+import { bearerToken, protocolToken, readSessionCookie } from '../auth/credentials.js';
 import { nickReserved } from '../hub/hub.js';
 import type { Store } from '../store/store.js';
 
@@ -31,15 +31,16 @@ export interface IdentityOptions {
 }
 
 export async function resolveIdentity(store: Store, req: IncomingMessage, query: URLSearchParams, options: IdentityOptions): Promise<Identity> {
-  const explicit = query.get('token') ?? bearerToken(req.headers);
+  const explicit = query.get('token') ?? protocolToken(req.headers) ?? bearerToken(req.headers);
   const presented = explicit ?? readSessionCookie(req.headers);
   if (presented !== null) {
     const found = presented.length > 0 && presented.length <= 256 ? await store.identityByToken(presented) : null;
     // The cookie only ever carries a browser session (as on the HTTP side).
     if (!found || (explicit === null && found.kind !== 'session')) return { ok: false, status: 401, message: 'unknown or expired token' };
     let user = found.user;
-    if (!found.account && (await nickReserved(store, user.nick))) {
-      // The nick was registered since this guest took it: keep the guest, not the impersonation.
+    if (!found.account && (normalizeNick(user.nick) !== user.nick || (await nickReserved(store, user.nick)))) {
+      // The nick was registered since this guest took it, or it breaks rules made since (issue 13:
+      // invisible characters, a lookalike of an account): keep the guest, not the impersonation.
       user = { ...user, nick: await freeGuestNick(store) };
       await store.renameUser(user.id, user.nick);
     }
@@ -56,8 +57,8 @@ export async function resolveIdentity(store: Store, req: IncomingMessage, query:
   let nick: string;
   if (requested !== null) {
     const normalized = normalizeNick(requested);
-    if (normalized === null) return { ok: false, status: 400, message: 'a nick is 1-32 characters with no control characters' };
-    if (await nickReserved(store, normalized)) return { ok: false, status: 409, message: 'a registered account owns that nick' };
+    if (normalized === null) return { ok: false, status: 400, message: NICK_RULES };
+    if (await nickReserved(store, normalized)) return { ok: false, status: 409, message: 'that nick is, or looks like, the name of a registered account' };
     nick = normalized;
   } else {
     nick = await freeGuestNick(store);

@@ -6,7 +6,7 @@
 // in seq order -> ack to the sender.
 import { createHash } from 'node:crypto';
 import type { ClientFrame, ClientFrameType, ErrorCode, JoinedFrame, ModerationAction, User } from '@chat/protocol';
-import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION, USERNAME } from '@chat/protocol';
+import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION } from '@chat/protocol';
 import type { AdminCheck } from '../auth/admins.js';
 import { WindowCounter } from '../auth/window-counter.js';
 import type { Bus, BusEvent } from '../bus/bus.js';
@@ -96,10 +96,12 @@ export function dmRoomName(a: string, b: string): string {
   return DM_PREFIX + createHash('sha256').update(`${x}\n${y}`).digest('hex').slice(0, 32);
 }
 
-/** A guest may not take a nick that a registered account owns (usernames are lower case). */
+/**
+ * A guest may not take a nick that passes for a registered account's username: the username in
+ * any case, or a lookalike of it (issue 13: `аlice` with a Cyrillic а, `a1ice`; Store.lookalikeAccount).
+ */
 export async function nickReserved(store: Store, nick: string): Promise<boolean> {
-  const lower = nick.toLowerCase();
-  return USERNAME.test(lower) && (await store.accountByUsername(lower)) !== null;
+  return (await store.lookalikeAccount(nick)) !== null;
 }
 
 /** Why a request was refused: the error frame the client gets. */
@@ -186,7 +188,9 @@ export class Hub {
     const admin = account && (await this.options.admins?.isAdmin(user)) === true;
     let entry = this.users.get(user.id);
     if (!entry) {
-      entry = { user: { ...user }, account, admin, sessions: new Set() };
+      // USER.account (PROTOCOL.md 1.1): true for accounts, absent for guests, in every frame that
+      // copies this user (welcome, presence, typing, message.from, invitation).
+      entry = { user: account ? { id: user.id, nick: user.nick, account: true } : { id: user.id, nick: user.nick }, account, admin, sessions: new Set() };
       this.users.set(user.id, entry);
     }
     const session = new Session(peer, entry, address, this.options.metrics);
@@ -341,7 +345,7 @@ export class Hub {
     ping: (s, f) => s.send({ type: 'pong', ...ref(f.ref) }),
     nick: async (s, f) => {
       if (s.entry.account) return s.error('forbidden', "an account's nick is its username", f.ref);
-      if (await nickReserved(this.store, f.nick)) return s.error('nick_taken', 'a registered account owns that nick', f.ref);
+      if (await nickReserved(this.store, f.nick)) return s.error('nick_taken', 'that nick is, or looks like, the name of a registered account', f.ref);
       await this.store.renameUser(s.userId, f.nick);
       const entry = s.entry;
       entry.user.nick = f.nick;

@@ -263,7 +263,7 @@ export class RedisPresence implements Presence {
   }
 
   async connect(user: User): Promise<number> {
-    const copy = { id: user.id, nick: user.nick };
+    const copy = listed(user);
     const reply = await this.add(
       () => {
         const entry = this.localOnline.get(user.id);
@@ -304,7 +304,7 @@ export class RedisPresence implements Presence {
         this.run(
           'join',
           [this.keys.nodes, this.keys.nodeRooms, this.roomKey(room), this.keys.users],
-          [this.nodeId, field, user.id, JSON.stringify({ id: user.id, nick: user.nick })],
+          [this.nodeId, field, user.id, JSON.stringify(listed(user))],
         ),
     );
     return toChange(reply);
@@ -336,7 +336,7 @@ export class RedisPresence implements Presence {
   }
 
   async rename(user: User): Promise<void> {
-    const copy = { id: user.id, nick: user.nick };
+    const copy = listed(user);
     const entry = this.localOnline.get(user.id);
     if (entry) entry.user = copy;
     await this.whenStarted();
@@ -528,10 +528,15 @@ function toChange(reply: unknown): RoomPresenceChange {
   return { changed: Number(changed) === 1, online: Number(online ?? 0) };
 }
 
+/** The copy of a user that presence keeps: id, nick and USER.account (true or absent). */
+function listed(user: User): User {
+  return user.account === true ? { id: user.id, nick: user.nick, account: true } : { id: user.id, nick: user.nick };
+}
+
 function parseUser(id: string, json: unknown): User {
   try {
     const value: unknown = JSON.parse(String(json));
-    if (typeof value === 'object' && value !== null && typeof (value as User).nick === 'string') return { id, nick: (value as User).nick };
+    if (typeof value === 'object' && value !== null && typeof (value as User).nick === 'string') return listed({ ...(value as User), id });
   } catch {
     // fall through
   }

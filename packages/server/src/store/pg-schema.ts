@@ -89,6 +89,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN operator_admin boolean NOT NULL DEFAULT false;
   `,
+  // 5: account usernames by skeleton (auth/nick-skeleton.ts), so a guest nick that passes for one is
+  // found with an index (issue 13). Accounts created before, or by a node of the previous release
+  // during a rolling upgrade, are given theirs when a node opens the store.
+  `
+  ALTER TABLE users ADD COLUMN skeleton text;
+  CREATE INDEX users_skeleton ON users (skeleton) WHERE kind = 'account';
+  `,
 ];
 
 /**

@@ -29,6 +29,7 @@ import type {
   TokenInfo,
   TokenSweep,
 } from './store.js';
+import { nickSkeletons, usernameSkeleton } from '../auth/nick-skeleton.js';
 import { migrate } from './pg-schema.js';
 import { WriteHealth } from './write-health.js';
 
@@ -90,6 +91,8 @@ interface MessageRow {
   client_id: string;
   text: string;
   ts: Int8;
+  /** The sender is an account (MESSAGE_COLUMNS). */
+  account: boolean;
 }
 
 interface RoomInfoRow {
@@ -99,7 +102,15 @@ interface RoomInfoRow {
   last_seq: Int8;
 }
 
-const MESSAGE_COLUMNS = 'm.id, m.seq, m.user_id, m.nick, m.client_id, m.text, m.ts';
+/**
+ * A message's columns, with whether its sender is an account (USER.account) read from users: a
+ * subquery by primary key, which leaves the (room_id, seq) plan alone.
+ */
+const MESSAGE_COLUMNS =
+  "m.id, m.seq, m.user_id, m.nick, m.client_id, m.text, m.ts, EXISTS (SELECT 1 FROM users u WHERE u.id = m.user_id AND u.kind = 'account') AS account";
+
+/** A user as the protocol shows it: `account: true` for accounts, nothing for guests. */
+const toUser = (id: string, nick: string, account: boolean): User => (account ? { id, nick, account: true } : { id, nick });
 
 /** abandonedRooms: a public room that never had a message, made before $1, holding nothing. */
 const ABANDONED = `r.kind = 'public' AND r.last_seq = 0 AND r.created_at < $1 AND r.name <> '${LOBBY}'
@@ -118,7 +129,7 @@ function toMessage(room: string, row: MessageRow): ChatMessage {
     seq: Number(row.seq),
     id: row.id,
     clientId: row.client_id,
-    from: { id: row.user_id, nick: row.nick },
+    from: toUser(row.user_id, row.nick, row.account),
     text: row.text,
     ts: Number(row.ts),
   };
@@ -137,6 +148,22 @@ function storable(m: NewMessage): NewMessage {
   const nick = pgText(m.from.nick);
   if (text === m.text && clientId === m.clientId && nick === m.from.nick) return m;
   return { ...m, text, clientId, from: nick === m.from.nick ? m.from : { ...m.from, nick } };
+}
+
+/**
+ * Accounts without a skeleton (made before migration 3, or by a node of the previous release during
+ * a rolling upgrade) get theirs: computed here, as SQL cannot. Idempotent; nodes starting together
+ * write the same values.
+ */
+async function fillSkeletons(client: PoolClient): Promise<void> {
+  const { rows } = await client.query<{ id: string; username: string }>(
+    "SELECT id, username FROM users WHERE kind = 'account' AND skeleton IS NULL",
+  );
+  if (rows.length === 0) return;
+  await client.query(
+    'UPDATE users SET skeleton = s.skeleton FROM unnest($1::text[], $2::text[]) AS s(id, skeleton) WHERE users.id = s.id',
+    [rows.map((r) => r.id), rows.map((r) => usernameSkeleton(r.username))],
+  );
 }
 
 /** Rejects after `ms` unless `promise` settles first; a late rejection of `promise` is swallowed. */
@@ -187,6 +214,7 @@ export class PgStore implements Store {
       await this.withClient(async (client) => {
         await migrate(client);
         await client.query('INSERT INTO rooms (name, created_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [LOBBY, Date.now()]);
+        await fillSkeletons(client);
       });
     } catch (err) {
       this.pool = null;
@@ -462,7 +490,7 @@ export class PgStore implements Store {
       await this.query('UPDATE tokens SET last_used_at = $1 WHERE hash = $2', [now, hash]);
     }
     return {
-      user: { id: row.id, nick: row.nick },
+      user: toUser(row.id, row.nick, row.user_kind === 'account'),
       account: row.user_kind === 'account',
       kind: row.kind as TokenIdentity['kind'],
       tokenId: row.token_id ?? '',
@@ -474,11 +502,11 @@ export class PgStore implements Store {
   }
 
   async createAccount(username: string, passwordHash: string, options: { operatorAdmin?: boolean } = {}): Promise<User | null> {
-    const user: User = { id: randomBytes(12).toString('base64url'), nick: username };
+    const user: User = { id: randomBytes(12).toString('base64url'), nick: username, account: true };
     const result = await this.query(
-      `INSERT INTO users (id, nick, username, password_hash, kind, created_at, operator_admin) VALUES ($1, $2, $2, $3, 'account', $4, $5)
+      `INSERT INTO users (id, nick, username, skeleton, password_hash, kind, created_at, operator_admin) VALUES ($1, $2, $2, $3, $4, 'account', $5, $6)
        ON CONFLICT (username) DO NOTHING`,
-      [user.id, username, passwordHash, Date.now(), options.operatorAdmin === true],
+      [user.id, username, usernameSkeleton(username), passwordHash, Date.now(), options.operatorAdmin === true],
     );
     return result.rowCount === 1 ? user : null;
   }
@@ -488,7 +516,17 @@ export class PgStore implements Store {
       "SELECT id, nick, password_hash, operator_admin FROM users WHERE username = $1 AND kind = 'account'",
       [username],
     );
-    return row ? { user: { id: row.id, nick: row.nick }, passwordHash: row.password_hash, operatorAdmin: row.operator_admin } : null;
+    return row ? { user: toUser(row.id, row.nick, true), passwordHash: row.password_hash, operatorAdmin: row.operator_admin } : null;
+  }
+
+  async lookalikeAccount(nick: string): Promise<User | null> {
+    // username = $2: an exact match needs no skeleton (and finds an account whose skeleton a node of
+    // the previous release left empty).
+    const [row] = await this.rows<{ id: string; nick: string }>(
+      "SELECT id, nick FROM users WHERE kind = 'account' AND (skeleton = ANY($1::text[]) OR username = $2) LIMIT 1",
+      [nickSkeletons(pgText(nick)), pgText(nick).normalize('NFKC').toLowerCase()],
+    );
+    return row ? toUser(row.id, row.nick, true) : null;
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
@@ -510,8 +548,8 @@ export class PgStore implements Store {
   }
 
   async userById(userId: string): Promise<User | null> {
-    const [row] = await this.rows<{ id: string; nick: string }>('SELECT id, nick FROM users WHERE id = $1', [userId]);
-    return row ?? null;
+    const [row] = await this.rows<{ id: string; nick: string; kind: string }>('SELECT id, nick, kind FROM users WHERE id = $1', [userId]);
+    return row ? toUser(row.id, row.nick, row.kind === 'account') : null;
   }
 
   async issueToken(userId: string, kind: 'session' | 'bearer', options: { name?: string } = {}): Promise<{ token: string; id: string }> {

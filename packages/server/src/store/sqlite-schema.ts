@@ -86,4 +86,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE users ADD COLUMN operator_admin INTEGER NOT NULL DEFAULT 0;
   `,
+  // 6: account usernames by skeleton (auth/nick-skeleton.ts), so a guest nick that passes for one is
+  // found with an index (issue 13). Accounts created before are given theirs when the store opens.
+  `
+  ALTER TABLE users ADD COLUMN skeleton TEXT;
+  CREATE INDEX users_skeleton ON users(skeleton) WHERE kind = 'account';
+  `,
 ];

@@ -26,6 +26,7 @@ import type {
 } from './store.js';
 import { backupInto } from './sqlite-backup.js';
 import { checkIntegrity, prepareDatabaseFile, preparePrivateDir } from './sqlite-files.js';
+import { nickSkeletons, usernameSkeleton } from '../auth/nick-skeleton.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { WriteHealth } from './write-health.js';
 
@@ -49,7 +50,19 @@ interface MessageRow {
   client_id: string;
   text: string;
   ts: number;
+  /** 1 when the sender is an account (MESSAGE_COLUMNS). */
+  account: number;
 }
+
+/**
+ * A message's columns, with whether its sender is an account (USER.account) read from users: a
+ * subquery by primary key, which leaves the (room_id, seq) plan alone.
+ */
+const MESSAGE_COLUMNS =
+  "m.id, m.seq, m.user_id, m.nick, m.client_id, m.text, m.ts, EXISTS (SELECT 1 FROM users u WHERE u.id = m.user_id AND u.kind = 'account') AS account";
+
+/** A user as the protocol shows it: `account: true` for accounts, nothing for guests. */
+const toUser = (id: string, nick: string, account: boolean): User => (account ? { id, nick, account: true } : { id, nick });
 
 interface RoomRow {
   id: number;
@@ -99,7 +112,7 @@ function toMessage(room: string, row: MessageRow): ChatMessage {
     seq: row.seq,
     id: String(row.id),
     clientId: row.client_id,
-    from: { id: row.user_id, nick: row.nick },
+    from: toUser(row.user_id, row.nick, row.account === 1),
     text: row.text,
     ts: row.ts,
   };
@@ -186,6 +199,22 @@ export class SqliteStore implements MaintainableStore {
       })();
     }
     this.db.prepare('INSERT OR IGNORE INTO rooms (name, created_at) VALUES (?, ?)').run(LOBBY, Date.now());
+    this.fillSkeletons();
+  }
+
+  /**
+   * Accounts without a skeleton (made before migration 4) get theirs: computed here, as SQL cannot.
+   * Idempotent, and quick when there is nothing to do (the partial index holds accounts only).
+   */
+  private fillSkeletons(): void {
+    const missing = this.db
+      .prepare<[], { id: string; username: string }>("SELECT id, username FROM users WHERE kind = 'account' AND skeleton IS NULL")
+      .all();
+    if (missing.length === 0) return;
+    const set = this.db.prepare<[string, string]>('UPDATE users SET skeleton = ? WHERE id = ?');
+    this.db.transaction(() => {
+      for (const { id, username } of missing) set.run(usernameSkeleton(username), id);
+    })();
   }
 
   private prepare() {
@@ -197,7 +226,7 @@ export class SqliteStore implements MaintainableStore {
       ),
       setLastSeq: db.prepare<[number, number]>('UPDATE rooms SET last_seq = ? WHERE id = ?'),
       byClientId: db.prepare<[number, string, string], MessageRow>(
-        'SELECT id, seq, user_id, nick, client_id, text, ts FROM messages WHERE room_id = ? AND user_id = ? AND client_id = ?',
+        `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room_id = ? AND m.user_id = ? AND m.client_id = ?`,
       ),
       // A duplicate (room, user, client id) inserts nothing (changes = 0): one index probe, not a
       // lookup before every insert.
@@ -206,10 +235,10 @@ export class SqliteStore implements MaintainableStore {
          ON CONFLICT (room_id, user_id, client_id) DO NOTHING`,
       ),
       before: db.prepare<[number, number, number], MessageRow>(
-        'SELECT id, seq, user_id, nick, client_id, text, ts FROM messages WHERE room_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+        `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
       ),
       after: db.prepare<[number, number, number], MessageRow>(
-        'SELECT id, seq, user_id, nick, client_id, text, ts FROM messages WHERE room_id = ? AND seq > ? ORDER BY seq ASC LIMIT ?',
+        `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?`,
       ),
       createUser: db.prepare<[string, string, string, number]>(
         'INSERT INTO users (id, nick, kind, created_at) VALUES (?, ?, ?, ?)',
@@ -231,9 +260,14 @@ export class SqliteStore implements MaintainableStore {
       listTokens: db.prepare<[string], { id: string; name: string | null; created_at: number; last_used_at: number | null }>(
         "SELECT id, name, created_at, last_used_at FROM tokens WHERE user_id = ? AND kind = 'bearer' ORDER BY created_at, id",
       ),
-      createAccount: db.prepare<[string, string, string, string, number, number]>(
-        `INSERT INTO users (id, nick, username, password_hash, kind, created_at, operator_admin) VALUES (?, ?, ?, ?, 'account', ?, ?)
+      createAccount: db.prepare<[string, string, string, string, string, number, number]>(
+        `INSERT INTO users (id, nick, username, skeleton, password_hash, kind, created_at, operator_admin) VALUES (?, ?, ?, ?, ?, 'account', ?, ?)
          ON CONFLICT (username) DO NOTHING`,
+      ),
+      // username = ?: an exact match needs no skeleton (and finds an account whose skeleton is not
+      // filled in yet).
+      lookalikeAccount: db.prepare<[string, string, string], { id: string; nick: string }>(
+        "SELECT id, nick FROM users WHERE kind = 'account' AND (skeleton IN (?, ?) OR username = ?) LIMIT 1",
       ),
       accountByUsername: db.prepare<[string], { id: string; nick: string; password_hash: string; operator_admin: number }>(
         "SELECT id, nick, password_hash, operator_admin FROM users WHERE username = ? AND kind = 'account'",
@@ -243,7 +277,7 @@ export class SqliteStore implements MaintainableStore {
         "UPDATE users SET password_hash = ?, operator_admin = ? WHERE id = ? AND kind = 'account'",
       ),
       revokeAllTokens: db.prepare<[string]>('DELETE FROM tokens WHERE user_id = ?'),
-      userById: db.prepare<[string], { id: string; nick: string }>('SELECT id, nick FROM users WHERE id = ?'),
+      userById: db.prepare<[string], { id: string; nick: string; kind: string }>('SELECT id, nick, kind FROM users WHERE id = ?'),
       roomInfo: db.prepare<[string], RoomInfoRow>('SELECT name, kind, owner_id, last_seq FROM rooms WHERE name = ?'),
       createRoomOfKind: db.prepare<[string, RoomKind, number, string | null, number]>(
         'INSERT INTO rooms (name, kind, private, owner_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
@@ -415,18 +449,25 @@ export class SqliteStore implements MaintainableStore {
     } else if (row.last_used_at === null || now - row.last_used_at > LAST_USED_EVERY_MS) {
       this.statements.touchToken.run(now, hash);
     }
-    return { user: { id: row.id, nick: row.nick }, account: row.user_kind === 'account', kind: row.kind as TokenIdentity['kind'], tokenId: row.token_id ?? '' };
+    const account = row.user_kind === 'account';
+    return { user: toUser(row.id, row.nick, account), account, kind: row.kind as TokenIdentity['kind'], tokenId: row.token_id ?? '' };
   }
 
   async createAccount(username: string, passwordHash: string, options: { operatorAdmin?: boolean } = {}): Promise<User | null> {
-    const user: User = { id: randomBytes(12).toString('base64url'), nick: username };
-    const { changes } = this.statements.createAccount.run(user.id, username, username, passwordHash, Date.now(), options.operatorAdmin ? 1 : 0);
+    const user: User = { id: randomBytes(12).toString('base64url'), nick: username, account: true };
+    const { changes } = this.statements.createAccount.run(user.id, username, username, usernameSkeleton(username), passwordHash, Date.now(), options.operatorAdmin ? 1 : 0);
     return changes === 1 ? user : null;
   }
 
   async accountByUsername(username: string): Promise<AccountRecord | null> {
     const row = this.statements.accountByUsername.get(username);
-    return row ? { user: { id: row.id, nick: row.nick }, passwordHash: row.password_hash, operatorAdmin: row.operator_admin === 1 } : null;
+    return row ? { user: toUser(row.id, row.nick, true), passwordHash: row.password_hash, operatorAdmin: row.operator_admin === 1 } : null;
+  }
+
+  async lookalikeAccount(nick: string): Promise<User | null> {
+    const [first, second = first] = nickSkeletons(nick) as [string, string?];
+    const row = this.statements.lookalikeAccount.get(first, second, nick.normalize('NFKC').toLowerCase());
+    return row ? toUser(row.id, row.nick, true) : null;
   }
 
   async setPasswordHash(userId: string, passwordHash: string): Promise<void> {
@@ -441,7 +482,8 @@ export class SqliteStore implements MaintainableStore {
   }
 
   async userById(userId: string): Promise<User | null> {
-    return this.statements.userById.get(userId) ?? null;
+    const row = this.statements.userById.get(userId);
+    return row ? toUser(row.id, row.nick, row.kind === 'account') : null;
   }
 
   async issueToken(userId: string, kind: 'session' | 'bearer', options: { name?: string } = {}): Promise<{ token: string; id: string }> {

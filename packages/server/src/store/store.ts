@@ -188,6 +188,14 @@ export interface Store {
   /** The account with this username (exact, usernames are lower case), or null. */
   accountByUsername(username: string): Promise<AccountRecord | null>;
 
+  /**
+   * An account whose username this nick passes for (issue 13), or null: the same skeleton once
+   * both are reduced by auth/nick-skeleton.ts (NFKC, case, Unicode TR39 confusables, accents), so
+   * `alice`, `ALICE`, `аlice` (Cyrillic а) and `a1ice` all find the account alice; `rnary` finds
+   * mary. Guests are never found. With several such accounts, any one of them.
+   */
+  lookalikeAccount(nick: string): Promise<User | null>;
+
   /** Replaces an account's password hash (e.g. a rehash with stronger parameters). */
   setPasswordHash(userId: string, passwordHash: string): Promise<void>;
 

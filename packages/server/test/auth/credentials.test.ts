@@ -1,7 +1,7 @@
 // Reading credentials (auth/credentials.ts) as both the HTTP routes and the WebSocket gateway see
 // them: the `session` cookie among others, Authorization: Bearer, and the Set-Cookie we send.
 import { describe, expect, it } from 'vitest';
-import { bearerToken, clearedSessionCookie, readSessionCookie, sessionCookie } from '../../src/auth/credentials.js';
+import { bearerToken, chooseProtocol, clearedSessionCookie, protocolToken, readSessionCookie, sessionCookie } from '../../src/auth/credentials.js';
 
 const TOKEN = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcde';
 
@@ -37,6 +37,27 @@ describe('bearerToken', () => {
     [undefined, null],
   ])('%j -> %j', (header, expected) => {
     expect(bearerToken(header === undefined ? {} : { authorization: header })).toBe(expected);
+  });
+});
+
+describe('protocolToken and chooseProtocol (Sec-WebSocket-Protocol)', () => {
+  it.each([
+    [`chat, token.${TOKEN}`, TOKEN],
+    [`token.${TOKEN}, chat`, TOKEN],
+    [`chat,token.${TOKEN}`, TOKEN],
+    ['chat', null],
+    ['token', null],
+    ['', null],
+    [undefined, null],
+  ])('%j -> %j', (header, expected) => {
+    expect(protocolToken(header === undefined ? {} : { 'sec-websocket-protocol': header })).toBe(expected);
+  });
+
+  it('answers chat when offered and nothing else, never the token entry', () => {
+    expect(chooseProtocol(new Set(['chat', `token.${TOKEN}`]))).toBe('chat');
+    expect(chooseProtocol(new Set([`token.${TOKEN}`, 'chat']))).toBe('chat');
+    expect(chooseProtocol(new Set([`token.${TOKEN}`]))).toBe(false);
+    expect(chooseProtocol(new Set(['other']))).toBe(false);
   });
 });
 

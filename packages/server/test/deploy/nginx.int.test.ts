@@ -256,6 +256,39 @@ describe.skipIf(!available)('behind nginx under /wsline/ (deploy/nginx/chat-loca
     expect((await httpsGet(`${base}${PREFIX}healthz`, cert.pem, { ...rebound, 'X-Forwarded-Host': `127.0.0.1:${nginx.port}` })).status).toBe(421);
   });
 
+  // Issue 13: `?token=` (still accepted, for scripts) put the credential in nginx's access log.
+  it('never writes a token from the WebSocket query string to the access log; other requests are still logged', async () => {
+    const accessLog = join(nginx.dir, 'access.log');
+    const guest = await connect({ nick: 'logged' });
+    const token = guest.welcome.token!;
+    const script = await connect({ token });
+    expect(script.welcome.user.id).toBe(guest.welcome.user.id);
+    // The web client's way: the token as a subprotocol, which nginx passes on (and does not log).
+    const offered = await TestClient.connect(wssUrl(nginx), { protocols: ['chat', `token.${token}`], headers: browserHeaders(nginx), wsOptions: { ca: cert.pem } });
+    clients.push(offered);
+    expect(offered.welcome.user.id).toBe(guest.welcome.user.id);
+    expect(offered.ws.protocol).toBe('chat');
+    // Spellings that reach the same location: nginx matches the decoded, normalized path.
+    for (const path of ['ws', './ws', 'w%73']) {
+      const res = await upgradeResult(`wss://127.0.0.1:${nginx.port}${PREFIX}${path}?token=${token}`, { ca: cert.pem, headers: browserHeaders(nginx) });
+      expect(res.status, path).toBe(101);
+    }
+    // A refused upgrade too (an unknown token, a foreign Origin).
+    expect((await upgradeResult(wssUrl(nginx, { token: `${token}x` }), { ca: cert.pem, headers: browserHeaders(nginx) })).status).toBe(401);
+    expect((await upgradeResult(wssUrl(nginx, { token }), { ca: cert.pem, headers: { Origin: 'https://evil.example' } })).status).toBe(403);
+    await script.close();
+    await guest.close();
+    expect((await httpsGet(`${base}${PREFIX}healthz?probe=logged`, cert.pem)).status).toBe(200);
+    // nginx writes a request's log line when the request ends; wait for the last one.
+    let log = '';
+    for (let i = 0; i < 100 && !log.includes('probe=logged'); i++) {
+      await sleep(20);
+      log = existsSync(accessLog) ? readFileSync(accessLog, 'utf8') : '';
+    }
+    expect(log).toContain('GET /wsline/healthz?probe=logged');
+    expect(log).not.toContain(token);
+  });
+
   it("refuses a foreign Origin with the server's 403, through the proxy", async () => {
     for (const origin of ['https://evil.example', `http://127.0.0.1:${nginx.port}`]) {
       const res = await upgradeResult(wssUrl(nginx, { nick: 'mallory' }), { ca: cert.pem, headers: { Origin: origin } });

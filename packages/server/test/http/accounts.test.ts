@@ -28,7 +28,7 @@ describe('POST api/auth/register', () => {
     const server = await startTracked();
     const res = await api(server, 'POST', '/api/auth/register', { body: { username: 'alice', password: PASSWORD } });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ user: { id: expect.any(String), nick: 'alice' } });
+    expect(res.body).toEqual({ user: { id: expect.any(String), nick: 'alice', account: true } });
     const set = res.setCookies.find((c) => c.startsWith('session='))!;
     expect(set).toBeDefined();
     expect(set.split(';')[0]).toMatch(/^session=[A-Za-z0-9_-]{40,}$/);

@@ -21,7 +21,7 @@ describe('signing in over WebSocket', () => {
     const w = await world(res);
     const alice = await w.account('alice');
     const c = await w.connect({}, { Cookie: `theme=dark; session=${alice.token}; other=1` });
-    expect(c.welcome.user).toEqual({ id: alice.user.id, nick: 'alice' });
+    expect(c.welcome.user).toEqual({ id: alice.user.id, nick: 'alice', account: true });
     expect(c.welcome).not.toHaveProperty('token');
   });
 
@@ -30,7 +30,7 @@ describe('signing in over WebSocket', () => {
     const bot = await w.account('botty');
     const { token } = await w.store.issueToken(bot.user.id, 'bearer', { name: 'ci' });
     const c = await w.connect({}, { Authorization: `Bearer ${token}` });
-    expect(c.welcome.user).toEqual({ id: bot.user.id, nick: 'botty' });
+    expect(c.welcome.user).toEqual({ id: bot.user.id, nick: 'botty', account: true });
     expect(c.welcome).not.toHaveProperty('token');
     // The same bearer token also works as ?token= (PROTOCOL.md: api/auth/tokens).
     const d = await w.connect({ token });
@@ -74,6 +74,53 @@ describe('signing in over WebSocket', () => {
   });
 });
 
+// Issue 13: credentials off the URL. A token in the query string lands in proxy access logs and
+// browser history; the web client offers it as a WebSocket subprotocol instead (PROTOCOL.md
+// Identity, docs/protocol.md), which needs no state shared between nodes.
+describe('a token in Sec-WebSocket-Protocol', () => {
+  const offer = (token: string) => ['chat', `token.${token}`];
+
+  it('restores a guest, signs in an account or a bot; the server answers `chat`, never the token', async () => {
+    const w = await world(res);
+    const first = await w.guest('visitor');
+    const token = first.welcome.token!;
+    const again = await TestClient.connect(w.server, { protocols: offer(token) });
+    expect(again.ws.protocol).toBe('chat');
+    expect(again.welcome.user).toEqual(first.welcome.user);
+    expect(again.welcome.token).toBe(token);
+    await again.close();
+
+    const alice = await w.account('alice');
+    const a = await TestClient.connect(w.server, { protocols: offer(alice.token) });
+    expect(a.welcome.user).toEqual({ id: alice.user.id, nick: 'alice', account: true });
+    expect(a.ws.protocol).toBe('chat');
+    await a.close();
+    // The order of the offer does not matter, and `chat` is still the one chosen.
+    const bot = await w.store.issueToken(alice.user.id, 'bearer', { name: 'bot' });
+    const b = await TestClient.connect(w.server, { protocols: [`token.${bot.token}`, 'chat'] });
+    expect(b.welcome.user.id).toBe(alice.user.id);
+    expect(b.ws.protocol).toBe('chat');
+    await b.close();
+  });
+
+  it('an unknown token is refused with 401, as in ?token=; a plain `chat` offer is a new guest', async () => {
+    const w = await world(res);
+    await expect(TestClient.connect(w.server, { protocols: offer('not-a-token') })).rejects.toThrow('HTTP 401');
+    const g = await TestClient.connect(w.server, { query: { nick: 'plain' }, protocols: ['chat'] });
+    expect(g.ws.protocol).toBe('chat');
+    expect(g.welcome.user.nick).toBe('plain');
+    await g.close();
+  });
+
+  it('wins over the session cookie, as ?token= does', async () => {
+    const w = await world(res);
+    const [alice, bob] = await w.accounts('alice', 'bob');
+    const c = await TestClient.connect(w.server, { protocols: offer(bob.token), headers: { Cookie: `session=${alice.token}` } });
+    expect(c.welcome.user.id).toBe(bob.user.id);
+    await c.close();
+  });
+});
+
 describe('session expiry', () => {
   it('an expired session token is refused with HTTP 401', async () => {
     const w = await world(res, {}, { sessionTtlMs: 150 });
@@ -95,7 +142,7 @@ describe('ALLOW_GUESTS=false', () => {
     await expect(TestClient.connect(w.server)).rejects.toThrow('HTTP 401');
     await expect(TestClient.connect(w.server, { query: { nick: 'visitor' } })).rejects.toThrow('HTTP 401');
     const c = await alice.connect();
-    expect(c.welcome.user).toEqual({ id: alice.user.id, nick: 'alice' });
+    expect(c.welcome.user).toEqual({ id: alice.user.id, nick: 'alice', account: true });
     const d = await w.connect({}, { Cookie: `session=${alice.token}` });
     expect(d.welcome.user.id).toBe(alice.user.id);
   });
@@ -140,5 +187,84 @@ describe('registered nicks are reserved', () => {
     // The account is still alice to the others.
     const again = await alice.connect();
     expect(again.welcome.user.nick).toBe('alice');
+  });
+});
+
+// Issue 13: guests passed as accounts with lookalike nicks. Nicks are NFKC-normalized, invisible and
+// bidirectional-control characters are refused, and a nick whose skeleton (Unicode TR39
+// confusables, case and accents ignored) is an account's username is that account's.
+describe('lookalike nicks', () => {
+  const invisible = {
+    'zero-width space': 'al\u200Bice',
+    'zero-width joiner': 'ali\u200Dce',
+    'word joiner': 'alice\u2060',
+    'soft hyphen': 'al\u00ADice',
+    'BOM / zero-width no-break space': 'ali\uFEFFce',
+    'right-to-left override': '\u202Eecila',
+    'left-to-right isolate': 'a\u2066lice\u2069',
+    'arabic letter mark': 'alice\u061C',
+    'right-to-left mark': 'alice\u200F',
+    'hangul filler': 'alice\u3164',
+    'variation selector': 'alice\uFE0F',
+    'tag character': 'alice\u{E0041}',
+    'line separator': 'ali\u2028ce',
+  };
+
+  it.each(Object.entries(invisible))('a nick with a %s is refused: HTTP 400 on the upgrade, invalid_nick as a frame', async (_, nick) => {
+    const w = await world(res);
+    await expect(TestClient.connect(w.server, { query: { nick } })).rejects.toThrow('HTTP 400');
+    const g = await w.guest('visitor');
+    await refused(g, { type: 'nick', nick }, 'invalid_nick');
+  });
+
+  it('a nick is NFKC-normalized: fullwidth letters and ligatures become plain ones', async () => {
+    const w = await world(res);
+    expect((await w.guest('ｂｏｂ')).welcome.user.nick).toBe('bob');
+    const g = await w.guest('visitor');
+    expect((await ok<NickReplyFrame>(g, { type: 'nick', nick: 'ﬁona' }, 'nick')).nick).toBe('fiona');
+    // Letters of other scripts stay welcome when they pass for no account.
+    expect((await w.guest('Zoë')).welcome.user.nick).toBe('Zoë');
+    expect((await w.guest('小明')).welcome.user.nick).toBe('小明');
+    expect((await w.guest('Дмитрий')).welcome.user.nick).toBe('Дмитрий');
+  });
+
+  const lookalikes = {
+    'Cyrillic а': '\u0430lice',
+    'fullwidth': 'ａｌｉｃｅ',
+    'Greek and Cyrillic mixed': '\u03B1l\u0456c\u0435',
+    'digit one for l': 'a1ice',
+    'capital I for l': 'AIice',
+    'accent on a letter': 'alicé',
+    'mathematical bold': '𝐚𝐥𝐢𝐜𝐞',
+  };
+
+  it.each(Object.entries(lookalikes))('a guest cannot pass as the account alice with a %s nick (409, nick_taken)', async (_, nick) => {
+    const w = await world(res);
+    await w.account('alice');
+    await expect(TestClient.connect(w.server, { query: { nick } })).rejects.toThrow('HTTP 409');
+    const g = await w.guest('visitor');
+    await refused(g, { type: 'nick', nick }, 'nick_taken');
+  });
+
+  it('rn for m: a guest cannot pass as the account mary with rnary', async () => {
+    const w = await world(res);
+    await w.account('mary');
+    await expect(TestClient.connect(w.server, { query: { nick: 'rnary' } })).rejects.toThrow('HTTP 409');
+    expect((await w.guest('marv')).welcome.user.nick).toBe('marv');
+  });
+
+  it('a returning guest whose nick is refused now (stored before these rules) gets a fresh guest nick', async () => {
+    const w = await world(res);
+    // Guests made by an older release, straight in the store: one a lookalike of an account
+    // registered since, one with a zero-width space.
+    const lookalike = await w.store.createGuest('\u0430lice');
+    const hidden = await w.store.createGuest('bo\u200Bb');
+    await w.account('alice');
+    for (const issued of [lookalike, hidden]) {
+      const c = await w.connect({ token: issued.token });
+      expect(c.welcome.user.id).toBe(issued.user.id);
+      expect(c.welcome.user.nick).toMatch(/^guest-\d+$/);
+      expect((await w.store.userById(issued.user.id))?.nick).toBe(c.welcome.user.nick);
+    }
   });
 });

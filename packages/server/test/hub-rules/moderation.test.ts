@@ -110,7 +110,7 @@ describe('kick', () => {
     const a = await alice.connect();
     await ok(a, { type: 'create', room: 'den', private: true }, 'created');
     const moderated = await ok<ModeratedFrame>(a, { type: 'kick', room: 'den', user: bob.user.id }, 'moderated');
-    expect(moderated.user).toEqual({ id: bob.user.id, nick: 'bob' });
+    expect(moderated.user).toEqual({ id: bob.user.id, nick: 'bob', account: true });
   });
 
   it('moderation of a room that does not exist is not_found', async () => {

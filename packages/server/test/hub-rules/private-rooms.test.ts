@@ -126,7 +126,7 @@ describe('private rooms and invitations', () => {
 
     // bob (moderator) invites dave, who can now join and chat.
     const invited = await ok<InvitedFrame>(b, { type: 'invite', room: 'secret', user: 'dave' }, 'invited');
-    expect(invited.user).toEqual({ id: dave.user.id, nick: 'dave' });
+    expect(invited.user).toEqual({ id: dave.user.id, nick: 'dave', account: true });
     await join(d, 'secret');
     const got = heard(c, 'secret', 'dave here');
     await say(d, 'secret', 'dave here');

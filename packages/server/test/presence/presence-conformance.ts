@@ -125,6 +125,18 @@ export function describePresence(name: string, makeFixture: () => PresenceFixtur
       expect(await presence.members('r2', 10)).toEqual([{ id: alice.id, nick: 'alicia' }]);
     });
 
+    it("keeps an account's `account: true` in members, and gives a guest none (issue 13)", async () => {
+      const account: User = { id: 'u-acct', nick: 'acct', account: true };
+      await presence.connect(account);
+      await presence.join('r', account);
+      await presence.connect(bob);
+      await presence.join('r', bob);
+      expect(byId(await presence.members('r', 10))).toEqual([bob, account].sort((x, y) => x.id.localeCompare(y.id)));
+      await presence.rename({ ...account, nick: 'acct2' });
+      expect(await presence.members('r', 10)).toContainEqual({ id: 'u-acct', nick: 'acct2', account: true });
+      expect((await presence.members('r', 10)).find((u) => u.id === bob.id)).not.toHaveProperty('account');
+    });
+
     it('answers ping, registers expiry handlers with an unsubscribe, and closes', async () => {
       await expect(presence.ping()).resolves.toBeUndefined();
       const off = presence.onExpired(() => {});
@@ -169,6 +181,10 @@ export function describePresence(name: string, makeFixture: () => PresenceFixtur
         await other.connect(bob);
         await other.join('r', bob);
         expect(byId(await other.members('r', 10))).toEqual([alice, bob]);
+        const account: User = { id: 'u-acct', nick: 'acct', account: true };
+        await other.connect(account);
+        await other.join('r2', account);
+        expect(await presence.members('r2', 10)).toEqual([account]);
         await other.rename({ id: alice.id, nick: 'alicia' });
         expect(byId(await presence.members('r', 10))).toEqual([{ id: alice.id, nick: 'alicia' }, bob]);
       });

@@ -100,10 +100,37 @@ describe.skipIf(!available)('PostgreSQL migrations', () => {
     const store = await open(url);
     const versions = await client.query<{ version: number }>('SELECT version FROM schema_version ORDER BY version');
     expect(versions.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
-    expect(await store.accountByUsername('root')).toEqual({ user: { id: 'u-root', nick: 'root' }, passwordHash: 'scrypt$old', operatorAdmin: false });
+    expect(await store.accountByUsername('root')).toEqual({ user: { id: 'u-root', nick: 'root', account: true }, passwordHash: 'scrypt$old', operatorAdmin: false });
     expect(await store.identityByToken(session)).toMatchObject({ user: { id: 'u-root' }, kind: 'session' });
     expect(await store.resetAccount('u-root', { passwordHash: 'scrypt$new', operatorAdmin: true })).toBe(1);
     expect((await store.accountByUsername('root'))?.operatorAdmin).toBe(true);
+  });
+
+  it('gives accounts made before version 3 (or by a node of the previous release) their skeleton (issue 13)', async () => {
+    const { url, drop } = await createSchema();
+    cleanups.push(drop);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanups.push(() => client.end());
+    await client.query(readFileSync(new URL('./frozen/pg-v2.sql', import.meta.url), 'utf8'));
+    await client.query("INSERT INTO users (id, nick, username, password_hash, kind, created_at) VALUES ('a1', 'alice', 'alice', 'h', 'account', 1)");
+    await client.query("INSERT INTO users (id, nick, kind, created_at) VALUES ('g1', 'mary', 'guest', 1)");
+    const store = await open(url);
+    expect((await store.lookalikeAccount('\u0430lice'))?.id).toBe('a1');
+    expect(await store.lookalikeAccount('rnary')).toBeNull();
+    // An account inserted the previous release's way while this node runs: found by its exact
+    // name at once, by lookalikes once a node opens the store again.
+    await client.query("INSERT INTO users (id, nick, username, password_hash, kind, created_at) VALUES ('a2', 'bob', 'bob', 'h', 'account', 2)");
+    expect((await store.lookalikeAccount('BOB'))?.id).toBe('a2');
+    expect(await store.lookalikeAccount('b0b')).toBeNull();
+    const restarted = await open(url);
+    expect((await restarted.lookalikeAccount('b0b'))?.id).toBe('a2');
+    const { rows } = await client.query('SELECT id, skeleton FROM users ORDER BY id');
+    expect(rows).toEqual([
+      { id: 'a1', skeleton: 'alice' },
+      { id: 'a2', skeleton: 'bob' },
+      { id: 'g1', skeleton: null },
+    ]);
   });
 
   it('migrates a version 1 schema once when several nodes start together', async () => {

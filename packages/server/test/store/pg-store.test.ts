@@ -130,6 +130,15 @@ describe.skipIf(!available)('PostgreSQL store', () => {
       return store;
     };
 
+    it('an account registered on one node is found by lookalike nicks on another (issue 13)', async () => {
+      const url = await schema();
+      const [a, b] = await Promise.all([1, 2].map(() => open({ connectionString: url })));
+      expect(await b!.lookalikeAccount('\u0430lice')).toBeNull();
+      const alice = (await a!.createAccount('alice', 'h'))!;
+      expect((await b!.lookalikeAccount('\u0430lice'))?.id).toBe(alice.id);
+      expect((await b!.lookalikeAccount('ａｌｉｃｅ'))?.id).toBe(alice.id);
+    });
+
     it('gives concurrent appenders on three nodes the seqs 1..N of one room, gap-free and unique', async () => {
       const url = await schema();
       const nodes = await Promise.all([1, 2, 3].map(() => open({ connectionString: url, poolMax: 4 })));

@@ -59,11 +59,32 @@ describe('SQLite migrations', () => {
 
     const store = await new SqliteStore({ dir }).open();
     expect(store.schemaVersion()).toBe(MIGRATIONS.length);
-    expect(await store.accountByUsername('root')).toEqual({ user: { id: 'u-root', nick: 'root' }, passwordHash: 'scrypt$old', operatorAdmin: false });
+    expect(await store.accountByUsername('root')).toEqual({ user: { id: 'u-root', nick: 'root', account: true }, passwordHash: 'scrypt$old', operatorAdmin: false });
     expect(await store.identityByToken('an-old-session-token-of-root-0123456789')).toMatchObject({ user: { id: 'u-root' }, kind: 'session' });
     expect(await store.resetAccount('u-root', { passwordHash: 'scrypt$new', operatorAdmin: true })).toBe(1);
     expect((await store.accountByUsername('root'))?.operatorAdmin).toBe(true);
     await store.close();
+  });
+
+  it('gives accounts made before version 4 their skeleton, so lookalike nicks find them (issue 13)', async () => {
+    const dir = tempDir();
+    const old = new Database(join(dir, 'chat.db'));
+    old.exec(readFileSync(new URL('./frozen/sqlite-v3.sql', import.meta.url), 'utf8'));
+    old.prepare("INSERT INTO users (id, nick, username, password_hash, kind, created_at) VALUES ('a1', 'alice', 'alice', 'h', 'account', 1)").run();
+    old.prepare("INSERT INTO users (id, nick, kind, created_at) VALUES ('g1', 'mary', 'guest', 1)").run();
+    old.close();
+
+    const store = await new SqliteStore({ dir }).open();
+    expect((await store.lookalikeAccount('\u0430lice'))?.id).toBe('a1');
+    expect((await store.lookalikeAccount('a1ice'))?.id).toBe('a1');
+    expect(await store.lookalikeAccount('rnary')).toBeNull(); // a guest's nick reserves nothing
+    await store.close();
+    const db = new Database(join(dir, 'chat.db'), { readonly: true });
+    expect(db.prepare("SELECT id, skeleton FROM users ORDER BY id").all()).toEqual([
+      { id: 'a1', skeleton: 'alice' },
+      { id: 'g1', skeleton: null },
+    ]);
+    db.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -156,7 +156,7 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
 
     it('creates accounts with unique usernames, and finds them by username and id', async () => {
       const user = await store.createAccount('alice', 'scrypt$hash-a');
-      expect(user).toEqual({ id: expect.any(String), nick: 'alice' });
+      expect(user).toEqual({ id: expect.any(String), nick: 'alice', account: true });
       expect(await store.createAccount('alice', 'scrypt$other')).toBeNull();
       expect(await store.accountByUsername('alice')).toEqual({ user, passwordHash: 'scrypt$hash-a', operatorAdmin: false });
       expect(await store.accountByUsername('bob')).toBeNull();
@@ -195,6 +195,42 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
       expect(await store.resetAccount(guest.user.id, { passwordHash: 'scrypt$x', operatorAdmin: true })).toBe(0);
       expect(await store.identityByToken(guest.token)).not.toBeNull();
       expect(await store.accountByUsername('visitor')).toBeNull();
+    });
+
+    it('finds the account a nick passes for: the username, its lookalikes (TR39 skeleton), not guests', async () => {
+      const alice = (await store.createAccount('alice', 'h'))!;
+      const mary = (await store.createAccount('mary', 'h'))!;
+      await store.createGuest('bob');
+      for (const nick of ['alice', 'ALICE', '\u0430lice', 'ａｌｉｃｅ', 'a1ice', 'AIice', 'alicé']) {
+        expect((await store.lookalikeAccount(nick))?.id, nick).toBe(alice.id);
+      }
+      expect((await store.lookalikeAccount('rnary'))?.id).toBe(mary.id);
+      for (const nick of ['bob', 'alicia', 'marv', '']) expect(await store.lookalikeAccount(nick), nick).toBeNull();
+      // After a restart too (the skeleton is stored with the account).
+      store = await fixture.reopen(store);
+      expect((await store.lookalikeAccount('\u0430lice'))?.id).toBe(alice.id);
+    });
+
+    it("marks accounts' users with account: true wherever a user is read, guests never (issue 13)", async () => {
+      const account = (await store.createAccount('carol', 'h'))!;
+      const guest = (await store.createGuest('visitor')).user;
+      expect(account).toEqual({ id: expect.any(String), nick: 'carol', account: true });
+      expect(guest).toEqual({ id: expect.any(String), nick: 'visitor' });
+      expect(await store.userById(account.id)).toEqual(account);
+      expect(await store.userById(guest.id)).toEqual(guest);
+      expect((await store.accountByUsername('carol'))?.user).toEqual(account);
+      expect(await store.lookalikeAccount('CAROL')).toEqual(account);
+      const { token } = await store.issueToken(account.id, 'session');
+      expect((await store.identityByToken(token))?.user).toEqual(account);
+      // Messages: as stored (the live copy), as a duplicate, and read back either way.
+      const [fromAccount, fromGuest] = await store.appendMessages([msg('marks', 'a', account), msg('marks', 'g', guest)]);
+      expect(fromAccount!.message.from).toEqual(account);
+      expect(fromGuest!.message.from).toEqual(guest);
+      const [dup] = await store.appendMessages([msg('marks', 'a', account)]);
+      expect(dup).toMatchObject({ duplicate: true, message: { from: account } });
+      for (const page of [await store.messagesAfter('marks', 0, 10), await store.messagesBefore('marks', undefined, 10)]) {
+        expect(page.messages.map((m) => m.from)).toEqual([account, guest]);
+      }
     });
 
     it('issues session and bearer tokens for accounts, lists bearer tokens, and revokes both ways', async () => {

@@ -6,6 +6,7 @@
 // The UI passes in a reactive state object (Vue's `reactive()`) and renders it; tests pass a plain
 // object and a fake socket. See docs/protocol.md for the frames.
 import type { ChatMessage, ErrorFrame, JoinedFrame, KickedFrame, ModerationAction, ServerFrame, User } from '@chat/protocol';
+import { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '@chat/protocol';
 import { Backoff } from './backoff.js';
 
 export type ConnectionState = 'offline' | 'connecting' | 'online';
@@ -86,7 +87,11 @@ export interface ChatState {
   needsName: boolean;
   /** Distinct users connected to the server. */
   online: number;
-  rooms: Record<string, RoomState>;
+  /**
+   * By name. A Map, not an object: a room named `constructor` (or any Object.prototype member) is
+   * an ordinary room (issue 13).
+   */
+  rooms: Map<string, RoomState>;
   /** Joined rooms in sidebar order. */
   roomOrder: string[];
   activeRoom: string;
@@ -126,8 +131,12 @@ export interface StorageLike {
 
 export interface ChatClientOptions {
   state: ChatState;
-  /** Opens a socket to the server with these query parameters. */
-  openSocket: (query: Record<string, string>) => SocketLike;
+  /**
+   * Opens a socket to the server with these query parameters, offering these subprotocols
+   * (Sec-WebSocket-Protocol). A guest token is offered as a subprotocol, never put in the query:
+   * URLs end up in proxy access logs (issue 13).
+   */
+  openSocket: (query: Record<string, string>, protocols: string[]) => SocketLike;
   /** Resolves true when the server answers its health check (to tell "down" from "token refused"). */
   serverIsUp: () => Promise<boolean>;
   storage: StorageLike;
@@ -190,7 +199,7 @@ export function initialState(): ChatState {
     me: null,
     needsName: true,
     online: 0,
-    rooms: {},
+    rooms: new Map(),
     roomOrder: [],
     activeRoom: LOBBY,
     notice: null,
@@ -311,16 +320,18 @@ export class ChatClient {
   private connect(): void {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
-    // Signed in: the session cookie goes with the upgrade by itself, and a guest token or nick in
-    // the query would win over it, so there is none.
+    // Signed in: the session cookie goes with the upgrade by itself, and a guest token or nick
+    // would win over it, so there is none.
     const account = this.state.account;
-    const token = account ? null : this.options.storage.getItem(KEYS.token);
+    const token = account ? null : this.savedToken();
     const nick = account ? null : this.options.storage.getItem(KEYS.nick);
-    const query: Record<string, string> = token ? { token } : nick ? { nick } : {};
+    // The token goes as the subprotocol `token.<TOKEN>` beside `chat` (docs/protocol.md, Identity).
+    const query: Record<string, string> = !token && nick ? { nick } : {};
+    const protocols = token ? [WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX + token] : [WS_PROTOCOL];
     const identity: Identity = account ? 'account' : token ? 'token' : 'guest';
     this.state.status = 'connecting';
     this.welcomed = false;
-    const socket = this.options.openSocket(query);
+    const socket = this.options.openSocket(query, protocols);
     this.socket = socket;
     socket.onopen = () => {
       // A socket that opens but never says welcome is caught by the keepalive too.
@@ -335,6 +346,17 @@ export class ChatClient {
       this.onClose(identity);
     };
     socket.onerror = () => {};
+  }
+
+  /**
+   * The saved guest token, if it looks like one of ours (base64url). Anything else is dropped: a
+   * subprotocol must be an HTTP token, and the browser's WebSocket constructor throws on others.
+   */
+  private savedToken(): string | null {
+    const token = this.options.storage.getItem(KEYS.token);
+    if (token === null || /^[A-Za-z0-9_-]{1,256}$/.test(token)) return token;
+    this.options.storage.removeItem(KEYS.token);
+    return null;
   }
 
   private onClose(identity: Identity): void {
@@ -398,7 +420,7 @@ export class ChatClient {
     this.clearTimers();
     this.state.status = 'offline';
     this.actions.clear();
-    for (const room of Object.values(this.state.rooms)) {
+    for (const room of this.state.rooms.values()) {
       room.joined = false;
       room.typing = [];
       room.loadingOlder = false; // its reply died with the socket
@@ -427,7 +449,7 @@ export class ChatClient {
   openRoom(name: string): void {
     this.refused.delete(name);
     if (this.state.available.some((r) => r.name === name)) this.state.available = this.state.available.filter((r) => r.name !== name);
-    if (!this.state.rooms[name]) {
+    if (!this.state.rooms.has(name)) {
       this.addRoom(name);
       if (this.state.status === 'online') this.join(name);
     }
@@ -435,20 +457,20 @@ export class ChatClient {
   }
 
   activate(name: string): void {
-    if (!this.state.rooms[name]) return;
+    if (!this.state.rooms.has(name)) return;
     this.state.activeRoom = name;
     this.options.storage.setItem(KEYS.active, name);
     this.markRead(name);
   }
 
   markRead(name: string): void {
-    const room = this.state.rooms[name];
+    const room = this.state.rooms.get(name);
     if (room) room.unread = 0;
   }
 
   /** Leaves a room and forgets it (the lobby stays). */
   closeRoom(name: string): void {
-    if (name === LOBBY || !this.state.rooms[name]) return;
+    if (name === LOBBY || !this.state.rooms.has(name)) return;
     this.transmit({ type: 'leave', room: name });
     this.removeRoom(name);
   }
@@ -471,7 +493,7 @@ export class ChatClient {
     if (already) return;
     this.clearNotice();
     // Unsent messages written as a guest go out as the account (filled in at welcome).
-    for (const room of Object.values(this.state.rooms)) {
+    for (const room of this.state.rooms.values()) {
       for (const m of room.outbox) Object.assign(m, { from: { id: '', nick: user.nick }, key: messageKey(m.clientId, '') });
     }
     if (this.socket || this.reconnectTimer) {
@@ -505,7 +527,7 @@ export class ChatClient {
       account: false,
       needsName: true,
       online: 0,
-      rooms: { [LOBBY]: newRoom(LOBBY) },
+      rooms: new Map([[LOBBY, newRoom(LOBBY)]]),
       roomOrder: [LOBBY],
       activeRoom: LOBBY,
       available: [],
@@ -527,7 +549,7 @@ export class ChatClient {
 
   /** Opens the DM room with this username (the reply is `joined` for a room we may not hold yet). */
   directMessage(username: string): void {
-    const existing = this.state.roomOrder.find((name) => this.state.rooms[name]!.peer === username);
+    const existing = this.state.roomOrder.find((name) => this.state.rooms.get(name)!.peer === username);
     if (existing) return this.activate(existing);
     this.request({ type: 'dm', user: username }, { kind: 'dm', user: username });
   }
@@ -545,8 +567,8 @@ export class ChatClient {
     if (!rooms || !this.state.account) return;
     const peers = this.loadPeers();
     this.state.available = rooms
-      .filter((r) => r.private && !this.state.rooms[r.name] && !this.refused.has(r.name))
-      .map((r) => ({ name: r.name, kind: isDmName(r.name) ? 'dm' : 'private', peer: peers[r.name] ?? null }));
+      .filter((r) => r.private && !this.state.rooms.has(r.name) && !this.refused.has(r.name))
+      .map((r) => ({ name: r.name, kind: isDmName(r.name) ? 'dm' : 'private', peer: peers.get(r.name) ?? null }));
   }
 
   dismissNotice(): void {
@@ -560,7 +582,7 @@ export class ChatClient {
 
   /** Queues a message; it is sent now if online, else on reconnect, with the same id. */
   send(roomName: string, text: string): void {
-    const room = this.state.rooms[roomName];
+    const room = this.state.rooms.get(roomName);
     const trimmed = text.trim();
     if (!room || !trimmed) return;
     // Before the first welcome (a reload while the server is down) the sender is filled in later.
@@ -583,7 +605,7 @@ export class ChatClient {
 
   /** Sends a failed message again, with its original id. */
   retry(roomName: string, clientId: string): void {
-    const room = this.state.rooms[roomName];
+    const room = this.state.rooms.get(roomName);
     const entry = room?.outbox.find((m) => m.clientId === clientId);
     if (!room || !entry) return;
     entry.status = 'pending';
@@ -593,7 +615,7 @@ export class ChatClient {
 
   /** Drops a failed message from the outbox. */
   discard(roomName: string, clientId: string): void {
-    const room = this.state.rooms[roomName];
+    const room = this.state.rooms.get(roomName);
     if (!room) return;
     room.outbox = room.outbox.filter((m) => m.clientId !== clientId);
     this.saveOutbox();
@@ -601,7 +623,7 @@ export class ChatClient {
 
   /** Tells the room we are typing, at most every 3 s. */
   typing(roomName: string): void {
-    const room = this.state.rooms[roomName];
+    const room = this.state.rooms.get(roomName);
     if (!room?.joined) return;
     const last = this.lastTypingSent.get(roomName) ?? 0;
     if (this.now() - last < TYPING_SEND_EVERY_MS) return;
@@ -611,7 +633,7 @@ export class ChatClient {
 
   /** Asks for the page of messages before the oldest one held. */
   loadOlder(roomName: string): void {
-    const room = this.state.rooms[roomName];
+    const room = this.state.rooms.get(roomName);
     if (!room?.joined || !room.hasOlder || room.loadingOlder) return;
     const oldest = room.messages[0]?.seq;
     room.loadingOlder = true;
@@ -620,7 +642,7 @@ export class ChatClient {
 
   /** Users typing in a room now (expired entries are dropped). */
   typingUsers(roomName: string): User[] {
-    const room = this.state.rooms[roomName];
+    const room = this.state.rooms.get(roomName);
     if (!room) return [];
     const now = this.now();
     if (room.typing.some((t) => t.until <= now)) room.typing = room.typing.filter((t) => t.until > now);
@@ -664,7 +686,7 @@ export class ChatClient {
           this.options.storage.setItem(KEYS.nick, frame.user.nick);
         }
         // Messages restored from the last visit were written by this user.
-        for (const room of Object.values(this.state.rooms)) {
+        for (const room of this.state.rooms.values()) {
           for (const m of room.outbox) if (m.from.id === '') Object.assign(m, { from: { ...frame.user }, key: messageKey(m.clientId, frame.user.id) });
         }
         for (const name of this.state.roomOrder) this.join(name);
@@ -675,7 +697,7 @@ export class ChatClient {
       case 'message':
         return this.onMessage(frame);
       case 'ack': {
-        const room = this.state.rooms[frame.room];
+        const room = this.state.rooms.get(frame.room);
         const entry = room?.outbox.find((m) => m.clientId === frame.id);
         if (!room || !entry) return;
         if (this.state.notice === 'muted') this.clearNotice();
@@ -686,7 +708,7 @@ export class ChatClient {
       case 'history':
         return this.onHistory(frame.room, frame.messages, frame.hasMore, frame.ref);
       case 'presence': {
-        const room = this.state.rooms[frame.room];
+        const room = this.state.rooms.get(frame.room);
         if (!room) return;
         room.online = frame.online;
         if (frame.joined && !room.members.some((m) => m.id === frame.joined!.id)) room.members.push(frame.joined);
@@ -700,7 +722,7 @@ export class ChatClient {
         return;
       }
       case 'typing': {
-        const room = this.state.rooms[frame.room];
+        const room = this.state.rooms.get(frame.room);
         if (!room) return;
         room.typing = [...room.typing.filter((t) => t.user.id !== frame.user.id), { user: frame.user, until: this.now() + TYPING_SHOWN_MS }];
         return;
@@ -718,12 +740,12 @@ export class ChatClient {
       }
       case 'invited': {
         this.takeAction(frame.ref);
-        const room = this.state.rooms[frame.room];
+        const room = this.state.rooms.get(frame.room);
         this.confirm('invited', { user: frame.user.nick, room: room ? roomLabel(room) : `#${frame.room}` });
         return;
       }
       case 'moderated': {
-        const room = this.state.rooms[frame.room];
+        const room = this.state.rooms.get(frame.room);
         if (frame.ref === undefined && frame.user.id === this.state.me?.id) {
           // About me, from someone else: a mute or a promotion.
           const label = room ? roomLabel(room) : `#${frame.room}`;
@@ -757,7 +779,7 @@ export class ChatClient {
 
   /** Removed from a room by a moderator, a ban, or its deletion: it goes, and we say why. */
   private onKicked(frame: KickedFrame): void {
-    const room = this.state.rooms[frame.room];
+    const room = this.state.rooms.get(frame.room);
     if (!room) return;
     const label = roomLabel(room);
     const reason = frame.reason ?? 'kick';
@@ -776,11 +798,11 @@ export class ChatClient {
     const action = this.takeAction(frame.ref);
     if (action?.kind === 'dm') {
       // The DM room: new to us unless we had it already; either way it becomes the active room.
-      if (!this.state.rooms[frame.room]) {
+      if (!this.state.rooms.has(frame.room)) {
         this.addRoom(frame.room);
         this.state.available = this.state.available.filter((r) => r.name !== frame.room);
       }
-      const dm = this.state.rooms[frame.room]!;
+      const dm = this.state.rooms.get(frame.room)!;
       dm.kind = 'dm';
       if (dm.peer !== action.user) {
         dm.peer = action.user;
@@ -789,7 +811,7 @@ export class ChatClient {
       this.clearNotice();
       this.activate(frame.room);
     }
-    const room = this.state.rooms[frame.room];
+    const room = this.state.rooms.get(frame.room);
     if (!room) return;
     const fresh = this.freshRooms.delete(frame.room);
     room.joined = true;
@@ -819,7 +841,7 @@ export class ChatClient {
   }
 
   private onMessage(message: ChatMessage): void {
-    const room = this.state.rooms[message.room];
+    const room = this.state.rooms.get(message.room);
     if (!room) return;
     const mine = message.from.id === this.state.me?.id;
     if (mine) this.removeFromOutbox(room, message.clientId);
@@ -830,7 +852,7 @@ export class ChatClient {
   }
 
   private onHistory(roomName: string, messages: ChatMessage[], hasMore: boolean, ref: string | undefined): void {
-    const room = this.state.rooms[roomName];
+    const room = this.state.rooms.get(roomName);
     if (!room) return;
     if (this.refRoom(ref ?? '', 'older') !== null) {
       room.loadingOlder = false;
@@ -846,7 +868,7 @@ export class ChatClient {
     const ref = frame.ref ?? '';
     if (ref.startsWith('send:')) {
       const clientId = ref.slice(5);
-      const room = Object.values(this.state.rooms).find((r) => r.outbox.some((m) => m.clientId === clientId));
+      const room = [...this.state.rooms.values()].find((r) => r.outbox.some((m) => m.clientId === clientId));
       const entry = room?.outbox.find((m) => m.clientId === clientId);
       if (!room || !entry) return;
       const roomName = room.name;
@@ -867,19 +889,19 @@ export class ChatClient {
     if (action) return this.onRefused(action, frame);
     const older = this.refRoom(ref, 'older');
     if (older !== null) {
-      const room = this.state.rooms[older];
+      const room = this.state.rooms.get(older);
       if (room) room.loadingOlder = false;
     }
     const joinRoom = this.refRoom(ref, 'join');
     if (joinRoom !== null && frame.code === 'internal') {
       const name = joinRoom;
       setTimeout(() => {
-        if (this.state.status === 'online' && this.state.rooms[name] && !this.state.rooms[name]!.joined) this.join(name);
+        if (this.state.status === 'online' && this.state.rooms.get(name)?.joined === false) this.join(name);
       }, INTERNAL_RETRY_MS);
     }
     if (joinRoom !== null && (frame.code === 'forbidden' || frame.code === 'not_found')) {
       // A private room without an invitation, a ban, or a DM that is gone: the room goes.
-      const room = this.state.rooms[joinRoom];
+      const room = this.state.rooms.get(joinRoom);
       const label = room ? roomLabel(room) : `#${joinRoom}`;
       this.refused.add(joinRoom);
       if (joinRoom !== LOBBY) this.removeRoom(joinRoom);
@@ -963,9 +985,9 @@ export class ChatClient {
   }
 
   private addRoom(name: string): void {
-    this.state.rooms[name] = newRoom(name);
-    const peer = this.loadPeers()[name];
-    if (peer) this.state.rooms[name]!.peer = peer;
+    const room = newRoom(name);
+    room.peer = this.loadPeers().get(name) ?? null;
+    this.state.rooms.set(name, room);
     this.state.roomOrder.push(name);
     this.freshRooms.add(name);
     this.saveRooms();
@@ -973,8 +995,8 @@ export class ChatClient {
 
   /** Forgets a room (left, kicked, or refused), moving to the lobby if it was the active one. */
   private removeRoom(name: string): void {
-    if (name === LOBBY || !this.state.rooms[name]) return;
-    delete this.state.rooms[name];
+    if (name === LOBBY || !this.state.rooms.has(name)) return;
+    this.state.rooms.delete(name);
     this.freshRooms.delete(name);
     this.state.roomOrder = this.state.roomOrder.filter((r) => r !== name);
     this.saveRooms();
@@ -992,19 +1014,26 @@ export class ChatClient {
     this.savePeer(room.name, other.nick);
   }
 
-  private loadPeers(): Record<string, string> {
-    return parseJson<Record<string, string>>(this.options.storage.getItem(KEYS.peers)) ?? {};
+  /** DM room name -> the other person's name. A Map: stored names are looked up by room name. */
+  private loadPeers(): Map<string, string> {
+    const saved = parseJson<unknown>(this.options.storage.getItem(KEYS.peers));
+    const peers = new Map<string, string>();
+    if (typeof saved !== 'object' || saved === null) return peers;
+    for (const [room, peer] of Object.entries(saved)) if (typeof peer === 'string') peers.set(room, peer);
+    return peers;
   }
 
   private savePeer(room: string, peer: string): void {
     const peers = this.loadPeers();
     // Only rooms still held, so the map does not grow forever.
-    const kept = Object.fromEntries(Object.entries(peers).filter(([name]) => this.state.rooms[name]));
-    this.options.storage.setItem(KEYS.peers, JSON.stringify({ ...kept, [room]: peer }));
+    const kept = [...peers].filter(([name]) => this.state.rooms.has(name));
+    // Written with JSON.stringify of an object made by Object.fromEntries, which defines even
+    // `__proto__` as an own key; Object.entries reads it back as such.
+    this.options.storage.setItem(KEYS.peers, JSON.stringify(Object.fromEntries([...kept, [room, peer]])));
   }
 
   private join(name: string): void {
-    const room = this.state.rooms[name];
+    const room = this.state.rooms.get(name);
     if (!room) return;
     const fresh = this.freshRooms.has(name);
     this.transmit({ type: 'join', room: name, ref: this.roomRef('join', name), ...(fresh ? {} : { since: room.lastSeq }) });
@@ -1072,7 +1101,7 @@ export class ChatClient {
 
   private saveOutbox(): void {
     const saved: SavedOutboxEntry[] = [];
-    for (const room of Object.values(this.state.rooms)) {
+    for (const room of this.state.rooms.values()) {
       for (const m of room.outbox) saved.push({ room: room.name, clientId: m.clientId, text: m.text, ts: m.ts });
     }
     if (saved.length) this.options.storage.setItem(KEYS.outbox, JSON.stringify(saved));
@@ -1085,25 +1114,26 @@ export class ChatClient {
     const rooms = parseJson<string[]>(storage.getItem(KEYS.rooms)) ?? [];
     const names = [LOBBY, ...rooms.filter((r) => typeof r === 'string' && r !== LOBBY)];
     for (const name of names) {
-      if (!this.state.rooms[name]) {
-        this.state.rooms[name] = newRoom(name);
+      if (!this.state.rooms.has(name)) {
+        this.state.rooms.set(name, newRoom(name));
         this.state.roomOrder.push(name);
         this.freshRooms.add(name);
       }
     }
     const peers = this.loadPeers();
     for (const name of names) {
-      const peer = peers[name];
-      if (peer && this.state.rooms[name]) this.state.rooms[name]!.peer = peer;
+      const peer = peers.get(name);
+      const room = this.state.rooms.get(name);
+      if (peer && room) room.peer = peer;
     }
     const active = storage.getItem(KEYS.active);
-    this.state.activeRoom = active && this.state.rooms[active] ? active : LOBBY;
+    this.state.activeRoom = active && this.state.rooms.has(active) ? active : LOBBY;
     const account = storage.getItem(KEYS.account);
     this.state.account = account !== null;
     this.state.needsName = !account && !storage.getItem(KEYS.token) && !storage.getItem(KEYS.nick);
     const nick = account ?? storage.getItem(KEYS.nick) ?? '?';
     for (const saved of parseJson<SavedOutboxEntry[]>(storage.getItem(KEYS.outbox)) ?? []) {
-      const room = this.state.rooms[saved.room];
+      const room = this.state.rooms.get(saved.room);
       if (!room || typeof saved.clientId !== 'string' || typeof saved.text !== 'string') continue;
       room.outbox.push({ key: messageKey(saved.clientId, ''), seq: null, clientId: saved.clientId, from: { id: '', nick }, text: saved.text, ts: saved.ts, status: 'pending' });
     }

@@ -6,15 +6,24 @@ export type Segment = { kind: 'text'; text: string } | { kind: 'link'; text: str
 
 const URL_PATTERN = /\bhttps?:\/\/[^\s<>"']+/gi;
 /** Punctuation that usually ends a sentence rather than a URL. */
-const TRAILING = /[.,;:!?)\]}'"]+$/;
+const TRAILING = new Set('.,;:!?)]}\'"');
+
+/**
+ * Where the URL ends once trailing punctuation is left out. A loop from the end rather than a
+ * `[…]+$` regex: that one retries a run of punctuation from each of its positions when the run
+ * does not end the text, which is quadratic (issue 13: 10 ms per 4,000 characters).
+ */
+function withoutTrailing(raw: string): number {
+  let end = raw.length;
+  while (end > 0 && TRAILING.has(raw[end - 1]!)) end--;
+  return end;
+}
 
 export function linkify(text: string): Segment[] {
   const segments: Segment[] = [];
   let last = 0;
   for (const match of text.matchAll(URL_PATTERN)) {
-    let raw = match[0];
-    const trailing = raw.match(TRAILING)?.[0] ?? '';
-    if (trailing) raw = raw.slice(0, raw.length - trailing.length);
+    const raw = match[0].slice(0, withoutTrailing(match[0]));
     const start = match.index ?? 0;
     let href: string | null = null;
     try {

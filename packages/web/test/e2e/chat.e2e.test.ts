@@ -347,6 +347,21 @@ describe.skipIf(!available)('web client in Chromium', () => {
     expect(await visibleBubble(page, 'only for team-a').count()).toBe(0);
     await poll(async () => (await lobbyEntry.innerText()).replace(/lobby/g, '')).not.toMatch(/\b3\b/);
 
+    // Issue 13: `constructor` (an Object.prototype member) is an ordinary room: listed, joined,
+    // its messages sent and received.
+    await hank.request({ type: 'join', room: 'constructor' });
+    await newRoom.fill('constructor');
+    await newRoom.press('Enter');
+    const constructorEntry = roomList.locator('button', { hasText: 'constructor' }).first();
+    await constructorEntry.waitFor({ state: 'visible' });
+    await waitOnline(page);
+    await say(page, 'hello constructor');
+    await poll(() => visibleBubble(page, 'hello constructor').getAttribute('data-status')).toBe('sent');
+    await hank.request({ type: 'send', room: 'constructor', id: 'c1', text: 'hank in constructor' });
+    await visibleBubble(page, 'hank in constructor').waitFor();
+    const constructorRoom = await peek.request<JoinedFrame>({ type: 'join', room: 'constructor' });
+    expect(constructorRoom.history.map((m) => m.text)).toEqual(['hello constructor', 'hank in constructor']);
+
     expect(gina.errors).toEqual([]);
   }, 30_000);
 
