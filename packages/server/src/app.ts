@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Admins, unclaimedWarning } from './auth/admins.js';
+import { NickPolicy } from './auth/nick-policy.js';
 import { provisionFileAdmin } from './auth/operator-admin.js';
 import { createBackends, type Backends } from './backends.js';
 import type { Config } from './config.js';
@@ -65,6 +66,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const backends = await createBackends(config, app.log, overrides);
   const { store, bus, presence, rateLimiter, addressRateLimiter } = backends;
   const admins = new Admins({ store, usernames: config.adminUsers });
+  // ADMIN_USERS are reserved from the start, before the operator makes their accounts.
+  const nicks = new NickPolicy({ store, reserved: config.adminUsers });
   await checkAdmins(app, store, admins, config, adminPassword);
   const metrics = new Metrics();
   const hub = new Hub({
@@ -82,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     historyWindow: config.historyWindow,
     maxRoomsPerConnection: config.maxRoomsPerConnection,
     admins,
+    nicks,
     log: app.log,
     metrics,
   });
@@ -96,6 +100,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: config.trustProxy,
     hosts,
     allowGuests: config.allowGuests,
+    nicks,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     maxGuestsPerIpPerHour: config.maxGuestsPerIpPerHour,
     log: app.log.child({ component: 'ws' }),
@@ -118,7 +123,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const stopRevoking = bus.subscribe((event) => {
     if (event.type === 'tokenRevoked') gateway.closeToken(event.tokenId);
   });
-  await authRoutes(app, { store, config, presence, hosts, admins, onTokenRevoked });
+  await authRoutes(app, { store, config, presence, hosts, admins, nicks, onTokenRevoked });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
   if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);

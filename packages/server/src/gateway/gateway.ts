@@ -5,6 +5,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ipKey, WindowCounter } from '../auth/window-counter.js';
+import type { NickCheck } from '../auth/nick-policy.js';
 import { HOST_REFUSAL_MESSAGE, MISDIRECTED, type HostPolicy } from '../http/host-policy.js';
 import type { Hub } from '../hub/hub.js';
 import { OutageLog } from '../log/outage-log.js';
@@ -27,6 +28,8 @@ export interface GatewayOptions {
   /** Host names we answer to (DNS rebinding); checked before anything else. */
   hosts: HostPolicy;
   allowGuests: boolean;
+  /** Nicks a guest may not take. */
+  nicks: NickCheck;
   /** Open connections per client IP (0 = unlimited). */
   maxConnectionsPerIp: number;
   /** New guests per client address (IPv4, IPv6 /64) per hour (0 = unlimited). */
@@ -160,6 +163,7 @@ export class Gateway {
     try {
       const identity = await resolveIdentity(this.options.store, req, url.searchParams, {
         allowGuests: this.options.allowGuests,
+        nicks: this.options.nicks,
         newGuestWait: () => this.takeNewGuest(address),
       });
       if (!identity.ok) return reject(socket, identity.status, identity.message, 'retryAfterMs' in identity ? identity.retryAfterMs : undefined);

@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { NICK_RULES, normalizeNick, type User } from '@chat/protocol';
 import { bearerToken, protocolToken, readSessionCookie } from '../auth/credentials.js';
-import { nickReserved } from '../hub/hub.js';
+import type { NickCheck } from '../auth/nick-policy.js';
 import type { Store } from '../store/store.js';
 
 export type Identity =
@@ -23,6 +23,8 @@ export type Identity =
 
 export interface IdentityOptions {
   allowGuests: boolean;
+  /** Nicks a guest may not take (accounts' usernames, reserved names, and lookalikes of either). */
+  nicks: NickCheck;
   /**
    * Asked just before a new guest is made (never for a returning one): 0 lets it through and
    * counts it; otherwise how many ms until this address may have another (MAX_GUESTS_PER_IP_PER_HOUR).
@@ -38,10 +40,10 @@ export async function resolveIdentity(store: Store, req: IncomingMessage, query:
     // The cookie only ever carries a browser session (as on the HTTP side).
     if (!found || (explicit === null && found.kind !== 'session')) return { ok: false, status: 401, message: 'unknown or expired token' };
     let user = found.user;
-    if (!found.account && (normalizeNick(user.nick) !== user.nick || (await nickReserved(store, user.nick)))) {
+    if (!found.account && (normalizeNick(user.nick) !== user.nick || (await options.nicks.taken(user.nick)))) {
       // The nick was registered since this guest took it, or it breaks rules made since (issue 13:
       // invisible characters, a lookalike of an account): keep the guest, not the impersonation.
-      user = { ...user, nick: await freeGuestNick(store) };
+      user = { ...user, nick: await freeGuestNick(options.nicks) };
       await store.renameUser(user.id, user.nick);
     }
     return {
@@ -58,10 +60,10 @@ export async function resolveIdentity(store: Store, req: IncomingMessage, query:
   if (requested !== null) {
     const normalized = normalizeNick(requested);
     if (normalized === null) return { ok: false, status: 400, message: NICK_RULES };
-    if (await nickReserved(store, normalized)) return { ok: false, status: 409, message: 'that nick is, or looks like, the name of a registered account' };
+    if (await options.nicks.taken(normalized)) return { ok: false, status: 409, message: 'that nick is, or looks like, the name of a registered account' };
     nick = normalized;
   } else {
-    nick = await freeGuestNick(store);
+    nick = await freeGuestNick(options.nicks);
   }
   // Checked and counted in one synchronous step right before the guest is made, so concurrent
   // upgrades from one address cannot all pass the check while the nick lookups await the store.
@@ -72,10 +74,10 @@ export async function resolveIdentity(store: Store, req: IncomingMessage, query:
 }
 
 /** A generated guest nick that no account owns. */
-async function freeGuestNick(store: Store): Promise<string> {
+async function freeGuestNick(nicks: NickCheck): Promise<string> {
   let nick: string;
   do nick = `guest-${randomInt(1000, 100000)}`;
-  while (await nickReserved(store, nick));
+  while (await nicks.taken(nick));
   return nick;
 }
 

@@ -5,6 +5,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEFAULT_LIMITS, MIN_PASSWORD_CHARS, USERNAME, type User } from '@chat/protocol';
 import { Admins } from '../auth/admins.js';
+import { NickPolicy, type NickCheck } from '../auth/nick-policy.js';
 import { bearerToken, clearedSessionCookie, readSessionCookie, sessionCookie } from '../auth/credentials.js';
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { hashPassword, MAX_PASSWORD_CHARS, needsRehash, PasswordHasherBusyError, verifyAgainstDummy, verifyPassword } from '../auth/password.js';
@@ -31,6 +32,8 @@ export interface AuthRoutesOptions {
    * Default: ADMIN_USERS of `config` over `store` (app.ts passes the one the hub uses too).
    */
   admins?: Admins;
+  /** Which usernames a registration may not take (default: accounts and ADMIN_USERS, and their lookalikes). */
+  nicks?: NickCheck;
   /** A session or bearer token was revoked: close the WebSockets it opened (within a second). */
   onTokenRevoked: (tokenId: string) => void;
 }
@@ -62,6 +65,7 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export async function authRoutes(app: FastifyInstance, options: AuthRoutesOptions): Promise<void> {
   const { store, config, presence, hosts, onTokenRevoked } = options;
   const admins = options.admins ?? new Admins({ store, usernames: config.adminUsers });
+  const nicks = options.nicks ?? new NickPolicy({ store, reserved: config.adminUsers });
   const throttle = new LoginThrottle({ perIp: config.maxLoginsPerIp });
   // MAX_REGISTRATIONS_PER_IP=0 and MAX_NAME_CONFLICTS_PER_IP=0: no limit (the counter then counts nothing).
   const registrations = new WindowCounter({ limit: config.maxRegistrationsPerIp, windowMs: REGISTRATION_WINDOW_MS });
@@ -168,9 +172,10 @@ export async function authRoutes(app: FastifyInstance, options: AuthRoutesOption
         let outcome: 'created' | 'taken' | 'failed' = 'failed';
         let user: User | null = null;
         try {
-          // An ADMIN_USERS name is answered as taken: the operator makes that account, and the
-          // answer does not tell strangers which names are admins'.
-          if (admins.listed(username) || (await store.accountByUsername(username)) !== null) outcome = 'taken';
+          // Taken: an account's username, an ADMIN_USERS name (the operator makes that account, and
+          // the answer does not tell strangers which names are admins'), or a lookalike of either
+          // (`rnary` for `mary`, `r00t` for `root`: NickPolicy).
+          if (await nicks.taken(username)) outcome = 'taken';
           else {
             user = await store.createAccount(username, await hashPassword(password));
             outcome = user === null ? 'taken' : 'created'; // null: another request took the name first

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { ClientFrame, ClientFrameType, ErrorCode, JoinedFrame, ModerationAction, User } from '@chat/protocol';
 import { DEFAULT_LIMITS, LOBBY, PROTOCOL_VERSION } from '@chat/protocol';
 import type { AdminCheck } from '../auth/admins.js';
+import { NickPolicy, type NickCheck } from '../auth/nick-policy.js';
 import { WindowCounter } from '../auth/window-counter.js';
 import type { Bus, BusEvent } from '../bus/bus.js';
 import type { RoomCreation } from '../config.js';
@@ -63,6 +64,8 @@ export interface HubOptions {
   maxRoomsPerConnection?: number;
   /** Who is a server admin (owner rights everywhere); nobody when absent. */
   admins?: AdminCheck;
+  /** Which nicks a guest may not take (NickPolicy over the store by default). */
+  nicks?: NickCheck;
   log: HubLogger;
   metrics?: Metrics;
 }
@@ -96,14 +99,6 @@ export function dmRoomName(a: string, b: string): string {
   return DM_PREFIX + createHash('sha256').update(`${x}\n${y}`).digest('hex').slice(0, 32);
 }
 
-/**
- * A guest may not take a nick that passes for a registered account's username: the username in
- * any case, or a lookalike of it (issue 13: `аlice` with a Cyrillic а, `a1ice`; Store.lookalikeAccount).
- */
-export async function nickReserved(store: Store, nick: string): Promise<boolean> {
-  return (await store.lookalikeAccount(nick)) !== null;
-}
-
 /** Why a request was refused: the error frame the client gets. */
 class Refusal extends Error {
   constructor(
@@ -132,6 +127,7 @@ export class Hub {
   private readonly limiter: RateLimit;
   private readonly addressLimiter: RateLimit;
   private readonly budget: RequestBudget;
+  private readonly nicks: NickCheck;
   /** Rooms created in the last hour, per user and per address. */
   private readonly roomsCreatedByUser: WindowCounter;
   private readonly roomsCreatedByAddress: WindowCounter;
@@ -161,6 +157,7 @@ export class Hub {
     this.limiter = options.rateLimiter ?? new RateLimiter({ rate: options.rateLimit });
     this.addressLimiter = options.addressRateLimiter ?? new RateLimiter({ rate: options.rateLimitPerIp ?? 0 });
     this.budget = options.requestBudget ?? new RequestBudget();
+    this.nicks = options.nicks ?? new NickPolicy({ store: this.store });
     this.roomsCreatedByUser = new WindowCounter({ limit: options.maxRoomsCreatedPerHour ?? 0, windowMs: HOUR_MS });
     this.roomsCreatedByAddress = new WindowCounter({ limit: options.maxRoomsCreatedPerIpPerHour ?? 0, windowMs: HOUR_MS });
     this.commits = new CommitQueue((batch) => this.commitBatch(batch));
@@ -345,7 +342,7 @@ export class Hub {
     ping: (s, f) => s.send({ type: 'pong', ...ref(f.ref) }),
     nick: async (s, f) => {
       if (s.entry.account) return s.error('forbidden', "an account's nick is its username", f.ref);
-      if (await nickReserved(this.store, f.nick)) return s.error('nick_taken', 'that nick is, or looks like, the name of a registered account', f.ref);
+      if (await this.nicks.taken(f.nick)) return s.error('nick_taken', 'that nick is, or looks like, the name of a registered account', f.ref);
       await this.store.renameUser(s.userId, f.nick);
       const entry = s.entry;
       entry.user.nick = f.nick;
@@ -456,7 +453,7 @@ export class Hub {
       const target = await this.store.userById(userId);
       if (!target) throw new Refusal('not_found', 'no such user');
       const targetRole = await this.store.roleOf(room, userId);
-      // An account's nick is its username; a guest may share the nick of none (nickReserved).
+      // An account's nick is its username; a guest may share the nick of none (NickPolicy).
       const targetIsAccount = (await this.store.accountByUsername(target.nick))?.user.id === userId;
       const targetIsAdmin = (await this.options.admins?.isAdmin(target)) === true;
       // Moderators moderate members; nobody but an admin moves against an owner or an admin.

@@ -59,6 +59,17 @@ describe('POST api/auth/register', () => {
     expect((await api(server, 'GET', '/api/me', { cookie: alice.cookie })).status).toBe(200);
   });
 
+  it('refuses a username that passes for an account (rnary for mary) or for an ADMIN_USERS name (r00t), with 409', async () => {
+    const server = await startTracked({ adminUsers: ['root'] });
+    await register(server, 'mary');
+    for (const username of ['rnary', 'r00t', 'root']) {
+      const res = await api(server, 'POST', '/api/auth/register', { body: { username, password: 'a fine password' } });
+      expect(res.status, username).toBe(409);
+      expect(res.body).toEqual({ error: 'nick_taken', message: expect.any(String) });
+    }
+    expect((await api(server, 'POST', '/api/auth/register', { body: { username: 'marty', password: 'a fine password' } })).status).toBe(201);
+  });
+
   it.each([
     ['a short username', { username: 'al', password: PASSWORD }, /username/],
     ['a long username', { username: 'a'.repeat(33), password: PASSWORD }, /username/],

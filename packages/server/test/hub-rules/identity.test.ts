@@ -253,6 +253,16 @@ describe('lookalike nicks', () => {
     expect((await w.guest('marv')).welcome.user.nick).toBe('marv');
   });
 
+  it('an ADMIN_USERS name is reserved before its account exists: a guest can neither take it nor a lookalike', async () => {
+    const w = await world(res, { adminUsers: ['root'] });
+    for (const nick of ['root', 'Root', 'r00t', 'ｒｏｏｔ']) {
+      await expect(TestClient.connect(w.server, { query: { nick } }), nick).rejects.toThrow('HTTP 409');
+    }
+    const g = await w.guest('visitor');
+    await refused(g, { type: 'nick', nick: 'R00T' }, 'nick_taken');
+    expect((await w.guest('rooted')).welcome.user.nick).toBe('rooted');
+  });
+
   it('a returning guest whose nick is refused now (stored before these rules) gets a fresh guest nick', async () => {
     const w = await world(res);
     // Guests made by an older release, straight in the store: one a lookalike of an account
