@@ -1,5 +1,7 @@
 // Shared test harness: a real server on an ephemeral port, and real WebSocket clients.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -223,4 +225,44 @@ export function trackResources() {
       return c;
     },
   };
+}
+
+/** What a raw WebSocket upgrade request got: its status, headers and body (101: accepted, then dropped). */
+export interface UpgradeAnswer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/**
+ * Sends a raw WebSocket upgrade request, so a test controls every header (Origin, Host,
+ * X-Forwarded-For) and sees refusals as HTTP answers.
+ */
+export function rawUpgrade(s: TestServer, path: string, headers: Record<string, string> = {}): Promise<UpgradeAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: '127.0.0.1',
+      port: s.port,
+      path,
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Version': '13',
+        'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
+        ...headers,
+      },
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' });
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

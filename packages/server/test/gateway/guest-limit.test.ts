@@ -1,49 +1,13 @@
 // MAX_GUESTS_PER_IP_PER_HOUR (issue 13): an upgrade that would create a new guest counts against
 // its address (IPv4, or the IPv6 /64); over the limit it gets 429 with Retry-After and a JSON
 // message. A returning guest (its token), an account and a refused upgrade do not count.
-import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { register } from '../http/http-helpers.js';
-import { trackResources, type TestServer } from '../helpers.js';
+import { rawUpgrade, trackResources } from '../helpers.js';
 
 const { server, connect } = trackResources();
 
-interface UpgradeAnswer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A raw WebSocket upgrade request: its status, headers and body (101: accepted, then dropped). */
-function upgrade(s: TestServer, path: string, headers: Record<string, string> = {}): Promise<UpgradeAnswer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1',
-      port: s.port,
-      path,
-      headers: {
-        Connection: 'Upgrade',
-        Upgrade: 'websocket',
-        'Sec-WebSocket-Version': '13',
-        'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
-        ...headers,
-      },
-    });
-    req.on('upgrade', (res, socket) => {
-      socket.destroy();
-      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' });
-    });
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const upgrade = rawUpgrade;
 
 const from = (ip: string) => ({ 'X-Forwarded-For': ip });
 

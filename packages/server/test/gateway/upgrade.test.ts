@@ -1,44 +1,16 @@
 // The WebSocket upgrade (PROTOCOL.md: Transport, Identity): path, guest identity and its token,
 // Origin rules, and the welcome frame's online count.
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { normalizeNick, type JoinedFrame, type ServerFrame } from '@chat/protocol';
-import { trackResources, TestClient, type TestServer } from '../helpers.js';
+import { rawUpgrade, trackResources, TestClient, type TestServer } from '../helpers.js';
 
 const { server, connect, track } = trackResources();
 
-/**
- * The HTTP status a WebSocket upgrade request gets (101 when accepted; the socket is then
- * dropped). A raw request, so the test controls every header, Origin included.
- */
-function upgradeStatus(s: TestServer, path: string, headers: Record<string, string> = {}): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1',
-      port: s.port,
-      path,
-      headers: {
-        Connection: 'Upgrade',
-        Upgrade: 'websocket',
-        'Sec-WebSocket-Version': '13',
-        'Sec-WebSocket-Key': randomBytes(16).toString('base64'),
-        ...headers,
-      },
-    });
-    req.on('upgrade', (res, socket) => {
-      socket.destroy();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('response', (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+/** The HTTP status a raw WebSocket upgrade request gets (101 when accepted). */
+const upgradeStatus = async (s: TestServer, path: string, headers: Record<string, string> = {}): Promise<number> =>
+  (await rawUpgrade(s, path, headers)).status;
 
 const q = (query: Record<string, string>) => `/ws?${new URLSearchParams(query).toString()}`;
 

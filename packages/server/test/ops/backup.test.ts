@@ -3,31 +3,18 @@
 // never did), a killed or failed backup leaves nothing at the target, and the temporary file a
 // killed backup left behind does not stop the next one.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AckFrame, ServerFrame } from '@chat/protocol';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { killChildren, MAIN, startChild } from '../child-server.js';
-import { sleep, tempDir, TestClient } from '../helpers.js';
-import { runCli, waitFor } from './ops-helpers.js';
+import { MAIN, startChild } from '../child-server.js';
+import { sleep, TestClient } from '../helpers.js';
+import { runCli, waitFor, trackOps } from './ops-helpers.js';
 import { onSmallDisk, smallDiskAvailable } from './small-disk.js';
 
-const dirs: string[] = [];
-const clients: TestClient[] = [];
-
-afterEach(() => {
-  for (const c of clients.splice(0)) c.ws.terminate();
-  killChildren();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function dir(prefix: string): string {
-  const d = tempDir(prefix);
-  dirs.push(d);
-  return d;
-}
+const { clients, dir } = trackOps();
 
 const BIG_TEXT = 'x'.repeat(3990);
 

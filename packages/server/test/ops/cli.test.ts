@@ -5,34 +5,21 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AckFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
 import { hashPassword, verifyPassword } from '../../src/auth/password.js';
 import { PgStore } from '../../src/store/pg-store.js';
 import { MIGRATIONS } from '../../src/store/sqlite-schema.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { killChildren, startChild } from '../child-server.js';
+import { startChild } from '../child-server.js';
 import { sendMany, tempDir, TestClient } from '../helpers.js';
 import { api } from '../http/http-helpers.js';
 import { createSchema, servicesAvailable } from '../services.js';
-import { runCli } from './ops-helpers.js';
+import { runCli, trackOps } from './ops-helpers.js';
 
 const postgres = await servicesAvailable(['postgres']);
 
-const dirs: string[] = [];
-const clients: TestClient[] = [];
-
-afterEach(() => {
-  for (const c of clients.splice(0)) c.ws.terminate();
-  killChildren();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function dir(prefix: string): string {
-  const d = tempDir(prefix);
-  dirs.push(d);
-  return d;
-}
+const { clients, dir } = trackOps();
 
 describe('chat-server backup', () => {
   it('writes a consistent copy while the server is writing, and refuses to overwrite', async () => {

@@ -2,23 +2,16 @@
 // quick_check) and a chat.db truncated to 0 bytes (which SQLite would silently treat as a new,
 // empty database: history gone, seqs starting again at 1). Each time the built `chat-server`
 // prints one line and exits 1, and leaves the file as it found it.
-import { openSync, readFileSync, rmSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
+import { openSync, readFileSync, statSync, truncateSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AckFrame } from '@chat/protocol';
-import { killChildren, startChild } from '../child-server.js';
+import { startChild } from '../child-server.js';
 import { tempDir, TestClient } from '../helpers.js';
-import { runCli } from './ops-helpers.js';
+import { runCli, trackOps } from './ops-helpers.js';
 
 const PAGE_BYTES = 4096; // SQLite's default page size, which the server does not change
-const dirs: string[] = [];
-const clients: TestClient[] = [];
-
-afterEach(() => {
-  for (const c of clients.splice(0)) c.ws.terminate();
-  killChildren();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const { dirs, clients } = trackOps();
 
 /** A data dir whose database the real server wrote: `count` messages in room `kept`, then a clean stop. */
 async function writtenDataDir(count: number): Promise<string> {

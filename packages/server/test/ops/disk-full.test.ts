@@ -3,23 +3,16 @@
 // acknowledged messages stay readable, and once space is freed the server checkpoints the WAL (its
 // space comes back instead of being eaten again), says so once with a count, and stores again
 // with the next seq.
-import { closeSync, openSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AckFrame, ErrorFrame, HistoryReplyFrame, ServerFrame } from '@chat/protocol';
-import { killChildren, startChild } from '../child-server.js';
+import { startChild } from '../child-server.js';
 import { tempDir, TestClient } from '../helpers.js';
-import { waitFor } from './ops-helpers.js';
+import { waitFor, trackOps } from './ops-helpers.js';
 import { onSmallDisk, onSmallDiskPath, smallDiskAvailable } from './small-disk.js';
 
-const dirs: string[] = [];
-const clients: TestClient[] = [];
-
-afterEach(() => {
-  for (const c of clients.splice(0)) c.ws.terminate();
-  killChildren();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const { dirs, clients } = trackOps();
 
 /** Writes zeros into `file` until the disk refuses (ENOSPC); the disk is then full to the page. */
 function fillDisk(file: string): void {

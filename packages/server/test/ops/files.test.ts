@@ -2,28 +2,15 @@
 // every backup are 0600, whatever the umask (the tests run the server with umask 022, the usual
 // default); an existing install with 0644 files is tightened at start; `backup` never writes
 // through a symbolic link at its target.
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AckFrame } from '@chat/protocol';
-import { killChildren, startChild } from '../child-server.js';
-import { sendMany, tempDir, TestClient } from '../helpers.js';
-import { runCli, umask022 } from './ops-helpers.js';
+import { startChild } from '../child-server.js';
+import { sendMany, TestClient } from '../helpers.js';
+import { runCli, umask022, trackOps } from './ops-helpers.js';
 
-const dirs: string[] = [];
-const clients: TestClient[] = [];
-
-afterEach(() => {
-  for (const c of clients.splice(0)) c.ws.terminate();
-  killChildren();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function dir(prefix: string): string {
-  const d = tempDir(prefix);
-  dirs.push(d);
-  return d;
-}
+const { clients, dir } = trackOps();
 
 const mode = (path: string): string => (statSync(path).mode & 0o7777).toString(8).padStart(4, '0');
 

@@ -1,16 +1,37 @@
 // Helpers for the operations tests: self-signed certificates (openssl), https/tls probes that
 // trust a given CA, the built CLI as a one-shot command, and a small Prometheus text parser.
 import { execFile, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { MAIN } from '../child-server.js';
-import { sleep } from '../helpers.js';
+import { afterEach } from 'vitest';
+import { killChildren, MAIN } from '../child-server.js';
+import { sleep, tempDir, type TestClient } from '../helpers.js';
 
 export const OPENSSL = '/usr/bin/openssl';
+
+/**
+ * What an operations test opens, closed after each test: its clients (cut), the child servers
+ * (killed) and its temporary directories (removed). Call once at the top of a test file.
+ */
+export function trackOps(): { dirs: string[]; clients: TestClient[]; dir(prefix: string): string } {
+  const dirs: string[] = [];
+  const clients: TestClient[] = [];
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.ws.terminate();
+    killChildren();
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const dir = (prefix: string): string => {
+    const d = tempDir(prefix);
+    dirs.push(d);
+    return d;
+  };
+  return { dirs, clients, dir };
+}
 
 export interface Cert {
   cert: string;

@@ -2,11 +2,11 @@
 // WebSocket with 1001, the process exits 0 (the server forces exit 1 after 10 s, so 0 also means
 // "in time"), and after a restart on the same data dir every acked message is stored with the seq
 // its ack carried. SIGINT behaves the same.
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AckFrame, ChatMessage, ErrorFrame, HistoryReplyFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
-import { killChildren, startChild, type ChildServer } from '../child-server.js';
+import { startChild, type ChildServer } from '../child-server.js';
 import { tempDir, TestClient } from '../helpers.js';
+import { trackOps } from './ops-helpers.js';
 
 const ROOM = 'burst';
 const SENDERS = 3;
@@ -14,14 +14,7 @@ const TOTAL = 2000;
 const SIGTERM_AFTER_ACKS = 300;
 const WINDOW = 150; // sends in flight per sender
 
-const dirs: string[] = [];
-const clients: TestClient[] = [];
-
-afterEach(() => {
-  for (const c of clients.splice(0)) c.ws.terminate();
-  killChildren();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const { dirs, clients } = trackOps();
 
 async function connect(child: ChildServer, nick: string): Promise<TestClient> {
   const client = await TestClient.connect(child.wsUrl({ nick }));
