@@ -38,6 +38,8 @@ export interface AppOptions extends Partial<Backends> {
    * first ADMIN_USERS name is made, or confirmed, with it before the server serves.
    */
   adminPassword?: string;
+  /** The hub's request budget (a test may lift it); by default DEFAULT_REQUEST_BUDGET with REQUEST_RATE_PER_IP. */
+  requestBudget?: RequestBudget;
 }
 
 declare module 'fastify' {
@@ -48,7 +50,7 @@ declare module 'fastify' {
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { config, tls, adminPassword, ...overrides } = options;
+  const { config, tls, adminPassword, requestBudget, ...overrides } = options;
   const logger = {
     level: config.logLevel,
     // Least data in logs: never a query string (it may hold a token), never a body.
@@ -81,7 +83,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     roomCreation: config.roomCreation,
     maxRoomsCreatedPerHour: config.maxRoomsCreatedPerHour,
     maxRoomsCreatedPerIpPerHour: config.maxRoomsCreatedPerIpPerHour,
-    requestBudget: new RequestBudget({ ...DEFAULT_REQUEST_BUDGET, perAddressRate: config.requestRatePerIp, perAddressBurst: 10 * config.requestRatePerIp }),
+    requestBudget:
+      requestBudget ?? new RequestBudget({ ...DEFAULT_REQUEST_BUDGET, perAddressRate: config.requestRatePerIp, perAddressBurst: 10 * config.requestRatePerIp }),
     historyWindow: config.historyWindow,
     maxRoomsPerConnection: config.maxRoomsPerConnection,
     admins,

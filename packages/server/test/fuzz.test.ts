@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ERROR_CODES, type ServerFrame } from '@chat/protocol';
+import { DEFAULT_REQUEST_BUDGET, RequestBudget } from '../src/hub/request-budget.js';
 import { startServer, type TestServer } from './helpers.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_c4a7);
@@ -208,8 +209,14 @@ describe('fuzz', () => {
   it(`survives ${TOTAL} random and mutated frames on one connection`, async () => {
     console.log(`fuzz: seed ${SEED} (FUZZ_SEED=${SEED} to reproduce), ${TOTAL} frames`);
     const protoBefore = Object.getOwnPropertyNames(Object.prototype).sort();
-    // historyWindow kept small so a burst of joins cannot come near the slow-consumer limit.
-    server = await startServer({ rateLimit: 0, historyWindow: 10, maxFrameBytes: MAX_FRAME_BYTES });
+    // historyWindow kept small so a burst of joins cannot come near the slow-consumer limit. The
+    // request budget is lifted (gateway/fairness.test.ts covers it): a fuzzer refused most of its
+    // joins and histories would no longer reach their handlers. So is room creation.
+    const unlimited = new RequestBudget({ ...DEFAULT_REQUEST_BUDGET, perUserRate: 0, perAddressRate: 0, nickRate: 0 });
+    server = await startServer(
+      { rateLimit: 0, historyWindow: 10, maxFrameBytes: MAX_FRAME_BYTES, maxRoomsCreatedPerHour: 0 },
+      { requestBudget: unlimited },
+    );
     const socket = new WebSocket(server.wsUrl({ nick: 'fuzzer' }));
     ws = socket;
 
