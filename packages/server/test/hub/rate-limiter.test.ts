@@ -35,4 +35,16 @@ describe('RateLimiter', () => {
     const limiter = new RateLimiter({ rate: 0 });
     for (let i = 0; i < 1000; i++) expect(limiter.take('u')).toBe(0);
   });
+
+  it('forgets buckets once they have refilled, least recently used first, so one-off users do not pile up', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ rate: 10, now: () => now });
+    for (let i = 0; i < 1000; i++) limiter.take(`one-off-${i}`);
+    expect(limiter.size).toBe(1000);
+    now += 1000; // every bucket has refilled
+    for (let i = 0; i < 600; i++) limiter.take('busy');
+    expect(limiter.size).toBeLessThanOrEqual(1);
+    // A bucket that has not refilled is kept, with its state.
+    expect(limiter.take('busy')).toBeGreaterThan(0);
+  });
 });
