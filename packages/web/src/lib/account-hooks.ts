@@ -1,0 +1,13 @@
+// What the client asks the HTTP API about accounts (docs/protocol.md, "Accounts, private rooms and
+// moderation", HTTP). In the browser, src/chat.ts answers with src/lib/account-api.ts; tests
+// script the answers. Without these hooks the client is the guest-only client.
+import type { RoomSummary } from './chat-state.js';
+
+export interface AccountHooks {
+  /** `GET api/me`: true while the session is valid, false once it is not (401), null when unknown. */
+  sessionValid(): Promise<boolean | null>;
+  /** `GET api/info`'s allowGuests; null when unknown. */
+  guestsAllowed(): Promise<boolean | null>;
+  /** `GET api/rooms`: at least the caller's private rooms and DMs (all pages); null when unknown. */
+  rooms(): Promise<RoomSummary[] | null>;
+}

@@ -1,0 +1,179 @@
+// The client's state as the UI renders it: plain data and pure functions, no I/O. ChatClient
+// mutates it; the page passes in a reactive object (Vue's `reactive()`), tests a plain one. The
+// lobby's name and the room kinds and roles are the protocol's (docs/protocol.md, "join → joined"
+// and "Accounts, private rooms and moderation"), not declared again here.
+import { LOBBY, type JoinedFrame, type User } from '@chat/protocol';
+
+export { LOBBY };
+
+export type ConnectionState = 'offline' | 'connecting' | 'online';
+
+export interface DisplayMessage {
+  /** Stable key for rendering: the client id, which pending and stored copies share. */
+  key: string;
+  seq: number | null;
+  clientId: string;
+  from: User;
+  text: string;
+  ts: number;
+  status: 'sent' | 'pending' | 'failed';
+  /** Why a failed message failed (an error code). */
+  error?: string;
+}
+
+export type RoomKind = NonNullable<JoinedFrame['kind']>;
+export type RoomRole = NonNullable<JoinedFrame['role']>;
+
+export interface TypingUser {
+  user: User;
+  until: number;
+}
+
+export interface RoomState {
+  name: string;
+  /** Joined on the current connection. */
+  joined: boolean;
+  /** Highest seq up to which this client has every message (the `since` for a resume). */
+  lastSeq: number;
+  /** Stored messages, ascending by seq. */
+  messages: DisplayMessage[];
+  /** Messages not yet acknowledged, in the order they were written. */
+  outbox: DisplayMessage[];
+  /** Older messages exist on the server. */
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  unread: number;
+  online: number;
+  members: User[];
+  typing: TypingUser[];
+  /** From `joined.kind`; null until the first join answers (a `dm-` name is always a DM). */
+  kind: RoomKind | null;
+  /** My role in the room from `joined.role` (null: none, e.g. a public room I did not create). */
+  role: RoomRole | null;
+  /** A DM room: the other person's name (the hash name means nothing to people). */
+  peer: string | null;
+}
+
+/** A private room or DM this account may join and has not opened (from `api/rooms`). */
+export interface AvailableRoom {
+  name: string;
+  kind: Exclude<RoomKind, 'public'>;
+  peer: string | null;
+}
+
+/** One row of `GET api/rooms`. */
+export interface RoomSummary {
+  name: string;
+  private: boolean;
+  online: number;
+  lastSeq: number;
+}
+
+/** A short confirmation of an action that worked ("invited bob"), shown for a moment. */
+export interface Confirmation {
+  key: string;
+  params: Record<string, string>;
+  /** Changes with every confirmation, so the UI can restart its timer for an identical text. */
+  id: number;
+}
+
+export interface ChatState {
+  status: ConnectionState;
+  me: User | null;
+  /** A name is needed before connecting (first visit, or the saved identity was refused). */
+  needsName: boolean;
+  /** Distinct users connected to the server. */
+  online: number;
+  /**
+   * By name. A Map, not an object: a room named `constructor` (or any Object.prototype member) is
+   * an ordinary room.
+   */
+  rooms: Map<string, RoomState>;
+  /** Joined rooms in sidebar order. */
+  roomOrder: string[];
+  activeRoom: string;
+  /** The last problem to show the user, as an error code or a short key. */
+  notice: string | null;
+  /** Values for the notice's text ({room}, {user}). */
+  noticeParams: Record<string, string>;
+  /** The last action that worked, shown briefly. */
+  confirmation: Confirmation | null;
+  /** The page is not visible (unread counts grow even in the active room). */
+  hidden: boolean;
+  /** Signed in to an account (the session cookie); false for a guest. */
+  account: boolean;
+  /** `api/info`'s allowGuests; null until known. */
+  allowGuests: boolean | null;
+  /** Private rooms and DMs this account may join but has not opened. */
+  available: AvailableRoom[];
+}
+
+/** How long the "Mute" action of the member menu mutes. */
+export const MUTE_MS = 10 * 60_000;
+
+/** docs/protocol.md, "WebSocket requests": the server names DM rooms `dm-` and a hash. */
+const DM_PREFIX = 'dm-';
+
+export function initialState(): ChatState {
+  return {
+    status: 'offline',
+    me: null,
+    needsName: true,
+    online: 0,
+    rooms: new Map(),
+    roomOrder: [],
+    activeRoom: LOBBY,
+    notice: null,
+    noticeParams: {},
+    confirmation: null,
+    hidden: false,
+    account: false,
+    allowGuests: null,
+    available: [],
+  };
+}
+
+export function newRoom(name: string): RoomState {
+  return {
+    name,
+    joined: false,
+    lastSeq: 0,
+    messages: [],
+    outbox: [],
+    hasOlder: false,
+    loadingOlder: false,
+    unread: 0,
+    online: 0,
+    members: [],
+    typing: [],
+    kind: isDmName(name) ? 'dm' : null,
+    role: null,
+    peer: null,
+  };
+}
+
+/** Only DMs have `dm-` names: the server refuses to create or join any other room so named. */
+export function isDmName(name: string): boolean {
+  return name.startsWith(DM_PREFIX);
+}
+
+/** Private rooms and DMs get a lock. */
+export function isPrivateRoom(room: Pick<RoomState, 'name' | 'kind'>): boolean {
+  return room.kind === 'private' || room.kind === 'dm' || isDmName(room.name);
+}
+
+/** How a room is named to people: `#name`, or the other person's name for a DM. */
+export function roomLabel(room: Pick<RoomState, 'name' | 'peer'>): string {
+  return room.peer ?? `#${room.name}`;
+}
+
+/** `roomLabel` of a room by name, which this client may not hold (then `#name`). */
+export function labelOf(state: Pick<ChatState, 'rooms'>, name: string): string {
+  const room = state.rooms.get(name);
+  return room ? roomLabel(room) : `#${name}`;
+}
+
+/** May this role invite, kick, ban and mute? */
+export function canModerate(role: RoomRole | null): boolean {
+  return role === 'owner' || role === 'moderator';
+}

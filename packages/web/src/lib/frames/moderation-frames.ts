@@ -1,0 +1,43 @@
+// Replies to account actions and news from moderators (docs/protocol.md, "Accounts, private rooms
+// and moderation"): `created`, `invited`, `moderated`, `invitation`, `deleted`.
+import type { CreatedFrame, DeletedFrame, InvitationFrame, InvitedFrame, ModeratedFrame } from '@chat/protocol';
+import { labelOf } from '../chat-state.js';
+import type { FrameContext } from './frame-context.js';
+
+/** Our room was created: it is joined and opened. */
+export function onCreated(ctx: FrameContext, frame: CreatedFrame): void {
+  ctx.refs.take(frame.ref);
+  ctx.notices.clear();
+  ctx.rooms.open(frame.room);
+}
+
+export function onInvited(ctx: FrameContext, frame: InvitedFrame): void {
+  ctx.refs.take(frame.ref);
+  ctx.notices.confirm('invited', { user: frame.user.nick, room: labelOf(ctx.state, frame.room) });
+}
+
+/** The reply to our moderation, or news about me from someone else (a mute, a promotion). */
+export function onModerated(ctx: FrameContext, frame: ModeratedFrame): void {
+  const room = ctx.state.rooms.get(frame.room);
+  const label = labelOf(ctx.state, frame.room);
+  const minutes = (until: number) => String(Math.max(1, Math.round((until - ctx.now()) / 60_000)));
+  if (frame.ref === undefined && frame.user.id === ctx.state.me?.id) {
+    if (frame.action === 'op' && room) room.role = 'moderator';
+    if (frame.action === 'mute' && frame.until) ctx.notices.set('muted_by_moderator', { room: label, minutes: minutes(frame.until) });
+    if (frame.action === 'op') ctx.notices.set('opped_you', { room: label });
+    return;
+  }
+  ctx.refs.take(frame.ref);
+  ctx.notices.confirm(`moderated_${frame.action}`, { user: frame.user.nick, room: label, minutes: frame.until ? minutes(frame.until) : '' });
+}
+
+/** Invited to a private room: say so, and offer it among the rooms this account may join. */
+export function onInvitation(ctx: FrameContext, frame: InvitationFrame): void {
+  ctx.notices.set('invitation', { room: `#${frame.room}`, user: frame.by.nick });
+  ctx.refreshRooms();
+}
+
+export function onDeleted(ctx: FrameContext, frame: DeletedFrame): void {
+  ctx.refs.take(frame.ref);
+  ctx.notices.confirm('deleted', { room: `#${frame.room}` });
+}

@@ -1,0 +1,68 @@
+// Being in a room: `joined` (a first join, a resume, or the DM we asked for; docs/protocol.md,
+// "join → joined" and "Resume after a dropped connection"), `left`, and `kicked`.
+import type { JoinedFrame, KickedFrame } from '@chat/protocol';
+import { isDmName, LOBBY, roomLabel } from '../chat-state.js';
+import type { FrameContext } from './frame-context.js';
+
+export function onJoined(ctx: FrameContext, frame: JoinedFrame): void {
+  const { state, rooms } = ctx;
+  const action = ctx.refs.take(frame.ref);
+  if (action?.kind === 'dm') {
+    // The DM room: new to us unless we had it already; either way it becomes the active room.
+    if (!state.rooms.has(frame.room)) {
+      rooms.add(frame.room);
+      state.available = state.available.filter((r) => r.name !== frame.room);
+    }
+    const dm = state.rooms.get(frame.room)!;
+    dm.kind = 'dm';
+    if (dm.peer !== action.user) rooms.setPeer(dm, action.user);
+    ctx.notices.clear();
+    rooms.activate(frame.room);
+  }
+  const room = state.rooms.get(frame.room);
+  if (!room) return;
+  const fresh = rooms.takeFresh(frame.room);
+  room.joined = true;
+  room.online = frame.online;
+  room.members = frame.members;
+  room.kind = frame.kind ?? (isDmName(frame.room) ? 'dm' : 'public');
+  room.role = frame.role ?? null;
+  rooms.learnPeer(room, [...frame.members, ...frame.history.map((m) => m.from)]);
+  if (fresh) {
+    room.messages = [];
+    room.hasOlder = frame.hasMore;
+    room.lastSeq = frame.seq;
+    ctx.outbox.receive(room, frame.history);
+  } else {
+    const before = room.messages.length;
+    ctx.outbox.receive(room, frame.history);
+    // Messages missed while offline count as unread like live ones.
+    if (state.activeRoom !== room.name || state.hidden) {
+      const me = state.me?.id;
+      const missed = frame.history.filter((m) => m.from.id !== me).length;
+      room.unread += Math.min(missed, room.messages.length - before);
+    }
+    if (frame.hasMore) rooms.loadNewer(room);
+  }
+  ctx.outbox.flush(room);
+}
+
+/** The room was already forgotten when we sent `leave`. */
+export function onLeft(): void {}
+
+/** Removed from a room by a moderator, a ban, or its deletion: it goes, and we say why. */
+export function onKicked(ctx: FrameContext, frame: KickedFrame): void {
+  const room = ctx.state.rooms.get(frame.room);
+  if (!room) return;
+  const label = roomLabel(room);
+  const reason = frame.reason ?? 'kick';
+  if (reason !== 'kick') ctx.rooms.refused.add(frame.room);
+  if (frame.room === LOBBY) {
+    // The lobby stays in the list; it is joined again on the next connection.
+    room.joined = false;
+    room.members = [];
+  } else {
+    ctx.rooms.remove(frame.room);
+  }
+  ctx.notices.set(`kicked_${reason}`, { room: label });
+}

@@ -1,0 +1,38 @@
+// Who we are on this connection: `welcome` (docs/protocol.md, "`welcome` (unasked, first
+// frame)"), `nick` (a rename, ours or from another tab), and `pong`.
+import type { NickReplyFrame, WelcomeFrame } from '@chat/protocol';
+import type { FrameContext } from './frame-context.js';
+
+export function onWelcome(ctx: FrameContext, frame: WelcomeFrame): void {
+  const { state, storage } = ctx;
+  if (state.account && frame.token) {
+    // We connected without a cookie (it expired or was cleared) and became a new guest.
+    return ctx.signedOut('session_expired');
+  }
+  if (!state.account && !frame.token && ctx.accounts) {
+    // Only an account's welcome has no token: the browser still had a session cookie, and the
+    // server prefers it to a guest nick. Be that account then, and stop sending the nick.
+    state.account = true;
+    storage.forgetGuest();
+  }
+  ctx.welcomed();
+  state.me = frame.user;
+  state.online = frame.online;
+  state.status = 'online';
+  ctx.notices.clear();
+  if (state.account) {
+    storage.setAccount(frame.user.nick);
+    ctx.refreshRooms();
+  } else {
+    storage.saveGuest(frame.token, frame.user.nick);
+  }
+  ctx.outbox.claim(frame.user);
+  ctx.rooms.joinAll();
+}
+
+export function onNick(ctx: FrameContext, frame: NickReplyFrame): void {
+  if (ctx.state.me) ctx.state.me = { ...ctx.state.me, nick: frame.nick };
+}
+
+/** Any frame restarts the keepalive (connection.ts); a pong has nothing else to say. */
+export function onPong(): void {}
