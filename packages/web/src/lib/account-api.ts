@@ -1,9 +1,9 @@
-// The HTTP side of accounts (PROTOCOL.md, "Accounts, private rooms and moderation"), without any
-// UI: register, sign in and out, who am I, bearer tokens, the room list. Every URL is relative to
-// the page (so a proxy prefix such as /wsline/ works), and every request is same-origin, so the
+// The HTTP side of accounts (docs/protocol.md, "Accounts, private rooms and moderation"), without
+// any UI: register, sign in and out, who am I, bearer tokens, the room list. Every URL is relative
+// to the page (so a proxy prefix such as /wsline/ works), and every request is same-origin, so the
 // browser sends the HttpOnly `session` cookie and the Origin header the server's CSRF rule wants.
 import { MIN_PASSWORD_CHARS, USERNAME, type User } from '@chat/protocol';
-import type { RoomSummary } from './chat-client.js';
+import type { RoomSummary } from './chat-state.js';
 
 /** Rooms per `api/rooms` page (the server's most), and pages read at most: 5000 private rooms. */
 const ROOM_PAGE_SIZE = 500;
