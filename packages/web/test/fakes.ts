@@ -1,9 +1,8 @@
-// Fakes shared by the account tests: the browser WebSocket as ChatClient sees it (the test plays
-// the server), in-memory localStorage, and a scripted fetch. Same style as chat-client.test.ts.
+// Fakes shared by the client and account tests: the browser WebSocket as ChatClient sees it (the
+// test plays the server), in-memory localStorage, and a scripted fetch.
 import type { SocketLike, StorageLike } from '../src/lib/chat-client.js';
 import type { FetchLike } from '../src/lib/account-api.js';
 
-/** A frame the client sent, parsed. */
 /** A frame the client sent, parsed. */
 export type Sent = { type: string; ref?: string; room?: string; [field: string]: unknown };
 

@@ -1,26 +1,17 @@
-// ChatClient's account side (packages/web/src/lib/chat-client.ts), driven like chat-client.test.ts
-// by a fake socket and in-memory storage: signing in and out, the session ending, private rooms
-// (create -> created -> join), invitations, DMs, roles from `joined.role`, moderation, and the
-// refusals and removals (kicked, banned, join refused, muted).
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+// ChatClient's account side (src/lib/chat-client.ts and its pieces), on the same fake socket and
+// in-memory storage as the other tests here (client-harness.ts), with scripted account hooks:
+// signing in and out, the session ending, private rooms (create -> created -> join), invitations,
+// DMs, roles from `joined.role`, moderation, and the refusals and removals (kicked, banned, join
+// refused, muted).
+import { describe, expect, it, vi } from 'vitest';
 import type { ServerFrame, User } from '@chat/protocol';
-import { Backoff } from '../src/lib/backoff.js';
-import {
-  ChatClient,
-  initialState,
-  MUTE_MS,
-  roomLabel,
-  type AccountHooks,
-  type ChatState,
-  type RoomState,
-  type RoomSummary,
-} from '../src/lib/chat-client.js';
-import { FakeSocket, MemoryStorage, type Sent } from './fakes.js';
+import { MUTE_MS, roomLabel, type AccountHooks, type RoomSummary } from '../../src/lib/chat-client.js';
+import { FakeSocket, MemoryStorage, type Sent } from '../fakes.js';
+import { clientFixture, settle, T0, useFakeTimers } from './client-harness.js';
 
 const ALICE: User = { id: 'u-alice', nick: 'alice' };
 const BOB: User = { id: 'u-bob', nick: 'bob' };
 const GUEST_TOKEN = 'guest-token-123';
-const T0 = 1795682391262;
 const DM_ROOM = 'dm-0123456789abcdef0123456789abcdef';
 
 function welcome(user: User, token?: string): ServerFrame {
@@ -61,63 +52,29 @@ interface HarnessOptions {
 }
 
 function harness(options: HarnessOptions = {}) {
-  const storage = options.storage ?? new MemoryStorage();
-  const sockets: FakeSocket[] = [];
-  const clock = { now: T0 };
   const hooks: AccountHooks = {
     sessionValid: vi.fn(async () => options.session ?? true),
     guestsAllowed: vi.fn(async () => options.guestsAllowed ?? true),
     rooms: vi.fn(async () => options.rooms ?? []),
   };
-  const state: ChatState = initialState();
-  const client = new ChatClient({
-    state,
-    storage,
-    openSocket: (query, protocols) => {
-      const socket = new FakeSocket(query, protocols);
-      sockets.push(socket);
-      return socket;
-    },
-    serverIsUp: vi.fn(async () => options.serverUp ?? true),
-    now: () => clock.now,
-    random: () => 0.5,
-    backoff: new Backoff({ baseMs: 1000, maxMs: 8000, random: () => 1 }),
-    keepaliveMs: 60_000,
-    ...(options.noHooks ? {} : { accounts: hooks }),
-  });
-  const h = {
-    client,
-    state,
-    storage,
-    sockets,
-    clock,
+  const f = clientFixture({ storage: options.storage, serverUp: options.serverUp, ...(options.noHooks ? {} : { accounts: hooks }) });
+  return Object.assign(f, {
     hooks,
-    get socket(): FakeSocket {
-      const socket = sockets[sockets.length - 1];
-      if (!socket) throw new Error('no socket opened');
-      return socket;
-    },
-    room(name = 'lobby'): RoomState {
-      const room = state.rooms.get(name);
-      if (!room) throw new Error(`no room ${name}`);
-      return room;
-    },
     /** Opens the newest socket, says welcome, and answers every join so far. */
-    connect(user: User = ALICE, token?: string, extras: Record<string, JoinedExtras> = {}): FakeSocket {
-      const socket = h.socket;
+    connect: (user: User = ALICE, token?: string, extras: Record<string, JoinedExtras> = {}): FakeSocket => {
+      const socket = f.socket;
       socket.open();
       socket.receive(welcome(user, token));
       for (const join of socket.ofType('join')) socket.receive(joinedFor(join, extras[String(join.room)] ?? {}));
       return socket;
     },
     /** Answers the newest join of a room. */
-    answerJoin(room: string, extras: JoinedExtras = {}): void {
-      const join = h.socket.ofType('join').filter((f) => f.room === room).at(-1);
+    answerJoin: (room: string, extras: JoinedExtras = {}): void => {
+      const join = f.socket.ofType('join').filter((frame) => frame.room === room).at(-1);
       if (!join) throw new Error(`no join of ${room}`);
-      h.socket.receive(joinedFor(join, extras));
+      f.socket.receive(joinedFor(join, extras));
     },
-  };
-  return h;
+  });
 }
 
 /** Alice, signed in, online in the lobby. */
@@ -136,14 +93,7 @@ function aliceInRoom(room: string, extras: JoinedExtras, options: HarnessOptions
   return h;
 }
 
-const settle = () => vi.advanceTimersByTimeAsync(0);
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeTimers();
 
 // ---- signing in and out ---------------------------------------------------------------------------
 
