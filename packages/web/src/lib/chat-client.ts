@@ -6,13 +6,13 @@
 // The UI passes in a reactive state object (Vue's `reactive()`) and renders it; tests pass a plain
 // object and a fake socket.
 //
-// This is the façade: the UI's API, and the wiring of the pieces, each of which gets only what it
-// needs (the state and its neighbours, never ChatClient):
-//   chat-state.ts      the state and its types          timeline.ts     messages in seq order
-//   client-storage.ts  localStorage between visits      notices.ts      what the user is told
-//   connection.ts      the socket, reconnect, keepalive identity.ts     who we connect as
-//   request-refs.ts    replies back to requests         room-list.ts    rooms held, joins, history
-//   outbox.ts          unsent messages                  frames/         one module per frame family
+// This is the façade: the UI's API, and the wiring of the pieces. Each piece gets the state and
+// the neighbours it needs, never ChatClient, so none imports this file:
+//   chat-state.ts      the state and its types       timeline.ts  messages in seq order
+//   client-storage.ts  localStorage between visits   notices.ts   what the user is told
+//   connection.ts      socket, reconnect, keepalive  identity.ts  who we connect as
+//   request-refs.ts    replies back to requests      room-list.ts rooms held, joins, history
+//   outbox.ts          unsent messages               frames/      a module per frame family
 import type { ClientFrame, ModerationAction, User } from '@chat/protocol';
 import type { AccountHooks } from './account-hooks.js';
 import { Backoff } from './backoff.js';
