@@ -1,5 +1,5 @@
-// Wire protocol version 1. The contract is ../../../../shared/PROTOCOL.md; our own account of it,
-// with a worked session, is docs/protocol.md. Names and meanings here never change; new fields and
+// Wire protocol version 1, as docs/protocol.md tells it (frames, a worked session, every
+// decision where the contract is silent). Names and meanings here never change; new fields and
 // frame types may be added.
 
 export const PROTOCOL_VERSION = 1;

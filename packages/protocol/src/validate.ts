@@ -50,7 +50,7 @@ export function isValidRoomName(room: unknown): room is string {
  * zero-width space and joiners, soft hyphen, BOM, the bidirectional marks, embeddings, overrides
  * and isolates); every default-ignorable code point (variation selectors, Hangul fillers, tags…:
  * drawn as nothing); lone surrogates; line and paragraph separators. Each lets a nick look like
- * another one, or reorder the text around it (issue 13).
+ * another one, or reorder the text around it.
  */
 const NOT_IN_NICK = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]/u;
 

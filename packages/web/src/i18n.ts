@@ -22,7 +22,7 @@ const en = {
   showMembers: 'Show members',
   hideMembers: 'Hide members',
   you: 'you',
-  /** Beside a guest's nick (issue 13): a guest's nick may imitate an account's name. */
+  /** Beside a guest's nick: a guest's nick may imitate an account's name. */
   guestTag: 'guest',
   /** A guest's nick as a screen reader says it before their message. */
   guestSpoken: '{nick} (guest)',

@@ -33,7 +33,7 @@ describe('AccountApi', () => {
     const cases: Array<[FakeResponse, unknown]> = [
       [{ status: 409, body: { error: 'nick_taken', message: 'that username is taken' } }, { kind: 'taken' }],
       [{ status: 400, body: { error: 'bad_request', message: 'password must be 8 to 1024 characters' } }, { kind: 'invalid', message: 'password must be 8 to 1024 characters' }],
-      // Issue 13: the server refuses the most common passwords; the page says so, not "at least 8".
+      // The server refuses the most common passwords; the page says so, not "at least 8".
       [{ status: 400, body: { error: 'bad_request', message: 'password is too common: choose one that is not on lists of leaked passwords' } }, { kind: 'common' }],
       [{ status: 401, body: { error: 'unauthorized', message: 'wrong username or password' } }, { kind: 'wrong' }],
       [{ status: 403, body: { error: 'forbidden' } }, { kind: 'forbidden' }],

@@ -229,7 +229,7 @@ describe('MemberList actions', () => {
     expect(await actionIds(wrapper, 'dave')).toEqual(['member-action-kick', 'member-action-ban', 'member-action-mute']);
   });
 
-  it('marks guests with a visible "guest" tag, accounts without (issue 13)', () => {
+  it('marks guests with a visible "guest" tag, accounts without', () => {
     Object.assign(chat, { needsName: false, me: ALICE, account: true });
     const r = room('lobby', { members: [ALICE, BOB, GUEST, DAVE] });
     const wrapper = mount(MemberList, { props: { room: r } });

@@ -75,7 +75,7 @@ describe('MessageItem', () => {
   });
 });
 
-describe('guest tag (issue 13)', () => {
+describe('guest tag', () => {
   const from = (account: boolean) => ({ id: account ? 'u-alice' : 'g-alice', nick: 'alice', ...(account ? { account: true } : {}) });
   const of = (account: boolean, mine = false, grouped = false) =>
     mount(MessageItem, { props: { message: { ...message(1, 'hi'), from: from(account) }, mine, grouped } });

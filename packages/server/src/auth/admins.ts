@@ -1,7 +1,7 @@
 // Who is a server admin: the one check behind every admin right, on the WebSocket (hub) and over
 // HTTP alike. An admin is an account whose username is listed in ADMIN_USERS AND that the operator
 // made (`chat-server admin create`, ADMIN_PASSWORD_FILE; the store's operatorAdmin flag). The name
-// alone is not enough: before issue 13, whoever registered a listed name first became admin.
+// alone is not enough: else whoever registered a listed name first would become admin.
 import type { User } from '@chat/protocol';
 import type { Store } from '../store/store.js';
 
@@ -14,7 +14,7 @@ export interface AdminsOptions {
 /** A listed admin without an account the operator made, and what the operator should run. */
 export interface UnclaimedAdmin {
   username: string;
-  /** missing: no account has the name; notOperator: someone registered it (before issue 13). */
+  /** missing: no account has the name; notOperator: someone registered it before the rule above. */
   problem: 'missing' | 'notOperator';
   command: string;
 }

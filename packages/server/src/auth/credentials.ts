@@ -1,6 +1,6 @@
 // How a request says who is signing in: the `session` cookie of a signed-in browser, or an
-// `Authorization: Bearer` token of a bot or CLI client (PROTOCOL.md, "Accounts, private rooms and
-// moderation"). The cookie is HttpOnly (no script reads it), SameSite=Lax (not sent on cross-site
+// `Authorization: Bearer` token of a bot or CLI client (docs/protocol.md, "Accounts, private rooms
+// and moderation"). The cookie is HttpOnly (no script reads it), SameSite=Lax (not sent on cross-site
 // POSTs), and Secure when the page came over TLS. Hand-written rather than a cookie plugin: the
 // gateway reads the same credentials on raw upgrade requests, outside Fastify.
 import type { IncomingHttpHeaders } from 'node:http';

@@ -1,4 +1,4 @@
-// Sign-in throttling (issue 13). A sign-in costs a 128 MiB scrypt, so every attempt counts, and
+// Sign-in throttling (docs/security.md). A sign-in costs a 128 MiB scrypt, so every attempt counts, and
 // guessing must be slow without letting a guesser lock the real owner out:
 //   - per client address (IPv6: per /64), every attempt, successes too: `perIp` per 10 minutes,
 //     and at most half of them failures (one address cannot hog the hasher, nor spray guesses);

@@ -22,7 +22,7 @@ export function usernameSkeleton(username: string): string {
 }
 
 /**
- * The keys under which a nick would meet an account username it passes for (issue 13): one or two,
+ * The keys under which a nick would meet an account username it passes for: one or two,
  * as case is folded before the mapping or only after it.
  */
 export function nickSkeletons(nick: string): string[] {

@@ -1,4 +1,4 @@
-// How the operator makes admin accounts (issue 13): `chat-server admin create NAME [--reset]` and
+// How the operator makes admin accounts: `chat-server admin create NAME [--reset]` and
 // ADMIN_PASSWORD_FILE at start. Both mark the account operatorAdmin in the store, which, with the
 // name in ADMIN_USERS, is what makes an admin (auth/admins.ts). Callers check the password with
 // passwordProblem() first.

@@ -1,5 +1,5 @@
 // Events between hubs (nodes). In one process the MemoryBus delivers them synchronously; in a
-// cluster (issue 7) a Redis bus carries them between nodes. A bus may drop events (Redis pub/sub
+// cluster (docs/scaling.md) a Redis bus carries them between nodes. A bus may drop events (Redis pub/sub
 // is at-most-once): the store stays the source of truth, and a hub that sees a room's seq jump
 // reads the gap back from the store.
 import type { ChatMessage, User } from '@chat/protocol';

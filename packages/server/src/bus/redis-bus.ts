@@ -1,4 +1,4 @@
-// The cluster bus (issue 7): events travel between nodes over one Redis pub/sub channel,
+// The cluster bus (docs/scaling.md): events travel between nodes over one Redis pub/sub channel,
 // `${keyPrefix}bus`, as JSON envelopes `{ node, event }` carrying the publishing node's id.
 //
 // - A node's own subscribers get its events synchronously, before anything touches Redis, so

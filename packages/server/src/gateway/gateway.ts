@@ -41,7 +41,7 @@ export interface GatewayOptions {
 export const WS_PATH = '/ws';
 /**
  * Unsent data per connection (what the kernel has not taken) above which it is a slow consumer
- * (issue 2: 1 MiB), closed with 4008 once it has stayed above for the grace (a reader on a slow
+ * (1 MiB by default), closed with 4008 once it has stayed above for the grace (a reader on a slow
  * line may take a few seconds to drain a burst), or at once at 8 times the limit.
  */
 export const SLOW_CONSUMER_BYTES = 1024 * 1024;
@@ -55,7 +55,7 @@ export class Gateway {
   private readonly connections = new Set<Connection>();
   private readonly connectionContext: ConnectionContext;
   private readonly perIp = new Map<string, number>();
-  /** New guests per address in the last hour: each is a stored user and token (issue 13). */
+  /** New guests per address in the last hour: each is a stored user and token. */
   private readonly newGuests: WindowCounter;
   private readonly heartbeat: NodeJS.Timeout;
   private nextId = 1;

@@ -1,4 +1,4 @@
-// Who is connecting (PROTOCOL.md, Identity): a token (`?token=`, the subprotocol `token.<TOKEN>`,
+// Who is connecting (docs/protocol.md, Connecting): a token (`?token=`, the subprotocol `token.<TOKEN>`,
 // `Authorization: Bearer`, or the `session` cookie of a signed-in browser), else a guest with
 // `?nick=` or a generated nick, when guests are allowed. Refusals are HTTP statuses.
 import { randomInt } from 'node:crypto';
@@ -41,8 +41,8 @@ export async function resolveIdentity(store: Store, req: IncomingMessage, query:
     if (!found || (explicit === null && found.kind !== 'session')) return { ok: false, status: 401, message: 'unknown or expired token' };
     let user = found.user;
     if (!found.account && (normalizeNick(user.nick) !== user.nick || (await options.nicks.taken(user.nick)))) {
-      // The nick was registered since this guest took it, or it breaks rules made since (issue 13:
-      // invisible characters, a lookalike of an account): keep the guest, not the impersonation.
+      // The nick was registered since this guest took it, or it breaks the nick rules as they are
+      // now (invisible characters, a lookalike of an account): keep the guest, not the impersonation.
       user = { ...user, nick: await freeGuestNick(options.nicks) };
       await store.renameUser(user.id, user.nick);
     }

@@ -1,6 +1,6 @@
 // One line when something starts failing and one when it works again, instead of one per failure
-// (issue 13, item 17: during a Redis outage every failed publish logged its stack, about 6,000
-// lines and 5 MB per node in 10 s). The first failure of an outage is logged with its error; the
+// (without it, during a Redis outage every failed publish logged its stack: about 6,000 lines and
+// 5 MB per node in 10 s). The first failure of an outage is logged with its error; the
 // later ones are only counted; the first success after them logs the count and how long it
 // lasted. Both lines are errors: the second one is the report of the failures not logged singly.
 

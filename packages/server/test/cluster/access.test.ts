@@ -1,4 +1,4 @@
-// Rules that must hold on every node of a cluster (issue 7): private rooms stay private across
+// Rules that must hold on every node of a cluster (docs/scaling.md): private rooms stay private across
 // nodes, bans made on one node hold on the others, and the per-user rate limit is one budget for
 // the whole cluster, not one per node.
 import { describe, expect, it } from 'vitest';

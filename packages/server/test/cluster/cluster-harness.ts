@@ -1,4 +1,4 @@
-// Multi-node harness (issue 7): several built server processes (dist/main.js) on one PostgreSQL
+// Multi-node harness: several built server processes (dist/main.js) on one PostgreSQL
 // schema and one Redis key prefix, real WebSocket clients spread over them, and whatever a test
 // needs to break: kill -9, SIGTERM, a tcp proxy cut, its own redis-server.
 //

@@ -1,4 +1,4 @@
-// Cluster delivery (issue 7, "What must hold"): real server processes on one PostgreSQL schema and
+// Cluster delivery (docs/scaling.md): real server processes on one PostgreSQL schema and
 // one Redis prefix. A message sent on any node reaches every member connection on every node once,
 // in seq order; per-room seqs are gap-free and unique cluster-wide; an ack means stored.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// Losing a node or its database (issue 7): kill -9 of a node mid-burst loses no acked message, and
+// Losing a node or its database: kill -9 of a node mid-burst loses no acked message, and
 // its clients resume on another node without gaps or duplicates; PostgreSQL unreachable for one
 // node makes that node answer /healthz 503 and `internal` errors, never crash, and recover alone.
 import { describe, expect, it } from 'vitest';

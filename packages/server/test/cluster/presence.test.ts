@@ -1,4 +1,4 @@
-// Cluster-wide presence (issue 7): `welcome.online`, `joined.online`, `members` and `presence`
+// Cluster-wide presence: `welcome.online`, `joined.online`, `members` and `presence`
 // events count users across nodes; a user with connections on two nodes counts once; a node that
 // stops gracefully says `left` for its users, and one killed with kill -9 has them expired within
 // a bounded time (PRESENCE_EXPIRY_MS), with `presence left` sent by a surviving node.

@@ -1,4 +1,4 @@
-// Redis going away (issue 7): pub/sub may drop events, so a Redis outage may delay messages
+// Redis going away: pub/sub may drop events, so a Redis outage may delay messages
 // between nodes but never lose or reorder them. Sends keep being acked (the store does not need
 // Redis); when Redis is back every node re-reads the rooms' tails from PostgreSQL (resync), and
 // every connection on every node ends with every message, in seq order, once.

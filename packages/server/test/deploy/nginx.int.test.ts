@@ -1,4 +1,4 @@
-// The chat server behind real nginx (issue 4), the way docs and deploy/ tell operators to run it:
+// The chat server behind real nginx, the way docs and deploy/ tell operators to run it:
 // nginx terminates TLS and proxies `location /wsline/` to the server with the prefix stripped.
 // Every nginx here includes the shipped deploy/nginx/chat-location.conf and takes the `map` and
 // `upstream` blocks verbatim from deploy/nginx.conf, so what is tested is what is shipped; the
@@ -256,7 +256,7 @@ describe.skipIf(!available)('behind nginx under /wsline/ (deploy/nginx/chat-loca
     expect((await httpsGet(`${base}${PREFIX}healthz`, cert.pem, { ...rebound, 'X-Forwarded-Host': `127.0.0.1:${nginx.port}` })).status).toBe(421);
   });
 
-  // Issue 13: `?token=` (still accepted, for scripts) put the credential in nginx's access log.
+  // `?token=` (still accepted, for scripts) used to put the credential in nginx's access log.
   it('never writes a token from the WebSocket query string to the access log; other requests are still logged', async () => {
     const accessLog = join(nginx.dir, 'access.log');
     const guest = await connect({ nick: 'logged' });

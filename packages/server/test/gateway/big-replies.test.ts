@@ -1,4 +1,4 @@
-// Issue 13, item 13: a client that missed more than 1 MiB could never resume (one `joined` of
+// Big replies: a client that missed more than 1 MiB could once never resume (one `joined` of
 // 1.25 MB, then 4008, on every retry), and readers that kept up were cut too: the slow-consumer
 // check counted what was queued within one tick (a batch fanned out at once, a big reply) as
 // unread, and counted UTF-16 units rather than bytes. Now a reply carries what fits (`hasMore`,

@@ -1,4 +1,5 @@
-// Behaviour where PROTOCOL.md is silent, as docs/protocol.md documents it.
+// Behaviour where the contract is silent, as docs/protocol.md documents it (Decisions where the
+// contract is silent).
 import { describe, expect, it } from 'vitest';
 import type { JoinedFrame, TypingEventFrame } from '@chat/protocol';
 import { sleep, TestClient, trackResources, type TestServer } from '../helpers.js';

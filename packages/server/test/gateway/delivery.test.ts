@@ -1,4 +1,4 @@
-// Ordering and delivery (PROTOCOL.md: Ordering and delivery; send idempotency; resume with since;
+// Ordering and delivery (docs/protocol.md: Ordering and delivery; send idempotency; resume with since;
 // rate limits): every member sees every message once, in gap-free seq order, across reconnects.
 import { describe, expect, it } from 'vitest';
 import type { AckFrame, ErrorFrame, HistoryReplyFrame, JoinedFrame, ServerFrame } from '@chat/protocol';

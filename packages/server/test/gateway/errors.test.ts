@@ -1,4 +1,4 @@
-// Every error code reachable without accounts (PROTOCOL.md: Errors, Transport). After each error the
+// Every error code reachable without accounts (docs/protocol.md: Errors, Connecting). After each error the
 // connection must still be open and answering; only an oversized frame closes it (1009).
 import { describe, expect, it } from 'vitest';
 import WebSocket from 'ws';

@@ -1,4 +1,4 @@
-// Extensions beyond PROTOCOL.md that the web client relies on: `joined.kind` and `joined.role`,
+// Extensions beyond the shared contract (docs/protocol.md) that the web client relies on: `joined.kind` and `joined.role`,
 // and GET /api/info.
 import { describe, expect, it } from 'vitest';
 import type { JoinedFrame } from '@chat/protocol';

@@ -1,4 +1,4 @@
-// Issue 13, item 2: one guest connection froze everyone. A stream of `nick` changes raised other
+// Fairness: one guest connection used to freeze everyone. A stream of `nick` changes raised other
 // users' ping round trips from 2 ms to seconds, and a burst of 1,000 `join`/`leave` or `history`
 // frames stalled everyone for about a second: the connection's queue ran as one chain of
 // microtasks over the synchronous store, and nothing limited how much of the store one client

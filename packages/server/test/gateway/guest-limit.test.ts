@@ -1,4 +1,4 @@
-// MAX_GUESTS_PER_IP_PER_HOUR (issue 13): an upgrade that would create a new guest counts against
+// MAX_GUESTS_PER_IP_PER_HOUR: an upgrade that would create a new guest counts against
 // its address (IPv4, or the IPv6 /64); over the limit it gets 429 with Retry-After and a JSON
 // message. A returning guest (its token), an account and a refused upgrade do not count.
 import { describe, expect, it } from 'vitest';

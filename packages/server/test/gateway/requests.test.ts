@@ -1,4 +1,4 @@
-// Every request of protocol v1 and its reply, and the events they cause (PROTOCOL.md: Identity,
+// Every request of protocol v1 and its reply, and the events they cause (docs/protocol.md: Connecting,
 // Requests and replies, Events). Real server on an ephemeral port, real WebSocket clients.
 import { describe, expect, it } from 'vitest';
 import {

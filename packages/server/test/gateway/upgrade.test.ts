@@ -1,4 +1,4 @@
-// The WebSocket upgrade (PROTOCOL.md: Transport, Identity): path, guest identity and its token,
+// The WebSocket upgrade (docs/protocol.md: Connecting): path, guest identity and its token,
 // Origin rules, and the welcome frame's online count.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';

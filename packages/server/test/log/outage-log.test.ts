@@ -1,4 +1,4 @@
-// OutageLog (issue 13, item 17): one line when failures start, one when they end, naming how many
+// OutageLog: one line when failures start, one when they end, naming how many
 // there were and for how long; nothing per failure in between.
 import { describe, expect, it } from 'vitest';
 import { OutageLog } from '../../src/log/outage-log.js';

@@ -1,4 +1,4 @@
-// End-to-end tests of accounts in the web client (issue 5), in real Chromium against the real
+// End-to-end tests of accounts in the web client, in real Chromium against the real
 // server: register -> private room -> invite -> the invitee chats; a guest is refused; a kick
 // removes the room with a notice; a reload keeps the session; sign-out returns to the welcome
 // screen. Then DMs from the member list, a mute, access tokens, the sign-in errors (401, 409, 429),
@@ -67,7 +67,7 @@ async function audit(page: Page): Promise<string[]> {
 describe.skipIf(!available)('accounts in Chromium', () => {
   useBrowser();
 
-  // Issue 13: guests are tagged beside their nick, in messages and in the member list; and a guest's
+  // Guests are tagged beside their nick, in messages and in the member list; and a guest's
   // token never goes in the WebSocket URL (it would land in proxy access logs).
   it('marks guests with a "guest" tag; a guest reconnects without its token in the URL', { timeout: 60_000 }, async () => {
     const s = await server();

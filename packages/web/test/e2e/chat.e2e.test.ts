@@ -1,7 +1,7 @@
-// End-to-end tests of the web client (issue 3) in real Chromium against the real server: two
+// End-to-end tests of the web client in real Chromium against the real server: two
 // people chat, XSS stays text, a reload keeps identity and history, kill -9 and restart of the
 // server with an offline message, rooms and unread badges, a phone viewport, and the README's
-// screenshots. Only the stable data-testid hooks of the issue are used (see the issue's list).
+// screenshots. Only the stable data-testid hooks are used (listed in CONTRIBUTING.md).
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -347,7 +347,7 @@ describe.skipIf(!available)('web client in Chromium', () => {
     expect(await visibleBubble(page, 'only for team-a').count()).toBe(0);
     await poll(async () => (await lobbyEntry.innerText()).replace(/lobby/g, '')).not.toMatch(/\b3\b/);
 
-    // Issue 13: `constructor` (an Object.prototype member) is an ordinary room: listed, joined,
+    // `constructor` (an Object.prototype member) is an ordinary room: listed, joined,
     // its messages sent and received.
     await hank.request({ type: 'join', room: 'constructor' });
     await newRoom.fill('constructor');

@@ -1,7 +1,7 @@
 // The tutorial deploys behind nginx `location /wsline/ { proxy_pass http://backend/; … }`, which
 // strips the prefix. A tiny proxy that does the same (HTTP and WebSocket upgrade, Host passed
 // through as nginx's `proxy_set_header Host $http_host`) shows the page, its assets and its
-// WebSocket all work under /wsline/ (real nginx is tested with issue 4).
+// WebSocket all work under /wsline/ (real nginx: packages/server/test/deploy).
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';

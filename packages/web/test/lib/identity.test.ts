@@ -43,7 +43,7 @@ describe('identity', () => {
     expect(reload.state.me).toEqual(ALICE);
   });
 
-  // Issue 13: a subprotocol must be an HTTP token; a stored value that is not one of ours would make
+  // A subprotocol must be an HTTP token; a stored value that is not one of ours would make
   // the browser's WebSocket constructor throw. It is dropped, as a refused token would be.
   it('a stored token that is not one of ours is not offered; the client connects as a new guest', () => {
     const storage = new MemoryStorage();

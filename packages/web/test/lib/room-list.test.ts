@@ -29,7 +29,7 @@ describe('rooms', () => {
     expect(reload.state.activeRoom).toBe('general');
   });
 
-  // Issue 13: rooms were a plain object, so `constructor` (a valid room name) was found on
+  // Rooms were once a plain object, so `constructor` (a valid room name) was found on
   // Object.prototype: never added, never joined, its messages lost. Names that are not room names
   // on the wire (`__proto__`, `hasOwnProperty`) may still come from storage or a bad link.
   it('rooms named after Object.prototype members are ordinary rooms', () => {
