@@ -8,6 +8,7 @@ import type { ServerFrame } from '@chat/protocol';
 import type WebSocket from 'ws';
 import { closeText, openChat } from './chat-socket.js';
 import type { FromThread, ProberData, ProberResult, ToThread } from './fairness-protocol.js';
+import { sleep } from './format.js';
 import { Histogram } from './histogram.js';
 import { nowUs } from './payload.js';
 import { threadCpuSeconds } from './proc.js';
@@ -16,7 +17,6 @@ const port = parentPort;
 if (!port) throw new Error('fairness-prober.ts runs as a worker thread');
 const data = workerData as ProberData;
 const post = (m: FromThread<ProberResult>): void => port.postMessage(m);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const WARMUP_PINGS = 20;
 

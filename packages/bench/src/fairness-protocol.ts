@@ -1,6 +1,6 @@
-// What the fairness scenario's main thread (fairness.ts) and its two client threads say to each
-// other: the well-behaved prober (fairness-prober.ts) and the abuser (fairness-abuser.ts). Each
-// thread connects, says `ready`, acts on `go` for the phase, and answers with its `result`.
+// What the fairness scenario's main thread (scenarios/fairness.ts) and its two client threads say
+// to each other: the well-behaved prober (fairness-prober.ts) and the abuser (fairness-abuser.ts).
+// Each thread connects, says `ready`, acts on `go` for the phase, and answers with its `result`.
 import type { HistogramData } from './worker-protocol.js';
 
 /** The request types the abuser floods, one phase each, in this order. */

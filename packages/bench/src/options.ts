@@ -1,11 +1,9 @@
-// Command-line flags -> BenchOptions. The defaults are those of issue 6; --quick shrinks every
-// size and duration so the whole run proves the harness in well under a minute.
+// Command-line flags -> BenchOptions. The defaults are those of a full run (docs/benchmarks.md);
+// --quick shrinks every size and duration so the whole run proves the harness in well under a minute.
 import { fileURLToPath } from 'node:url';
 import { PEERS, type PeerName } from './adapters.js';
 import { DEFAULT_REPEATS } from './repeat.js';
-
-export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'idle', 'resume', 'cost', 'cluster', 'fairness'] as const;
-export type ScenarioName = (typeof SCENARIOS)[number];
+import { SCENARIOS, type ScenarioName } from './results.js';
 
 /** How a saturation search climbs: target deliveries/s start, ×factor per step, then bisection. */
 export interface SearchOptions {
@@ -71,7 +69,8 @@ export interface BenchOptions {
   cluster: { receivers: number; rate: number; durationMs: number; warmupMs: number; search: SearchOptions; databaseUrl: string; redisUrl: string };
   /**
    * Our server with its shipped limits: a well-behaved client's ping round trips and newcomers'
-   * time to welcome, idle and while one abusive connection floods each request type (fairness.ts).
+   * time to welcome, idle and while one abusive connection floods each request type
+   * (scenarios/fairness.ts).
    */
   fairness: FairnessOptions;
   /** Runs per scenario and peer (peers alternating; the table shows medians); absent: 1. */

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PeerName } from './adapters.js';
+import { sleep } from './format.js';
 import WebSocket from 'ws';
 import { peakRssBytes, processCpuSeconds, rssBytes } from './proc.js';
 
@@ -70,8 +71,6 @@ function canConnect(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false));
   });
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Every server still running, with its data directory. */
 const running = new Map<ChildProcess, string | null>();

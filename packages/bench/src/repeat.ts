@@ -2,8 +2,7 @@
 // machine one run of a close comparison is a coin toss (a single 100 ms stall fails a search step,
 // and fanout's p99 moves by a millisecond between runs), so the scenarios whose targets sit near
 // the line run several times, peers alternating, and the table shows each number's median.
-import type { ScenarioName } from './options.js';
-import type { ScenarioResult } from './scenarios.js';
+import type { ScenarioName, ScenarioResult } from './results.js';
 
 /** How many runs each scenario gets in a full run (the others: 1). --repeat N sets them all. */
 export const DEFAULT_REPEATS: Partial<Record<ScenarioName, number>> = { fanout: 3, rooms: 3 };

@@ -10,9 +10,14 @@ import { parseArgs, USAGE, UsageError, type BenchOptions } from './options.js';
 import { CHAT_MAIN, chatEnv, PeerProcess } from './peer-process.js';
 import { describeMachine } from './proc.js';
 import { dropAllScratch, shown } from './services.js';
-import { computeRatios, generatedSection, markdownTable, rowsFor, svgChart, updateDoc, generatorTable, details, type BenchResults } from './report.js';
 import { foldRuns } from './repeat.js';
-import { runScenario, type Context, type ScenarioResult } from './scenarios.js';
+import { svgChart } from './report/chart.js';
+import { details, generatorTable } from './report/details.js';
+import { generatedSection, updateDoc } from './report/doc.js';
+import { computeRatios, markdownTable, rowsFor } from './report/table.js';
+import type { BenchResults, ScenarioResult } from './results.js';
+import type { Context } from './scenario-context.js';
+import { runScenario } from './scenarios/index.js';
 
 /** The commit measured, and whether the server or protocol had uncommitted changes. */
 function source(): BenchResults['source'] {

@@ -13,9 +13,9 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PEERS } from '../src/adapters.js';
-import { defaultOptions, SCENARIOS, type ScenarioName } from '../src/options.js';
-import type { BenchResults } from '../src/report.js';
-import { CLUSTER_SETUPS, notApplicable } from '../src/scenarios.js';
+import { defaultOptions } from '../src/options.js';
+import { CLUSTER_SETUPS, SCENARIOS, type BenchResults, type ScenarioName } from '../src/results.js';
+import { notApplicable } from '../src/scenarios/index.js';
 import { buildBench, RUN, runBench } from './run-bench.js';
 
 const SERVER = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url));

@@ -6,9 +6,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PHASES } from '../src/fairness.js';
 import { FLOODS } from '../src/fairness-protocol.js';
-import type { BenchResults } from '../src/report.js';
+import type { BenchResults } from '../src/results.js';
+import { PHASES } from '../src/scenarios/fairness.js';
 import { buildBench, runBench } from './run-bench.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-fairness-'));

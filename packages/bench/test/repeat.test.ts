@@ -1,8 +1,8 @@
 // How repeated runs fold into one result (--repeat): medians, the worst loss, the median run's steps.
 import { describe, expect, it } from 'vitest';
-import { parseArgs, SCENARIOS, type BenchOptions } from '../src/options.js';
+import { parseArgs, type BenchOptions } from '../src/options.js';
 import { foldRuns } from '../src/repeat.js';
-import type { ScenarioResult } from '../src/scenarios.js';
+import { SCENARIOS, type ScenarioResult } from '../src/results.js';
 
 function run(metrics: Record<string, number | null>, extra: Partial<ScenarioResult> = {}): ScenarioResult {
   return {

@@ -1,7 +1,7 @@
 // Who is online, and who is in which room, counted in distinct users. Calls are made once per
 // connection (connect/disconnect) and once per connection and room (join/leave); the presence
 // keeps the reference counts, so a user with several connections counts once. In a cluster
-// (issue 7) the counts are cluster-wide, and a dead node's users expire.
+// (RedisPresence) the counts are cluster-wide, and a dead node's users expire.
 import type { User } from '@chat/protocol';
 
 export interface RoomPresenceChange {

@@ -1,17 +1,7 @@
-// Cluster presence (issue 7): distinct users online and per room, counted in Redis across nodes,
-// with the users of a node that died without saying goodbye expired by the others.
-//
-// Keys (p = keyPrefix):
-//   p+'nodes'                   set: the registered nodes
-//   p+'alive:'+node             string with PX expiryMs, refreshed every expiryMs/3 while the node lives
-//   p+'node:'+node+':online'    hash userId -> this node's connections of the user
-//   p+'node:'+node+':rooms'     hash JSON [room, userId] -> this node's connections of the user in the room
-//   p+'online'                  hash userId -> connections cluster-wide (HLEN = distinct users online)
-//   p+'room:'+room              hash userId -> connections in the room cluster-wide (HLEN = distinct users)
-//   p+'users'                   hash userId -> JSON user, while the user is online (members, rename)
-// Every change is one Lua script, so the per-node and cluster-wide counts always agree. A sweep on
-// every node removes the nodes whose alive key is gone — SREM, the subtraction of their counts and
-// the report of who left, in one script, so exactly one sweeper reports each dead node's users.
+// Cluster presence: distinct users online and per room, counted in Redis across nodes, with the
+// users of a node that died without saying goodbye expired by the others. The keys and the Lua
+// scripts that change them are in redis-presence-scripts.ts; the heartbeat and the sweep of dead
+// nodes in redis-node-liveness.ts. This class does the counting.
 //
 // The node also keeps its own contributions in memory. They are the truth Redis is brought back
 // to ("reconcile") when a write failed or its outcome is unknown (Redis down, a timeout), and when
@@ -21,9 +11,22 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { User } from '@chat/protocol';
-import { OutageLog } from '../log/outage-log.js';
-import { closeRedis, firstReady, LuaScript, openRedis, whenReady, withTimeout, type RedisLogger } from '../redis/redis-connection.js';
+import { closeRedis, firstReady, openRedis, whenReady, withTimeout, type RedisLogger } from '../redis/redis-connection.js';
 import type { ExpiredMember, Presence, RoomPresenceChange } from './presence.js';
+import { RedisNodeLiveness } from './redis-node-liveness.js';
+import {
+  isNotRegistered,
+  listed,
+  parseExpired,
+  parseUser,
+  presenceKeys,
+  presenceScripts,
+  roomField,
+  roomKey,
+  toChange,
+  type PresenceKeys,
+  type PresenceScriptName,
+} from './redis-presence-scripts.js';
 
 export interface RedisPresenceOptions {
   url: string;
@@ -41,165 +44,6 @@ const DEFAULT_EXPIRY_MS = 30_000;
 const PING_TIMEOUT_MS = 2000;
 const COMMAND_TIMEOUT_MS = 2000;
 
-// Shared by the scripts that remove a node's contributions (sweep, reconcile, goodbye).
-const LIB = `
--- Subtracts a node's counts from the cluster-wide ones and deletes its own keys; collects the
--- (room, user) pairs and users it touched, for settle().
-local function subtract_node(p, node, rooms, users)
-  local key = p .. 'node:' .. node .. ':rooms'
-  local entries = redis.call('HGETALL', key)
-  for i = 1, #entries, 2 do
-    local ok, pair = pcall(cjson.decode, entries[i])
-    if ok and type(pair) == 'table' and type(pair[1]) == 'string' and type(pair[2]) == 'string' then
-      redis.call('HINCRBY', p .. 'room:' .. pair[1], pair[2], -tonumber(entries[i + 1]))
-      rooms[#rooms + 1] = pair
-    end
-  end
-  redis.call('DEL', key)
-  key = p .. 'node:' .. node .. ':online'
-  entries = redis.call('HGETALL', key)
-  for i = 1, #entries, 2 do
-    redis.call('HINCRBY', p .. 'online', entries[i], -tonumber(entries[i + 1]))
-    users[#users + 1] = entries[i]
-  end
-  redis.call('DEL', key)
-end
-
--- Deletes the counts that reached zero. Returns {room, userId, userJson, online, ...} for each
--- user now absent from a room, online being the room's distinct users right after that removal.
-local function settle(p, rooms, users)
-  local out = {}
-  for _, pair in ipairs(rooms) do
-    local key = p .. 'room:' .. pair[1]
-    local n = redis.call('HGET', key, pair[2])
-    if n and tonumber(n) <= 0 then
-      redis.call('HDEL', key, pair[2])
-      out[#out + 1] = pair[1]
-      out[#out + 1] = pair[2]
-      out[#out + 1] = redis.call('HGET', p .. 'users', pair[2]) or ''
-      out[#out + 1] = redis.call('HLEN', key)
-    end
-  end
-  for _, id in ipairs(users) do
-    local n = redis.call('HGET', p .. 'online', id)
-    if n and tonumber(n) <= 0 then
-      redis.call('HDEL', p .. 'online', id)
-      redis.call('HDEL', p .. 'users', id)
-    end
-  end
-  return out
-end
-`;
-
-// A write from a node that is not registered (it was swept) is refused: the node reconciles first.
-const REGISTERED = `
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 0 then return redis.error_reply('NOREG presence node not registered') end
-`;
-
-const scripts = {
-  // KEYS nodes, node online, online, users; ARGV node, userId, userJson -> distinct users online
-  connect: new LuaScript(`${REGISTERED}
-redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-redis.call('HINCRBY', KEYS[3], ARGV[2], 1)
-redis.call('HSET', KEYS[4], ARGV[2], ARGV[3])
-return redis.call('HLEN', KEYS[3])`),
-
-  // KEYS nodes, node online, online, users; ARGV node, userId -> distinct users online
-  disconnect: new LuaScript(`${REGISTERED}
-local n = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
-if n > 0 then
-  if n == 1 then redis.call('HDEL', KEYS[2], ARGV[2]) else redis.call('HINCRBY', KEYS[2], ARGV[2], -1) end
-  if redis.call('HINCRBY', KEYS[3], ARGV[2], -1) <= 0 then
-    redis.call('HDEL', KEYS[3], ARGV[2])
-    redis.call('HDEL', KEYS[4], ARGV[2])
-  end
-end
-return redis.call('HLEN', KEYS[3])`),
-
-  // KEYS nodes, node rooms, room, users; ARGV node, field, userId, userJson -> {changed, online}
-  join: new LuaScript(`${REGISTERED}
-redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-local c = redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
-if redis.call('HEXISTS', KEYS[4], ARGV[3]) == 0 then redis.call('HSET', KEYS[4], ARGV[3], ARGV[4]) end
-return {c == 1 and 1 or 0, redis.call('HLEN', KEYS[3])}`),
-
-  // KEYS nodes, node rooms, room; ARGV node, field, userId -> {changed, online}
-  leave: new LuaScript(`${REGISTERED}
-local n = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
-local changed = 0
-if n > 0 then
-  if n == 1 then redis.call('HDEL', KEYS[2], ARGV[2]) else redis.call('HINCRBY', KEYS[2], ARGV[2], -1) end
-  if redis.call('HINCRBY', KEYS[3], ARGV[3], -1) <= 0 then
-    redis.call('HDEL', KEYS[3], ARGV[3])
-    changed = 1
-  end
-end
-return {changed, redis.call('HLEN', KEYS[3])}`),
-
-  // KEYS room, users; ARGV limit -> {userId, userJson, ...}
-  members: new LuaScript(`
-local ids = redis.call('HRANDFIELD', KEYS[1], ARGV[1])
-local out = {}
-for _, id in ipairs(ids) do
-  out[#out + 1] = id
-  out[#out + 1] = redis.call('HGET', KEYS[2], id) or ''
-end
-return out`),
-
-  // KEYS users; ARGV userId, userJson
-  rename: new LuaScript(`
-if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
-return 0`),
-
-  // KEYS nodes, alive; ARGV node, expiryMs -> 1 while the node is registered, 0 once swept
-  heartbeat: new LuaScript(`
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[2])
-return redis.call('SISMEMBER', KEYS[1], ARGV[1])`),
-
-  // KEYS nodes; ARGV prefix, this node -> expired {room, userId, userJson, online, ...}
-  sweep: new LuaScript(`${LIB}
-local p = ARGV[1]
-local rooms, users = {}, {}
-for _, node in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  if node ~= ARGV[2] and redis.call('EXISTS', p .. 'alive:' .. node) == 0 then
-    redis.call('SREM', KEYS[1], node)
-    subtract_node(p, node, rooms, users)
-  end
-end
-return settle(p, rooms, users)`),
-
-  // KEYS nodes, alive; ARGV prefix, node, expiryMs, JSON {online: [[userId, n, userJson]],
-  // rooms: [[field, room, userId, n]]} -> users who left meanwhile {room, userId, userJson, online, ...}
-  reconcile: new LuaScript(`${LIB}
-local p, node = ARGV[1], ARGV[2]
-local rooms, users = {}, {}
-subtract_node(p, node, rooms, users)
-local mirror = cjson.decode(ARGV[4])
-local key = p .. 'node:' .. node .. ':online'
-for _, e in ipairs(mirror.online) do
-  redis.call('HSET', key, e[1], e[2])
-  redis.call('HINCRBY', p .. 'online', e[1], e[2])
-  redis.call('HSET', p .. 'users', e[1], e[3])
-end
-key = p .. 'node:' .. node .. ':rooms'
-for _, e in ipairs(mirror.rooms) do
-  redis.call('HSET', key, e[1], e[4])
-  redis.call('HINCRBY', p .. 'room:' .. e[2], e[3], e[4])
-end
-redis.call('SADD', KEYS[1], node)
-redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
-return settle(p, rooms, users)`),
-
-  // KEYS nodes, alive; ARGV prefix, node
-  goodbye: new LuaScript(`${LIB}
-local rooms, users = {}, {}
-subtract_node(ARGV[1], ARGV[2], rooms, users)
-settle(ARGV[1], rooms, users)
-redis.call('SREM', KEYS[1], ARGV[2])
-redis.call('DEL', KEYS[2])
-return 0`),
-};
-
 interface LocalUser {
   user: User;
   connections: number;
@@ -210,7 +54,7 @@ export class RedisPresence implements Presence {
   private readonly redis: Redis;
   private readonly prefix: string;
   private readonly expiryMs: number;
-  private readonly keys: { nodes: string; alive: string; nodeOnline: string; nodeRooms: string; online: string; users: string };
+  private readonly keys: PresenceKeys;
   private readonly logger: RedisLogger | undefined;
   /** This node's connections per user, and per room and user: what it contributes to Redis. */
   private readonly localOnline = new Map<string, LocalUser>();
@@ -219,12 +63,7 @@ export class RedisPresence implements Presence {
   private dirty = true;
   private reconciling: Promise<void> | null = null;
   private readonly expiredHandlers = new Set<(members: ExpiredMember[]) => void>();
-  private readonly heartbeatTimer: NodeJS.Timeout;
-  private readonly sweepTimer: NodeJS.Timeout;
-  private beating = false;
-  private sweeping = false;
-  /** Heartbeat and sweep failures: one line when they start, one with the count when they stop. */
-  private readonly refreshOutage: OutageLog;
+  private readonly liveness: RedisNodeLiveness;
   private closed = false;
   private readonly started: () => Promise<void> | null;
 
@@ -233,26 +72,23 @@ export class RedisPresence implements Presence {
     this.prefix = options.keyPrefix;
     this.expiryMs = options.expiryMs ?? DEFAULT_EXPIRY_MS;
     this.logger = options.logger;
-    this.refreshOutage = new OutageLog({
-      log: options.logger ?? { error: () => {} },
-      component: 'presence refresh',
-      effect: 'this node is not kept alive in Redis; its users expire for the others after PRESENCE_EXPIRY_MS',
-    });
-    const p = this.prefix;
-    this.keys = {
-      nodes: `${p}nodes`,
-      alive: `${p}alive:${this.nodeId}`,
-      nodeOnline: `${p}node:${this.nodeId}:online`,
-      nodeRooms: `${p}node:${this.nodeId}:rooms`,
-      online: `${p}online`,
-      users: `${p}users`,
-    };
+    this.keys = presenceKeys(this.prefix, this.nodeId);
     this.redis = openRedis(options.url, { name: 'presence', logger: options.logger, commandTimeoutMs: COMMAND_TIMEOUT_MS });
     this.started = firstReady(this.redis, COMMAND_TIMEOUT_MS);
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(1, Math.floor(this.expiryMs / 3)));
-    this.heartbeatTimer.unref();
-    this.sweepTimer = setInterval(() => void this.sweep(), Math.max(1, options.sweepIntervalMs ?? Math.floor(this.expiryMs / 3)));
-    this.sweepTimer.unref();
+    this.liveness = new RedisNodeLiveness({
+      redis: this.redis,
+      keys: this.keys,
+      prefix: this.prefix,
+      nodeId: this.nodeId,
+      expiryMs: this.expiryMs,
+      sweepIntervalMs: options.sweepIntervalMs,
+      logger: options.logger,
+      // Swept (Redis was out of reach for longer than the expiry) or a write failed: put the counts back.
+      beat: async (registered) => {
+        if (!registered || this.dirty) await this.reconcile();
+      },
+      expired: (members) => this.report(members),
+    });
   }
 
   /** Resolves once connected and registered as a live node; rejects after `timeoutMs` (it keeps trying). */
@@ -328,7 +164,7 @@ export class RedisPresence implements Presence {
   async members(room: string, limit: number): Promise<User[]> {
     if (limit <= 0) return [];
     await this.whenStarted();
-    const reply = await scripts.members.run(this.redis, [this.roomKey(room), this.keys.users], [Math.floor(limit)]);
+    const reply = await presenceScripts.members.run(this.redis, [this.roomKey(room), this.keys.users], [Math.floor(limit)]);
     const flat = Array.isArray(reply) ? reply : [];
     const users: User[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) users.push(parseUser(String(flat[i]), flat[i + 1]));
@@ -340,7 +176,7 @@ export class RedisPresence implements Presence {
     const entry = this.localOnline.get(user.id);
     if (entry) entry.user = copy;
     await this.whenStarted();
-    await scripts.rename.run(this.redis, [this.keys.users], [user.id, JSON.stringify(copy)]);
+    await presenceScripts.rename.run(this.redis, [this.keys.users], [user.id, JSON.stringify(copy)]);
   }
 
   onExpired(handler: (members: ExpiredMember[]) => void): () => void {
@@ -357,8 +193,7 @@ export class RedisPresence implements Presence {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.heartbeatTimer);
-    clearInterval(this.sweepTimer);
+    this.liveness.stop();
     this.expiredHandlers.clear();
     if (this.redis.status === 'ready') {
       try {
@@ -448,38 +283,6 @@ export class RedisPresence implements Presence {
     this.report(parseExpired(reply));
   }
 
-  private async heartbeat(): Promise<void> {
-    if (this.beating || this.closed) return;
-    this.beating = true;
-    try {
-      const registered = await scripts.heartbeat.run(this.redis, [this.keys.nodes, this.keys.alive], [this.nodeId, this.expiryMs]);
-      if (Number(registered) === 0 || this.dirty) await this.reconcile();
-      this.refreshOutage.recovered();
-    } catch (err) {
-      this.timerFailed(err);
-    } finally {
-      this.beating = false;
-    }
-  }
-
-  private async sweep(): Promise<void> {
-    if (this.sweeping || this.closed) return;
-    this.sweeping = true;
-    try {
-      const reply = await scripts.sweep.run(this.redis, [this.keys.nodes], [this.prefix, this.nodeId]);
-      this.report(parseExpired(reply));
-      this.refreshOutage.recovered();
-    } catch (err) {
-      this.timerFailed(err);
-    } finally {
-      this.sweeping = false;
-    }
-  }
-
-  private timerFailed(err: unknown): void {
-    if (!this.closed) this.refreshOutage.failed(err);
-  }
-
   private report(members: ExpiredMember[]): void {
     if (members.length === 0 || this.closed) return;
     for (const handler of this.expiredHandlers) {
@@ -498,17 +301,14 @@ export class RedisPresence implements Presence {
   }
 
   /** Writes go by EVAL, in order with every other write of this connection (see LuaScript.run). */
-  private run(name: keyof typeof scripts, keys: string[], args: Array<string | number>): Promise<unknown> {
-    return scripts[name].run(this.redis, keys, args, true);
+  private run(name: PresenceScriptName, keys: string[], args: Array<string | number>): Promise<unknown> {
+    return presenceScripts[name].run(this.redis, keys, args, true);
   }
 
   private roomKey(room: string): string {
-    return `${this.prefix}room:${room}`;
+    return roomKey(this.prefix, room);
   }
 }
-
-/** The field naming a (room, user) pair in a node's rooms hash: unambiguous whatever the names hold. */
-const roomField = (room: string, userId: string): string => JSON.stringify([room, userId]);
 
 function decrementRoom(rooms: Map<string, Map<string, number>>, room: string, userId: string): void {
   const users = rooms.get(room);
@@ -517,37 +317,4 @@ function decrementRoom(rooms: Map<string, Map<string, number>>, room: string, us
   if (n > 1) users.set(userId, n - 1);
   else users.delete(userId);
   if (users.size === 0) rooms.delete(room);
-}
-
-function isNotRegistered(err: unknown): boolean {
-  return err instanceof Error && err.message.startsWith('NOREG');
-}
-
-function toChange(reply: unknown): RoomPresenceChange {
-  const [changed, online] = Array.isArray(reply) ? reply : [];
-  return { changed: Number(changed) === 1, online: Number(online ?? 0) };
-}
-
-/** The copy of a user that presence keeps: id, nick and USER.account (true or absent). */
-function listed(user: User): User {
-  return user.account === true ? { id: user.id, nick: user.nick, account: true } : { id: user.id, nick: user.nick };
-}
-
-function parseUser(id: string, json: unknown): User {
-  try {
-    const value: unknown = JSON.parse(String(json));
-    if (typeof value === 'object' && value !== null && typeof (value as User).nick === 'string') return listed({ ...(value as User), id });
-  } catch {
-    // fall through
-  }
-  return { id, nick: id };
-}
-
-function parseExpired(reply: unknown): ExpiredMember[] {
-  const flat = Array.isArray(reply) ? reply : [];
-  const members: ExpiredMember[] = [];
-  for (let i = 0; i + 3 < flat.length; i += 4) {
-    members.push({ room: String(flat[i]), user: parseUser(String(flat[i + 1]), flat[i + 2]), online: Number(flat[i + 3]) });
-  }
-  return members;
 }

@@ -125,7 +125,7 @@ export function describePresence(name: string, makeFixture: () => PresenceFixtur
       expect(await presence.members('r2', 10)).toEqual([{ id: alice.id, nick: 'alicia' }]);
     });
 
-    it("keeps an account's `account: true` in members, and gives a guest none (issue 13)", async () => {
+    it("keeps an account's `account: true` in members, and gives a guest none", async () => {
       const account: User = { id: 'u-acct', nick: 'acct', account: true };
       await presence.connect(account);
       await presence.join('r', account);

@@ -1,17 +1,19 @@
-// The fairness scenario (issue 13): can one abusive connection slow everyone else down? Our server
+// The fairness scenario: can one abusive connection slow everyone else down? Our server
 // runs with its shipped limits. A well-behaved guest pings at a steady pace and newcomers connect
 // at a steady pace (fairness-prober.ts), first with the abuser connected and silent (the idle
 // phase), then while it floods one request type per phase (fairness-abuser.ts). Each phase gets a
 // fresh server: a flood's backlog must not be charged to the next phase.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { PeerName } from './adapters.js';
-import { FLOODS, type AbuserData, type AbuserResult, type FromThread, type ProberData, type ProberResult, type ToThread } from './fairness-protocol.js';
-import { Histogram } from './histogram.js';
-import type { FairnessOptions } from './options.js';
-import { nowUs } from './payload.js';
-import { PeerProcess } from './peer-process.js';
-import type { Body, Context, GeneratorSummary } from './scenarios.js';
+import type { PeerName } from '../adapters.js';
+import { FLOODS, type AbuserData, type AbuserResult, type FromThread, type ProberData, type ProberResult, type ToThread } from '../fairness-protocol.js';
+import { round } from '../format.js';
+import { Histogram } from '../histogram.js';
+import type { FairnessOptions } from '../options.js';
+import { nowUs } from '../payload.js';
+import { PeerProcess } from '../peer-process.js';
+import type { FairnessPhase, GeneratorSummary } from '../results.js';
+import type { Body, Context } from '../scenario-context.js';
 
 export const PHASES = ['idle', ...FLOODS] as const;
 export type Phase = (typeof PHASES)[number];
@@ -26,29 +28,6 @@ export const ABUSER_ADDRESS = '127.0.0.3';
 const ROOM = 'lobby';
 /** Longest connect + join (+ seed) of each thread. */
 const SETUP_TIMEOUT_MS = 10_000;
-
-export interface FairnessPhase {
-  phase: Phase;
-  status: 'ok' | 'error';
-  reason?: string;
-  /** Ping round trips of the well-behaved guest; unanswered ones count with their wait (lower bounds). */
-  ping: { count: number; p50Ms: number; p99Ms: number; maxMs: number; unanswered: number; refused: number };
-  /** p99 ÷ the idle phase's p99 (null for idle itself, or without an idle p99). */
-  p99VsIdle: number | null;
-  /** Newcomers' ms to `welcome` (null without any). */
-  connect: { count: number; p50Ms: number | null; maxMs: number | null; failed: number; errors: Record<string, number> };
-  /** What became of the abuser's frames (all zero in the idle phase). */
-  abuser: { sent: number; answered: number; refused: number; otherErrors: number; errors: Record<string, number>; disconnected: boolean; closed: string | null; closedAfterMs: number | null };
-  /** The server closed the well-behaved guest's connection. */
-  proberClosed: string | null;
-  serverCpuPct: number;
-  /** This process (both client threads), % of one core. */
-  benchCpuPct: number;
-  /** Busiest client thread, % of one core. */
-  threadCpuPct: number;
-}
-
-const round = (n: number, digits = 2): number => (Number.isFinite(n) ? Number(n.toFixed(digits)) : 0);
 
 /** A client thread, driven through its messages (fairness-protocol.ts). */
 class ClientThread<R> {
@@ -143,7 +122,7 @@ async function runPhase(o: FairnessOptions, phase: Phase, log: string[]): Promis
   const threads: Array<{ terminate(): Promise<void> }> = [];
   try {
     const common = { port: server.port, room: ROOM, setupTimeoutMs: SETUP_TIMEOUT_MS };
-    const prober = await ClientThread.start<ProberResult>('well-behaved client', './fairness-prober.js', {
+    const prober = await ClientThread.start<ProberResult>('well-behaved client', '../fairness-prober.js', {
       ...common,
       localAddress: WELL_BEHAVED_ADDRESS,
       pingEveryMs: o.pingEveryMs,
@@ -152,7 +131,7 @@ async function runPhase(o: FairnessOptions, phase: Phase, log: string[]): Promis
       seedMessages: o.seedMessages,
     } satisfies ProberData);
     threads.push(prober);
-    const abuser = await ClientThread.start<AbuserResult>('abuser', './fairness-abuser.js', { ...common, localAddress: ABUSER_ADDRESS, rate: o.floodRate } satisfies AbuserData);
+    const abuser = await ClientThread.start<AbuserResult>('abuser', '../fairness-abuser.js', { ...common, localAddress: ABUSER_ADDRESS, rate: o.floodRate } satisfies AbuserData);
     threads.push(abuser);
 
     const cpu0 = server.cpuSeconds();

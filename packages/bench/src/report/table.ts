@@ -1,0 +1,148 @@
+// The summary table: one row per metric, with ratios (chat / peer; for the cluster scenario, each
+// setup / SQLite; for fairness, each flood / idle).
+import type { PeerName } from '../adapters.js';
+import { FLOODS } from '../fairness-protocol.js';
+import { fmt } from '../format.js';
+import type { BenchOptions } from '../options.js';
+import { CLUSTER_SETUPS, SETUP_LABELS, type BenchResults, type ScenarioName, type ScenarioResult } from '../results.js';
+
+interface Row {
+  scenario: ScenarioName;
+  metric: string;
+  label: string;
+  better: 'higher' | 'lower' | '';
+  unit?: (v: number) => string;
+  /** Cluster and fairness rows: chat's value is also shown ÷ this metric's, named baseLabel. */
+  base?: string;
+  baseLabel?: string;
+}
+
+/** Scenarios that compare our server with itself (SetupResult.vsSqlite, FairnessPhase.p99VsIdle), not with the peers. */
+const SELF_COMPARED: readonly ScenarioName[] = ['cluster', 'fairness'];
+
+export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms' | 'idle' | 'resume' | 'cost'> & Partial<Pick<BenchOptions, 'cluster'>>): Row[] {
+  const ms = (v: number): string => `${v} ms`;
+  const per = (v: number): string => `${fmt(v)}/s`;
+  const s = (v: number): string => `${v} s`;
+  const mib = (v: number): string => `${v} MiB`;
+  const kib = (v: number): string => `${v} KiB`;
+  const rows: Row[] = [
+    { scenario: 'fanout', metric: 'deliveriesPerSec', label: `deliveries/s (expected ${fmt(opts.fanout.rate * opts.fanout.receivers)}/s)`, better: 'higher', unit: per },
+    { scenario: 'fanout', metric: 'p50Ms', label: 'latency p50', better: 'lower', unit: ms },
+    { scenario: 'fanout', metric: 'p99Ms', label: 'latency p99', better: 'lower', unit: ms },
+    { scenario: 'fanout', metric: 'maxMs', label: 'latency max', better: 'lower', unit: ms },
+    { scenario: 'fanout', metric: 'lost', label: 'lost / out of order', better: '' },
+    { scenario: 'fanout', metric: 'serverCpuPer100k', label: 'server CPU s per 100k deliveries', better: 'lower', unit: s },
+    { scenario: 'fanout', metric: 'serverPeakRssMiB', label: 'server peak RSS', better: 'lower', unit: mib },
+    { scenario: 'saturate', metric: 'maxDeliveriesPerSec', label: 'max sustainable deliveries/s', better: 'higher', unit: per },
+    { scenario: 'saturate', metric: 'serverCpuPer100kAt200k', label: 'server CPU s per 100k deliveries at 200k/s', better: 'lower', unit: s },
+    { scenario: 'saturate', metric: 'serverCpuPer100kAtMax', label: 'server CPU s per 100k deliveries at max', better: 'lower', unit: s },
+    { scenario: 'saturate', metric: 'serverPeakRssMiB', label: 'server peak RSS', better: 'lower', unit: mib },
+    { scenario: 'rooms', metric: 'p99Ms', label: `latency p99 at ${opts.rooms.rate} msg/s each`, better: 'lower', unit: ms },
+    { scenario: 'rooms', metric: 'lost', label: 'lost / out of order', better: '' },
+    { scenario: 'rooms', metric: 'serverCpuPer100k', label: 'server CPU s per 100k deliveries', better: 'lower', unit: s },
+    { scenario: 'rooms', metric: 'maxDeliveriesPerSec', label: 'max sustainable deliveries/s', better: 'higher', unit: per },
+    { scenario: 'rooms', metric: 'serverPeakRssMiB', label: 'server peak RSS', better: 'lower', unit: mib },
+    { scenario: 'idle', metric: 'rssPerConnKiB', label: 'server RSS per idle connection', better: 'lower', unit: kib },
+    { scenario: 'idle', metric: 'connectSeconds', label: `${opts.idle.connections} connects + joins`, better: 'lower', unit: s },
+    { scenario: 'idle', metric: 'connectsPerSec', label: 'connect + join rate', better: 'higher', unit: per },
+    { scenario: 'resume', metric: 'catchUpSeconds', label: `${opts.resume.clients} × ${opts.resume.missed} missed: all caught up`, better: 'lower', unit: s },
+    { scenario: 'resume', metric: 'catchUpP99Ms', label: 'per-client catch-up p99', better: 'lower', unit: ms },
+    { scenario: 'resume', metric: 'lost', label: 'lost / out of order', better: '' },
+  ];
+  for (const size of opts.cost.sizes) {
+    rows.push({ scenario: 'cost', metric: `maxDeliveriesPerSec@${size}`, label: `max sustainable deliveries/s, room of ${size}`, better: 'higher', unit: per });
+  }
+  for (const size of opts.cost.sizes) {
+    rows.push({ scenario: 'cost', metric: `serverCpuPer100kAtLoad@${size}`, label: `server CPU s per 100k at ${fmt(opts.cost.cpuAtPerSec)}/s, room of ${size}`, better: 'lower', unit: s });
+  }
+  const c = opts.cluster;
+  if (c) {
+    const metrics: Array<Pick<Row, 'metric' | 'label' | 'better' | 'unit'>> = [
+      { metric: 'deliveriesPerSec', label: `deliveries/s (expected ${fmt(c.rate * c.receivers)}/s)`, better: 'higher', unit: per },
+      { metric: 'p50Ms', label: 'latency p50', better: 'lower', unit: ms },
+      { metric: 'p99Ms', label: 'latency p99', better: 'lower', unit: ms },
+      { metric: 'lost', label: 'lost / out of order', better: '' },
+      { metric: 'serverCpuPer100k', label: 'server CPU s per 100k deliveries', better: 'lower', unit: s },
+      { metric: 'servicesCpuPer100k', label: 'PostgreSQL + Redis CPU s per 100k deliveries', better: 'lower', unit: s },
+      { metric: 'maxDeliveriesPerSec', label: 'max sustainable deliveries/s', better: 'higher', unit: per },
+      { metric: 'serverPeakRssMiB', label: 'server peak RSS', better: 'lower', unit: mib },
+    ];
+    for (const m of metrics) {
+      for (const setup of CLUSTER_SETUPS) {
+        if (m.metric === 'servicesCpuPer100k' && setup === 'sqlite') continue;
+        const base = setup !== 'sqlite' && m.better && m.metric !== 'servicesCpuPer100k' ? { base: `${m.metric}@sqlite`, baseLabel: 'SQLite' } : {};
+        rows.push({ scenario: 'cluster', ...m, metric: `${m.metric}@${setup}`, label: `${SETUP_LABELS[setup]}: ${m.label}`, ...base });
+      }
+    }
+  }
+  rows.push(
+    { scenario: 'fairness', metric: 'pingP99Ms@idle', label: 'ping p99, abuser silent', better: 'lower', unit: ms },
+    { scenario: 'fairness', metric: 'connectMaxMs@idle', label: 'newcomer to welcome, slowest, abuser silent', better: 'lower', unit: ms },
+  );
+  for (const flood of FLOODS) {
+    rows.push(
+      { scenario: 'fairness', metric: `pingP99Ms@${flood}`, label: `ping p99 during a \`${flood}\` flood`, better: 'lower', unit: ms, base: 'pingP99Ms@idle', baseLabel: 'idle' },
+      { scenario: 'fairness', metric: `connectMaxMs@${flood}`, label: `newcomer to welcome, slowest, \`${flood}\` flood`, better: 'lower', unit: ms, base: 'connectMaxMs@idle', baseLabel: 'idle' },
+    );
+  }
+  return rows;
+}
+
+function find(results: ScenarioResult[], scenario: ScenarioName, peer: PeerName): ScenarioResult | undefined {
+  return results.find((r) => r.scenario === scenario && r.peer === peer);
+}
+
+export function computeRatios(results: ScenarioResult[], rows: Row[], peers: PeerName[]): BenchResults['ratios'] {
+  const ratios: BenchResults['ratios'] = {};
+  for (const row of rows) {
+    if (!row.better || SELF_COMPARED.includes(row.scenario)) continue;
+    const chat = find(results, row.scenario, 'chat');
+    const mine = chat?.status === 'ok' ? chat.metrics[row.metric] : null;
+    const byPeer: Partial<Record<PeerName, number | null>> = {};
+    for (const peer of peers) {
+      if (peer === 'chat') continue;
+      const other = find(results, row.scenario, peer);
+      const theirs = other?.status === 'ok' ? other.metrics[row.metric] : null;
+      byPeer[peer] = typeof mine === 'number' && typeof theirs === 'number' && theirs > 0 ? Number((mine / theirs).toFixed(3)) : null;
+    }
+    (ratios[row.scenario] ??= {})[row.metric] = byPeer;
+  }
+  return ratios;
+}
+
+function cell(r: ScenarioResult | undefined, row: Row): string {
+  if (!r) return '–';
+  if (r.status === 'n/a') return 'n/a';
+  if (r.status === 'error' && typeof r.metrics[row.metric] !== 'number') return 'error';
+  if (row.metric === 'lost' || row.metric.startsWith('lost@')) {
+    return `${r.metrics[row.metric] ?? '–'} / ${r.metrics[row.metric.replace('lost', 'outOfOrder')] ?? '–'}`;
+  }
+  const v = r.metrics[row.metric];
+  if (v === null || v === undefined) return '–';
+  return row.unit ? row.unit(v) : String(v);
+}
+
+/** The summary table: one row per metric, chat's value, then each peer's value and chat / peer. */
+export function markdownTable(results: BenchResults): string {
+  const rows = rowsFor(results.settings as unknown as BenchOptions).filter((r) => results.scenarios.includes(r.scenario));
+  const peers = results.peers;
+  const head = `| scenario | metric | better | ${peers.join(' | ')} |\n| --- | --- | --- | ${peers.map(() => '---').join(' | ')} |`;
+  const lines = rows.map((row) => {
+    const cells = peers.map((peer) => {
+      const r = find(results.results, row.scenario, peer);
+      const text = cell(r, row);
+      if (peer === 'chat' && row.base) {
+        const [v, b] = [r?.metrics[row.metric], r?.metrics[row.base]];
+        return typeof v === 'number' && typeof b === 'number' && b > 0 ? `**${text}** (${(v / b).toFixed(2)}× ${row.baseLabel ?? ''})` : `**${text}**`;
+      }
+      if (peer === 'chat' || !row.better) return peer === 'chat' ? `**${text}**` : text;
+      const ratio = results.ratios[row.scenario]?.[row.metric]?.[peer];
+      return typeof ratio === 'number' ? `${text} (chat ${ratio.toFixed(2)}×)` : text;
+    });
+    const repeated = Math.max(...peers.map((peer) => find(results.results, row.scenario, peer)?.runs?.length ?? 1));
+    const scenario = repeated > 1 ? `${row.scenario} (median of ${repeated})` : row.scenario;
+    return `| ${scenario} | ${row.label} | ${row.better || ' '} | ${cells.join(' | ')} |`;
+  });
+  return [head, ...lines].join('\n');
+}

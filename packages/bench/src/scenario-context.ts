@@ -1,0 +1,24 @@
+// What every scenario is handed (the load generator, the options, the log) and what it returns or
+// throws. The registry (scenarios/index.ts) adds the scenario, peer, status and wall time to the body.
+import type { PeerName } from './adapters.js';
+import type { LoadGenerator } from './load-generator.js';
+import type { BenchOptions } from './options.js';
+import type { ScenarioResult } from './results.js';
+
+export interface Context {
+  gen: LoadGenerator;
+  opts: BenchOptions;
+  epoch: number;
+  log(line: string): void;
+}
+
+export type Body = Omit<ScenarioResult, 'scenario' | 'peer' | 'status' | 'wallSeconds'> & { status?: 'error' };
+
+/** One scenario, run against one peer. */
+export type Scenario = (ctx: Context, peer: PeerName) => Promise<Body>;
+
+/** The clients could not all connect and join in time (Session.open). */
+export class SetupError extends Error {}
+
+/** The scenario does not apply here (the cluster scenario without PostgreSQL or Redis). */
+export class NotApplicable extends Error {}
