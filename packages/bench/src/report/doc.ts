@@ -74,7 +74,7 @@ ${END}`;
 const DOC_HEAD = `# Benchmarks
 
 How our server compares with what users would otherwise run: the tutorial's two broadcasters
-(\`ws\` and \`nodejs-websocket\`) and Socket.IO 4 with rooms, under the scenarios of issue 6. The
+(\`ws\` and \`nodejs-websocket\`) and Socket.IO 4 with rooms, under the scenarios below. The
 harness lives in \`packages/bench\` (\`npm run bench\`; \`npm run bench -- --quick\` for a smoke run).
 Everything between the markers below is rewritten by each full run.
 `;
