@@ -15,11 +15,11 @@ import type { RoomCreation } from '../config.js';
 import { OutageLog } from '../log/outage-log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
+import type { RateLimit } from '../rate-limit/rate-limit.js';
+import type { RequestBudget } from '../rate-limit/request-budget.js';
 import type { AppendResult, MessagePage, NewMessage, RoomInfo, RoomKind, RoomRole, Store } from '../store/store.js';
 import { StoreWriteError } from '../store/store.js';
 import { CommitQueue } from './commit-queue.js';
-import { RateLimiter, type RateLimit } from './rate-limiter.js';
-import { RequestBudget } from './request-budget.js';
 import { mayDelete, mayModerate, mayRead, standingIn, type Caller } from './room-access.js';
 import { fitReplyBytes } from './reply-size.js';
 import { RoomChannel } from './room-channel.js';
@@ -34,16 +34,12 @@ export interface HubOptions {
   store: Store;
   bus: Bus;
   presence: Presence;
-  /** Sends per second per user (burst 2×); 0 = unlimited. */
-  rateLimit: number;
-  /** Where the send rate is counted; an in-process RateLimiter(rateLimit) by default. */
-  rateLimiter?: RateLimit;
-  /** Sends per second per address (IPv4, or IPv6 /64; burst 2×); 0 = unlimited. */
-  rateLimitPerIp?: number;
-  /** Where the per-address send rate is counted; an in-process RateLimiter(rateLimitPerIp) by default. */
-  addressRateLimiter?: RateLimit;
-  /** Requests that touch the store, per user and address (DEFAULT_REQUEST_BUDGET by default). */
-  requestBudget?: RequestBudget;
+  /** Sends per user (RATE_LIMIT; backends.ts supplies it, in process or cluster-wide). */
+  rateLimiter: RateLimit;
+  /** Sends per address (RATE_LIMIT_PER_IP; IPv4, or IPv6 /64). */
+  addressRateLimiter: RateLimit;
+  /** Requests that touch the store, per user and address (app.ts: DEFAULT_REQUEST_BUDGET with REQUEST_RATE_PER_IP). */
+  requestBudget: RequestBudget;
   /** Who may create rooms (by joining an unknown public room, or `create`). Default everyone. */
   roomCreation?: RoomCreation;
   /** Rooms one user may create per hour (0 = unlimited; admins are not counted). */
@@ -154,9 +150,9 @@ export class Hub {
     ({ store: this.store, bus: this.bus, presence: this.presence } = options);
     this.resumeCap = options.resumeCap ?? DEFAULT_LIMITS.resumeCap;
     this.presenceDetailLimit = options.presenceDetailLimit ?? DEFAULT_LIMITS.presenceDetailLimit;
-    this.limiter = options.rateLimiter ?? new RateLimiter({ rate: options.rateLimit });
-    this.addressLimiter = options.addressRateLimiter ?? new RateLimiter({ rate: options.rateLimitPerIp ?? 0 });
-    this.budget = options.requestBudget ?? new RequestBudget();
+    this.limiter = options.rateLimiter;
+    this.addressLimiter = options.addressRateLimiter;
+    this.budget = options.requestBudget;
     this.nicks = options.nicks ?? new NickPolicy({ store: this.store });
     this.roomsCreatedByUser = new WindowCounter({ limit: options.maxRoomsCreatedPerHour ?? 0, windowMs: HOUR_MS });
     this.roomsCreatedByAddress = new WindowCounter({ limit: options.maxRoomsCreatedPerIpPerHour ?? 0, windowMs: HOUR_MS });
