@@ -1,4 +1,4 @@
-// Which names nobody new may take (issue 13): a guest's nick, and a new account's username, must
+// Which names nobody new may take: a guest's nick, and a new account's username, must
 // not be, or pass for, an account's username, nor a name listed in ADMIN_USERS, even before the
 // operator has made that admin's account (else a guest calls itself `root`, or someone registers
 // `r00t`, and passes for the admin). "Passes for" is the TR39 skeleton of nick-skeleton.ts;
