@@ -38,10 +38,6 @@ import { RoomRules } from './room-rules.js';
 import { Session, type Peer } from './session.js';
 import { forwardTyping } from './typing.js';
 
-export type { HubLogger } from './hub-logger.js';
-export { PRESENCE_BATCH_MS } from './publisher.js';
-export { dmRoomName } from './room-rules.js';
-
 export interface HubOptions {
   store: Store;
   bus: Bus;
@@ -102,7 +98,8 @@ export class Hub {
     const nicks = options.nicks ?? new NickPolicy({ store });
     const rooms = (this.rooms = new LocalRooms({ store, log, metrics }));
     const publisher = (this.publisher = new Publisher({ bus, presence, presenceDetailLimit, log }));
-    const rules = new RoomRules(options);
+    const { roomCreation, maxRoomsCreatedPerHour, maxRoomsCreatedPerIpPerHour, maxRoomsPerConnection } = options;
+    const rules = new RoomRules({ store, roomCreation, maxRoomsCreatedPerHour, maxRoomsCreatedPerIpPerHour, maxRoomsPerConnection });
     this.joins = new Joins({
       store,
       presence,

@@ -2,7 +2,7 @@
 // private two-person room of the caller and that user, the same room whoever starts it.
 import { describe, expect, it } from 'vitest';
 import type { JoinedFrame } from '@chat/protocol';
-import { dmRoomName } from '../../src/hub/hub.js';
+import { dmRoomName } from '../../src/hub/room-rules.js';
 import { trackResources } from '../helpers.js';
 import { barrier, framesOf, heard, join, ok, refused, say, world } from './world.js';
 

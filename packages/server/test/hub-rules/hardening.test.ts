@@ -3,7 +3,7 @@
 // behind, and the per-IP limit holds for simultaneous upgrades.
 import { describe, expect, it } from 'vitest';
 import type { JoinedFrame, ModeratedFrame } from '@chat/protocol';
-import { dmRoomName } from '../../src/hub/hub.js';
+import { dmRoomName } from '../../src/hub/room-rules.js';
 import { TestClient, trackResources } from '../helpers.js';
 import { join, ok, refused, world } from './world.js';
 
