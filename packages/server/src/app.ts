@@ -16,9 +16,9 @@ import { infoRoutes } from './http/info.js';
 import { metricsRoutes } from './http/metrics.js';
 import { staticRoutes } from './http/static.js';
 import { Hub } from './hub/hub.js';
-import { DEFAULT_REQUEST_BUDGET, RequestBudget } from './hub/request-budget.js';
 import { OutageLog } from './log/outage-log.js';
 import { Metrics } from './metrics/metrics.js';
+import { DEFAULT_REQUEST_BUDGET, RequestBudget } from './rate-limit/request-budget.js';
 import { Retention } from './store/retention.js';
 import { Sweeper } from './store/sweeper.js';
 import type { Store } from './store/store.js';
@@ -76,9 +76,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     store,
     bus,
     presence,
-    rateLimit: config.rateLimit,
     rateLimiter,
-    rateLimitPerIp: config.rateLimitPerIp,
     addressRateLimiter,
     roomCreation: config.roomCreation,
     maxRoomsCreatedPerHour: config.maxRoomsCreatedPerHour,
@@ -158,8 +156,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     stopRevoking();
-    await rateLimiter?.close();
-    await addressRateLimiter?.close();
+    await rateLimiter.close();
+    await addressRateLimiter.close();
     await bus.close();
     await presence.close();
     await store.close();

@@ -7,11 +7,12 @@ import type { Bus } from './bus/bus.js';
 import { MemoryBus } from './bus/memory-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
 import type { Config } from './config.js';
-import type { RateLimit } from './hub/rate-limiter.js';
-import { RedisRateLimiter } from './hub/redis-rate-limiter.js';
 import { MemoryPresence } from './presence/memory-presence.js';
 import type { Presence } from './presence/presence.js';
 import { RedisPresence } from './presence/redis-presence.js';
+import { MemoryRateLimiter } from './rate-limit/memory-rate-limiter.js';
+import type { RateLimit } from './rate-limit/rate-limit.js';
+import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
 import { PgStore } from './store/pg-store.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -20,10 +21,10 @@ export interface Backends {
   store: Store;
   bus: Bus;
   presence: Presence;
-  /** Cluster-wide send rate; absent: the hub counts in process. */
-  rateLimiter?: RateLimit & { close(): Promise<void> };
-  /** Cluster-wide send rate per client address; absent: the hub counts in process. */
-  addressRateLimiter?: RateLimit & { close(): Promise<void> };
+  /** Sends per user (RATE_LIMIT): cluster-wide with Redis, else in process. */
+  rateLimiter: RateLimit;
+  /** Sends per client address (RATE_LIMIT_PER_IP): cluster-wide with Redis, else in process. */
+  addressRateLimiter: RateLimit;
 }
 
 export interface BackendLogger {
@@ -55,8 +56,8 @@ export async function createBackends(config: Config, log: BackendLogger, overrid
         store,
         bus: overrides.bus ?? new MemoryBus(),
         presence: overrides.presence ?? new MemoryPresence(),
-        rateLimiter: overrides.rateLimiter,
-        addressRateLimiter: overrides.addressRateLimiter,
+        rateLimiter: overrides.rateLimiter ?? new MemoryRateLimiter({ rate: config.rateLimit }),
+        addressRateLimiter: overrides.addressRateLimiter ?? new MemoryRateLimiter({ rate: config.rateLimitPerIp }),
       };
     }
     const redis = { url: config.redisUrl, keyPrefix: config.redisPrefix, nodeId: randomUUID(), logger: log };
@@ -67,14 +68,16 @@ export async function createBackends(config: Config, log: BackendLogger, overrid
     opened.push(presence);
     const rateLimiter =
       overrides.rateLimiter ??
-      (config.rateLimit > 0 ? await new RedisRateLimiter({ ...redis, rate: config.rateLimit }).open(STARTUP_TIMEOUT_MS) : undefined);
-    if (rateLimiter) opened.push(rateLimiter);
+      (config.rateLimit > 0
+        ? await new RedisRateLimiter({ ...redis, rate: config.rateLimit }).open(STARTUP_TIMEOUT_MS)
+        : new MemoryRateLimiter({ rate: 0 }));
+    opened.push(rateLimiter);
     // Its own key space: `${prefix}addr:rate:<address>` beside the users' `${prefix}rate:<id>`.
     const addressRateLimiter =
       overrides.addressRateLimiter ??
       (config.rateLimitPerIp > 0
         ? await new RedisRateLimiter({ ...redis, keyPrefix: `${config.redisPrefix}addr:`, rate: config.rateLimitPerIp }).open(STARTUP_TIMEOUT_MS)
-        : undefined);
+        : new MemoryRateLimiter({ rate: 0 }));
     return { store, bus, presence, rateLimiter, addressRateLimiter };
   } catch (err) {
     await Promise.allSettled(opened.map((b) => b.close()));

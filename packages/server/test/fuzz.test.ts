@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ERROR_CODES, type ServerFrame } from '@chat/protocol';
-import { DEFAULT_REQUEST_BUDGET, RequestBudget } from '../src/hub/request-budget.js';
+import { DEFAULT_REQUEST_BUDGET, RequestBudget } from '../src/rate-limit/request-budget.js';
 import { startServer, type TestServer } from './helpers.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_c4a7);

@@ -1,8 +1,9 @@
 // A page of history in one reply (`joined`, `history`) stays well under the slow-consumer limit
 // (1 MiB unsent): 200 messages of 4,000 Chinese characters are 2.4 MB, and a resume of 300 such
-// messages used to be cut off with 4008 on every retry (issue 13). A reply carries what fits in
+// messages used to be cut off with 4008 on every retry. A reply carries what fits in
 // REPLY_BYTES and says `hasMore`; the client pages on (`history` with `after` or `before`).
 import type { ChatMessage } from '@chat/protocol';
+import type { MessagePage } from '../store/store.js';
 
 /** The most a history page may take on the wire (about; see messageBytes). */
 export const REPLY_BYTES = 256 * 1024;
@@ -39,4 +40,10 @@ export function fitReplyBytes(
     }
   }
   return { messages, cut: false };
+}
+
+/** A store page cut to what one reply may carry; `hasMore` also says when it was cut. */
+export function fitPage(page: MessagePage, direction: 'forward' | 'backward'): MessagePage {
+  const { messages, cut } = fitReplyBytes(page.messages, direction);
+  return cut ? { messages, hasMore: true } : page;
 }

@@ -1,5 +1,5 @@
 // Who may do what in a room: one rule, used by the WebSocket requests and the HTTP API alike, so
-// that no path forgets a case (issue 13: admins read DMs over HTTP; a banned moderator kept moderating).
+// that no path forgets a case (admins once read DMs over HTTP; a banned moderator kept moderating).
 //
 // - A ban ends everything: a banned user can neither read, join nor moderate in that room, whatever
 //   their role or admin rights (the ban also removed their role: Store.ban).

@@ -1,4 +1,4 @@
-// Issue 13 (lookalike nicks, the UI half): PROTOCOL.md Version 1.1 says USER carries
+// Lookalike nicks, the UI half: docs/protocol.md (Requests and replies) says USER carries
 // `"account":true` for registered accounts and nothing for guests, so clients can mark guests.
 // Every USER the server sends: welcome, members, presence, typing, message.from (live and read back),
 // moderated, invited, invitation, and the HTTP API.

@@ -1,5 +1,5 @@
-// Issue 13, item 10: twenty fresh guests from one address sent 200 messages a second, and IPv6
-// addresses were limited one by one. RATE_LIMIT_PER_IP (default 30 a second, burst 60) is shared by
+// The per-address send rate: twenty fresh guests from one address could send 200 messages a
+// second, and IPv6 addresses were limited one by one. RATE_LIMIT_PER_IP (default 30 a second, burst 60) is shared by
 // every user of an address, and every per-address limit counts an IPv6 client by its /64.
 import { describe, expect, it } from 'vitest';
 import type { ServerFrame } from '@chat/protocol';

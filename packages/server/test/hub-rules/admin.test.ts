@@ -1,5 +1,5 @@
-// Issue 5 over WebSocket: server admins (ADMIN_USERS) and `{"type":"delete","room":R}`; issue 13:
-// only accounts the operator made are admins. The admins' owner rights in other rooms (join any
+// Server admins over WebSocket (ADMIN_USERS) and `{"type":"delete","room":R}`; only accounts the
+// operator made are admins. The admins' owner rights in other rooms (join any
 // private room, kick the owner, op) are in moderation.test.ts.
 import { describe, expect, it } from 'vitest';
 import type { DeletedFrame, HistoryReplyFrame, JoinedFrame, KickedFrame } from '@chat/protocol';
@@ -96,7 +96,7 @@ describe('delete', () => {
   });
 });
 
-// Issue 13: ADMIN_USERS names accounts that only the operator can make (`chat-server admin create`
+// ADMIN_USERS names accounts that only the operator can make (`chat-server admin create`
 // or ADMIN_PASSWORD_FILE). One check decides, for the WebSocket and HTTP alike.
 describe('who is an admin', () => {
   it('a listed admin name cannot be registered: 409 as for a taken name, and no account is made', async () => {

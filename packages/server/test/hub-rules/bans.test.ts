@@ -1,4 +1,4 @@
-// Issue 13, item 3: a ban ends everything the user had in the room. A banned moderator kept their
+// A ban ends everything the user had in the room. Before this rule a banned moderator kept their
 // role: they invited others, lifted their own ban and read the private room again.
 import { describe, expect, it } from 'vitest';
 import type { KickedFrame, ServerFrame } from '@chat/protocol';

@@ -1,8 +1,8 @@
-// Issue 5 over WebSocket: direct messages. `{"type":"dm","user":USERNAME}` answers `joined` for the
+// Direct messages over WebSocket. `{"type":"dm","user":USERNAME}` answers `joined` for the
 // private two-person room of the caller and that user, the same room whoever starts it.
 import { describe, expect, it } from 'vitest';
 import type { JoinedFrame } from '@chat/protocol';
-import { dmRoomName } from '../../src/hub/hub.js';
+import { dmRoomName } from '../../src/hub/room-rules.js';
 import { trackResources } from '../helpers.js';
 import { barrier, framesOf, heard, join, ok, refused, say, world } from './world.js';
 
@@ -21,7 +21,7 @@ describe('dm', () => {
     expect(fromAlice.members.map((m) => m.id)).toEqual([alice.user.id]);
     const room = fromAlice.room;
     expect((await w.store.roomInfo(room))?.kind).toBe('dm');
-    // Extension (not in PROTOCOL.md): joined carries the room kind and the caller's role.
+    // Extension (docs/protocol.md, Accounts, private rooms and moderation): joined carries the room kind and the caller's role.
     expect(fromAlice).toMatchObject({ kind: 'dm', role: 'member' });
     await say(a, room, 'psst bob');
 
@@ -121,7 +121,7 @@ describe('dm', () => {
   });
 });
 
-// Issue 13, item 4: admins could read DMs over HTTP, ban people out of one and delete it. One rule
+// A DM stays between its two users: admins once could read DMs over HTTP, ban people out of one and delete it. One rule
 // (src/hub/room-access.ts) for WebSocket and HTTP: nobody but its two users reads, joins, bans
 // from or deletes a DM.
 describe('a DM belongs to its two users, whoever asks and however', () => {

@@ -1,9 +1,9 @@
-// Issue 5 hardening found in review: no impersonation through an old guest nick, DMs stay between
+// Accounts and rooms, hardening found in review: no impersonation through an old guest nick, DMs stay between
 // two people (and out of admins' reach), moderators are accounts, a refused DM leaves nothing
 // behind, and the per-IP limit holds for simultaneous upgrades.
 import { describe, expect, it } from 'vitest';
 import type { JoinedFrame, ModeratedFrame } from '@chat/protocol';
-import { dmRoomName } from '../../src/hub/hub.js';
+import { dmRoomName } from '../../src/hub/room-rules.js';
 import { TestClient, trackResources } from '../helpers.js';
 import { join, ok, refused, world } from './world.js';
 

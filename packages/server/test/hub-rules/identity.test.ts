@@ -1,6 +1,6 @@
-// Issue 5 over WebSocket: who is connecting. Session tokens (?token=, cookie `session`), bearer
+// Who is connecting, over WebSocket. Session tokens (?token=, cookie `session`), bearer
 // tokens (Authorization: Bearer), refused tokens, ALLOW_GUESTS=false, registered nicks reserved
-// from guests (PROTOCOL.md: Identity; Accounts, private rooms and moderation).
+// from guests (docs/protocol.md: Connecting; Accounts, private rooms and moderation).
 import { describe, expect, it } from 'vitest';
 import type { NickReplyFrame } from '@chat/protocol';
 import { TestClient, trackResources } from '../helpers.js';
@@ -32,7 +32,7 @@ describe('signing in over WebSocket', () => {
     const c = await w.connect({}, { Authorization: `Bearer ${token}` });
     expect(c.welcome.user).toEqual({ id: bot.user.id, nick: 'botty', account: true });
     expect(c.welcome).not.toHaveProperty('token');
-    // The same bearer token also works as ?token= (PROTOCOL.md: api/auth/tokens).
+    // The same bearer token also works as ?token= (docs/protocol.md, Connecting: Query parameters).
     const d = await w.connect({ token });
     expect(d.welcome.user.id).toBe(bot.user.id);
   });
@@ -74,9 +74,9 @@ describe('signing in over WebSocket', () => {
   });
 });
 
-// Issue 13: credentials off the URL. A token in the query string lands in proxy access logs and
-// browser history; the web client offers it as a WebSocket subprotocol instead (PROTOCOL.md
-// Identity, docs/protocol.md), which needs no state shared between nodes.
+// Credentials off the URL. A token in the query string lands in proxy access logs and
+// browser history; the web client offers it as a WebSocket subprotocol instead (docs/protocol.md,
+// The token as a subprotocol), which needs no state shared between nodes.
 describe('a token in Sec-WebSocket-Protocol', () => {
   const offer = (token: string) => ['chat', `token.${token}`];
 
@@ -190,7 +190,7 @@ describe('registered nicks are reserved', () => {
   });
 });
 
-// Issue 13: guests passed as accounts with lookalike nicks. Nicks are NFKC-normalized, invisible and
+// Lookalike nicks: a guest must not pass for an account. Nicks are NFKC-normalized, invisible and
 // bidirectional-control characters are refused, and a nick whose skeleton (Unicode TR39
 // confusables, case and accents ignored) is an account's username is that account's.
 describe('lookalike nicks', () => {

@@ -1,4 +1,4 @@
-// Issue 5 over WebSocket: abuse limits. Rooms joined per connection (MAX_ROOMS_PER_CONNECTION) and
+// Abuse limits over WebSocket. Rooms joined per connection (MAX_ROOMS_PER_CONNECTION) and
 // open connections per client address (MAX_CONNECTIONS_PER_IP, HTTP 429 on the upgrade).
 import { describe, expect, it } from 'vitest';
 import type { JoinedFrame } from '@chat/protocol';

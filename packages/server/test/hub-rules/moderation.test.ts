@@ -1,5 +1,5 @@
-// Issue 5 over WebSocket: kick, ban, unban, mute and op (PROTOCOL.md: the moderation table and the
-// `moderated` reply), and who may do what: members cannot, moderators can (but not against each
+// kick, ban, unban, mute and op over WebSocket (docs/protocol.md, Accounts, private rooms and
+// moderation: the WebSocket requests and the `moderated` reply), and who may do what: members cannot, moderators can (but not against each
 // other or the owner), owners can op, nobody but an admin moves against the owner.
 import { describe, expect, it } from 'vitest';
 import type { HistoryReplyFrame, KickedFrame, ModeratedFrame, ServerFrame } from '@chat/protocol';

@@ -1,6 +1,6 @@
-// Issue 5 over WebSocket: `create`, private rooms, `invite`, private-room isolation (join, history,
-// send, typing, presence), and what guests may not do (PROTOCOL.md: Accounts, private rooms and
-// moderation).
+// Over WebSocket: `create`, private rooms, `invite`, private-room isolation (join, history,
+// send, typing, presence), and what guests may not do (docs/protocol.md: Accounts, private rooms
+// and moderation).
 import { describe, expect, it } from 'vitest';
 import type { CreatedFrame, HistoryReplyFrame, InvitedFrame, PresenceFrame } from '@chat/protocol';
 import { trackResources } from '../helpers.js';
@@ -21,7 +21,7 @@ describe('create', () => {
     // The owner joins their own private room.
     const joined = await join(a, 'secret');
     expect(joined).toMatchObject({ seq: 0, history: [], hasMore: false });
-    // Extension (not in PROTOCOL.md): joined carries the room kind and the caller's role.
+    // Extension (docs/protocol.md, Accounts, private rooms and moderation): joined carries the room kind and the caller's role.
     expect(joined).toMatchObject({ kind: 'private', role: 'owner' });
   });
 
@@ -242,7 +242,7 @@ describe('guests', () => {
     expect(await w.store.mutedUntil('owned', target)).toBe(0);
     expect(await w.store.roleOf('owned', g.welcome.user.id)).toBeNull();
     expect(framesOf(a, 'owned').filter((f) => f.type === 'kicked')).toEqual([]);
-    // An admin's name is reserved even before its account exists (issue 13): no guest takes it,
+    // An admin's name is reserved even before its account exists: no guest takes it,
     // and a guest with a name close to it is still a guest, no admin.
     await expect(w.guest('root')).rejects.toThrow('HTTP 409');
     const fake = await w.guest('root-admin');

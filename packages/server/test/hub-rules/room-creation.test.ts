@@ -1,4 +1,4 @@
-// Issue 13, item 5: one guest connection joining and leaving made 5,750 rooms. Who may create rooms
+// Limits on new rooms: one guest connection joining and leaving could make 5,750 rooms. Who may create rooms
 // (ROOM_CREATION=everyone|accounts|admins) and how many an hour, per user and per address
 // (MAX_ROOMS_CREATED_PER_HOUR, MAX_ROOMS_CREATED_PER_IP_PER_HOUR).
 import { describe, expect, it } from 'vitest';

@@ -4,16 +4,21 @@ import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatMessage, ServerFrame, User } from '@chat/protocol';
 import { MemoryBus } from '../../src/bus/memory-bus.js';
-import { Hub, PRESENCE_BATCH_MS } from '../../src/hub/hub.js';
+import { Hub } from '../../src/hub/hub.js';
+import { PRESENCE_BATCH_MS } from '../../src/hub/publisher.js';
 import { WRITE_NOW_MIN_MEMBERS } from '../../src/hub/room-channel.js';
 import type { Peer, Session } from '../../src/hub/session.js';
 import { frameText, type SharedFrame } from '../../src/hub/shared-frame.js';
 import { MemoryPresence } from '../../src/presence/memory-presence.js';
+import { MemoryRateLimiter } from '../../src/rate-limit/memory-rate-limiter.js';
+import { RequestBudget } from '../../src/rate-limit/request-budget.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers.js';
 
 const silent = { error: () => {} };
+/** No send limits, and the default request budget: what backends.ts and app.ts hand a hub. */
+const unlimited = () => ({ rateLimiter: new MemoryRateLimiter({ rate: 0 }), addressRateLimiter: new MemoryRateLimiter({ rate: 0 }), requestBudget: new RequestBudget() });
 
 class FakePeer implements Peer {
   frames: ServerFrame[] = [];
@@ -44,7 +49,7 @@ async function cluster(nodes: number, store?: Store) {
     bus: new MemoryBus(),
     presence: new MemoryPresence(),
   };
-  const hubs = Array.from({ length: nodes }, () => new Hub({ ...shared, rateLimit: 0, historyWindow: 50, log: silent }));
+  const hubs = Array.from({ length: nodes }, () => new Hub({ ...shared, ...unlimited(), historyWindow: 50, log: silent }));
   cleanups.push(async () => {
     for (const hub of hubs) await hub.close();
     await shared.store.close();
@@ -215,7 +220,7 @@ describe('Hub presence in large rooms', () => {
   it('above the detail limit, coalesces presence into one count per second and caps members', async () => {
     const dir = tempDir();
     const shared = { store: await new SqliteStore({ dir }).open(), bus: new MemoryBus(), presence: new MemoryPresence() };
-    const hub = new Hub({ ...shared, rateLimit: 0, historyWindow: 50, presenceDetailLimit: 3, log: silent });
+    const hub = new Hub({ ...shared, ...unlimited(), historyWindow: 50, presenceDetailLimit: 3, log: silent });
     cleanups.push(async () => {
       await hub.close();
       await shared.store.close();

@@ -1,5 +1,5 @@
-// Cluster-wide token buckets (issue 7): the same semantics as RateLimiter.take, but the bucket
-// lives in Redis, so a user's rate holds across every node. One Lua script per take: it refills
+// Cluster-wide token buckets: the RateLimit contract (rate-limit.ts) as MemoryRateLimiter keeps
+// it, but the bucket lives in Redis, so a user's rate holds across every node. One Lua script per take: it refills
 // the bucket by the time elapsed, takes a token or says how long until one, and stores the
 // bucket in a hash `${keyPrefix}rate:${key}` {tokens, ts} that expires once it would have
 // refilled completely (an idle key vanishes; a fresh bucket is full anyway).
@@ -16,7 +16,8 @@
 import type { Redis } from 'ioredis';
 import { OutageLog } from '../log/outage-log.js';
 import { closeRedis, firstReady, LuaScript, openRedis, whenReady, withTimeout, type RedisLogger } from '../redis/redis-connection.js';
-import { RateLimiter } from './rate-limiter.js';
+import { MemoryRateLimiter } from './memory-rate-limiter.js';
+import type { RateLimit } from './rate-limit.js';
 
 export interface RedisRateLimiterOptions {
   /** Redis to connect to; or `redis`, an existing connection (left open by close()). */
@@ -57,13 +58,16 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', ts)
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
 return wait`);
 
-export class RedisRateLimiter {
+/** Longest wait for Redis to answer a ping (for /healthz-style checks). */
+const PING_TIMEOUT_MS = 2000;
+
+export class RedisRateLimiter implements RateLimit {
   private readonly redis: Redis;
   private readonly ownsConnection: boolean;
   private readonly prefix: string;
   private readonly rate: number;
   private readonly burst: number;
-  private readonly local: RateLimiter | null;
+  private readonly local: MemoryRateLimiter | null;
   private readonly timeoutMs: number;
   private readonly started: () => Promise<void> | null;
   /** Redis failures while limiting: one line when they start, one with the count when they stop. */
@@ -82,7 +86,7 @@ export class RedisRateLimiter {
     this.prefix = `${options.keyPrefix}rate:`;
     this.rate = options.rate;
     this.burst = options.burst ?? options.rate * 2;
-    this.local = options.fallback === false ? null : new RateLimiter({ rate: this.rate, burst: this.burst });
+    this.local = options.fallback === false ? null : new MemoryRateLimiter({ rate: this.rate, burst: this.burst });
     this.timeoutMs = options.timeoutMs ?? 1000;
     this.outage = new OutageLog({
       log: options.logger ?? { error: () => {} },
@@ -112,6 +116,11 @@ export class RedisRateLimiter {
       if (!this.local) throw err;
       return this.local.take(key);
     }
+  }
+
+  /** Resolves when Redis answers; rejects while it is unreachable (take() then falls back or rejects). */
+  async ping(): Promise<void> {
+    await withTimeout(this.redis.ping(), PING_TIMEOUT_MS, 'redis ping timed out');
   }
 
   /** Closes the connection if this limiter opened it. */

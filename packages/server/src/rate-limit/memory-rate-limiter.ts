@@ -1,13 +1,8 @@
-// Token buckets keyed by user id: `rate` tokens per second, holding at most `burst`. Per user, not
-// per connection, so ten tabs do not get ten times the rate.
+// Token buckets in this process (the RateLimit contract, rate-limit.ts): one node's count, with
+// nothing to open or close. Also the fallback of RedisRateLimiter while Redis is unreachable.
+import type { RateLimit } from './rate-limit.js';
 
-/** A per-key rate limit: in process (RateLimiter) or cluster-wide (RedisRateLimiter). */
-export interface RateLimit {
-  /** Takes one token. 0 when allowed, else the milliseconds until a token is available. */
-  take(key: string): number | Promise<number>;
-}
-
-export interface RateLimiterOptions {
+export interface MemoryRateLimiterOptions {
   /** Tokens per second; 0 disables limiting. */
   rate: number;
   /** Bucket size; defaults to 2 × rate. */
@@ -25,7 +20,7 @@ const PRUNE_AT = 10_000;
 /** Least recently used buckets looked at (and forgotten once full) on each take. */
 const FORGET_PER_TAKE = 2;
 
-export class RateLimiter implements RateLimit {
+export class MemoryRateLimiter implements RateLimit {
   /** Least recently used first: each take moves its key to the end. */
   private readonly buckets = new Map<string, Bucket>();
   private readonly rate: number;
@@ -37,7 +32,7 @@ export class RateLimiter implements RateLimit {
     return this.buckets.size;
   }
 
-  constructor(options: RateLimiterOptions) {
+  constructor(options: MemoryRateLimiterOptions) {
     this.rate = options.rate;
     this.burst = options.burst ?? options.rate * 2;
     this.now = options.now ?? Date.now;
@@ -66,6 +61,10 @@ export class RateLimiter implements RateLimit {
     }
     return Math.max(1, Math.ceil(((1 - bucket.tokens) * 1000) / this.rate));
   }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {}
 
   /**
    * Forgets the least recently used buckets that have refilled completely (a new key gets a full

@@ -1,10 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../../src/hub/rate-limiter.js';
+import { MemoryRateLimiter } from '../../src/rate-limit/memory-rate-limiter.js';
+import { describeRateLimit } from './rate-limit-conformance.js';
 
-describe('RateLimiter', () => {
+describeRateLimit('memory', () => ({
+  open: async (options) => new MemoryRateLimiter(options),
+  cleanup: async () => {},
+}));
+
+describe('MemoryRateLimiter', () => {
   it('allows a burst of 2x the rate, then refills at the rate', () => {
     let now = 0;
-    const limiter = new RateLimiter({ rate: 10, now: () => now });
+    const limiter = new MemoryRateLimiter({ rate: 10, now: () => now });
     for (let i = 0; i < 20; i++) expect(limiter.take('u')).toBe(0);
     const wait = limiter.take('u');
     expect(wait).toBeGreaterThan(0);
@@ -15,7 +21,7 @@ describe('RateLimiter', () => {
   });
 
   it('keeps separate buckets per key', () => {
-    const limiter = new RateLimiter({ rate: 1, now: () => 0 });
+    const limiter = new MemoryRateLimiter({ rate: 1, now: () => 0 });
     expect(limiter.take('a')).toBe(0);
     expect(limiter.take('a')).toBe(0);
     expect(limiter.take('a')).toBeGreaterThan(0);
@@ -24,7 +30,7 @@ describe('RateLimiter', () => {
 
   it('never refills above the burst', () => {
     let now = 0;
-    const limiter = new RateLimiter({ rate: 5, now: () => now });
+    const limiter = new MemoryRateLimiter({ rate: 5, now: () => now });
     now = 60_000;
     let allowed = 0;
     while (limiter.take('u') === 0) allowed++;
@@ -32,13 +38,13 @@ describe('RateLimiter', () => {
   });
 
   it('is off at rate 0', () => {
-    const limiter = new RateLimiter({ rate: 0 });
+    const limiter = new MemoryRateLimiter({ rate: 0 });
     for (let i = 0; i < 1000; i++) expect(limiter.take('u')).toBe(0);
   });
 
   it('forgets buckets once they have refilled, least recently used first, so one-off users do not pile up', () => {
     let now = 0;
-    const limiter = new RateLimiter({ rate: 10, now: () => now });
+    const limiter = new MemoryRateLimiter({ rate: 10, now: () => now });
     for (let i = 0; i < 1000; i++) limiter.take(`one-off-${i}`);
     expect(limiter.size).toBe(1000);
     now += 1000; // every bucket has refilled

@@ -2,11 +2,11 @@
 // rate): every request that reads or writes the store (join, leave, history, nick, create, invite,
 // the moderation requests, dm, delete) takes a token from the user's bucket and from its address's
 // bucket. A flood is then refused with `rate_limited` in microseconds, before it reaches the store,
-// so one connection cannot hold the event loop that every other connection shares (issue 13).
+// so one connection cannot hold the event loop that every other connection shares.
 //
 // Per node, in memory, on purpose: what is protected is this node's event loop and store
 // connection, and a connection lives on one node.
-import { RateLimiter } from './rate-limiter.js';
+import { MemoryRateLimiter } from './memory-rate-limiter.js';
 
 export interface RequestBudgetOptions {
   /** Requests per second per user; 0 turns the budget off. */
@@ -38,15 +38,15 @@ export const DEFAULT_REQUEST_BUDGET: RequestBudgetOptions = {
 };
 
 export class RequestBudget {
-  private readonly users: RateLimiter;
-  private readonly addresses: RateLimiter;
-  private readonly nicks: RateLimiter;
+  private readonly users: MemoryRateLimiter;
+  private readonly addresses: MemoryRateLimiter;
+  private readonly nicks: MemoryRateLimiter;
 
   constructor(options: RequestBudgetOptions = DEFAULT_REQUEST_BUDGET) {
     const { now } = options;
-    this.users = new RateLimiter({ rate: options.perUserRate, burst: options.perUserBurst, now });
-    this.addresses = new RateLimiter({ rate: options.perAddressRate, burst: options.perAddressBurst, now });
-    this.nicks = new RateLimiter({ rate: options.nickRate, burst: options.nickBurst, now });
+    this.users = new MemoryRateLimiter({ rate: options.perUserRate, burst: options.perUserBurst, now });
+    this.addresses = new MemoryRateLimiter({ rate: options.perAddressRate, burst: options.perAddressBurst, now });
+    this.nicks = new MemoryRateLimiter({ rate: options.nickRate, burst: options.nickBurst, now });
   }
 
   /**

@@ -1,0 +1,137 @@
+// What this node tells the others (and itself) through the bus: events, presence in batches, and
+// the `left` announcement when a user's last connection leaves a room. The bottom of the hub
+// beside LocalRooms: it knows no rules and no sessions.
+import type { ChatMessage, User } from '@chat/protocol';
+import type { Bus, BusEvent } from '../bus/bus.js';
+import { OutageLog } from '../log/outage-log.js';
+import type { Presence } from '../presence/presence.js';
+import type { HubLogger } from './hub-logger.js';
+
+/** In large rooms, at most one presence event per room per this many ms. */
+export const PRESENCE_COALESCE_MS = 1000;
+
+/**
+ * Who-joined/left/renamed events wait this long and leave together, so a member receives a burst
+ * of them in one socket write rather than one write each (a room filling up costs O(members²)
+ * frames; it need not cost as many writes). Any other event flushes them first, keeping order.
+ */
+export const PRESENCE_BATCH_MS = 50;
+
+export interface PublisherOptions {
+  bus: Bus;
+  presence: Presence;
+  /** Above this many users in a room, presence is coalesced (announce). */
+  presenceDetailLimit: number;
+  log: HubLogger;
+}
+
+export class Publisher {
+  private readonly bus: Bus;
+  private readonly presence: Presence;
+  /** Rooms with a coalesced presence event already scheduled. */
+  private readonly presenceTimers = new Map<string, NodeJS.Timeout>();
+  /** Presence events with who joined, left or was renamed, waiting for the batch (PRESENCE_BATCH_MS). */
+  private pendingPresence: BusEvent[] = [];
+  private presenceBatch: NodeJS.Timeout | undefined;
+  private closing = false;
+  private lone = false;
+
+  constructor(private readonly options: PublisherOptions) {
+    ({ bus: this.bus, presence: this.presence } = options);
+  }
+
+  /**
+   * True while a commit of one message is being published (publishCommit). The in-process bus
+   * delivers during publish, so the flag covers exactly these deliveries.
+   */
+  get publishingLone(): boolean {
+    return this.lone;
+  }
+
+  publish(event: BusEvent): void {
+    if (this.pendingPresence.length > 0) this.flushPresence();
+    this.bus.publish(event).then(this.published, this.publishFailed);
+  }
+
+  /**
+   * Publishes one group commit's messages. A commit of one message (a quiet moment: nothing else
+   * arrived meanwhile) may be written to each receiver at once (in a big room: RoomChannel); a
+   * batch is corked to the end of the tick, so that each receiver gets one write for all of it (a
+   * Redis bus delivers later, corked).
+   */
+  publishCommit(messages: readonly ChatMessage[]): void {
+    this.lone = messages.length === 1;
+    try {
+      for (const message of messages) this.publish({ type: 'message', message });
+    } finally {
+      this.lone = false;
+    }
+  }
+
+  /**
+   * A user came or went. In a small room everyone hears who; in a large one (more than the
+   * detail limit) a join storm must not cost O(members²) frames, so the room gets at most one
+   * event per second carrying only the count, read when it is sent.
+   */
+  announce(room: string, online: number, change: { joined?: User; left?: User }): void {
+    if (online <= this.options.presenceDetailLimit && !this.presenceTimers.has(room)) {
+      this.publishPresence({ type: 'presence', room, online, ...change });
+      return;
+    }
+    if (this.presenceTimers.has(room)) return;
+    const timer = setTimeout(() => {
+      this.presenceTimers.delete(room);
+      this.presence.roomOnline(room).then(
+        (current) => this.publish({ type: 'presence', room, online: current }),
+        (err: unknown) => this.options.log.error({ err, room }, 'presence count failed'),
+      );
+    }, PRESENCE_COALESCE_MS);
+    timer.unref();
+    this.presenceTimers.set(room, timer);
+  }
+
+  /** Publishes a detailed presence event with the next batch (PRESENCE_BATCH_MS). */
+  publishPresence(event: BusEvent): void {
+    if (this.closing) return this.publish(event);
+    this.pendingPresence.push(event);
+    this.presenceBatch ??= setTimeout(() => this.flushPresence(), PRESENCE_BATCH_MS);
+  }
+
+  /** The user left the room here: the presence forgets it, and the room hears it when it was the last connection. */
+  async leavePresence(user: User, room: string): Promise<void> {
+    const { changed, online } = await this.presence.leave(room, user.id);
+    if (changed) this.announce(room, online, { left: { ...user } });
+  }
+
+  /**
+   * Drops the coalesced events still scheduled and sends the batch now; from here presence leaves
+   * at once: the connections closing after this (gateway.close) are announced to the other nodes
+   * before the bus closes.
+   */
+  close(): void {
+    for (const timer of this.presenceTimers.values()) clearTimeout(timer);
+    this.presenceTimers.clear();
+    this.closing = true;
+    this.flushPresence();
+  }
+
+  private flushPresence(): void {
+    clearTimeout(this.presenceBatch);
+    this.presenceBatch = undefined;
+    const events = this.pendingPresence;
+    this.pendingPresence = [];
+    for (const event of events) this.publish(event);
+  }
+
+  /**
+   * While the bus is down every event fails to publish (hundreds a second): one line when that
+   * starts and one with the count when it ends (OutageLog), not a line and a stack per event.
+   * Made at the first failure.
+   */
+  private publishOutage: OutageLog | undefined;
+  private readonly published = () => this.publishOutage?.recovered();
+  private readonly publishFailed = (err: unknown) => {
+    this.publishOutage ??= new OutageLog({ log: this.options.log, component: 'bus publish', effect: 'other nodes miss these events until they resync' });
+    this.publishOutage.failed(err);
+  };
+}

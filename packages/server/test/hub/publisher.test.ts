@@ -1,0 +1,92 @@
+// The publisher on its own, over a bus that records what it is given: presence in batches, other
+// events flushing the batch first, the lone-commit flag, and closing.
+import { describe, expect, it } from 'vitest';
+import type { ChatMessage } from '@chat/protocol';
+import type { Bus, BusEvent } from '../../src/bus/bus.js';
+import { PRESENCE_BATCH_MS, Publisher } from '../../src/hub/publisher.js';
+import { MemoryPresence } from '../../src/presence/memory-presence.js';
+
+class RecordingBus implements Bus {
+  events: BusEvent[] = [];
+  /** The publisher's publishingLone at each publish. */
+  lone: boolean[] = [];
+  constructor(private readonly publisher: () => Publisher) {}
+  async publish(event: BusEvent): Promise<void> {
+    this.events.push(event);
+    this.lone.push(this.publisher().publishingLone);
+  }
+  subscribe(): () => void {
+    return () => {};
+  }
+  onResync(): () => void {
+    return () => {};
+  }
+  async ping(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+function setup() {
+  let publisher: Publisher | undefined;
+  const bus = new RecordingBus(() => publisher as Publisher);
+  const presence = new MemoryPresence();
+  publisher = new Publisher({ bus, presence, presenceDetailLimit: 200, log: { error: () => {} } });
+  return { bus, publisher, presence };
+}
+
+const message = (seq: number): ChatMessage => ({ type: 'message', room: 'r', seq, id: `m${seq}`, clientId: `c${seq}`, from: { id: 'u', nick: 'u' }, text: 't', ts: 1 });
+const ann = { id: 'a', nick: 'ann' };
+const bo = { id: 'b', nick: 'bo' };
+
+describe('Publisher', () => {
+  it('holds who-joined events for the batch, and sends them together in order', async () => {
+    const { bus, publisher } = setup();
+    publisher.announce('r', 1, { joined: ann });
+    publisher.announce('r', 2, { joined: bo });
+    expect(bus.events).toEqual([]);
+    await new Promise((r) => setTimeout(r, PRESENCE_BATCH_MS + 20));
+    expect(bus.events).toEqual([
+      { type: 'presence', room: 'r', online: 1, joined: ann },
+      { type: 'presence', room: 'r', online: 2, joined: bo },
+    ]);
+    publisher.close();
+  });
+
+  it('any other event flushes the waiting presence first, keeping order', () => {
+    const { bus, publisher } = setup();
+    publisher.announce('r', 1, { joined: ann });
+    publisher.publish({ type: 'typing', room: 'r', user: ann });
+    expect(bus.events.map((e) => e.type)).toEqual(['presence', 'typing']);
+    publisher.close();
+  });
+
+  it('marks a commit of one message as lone while it is published, and a batch not', () => {
+    const { bus, publisher } = setup();
+    publisher.publishCommit([message(1)]);
+    publisher.publishCommit([message(2), message(3)]);
+    expect(bus.lone).toEqual([true, false, false]);
+    expect(publisher.publishingLone).toBe(false);
+  });
+
+  it('on close, sends the batch at once, and from then on presence leaves without waiting', () => {
+    const { bus, publisher } = setup();
+    publisher.announce('r', 1, { joined: ann });
+    publisher.close();
+    expect(bus.events).toHaveLength(1);
+    publisher.announce('r', 0, { left: ann });
+    expect(bus.events).toEqual([
+      { type: 'presence', room: 'r', online: 1, joined: ann },
+      { type: 'presence', room: 'r', online: 0, left: ann },
+    ]);
+  });
+
+  it('announces a leave only when the presence says the user is gone from the room', async () => {
+    const { bus, publisher, presence } = setup();
+    await presence.join('r', ann);
+    await presence.join('r', ann); // a second connection
+    publisher.close(); // presence leaves at once from here
+    await publisher.leavePresence(ann, 'r');
+    expect(bus.events).toEqual([]);
+    await publisher.leavePresence(ann, 'r');
+    expect(bus.events).toEqual([{ type: 'presence', room: 'r', online: 0, left: ann }]);
+  });
+});
