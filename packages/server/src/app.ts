@@ -11,7 +11,7 @@ import { Gateway } from './gateway/gateway.js';
 import { authRoutes } from './http/auth-routes.js';
 import { healthRoutes } from './http/health.js';
 import { hostCheck } from './http/host-check.js';
-import { HostPolicy } from './http/host-policy.js';
+import { HostPolicy } from './net/host-policy.js';
 import { infoRoutes } from './http/info.js';
 import { metricsRoutes } from './http/metrics.js';
 import { staticRoutes } from './http/static.js';

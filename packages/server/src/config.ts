@@ -1,7 +1,7 @@
 // Environment variables and command-line flags -> one validated Config. The only module that knows
 // the names of settings; main.ts is the only caller that passes real process.env / argv.
 import { DEFAULT_LIMITS } from '@chat/protocol';
-import { parseHost } from './http/host-policy.js';
+import { parseHost } from './net/host-policy.js';
 
 export interface Config {
   port: number;

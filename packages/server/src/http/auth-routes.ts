@@ -12,10 +12,11 @@ import { hashPassword, MAX_PASSWORD_CHARS, needsRehash, PasswordHasherBusyError,
 import { passwordProblem } from '../auth/password-policy.js';
 import { ipKey, WindowCounter } from '../auth/window-counter.js';
 import type { Config } from '../config.js';
-import { isOriginAllowed, requestScheme } from '../gateway/origin.js';
+import { requestScheme } from '../net/forwarded.js';
+import { isOriginAllowed } from '../net/origin.js';
 import { mayRead, standingIn } from '../hub/room-access.js';
 import type { Presence } from '../presence/presence.js';
-import type { HostPolicy } from './host-policy.js';
+import type { HostPolicy } from '../net/host-policy.js';
 import type { AccountRecord, Store, TokenIdentity } from '../store/store.js';
 import { encodeRoomCursor, parseRoomListQuery } from './room-list-query.js';
 import { securityHeaders } from './security-headers.js';

@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.js';
 import { authRoutes } from '../../src/http/auth-routes.js';
-import { HostPolicy } from '../../src/http/host-policy.js';
+import { HostPolicy } from '../../src/net/host-policy.js';
 import { MemoryPresence } from '../../src/presence/memory-presence.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { tempDir, TestClient, trackResources } from '../helpers.js';
