@@ -8,13 +8,17 @@ import { provisionFileAdmin } from './auth/operator-admin.js';
 import { createBackends, type Backends } from './backends.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
-import { authRoutes } from './http/auth-routes.js';
+import { accountRoutes } from './http/account-routes.js';
+import { csrfCheck } from './http/csrf.js';
 import { healthRoutes } from './http/health.js';
 import { hostCheck } from './http/host-check.js';
 import { HostPolicy } from './net/host-policy.js';
 import { infoRoutes } from './http/info.js';
 import { metricsRoutes } from './http/metrics.js';
+import { roomRoutes } from './http/room-routes.js';
+import { securityHeaders } from './http/security-headers.js';
 import { staticRoutes } from './http/static.js';
+import { tokenRoutes } from './http/token-routes.js';
 import { Hub } from './hub/hub.js';
 import { DEFAULT_REQUEST_BUDGET, RequestBudget } from './hub/request-budget.js';
 import { OutageLog } from './log/outage-log.js';
@@ -65,6 +69,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Before anything else is added: the host check guards every request (DNS rebinding).
   const hosts = new HostPolicy({ allowedHosts: config.allowedHosts, publicUrl: config.publicUrl, trustProxy: config.trustProxy, log: app.log });
   hostCheck(app, hosts);
+  // Root plugins: their hooks guard every route, present and future, in this order after the host.
+  await app.register(securityHeaders);
+  await app.register(csrfCheck, { origins: { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, hosts } });
   const backends = await createBackends(config, app.log, overrides);
   const { store, bus, presence, rateLimiter, addressRateLimiter } = backends;
   const admins = new Admins({ store, usernames: config.adminUsers });
@@ -126,7 +133,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const stopRevoking = bus.subscribe((event) => {
     if (event.type === 'tokenRevoked') gateway.closeToken(event.tokenId);
   });
-  await authRoutes(app, { store, config, presence, hosts, admins, nicks, onTokenRevoked });
+  // The JSON API: route plugins, each with its prefix and its own error answers (docs/protocol.md,
+  // "Accounts, private rooms and moderation").
+  await app.register(accountRoutes, { prefix: '/api', store, config, nicks, onTokenRevoked });
+  await app.register(tokenRoutes, { prefix: '/api/auth/tokens', store, onTokenRevoked });
+  await app.register(roomRoutes, { prefix: '/api/rooms', store, config, presence, admins });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
   if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);
@@ -168,7 +179,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 }
 
 /**
- * Issue 13, at start: ADMIN_PASSWORD_FILE makes (or confirms) the first listed admin's account, and
+ * At start: ADMIN_PASSWORD_FILE makes (or confirms) the first listed admin's account, and
  * every listed admin still without an account the operator made gets a warning naming the command
  * that makes it. Never logs the password.
  */

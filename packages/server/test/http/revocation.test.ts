@@ -1,13 +1,15 @@
-// Revoking a session or token ends it everywhere: authRoutes reports every revocation through
-// onTokenRevoked (logout, a login replacing the browser's session, a deleted bearer token), and in
-// the assembled server that closes the WebSockets opened with it within a second.
+// Revoking a session or token ends it everywhere: the account and token routes report every
+// revocation through onTokenRevoked (logout, a login replacing the browser's session, a deleted
+// bearer token), and in the assembled server that closes the WebSockets opened with it within a
+// second.
 import { rmSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.js';
-import { authRoutes } from '../../src/http/auth-routes.js';
+import { accountRoutes } from '../../src/http/account-routes.js';
+import { csrfCheck } from '../../src/http/csrf.js';
+import { tokenRoutes } from '../../src/http/token-routes.js';
 import { HostPolicy } from '../../src/net/host-policy.js';
-import { MemoryPresence } from '../../src/presence/memory-presence.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { tempDir, TestClient, trackResources } from '../helpers.js';
 import { api, login, PASSWORD, register } from './http-helpers.js';
@@ -18,15 +20,17 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
-/** authRoutes alone on a bare Fastify, with a spy for onTokenRevoked. */
+/** The account and token routes alone on a bare Fastify, with a spy for onTokenRevoked. */
 async function bare(): Promise<{ app: FastifyInstance; base: string; store: SqliteStore; revoked: string[] }> {
   const dir = tempDir('chat-revoke-');
   const store = await new SqliteStore({ dir }).open();
   const revoked: string[] = [];
   const app = Fastify({ logger: false });
   const config = { ...defaultConfig(), dataDir: dir };
-  const hosts = new HostPolicy(config);
-  await authRoutes(app, { store, config, presence: new MemoryPresence(), hosts, onTokenRevoked: (id) => revoked.push(id) });
+  const onTokenRevoked = (id: string) => revoked.push(id);
+  await app.register(csrfCheck, { origins: { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, hosts: new HostPolicy(config) } });
+  await app.register(accountRoutes, { prefix: '/api', store, config, onTokenRevoked });
+  await app.register(tokenRoutes, { prefix: '/api/auth/tokens', store, onTokenRevoked });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
