@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Admins, unclaimedWarning } from './auth/admins.js';
 import { NickPolicy } from './auth/nick-policy.js';
 import { provisionFileAdmin } from './auth/operator-admin.js';
-import { createBackends, type Backends } from './backends.js';
+import type { BackendLogger, Backends } from './backends.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
 import { accountRoutes } from './http/account-routes.js';
@@ -33,8 +33,14 @@ export interface TlsCredentials {
   key: string | Buffer;
 }
 
-export interface AppOptions extends Partial<Backends> {
+export interface AppOptions {
   config: Config;
+  /**
+   * Opens the store, bus, presence and rate limiters. main.ts passes createBackends (backends.ts,
+   * the only module naming implementations) for the config; a test may hand in its own. Called
+   * once, with the app's logger, after the host check is in place.
+   */
+  backends: (log: BackendLogger) => Promise<Backends>;
   /** Serve HTTPS and wss on the one port. */
   tls?: TlsCredentials;
   /**
@@ -54,7 +60,7 @@ declare module 'fastify' {
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { config, tls, adminPassword, requestBudget, ...overrides } = options;
+  const { config, tls, adminPassword, requestBudget } = options;
   const logger = {
     level: config.logLevel,
     // Least data in logs: never a query string (it may hold a token), never a body.
@@ -72,7 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Root plugins: their hooks guard every route, present and future, in this order after the host.
   await app.register(securityHeaders);
   await app.register(csrfCheck, { origins: { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, hosts } });
-  const backends = await createBackends(config, app.log, overrides);
+  const backends = await options.backends(app.log);
   const { store, bus, presence, rateLimiter, addressRateLimiter } = backends;
   const admins = new Admins({ store, usernames: config.adminUsers });
   // ADMIN_USERS are reserved from the start, before the operator makes their accounts.
