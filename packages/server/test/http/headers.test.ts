@@ -1,4 +1,4 @@
-// Security headers (issue 5) on the page and the API: a Content-Security-Policy without
+// Security headers on the page and the API: a Content-Security-Policy without
 // unsafe-inline or unsafe-eval, nosniff, no Referer, no framing; and no HSTS (the TLS terminator's
 // choice). The built page must need nothing the policy forbids: no inline script or style.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';

@@ -129,7 +129,7 @@ describe('GET api/rooms/R/messages', () => {
       expect(res.text).not.toContain('text 1');
     }
     expect((await api(server, 'GET', '/api/rooms/dm-alice-bob/messages', { cookie: bob.cookie })).status).toBe(200);
-    // Admins do not read DMs (issue 13): the DM's two users only.
+    // Admins do not read DMs: the DM's two users only.
     expect((await api(server, 'GET', '/api/rooms/dm-alice-bob/messages', { cookie: root.cookie })).status).toBe(403);
     // A banned member is out; the ban took the invitation, so the unban alone does not let him in.
     await store.ban('secret', bob.user.id);
