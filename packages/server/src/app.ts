@@ -5,16 +5,20 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { Admins, unclaimedWarning } from './auth/admins.js';
 import { NickPolicy } from './auth/nick-policy.js';
 import { provisionFileAdmin } from './auth/operator-admin.js';
-import { createBackends, type Backends } from './backends.js';
+import type { BackendLogger, Backends } from './backends.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
-import { authRoutes } from './http/auth-routes.js';
+import { accountRoutes } from './http/account-routes.js';
+import { csrfCheck } from './http/csrf.js';
 import { healthRoutes } from './http/health.js';
 import { hostCheck } from './http/host-check.js';
-import { HostPolicy } from './http/host-policy.js';
+import { HostPolicy } from './net/host-policy.js';
 import { infoRoutes } from './http/info.js';
 import { metricsRoutes } from './http/metrics.js';
+import { roomRoutes } from './http/room-routes.js';
+import { securityHeaders } from './http/security-headers.js';
 import { staticRoutes } from './http/static.js';
+import { tokenRoutes } from './http/token-routes.js';
 import { Hub } from './hub/hub.js';
 import { OutageLog } from './log/outage-log.js';
 import { Metrics } from './metrics/metrics.js';
@@ -29,8 +33,14 @@ export interface TlsCredentials {
   key: string | Buffer;
 }
 
-export interface AppOptions extends Partial<Backends> {
+export interface AppOptions {
   config: Config;
+  /**
+   * Opens the store, bus, presence and rate limiters. main.ts passes createBackends (backends.ts,
+   * the only module naming implementations) for the config; a test may hand in its own. Called
+   * once, with the app's logger, after the host check is in place.
+   */
+  backends: (log: BackendLogger) => Promise<Backends>;
   /** Serve HTTPS and wss on the one port. */
   tls?: TlsCredentials;
   /**
@@ -50,7 +60,7 @@ declare module 'fastify' {
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { config, tls, adminPassword, requestBudget, ...overrides } = options;
+  const { config, tls, adminPassword, requestBudget } = options;
   const logger = {
     level: config.logLevel,
     // Least data in logs: never a query string (it may hold a token), never a body.
@@ -65,7 +75,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Before anything else is added: the host check guards every request (DNS rebinding).
   const hosts = new HostPolicy({ allowedHosts: config.allowedHosts, publicUrl: config.publicUrl, trustProxy: config.trustProxy, log: app.log });
   hostCheck(app, hosts);
-  const backends = await createBackends(config, app.log, overrides);
+  // Root plugins: their hooks guard every route, present and future, in this order after the host.
+  await app.register(securityHeaders);
+  await app.register(csrfCheck, { origins: { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, hosts } });
+  const backends = await options.backends(app.log);
   const { store, bus, presence, rateLimiter, addressRateLimiter } = backends;
   const admins = new Admins({ store, usernames: config.adminUsers });
   // ADMIN_USERS are reserved from the start, before the operator makes their accounts.
@@ -124,7 +137,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const stopRevoking = bus.subscribe((event) => {
     if (event.type === 'tokenRevoked') gateway.closeToken(event.tokenId);
   });
-  await authRoutes(app, { store, config, presence, hosts, admins, nicks, onTokenRevoked });
+  // The JSON API: route plugins, each with its prefix and its own error answers (docs/protocol.md,
+  // "Accounts, private rooms and moderation").
+  await app.register(accountRoutes, { prefix: '/api', store, config, nicks, onTokenRevoked });
+  await app.register(tokenRoutes, { prefix: '/api/auth/tokens', store, onTokenRevoked });
+  await app.register(roomRoutes, { prefix: '/api/rooms', store, config, presence, admins });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
   if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);
@@ -166,7 +183,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 }
 
 /**
- * Issue 13, at start: ADMIN_PASSWORD_FILE makes (or confirms) the first listed admin's account, and
+ * At start: ADMIN_PASSWORD_FILE makes (or confirms) the first listed admin's account, and
  * every listed admin still without an account the operator made gets a warning naming the command
  * that makes it. Never logs the password.
  */

@@ -50,7 +50,7 @@ const ENV_NAMES = [
   'MAX_NAME_CONFLICTS_PER_IP',
   'ADMIN_PASSWORD_FILE',
 ];
-/** Defaults of the operations settings (issue 4), the same in every expectation below. */
+/** Defaults of the operations settings (TLS, metrics, retention), the same in every expectation below. */
 const OPS_DEFAULTS = {
   tlsCert: null,
   tlsKey: null,

@@ -9,6 +9,7 @@ import { afterEach } from 'vitest';
 import WebSocket from 'ws';
 import type { ClientFrame, ServerFrame, WelcomeFrame } from '@chat/protocol';
 import { buildApp, type AppOptions } from '../src/app.js';
+import { createBackends, type Backends } from '../src/backends.js';
 import { defaultConfig, type Config } from '../src/config.js';
 
 export interface TestServer {
@@ -24,17 +25,57 @@ export function tempDir(prefix = 'chat-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Starts buildApp() on 127.0.0.1:0 with a fresh data dir (unless one is given). */
-export async function startServer(
-  overrides: Partial<Config> = {},
-  extra: Omit<AppOptions, 'config'> = {},
-): Promise<TestServer> {
+/** What a test may give buildApp() besides the config: app options, and backends to use instead of the config's. */
+export type ServerExtras = Omit<AppOptions, 'config' | 'backends'> & Partial<Backends>;
+
+/** buildApp() with the test defaults and a fresh data dir (unless one is given); not listening. */
+async function testApp(overrides: Partial<Config>, extra: ServerExtras): Promise<{ app: FastifyInstance; dataDir: string; removeDir: () => void }> {
   const ownDir = overrides.dataDir === undefined;
   const dataDir = overrides.dataDir ?? tempDir();
   // Every test client comes from 127.0.0.1, so the per-address limits are off unless a test sets them.
   const perAddressOff: Partial<Config> = { maxConnectionsPerIp: 0, maxGuestsPerIpPerHour: 0, rateLimitPerIp: 0, maxRoomsCreatedPerIpPerHour: 0, requestRatePerIp: 0 };
   const config: Config = { ...defaultConfig(), logLevel: 'silent', ...perAddressOff, ...overrides, dataDir, host: '127.0.0.1', port: 0 };
-  const app = await buildApp({ ...extra, config });
+  const { tls, adminPassword, requestBudget, ...given } = extra;
+  const app = await buildApp({ config, tls, adminPassword, requestBudget, backends: (log) => createBackends(config, log, given) });
+  return { app, dataDir, removeDir: () => ownDir && rmSync(dataDir, { recursive: true, force: true }) };
+}
+
+/**
+ * buildApp() answering through app.inject() only: for tests of plain HTTP requests that need no
+ * socket. Requests name `httpUrl`'s host, as a browser on that address would.
+ */
+export interface InjectServer {
+  inject: true;
+  app: FastifyInstance;
+  /** Nominal: nothing listens on it; requests carry it in Host. */
+  port: number;
+  httpUrl: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+/** The port injected requests name in Host (nothing listens on it). */
+const INJECT_PORT = 3000;
+
+export async function injectServer(overrides: Partial<Config> = {}, extra: ServerExtras = {}): Promise<InjectServer> {
+  const { app, dataDir, removeDir } = await testApp(overrides, extra);
+  await app.ready();
+  return {
+    inject: true,
+    app,
+    port: INJECT_PORT,
+    dataDir,
+    httpUrl: `http://127.0.0.1:${INJECT_PORT}`,
+    close: async () => {
+      await app.close();
+      removeDir();
+    },
+  };
+}
+
+/** Starts buildApp() on 127.0.0.1:0 with a fresh data dir (unless one is given). */
+export async function startServer(overrides: Partial<Config> = {}, extra: ServerExtras = {}): Promise<TestServer> {
+  const { app, dataDir, removeDir } = await testApp(overrides, extra);
   await app.listen({ port: 0, host: '127.0.0.1' });
   await app.listenMetrics();
   const address = app.server.address();
@@ -51,7 +92,7 @@ export async function startServer(
     },
     close: async () => {
       await app.close();
-      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+      removeDir();
     },
   };
 }
@@ -214,8 +255,14 @@ export function trackResources() {
     track(resource: { close(): Promise<void> }): void {
       open.push(resource);
     },
-    async server(overrides: Partial<Config> = {}, extra: Omit<AppOptions, 'config'> = {}): Promise<TestServer> {
+    async server(overrides: Partial<Config> = {}, extra: ServerExtras = {}): Promise<TestServer> {
       const s = await startServer(overrides, extra);
+      open.push(s);
+      return s;
+    },
+    /** The app without a listener, for plain HTTP through app.inject(). */
+    async injected(overrides: Partial<Config> = {}, extra: ServerExtras = {}): Promise<InjectServer> {
+      const s = await injectServer(overrides, extra);
       open.push(s);
       return s;
     },

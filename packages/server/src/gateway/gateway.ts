@@ -6,7 +6,9 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ipKey, WindowCounter } from '../auth/window-counter.js';
 import type { NickCheck } from '../auth/nick-policy.js';
-import { HOST_REFUSAL_MESSAGE, MISDIRECTED, type HostPolicy } from '../http/host-policy.js';
+import { lastHeaderValue } from '../net/forwarded.js';
+import { HOST_REFUSAL_MESSAGE, MISDIRECTED, type HostPolicy } from '../net/host-policy.js';
+import { isOriginAllowed } from '../net/origin.js';
 import type { Hub } from '../hub/hub.js';
 import { OutageLog } from '../log/outage-log.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -14,7 +16,6 @@ import type { Store } from '../store/store.js';
 import { chooseProtocol } from '../auth/credentials.js';
 import { Connection, type ConnectionContext, type ConnectionLogger } from './connection.js';
 import { resolveIdentity, type Identity } from './identity.js';
-import { isOriginAllowed, lastHeaderValue } from './origin.js';
 
 export interface GatewayOptions {
   server: Server;

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import { HOST_REFUSAL_MESSAGE, MISDIRECTED, type HostPolicy } from './host-policy.js';
+import { HOST_REFUSAL_MESSAGE, MISDIRECTED, type HostPolicy } from '../net/host-policy.js';
 
 /**
  * Refuses every HTTP request naming a host we do not answer to (DNS rebinding, host-policy.ts):

@@ -1,9 +1,10 @@
-// Security headers on every response, the page and the API alike (issue 5), via @fastify/helmet.
+// Security headers on every response, the page and the API alike, via @fastify/helmet: a root
+// plugin (app.ts registers it), so its hook covers every route and the not-found answers.
 // The page is the Vite build: one module script and one stylesheet from ./assets/, a data: favicon,
 // no inline script or style, no eval; the WebSocket goes to the same host ('self' covers ws: and
 // wss: there, CSP Level 3 §6.7.2.8). Nothing in it may be loaded from, or framed by, another site.
 import helmet from '@fastify/helmet';
-import type { FastifyInstance } from 'fastify';
+import { rootPlugin } from './root-plugin.js';
 
 export const CONTENT_SECURITY_POLICY = {
   'default-src': ["'self'"],
@@ -19,7 +20,7 @@ export const CONTENT_SECURITY_POLICY = {
   'frame-ancestors': ["'none'"],
 } as const;
 
-export async function securityHeaders(app: FastifyInstance): Promise<void> {
+export const securityHeaders = rootPlugin('security-headers', async (app) => {
   await app.register(helmet, {
     global: true,
     contentSecurityPolicy: {
@@ -35,4 +36,4 @@ export async function securityHeaders(app: FastifyInstance): Promise<void> {
     // For browsers without CSP frame-ancestors.
     xFrameOptions: { action: 'deny' },
   });
-}
+});

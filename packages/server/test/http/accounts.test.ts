@@ -1,5 +1,5 @@
-// Accounts over HTTP (PROTOCOL.md, "Accounts, private rooms and moderation"; issues 5 and 13):
-// register, login, logout and api/me against a real server over real HTTP. The cookie's flags,
+// Accounts over HTTP (docs/protocol.md, "Accounts, private rooms and moderation"): register,
+// login, logout and api/me, through app.inject() where no socket is needed. The cookie's flags,
 // duplicate, weak and common-password registrations, one 401 for an unknown user and a wrong
 // password, sign-in throttling (per address, per account and address, per account), the
 // registration and name look-up limits per address, logout revoking the session, and the password
@@ -12,11 +12,12 @@ import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { hashPassword, needsRehash } from '../../src/auth/password.js';
 import { killChildren, startChild } from '../child-server.js';
 import type { Config } from '../../src/config.js';
-import { sleep, tempDir, trackResources, type TestServer } from '../helpers.js';
+import { sleep, tempDir, trackResources, type InjectServer } from '../helpers.js';
 import { makeCert } from '../ops/ops-helpers.js';
 import { api, cookieAttributes, login, PASSWORD, register, sessionPair } from './http-helpers.js';
 
-const { server: startTracked } = trackResources();
+// Plain HTTP through app.inject(), except where a test needs a socket (raw fetch bodies, TLS).
+const { server: startTracked, injected } = trackResources();
 const dirs: string[] = [];
 afterEach(() => {
   killChildren();
@@ -25,7 +26,7 @@ afterEach(() => {
 
 describe('POST api/auth/register', () => {
   it('creates the account: 201 {"user"} and a session cookie that is HttpOnly, SameSite=Lax, Path=/, 30 days, not Secure over http', async () => {
-    const server = await startTracked();
+    const server = await injected();
     const res = await api(server, 'POST', '/api/auth/register', { body: { username: 'alice', password: PASSWORD } });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({ user: { id: expect.any(String), nick: 'alice', account: true } });
@@ -47,7 +48,7 @@ describe('POST api/auth/register', () => {
   });
 
   it('refuses a taken username with 409, and nothing about the first account changes', async () => {
-    const server = await startTracked();
+    const server = await injected();
     const alice = await register(server, 'alice');
     const again = await api(server, 'POST', '/api/auth/register', { body: { username: 'alice', password: 'another password' } });
     expect(again.status).toBe(409);
@@ -60,7 +61,7 @@ describe('POST api/auth/register', () => {
   });
 
   it('refuses a username that passes for an account (rnary for mary) or for an ADMIN_USERS name (r00t), with 409', async () => {
-    const server = await startTracked({ adminUsers: ['root'] });
+    const server = await injected({ adminUsers: ['root'] });
     await register(server, 'mary');
     for (const username of ['rnary', 'r00t', 'root']) {
       const res = await api(server, 'POST', '/api/auth/register', { body: { username, password: 'a fine password' } });
@@ -82,7 +83,7 @@ describe('POST api/auth/register', () => {
     ['no password', { username: 'alice' }, /password/],
     ['no username', { password: PASSWORD }, /username/],
   ])('refuses %s with 400 and a message naming the field', async (_what, body, field) => {
-    const server = await startTracked();
+    const server = await injected();
     const res = await api(server, 'POST', '/api/auth/register', { body });
     expect(res.status).toBe(400);
     expect(res.body).toEqual({ error: 'bad_request', message: expect.stringMatching(field) });
@@ -90,7 +91,7 @@ describe('POST api/auth/register', () => {
   });
 
   it('accepts exactly 8 and exactly 1024 characters, and the edges of the username rule', async () => {
-    const server = await startTracked();
+    const server = await injected();
     await register(server, 'abc', 'zq8!vk2#');
     await register(server, 'a'.repeat(32), 'p'.repeat(1024));
     await register(server, 'x_y-9', 'pässwörd');
@@ -116,7 +117,7 @@ describe('POST api/auth/register', () => {
   });
 
   it('limits registrations per client IP per hour (MAX_REGISTRATIONS_PER_IP): 429 with Retry-After; other IPs unaffected', async () => {
-    const server = await startTracked({ maxRegistrationsPerIp: 2, trustProxy: true });
+    const server = await injected({ maxRegistrationsPerIp: 2, trustProxy: true });
     const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
     await register(server, 'one', PASSWORD, from('203.0.113.7'));
     // A refused attempt (taken name) does not use up the allowance.
@@ -137,12 +138,12 @@ describe('POST api/auth/register', () => {
   });
 
   it('has no registration limit with MAX_REGISTRATIONS_PER_IP=0', async () => {
-    const server = await startTracked({ maxRegistrationsPerIp: 0 });
+    const server = await injected({ maxRegistrationsPerIp: 0 });
     for (const name of ['u01', 'u02', 'u03']) await register(server, name);
   });
 
   it('refuses the most common passwords, whatever their case, with 400 saying so', async () => {
-    const server = await startTracked();
+    const server = await injected();
     for (const password of ['password1', 'PASSWORD1', 'Qwertyuiop', '12345678', 'iloveyou']) {
       const res = await api(server, 'POST', '/api/auth/register', { body: { username: 'alice', password } });
       expect(res.status, password).toBe(400);
@@ -153,7 +154,7 @@ describe('POST api/auth/register', () => {
   });
 
   it('counts "username taken" answers per address (MAX_NAME_CONFLICTS_PER_IP): 60 look-ups in a burst are mostly 429', async () => {
-    const server = await startTracked({ trustProxy: true });
+    const server = await injected({ trustProxy: true });
     await register(server, 'alice');
     const from = (ip: string) => ({ headers: { 'x-forwarded-for': ip } });
     const lookups = await Promise.all(
@@ -175,7 +176,7 @@ describe('POST api/auth/register', () => {
   });
 
   it('has no look-up limit with MAX_NAME_CONFLICTS_PER_IP=0', async () => {
-    const server = await startTracked({ maxNameConflictsPerIp: 0 });
+    const server = await injected({ maxNameConflictsPerIp: 0 });
     await register(server, 'alice');
     for (let i = 0; i < 15; i++) expect((await api(server, 'POST', '/api/auth/register', { body: { username: 'alice', password: PASSWORD } })).status).toBe(409);
   });
@@ -188,11 +189,11 @@ describe('POST api/auth/register', () => {
 const CHEAP = { logN: 4, r: 8, p: 1 };
 
 /** A server over a store the test can reach (to seed accounts). */
-async function serverWithStore(overrides: Partial<Config> = {}): Promise<{ server: TestServer; store: SqliteStore }> {
+async function serverWithStore(overrides: Partial<Config> = {}): Promise<{ server: InjectServer; store: SqliteStore }> {
   const dir = tempDir('chat-login-');
   dirs.push(dir);
   const store = await new SqliteStore({ dir }).open();
-  return { server: await startTracked({ dataDir: dir, ...overrides }, { store }), store };
+  return { server: await injected({ dataDir: dir, ...overrides }, { store }), store };
 }
 
 /** An account with PASSWORD, hashed cheaply. */
@@ -202,7 +203,7 @@ async function seed(store: SqliteStore, username: string): Promise<void> {
 
 describe('POST api/auth/login', () => {
   it('signs in: 200 {"user"} and a new session id at every login; each session works on its own', async () => {
-    const server = await startTracked();
+    const server = await injected();
     const reg = await register(server, 'alice');
     const first = await login(server, 'alice');
     const second = await login(server, 'alice');
@@ -216,7 +217,7 @@ describe('POST api/auth/login', () => {
   });
 
   it('replaces the session the browser had: the old cookie is revoked at the next login', async () => {
-    const server = await startTracked();
+    const server = await injected();
     const alice = await register(server, 'alice');
     const next = await login(server, 'alice', PASSWORD, { cookie: alice.cookie });
     expect((await api(server, 'GET', '/api/me', { cookie: alice.cookie })).status).toBe(401);
@@ -224,7 +225,7 @@ describe('POST api/auth/login', () => {
   });
 
   it('gives the same 401 body for an unknown user and a wrong password, in comparable time', async () => {
-    const server = await startTracked();
+    const server = await injected();
     await register(server, 'alice');
     const wrong = await api(server, 'POST', '/api/auth/login', { body: { username: 'alice', password: 'wrong password' } });
     const unknown = await api(server, 'POST', '/api/auth/login', { body: { username: 'nobody', password: 'wrong password' } });
@@ -369,7 +370,7 @@ describe('POST api/auth/login', () => {
     const weak = await hashPassword(PASSWORD, { logN: 10, r: 8, p: 1 });
     const user = await store.createAccount('old', weak);
     expect(user).not.toBeNull();
-    const server = await startTracked({ dataDir: dir }, { store });
+    const server = await injected({ dataDir: dir }, { store });
     await login(server, 'old');
     const stored = (await store.accountByUsername('old'))!.passwordHash;
     expect(stored).not.toBe(weak);
@@ -381,7 +382,7 @@ describe('POST api/auth/login', () => {
 
 describe('POST api/auth/logout and GET api/me', () => {
   it('logout revokes the session server-side (the old cookie no longer works) and clears the cookie', async () => {
-    const server = await startTracked();
+    const server = await injected();
     const alice = await register(server, 'alice');
     const other = await login(server, 'alice');
     const out = await api(server, 'POST', '/api/auth/logout', { cookie: alice.cookie });
@@ -414,21 +415,21 @@ describe('POST api/auth/logout and GET api/me', () => {
   });
 
   it('api/me is 401 without credentials, with a made-up cookie, and with a guest token (a guest is no account)', async () => {
-    const server = await startTracked();
+    const server = await injected();
     expect((await api(server, 'GET', '/api/me')).status).toBe(401);
     expect((await api(server, 'GET', '/api/me', { cookie: 'session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' })).status).toBe(401);
     expect((await api(server, 'GET', '/api/me', { cookie: 'session=' })).status).toBe(401);
     const dir = tempDir('chat-guest-');
     dirs.push(dir);
     const store = await new SqliteStore({ dir }).open();
-    const withStore = await startTracked({ dataDir: dir }, { store });
+    const withStore = await injected({ dataDir: dir }, { store });
     const guest = await store.createGuest('visitor');
     expect((await api(withStore, 'GET', '/api/me', { bearer: guest.token })).status).toBe(401);
     expect((await api(withStore, 'GET', '/api/me', { cookie: `session=${guest.token}` })).status).toBe(401);
   });
 
   it('api/me renews the cookie (Max-Age) as the store slides the session', async () => {
-    const server = await startTracked();
+    const server = await injected();
     const alice = await register(server, 'alice');
     const me = await api(server, 'GET', '/api/me', { cookie: `theme=dark; ${alice.cookie}; other=1` });
     expect(me.status).toBe(200);
@@ -440,7 +441,7 @@ describe('POST api/auth/logout and GET api/me', () => {
 
 describe('the Secure flag', () => {
   it('is set behind a TLS proxy (X-Forwarded-Proto: https with TRUST_PROXY), and ignored without TRUST_PROXY', async () => {
-    const trusting = await startTracked({ trustProxy: true });
+    const trusting = await injected({ trustProxy: true });
     const behindTls = await api(trusting, 'POST', '/api/auth/register', {
       body: { username: 'alice', password: PASSWORD },
       origin: trusting.httpUrl.replace('http:', 'https:'),
@@ -457,7 +458,7 @@ describe('the Secure flag', () => {
     });
     expect(cookieAttributes(logout.setCookies[0]!).secure).toBe(true);
 
-    const untrusting = await startTracked({ trustProxy: false });
+    const untrusting = await injected({ trustProxy: false });
     const spoofed = await api(untrusting, 'POST', '/api/auth/register', { body: { username: 'bob', password: PASSWORD }, headers: { 'x-forwarded-proto': 'https' } });
     expect(spoofed.status).toBe(201);
     expect(cookieAttributes(spoofed.setCookies[0]!).secure).toBeUndefined();
@@ -488,7 +489,7 @@ describe('the Secure flag', () => {
 
 describe('the password is never stored or logged in plaintext', () => {
   it('appears in no file of the data directory (database and WAL) after registering, signing in and changing sessions', async () => {
-    const server = await startTracked();
+    const server = await injected();
     const password = 'Plaintext-Canary-7f3a9c';
     await register(server, 'alice', password);
     await login(server, 'alice', password);

@@ -1,4 +1,4 @@
-// CSRF (issue 5): a state-changing request (POST, PUT, PATCH, DELETE) must come from the site's own
+// CSRF: a state-changing request (POST, PUT, PATCH, DELETE) must come from the site's own
 // origin: an Origin equal to ours (or listed in ALLOWED_ORIGINS), or Sec-Fetch-Site: same-origin.
 // Anything else is 403 and has no effect. Requests carrying Authorization: Bearer are exempt: a
 // browser cannot add that header cross-site, and they are never authenticated by the cookie.
@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { trackResources } from '../helpers.js';
 import { api, PASSWORD, register } from './http-helpers.js';
 
-const { server: startTracked } = trackResources();
+// Plain HTTP requests, no socket: the app answers through app.inject().
+const { injected: startTracked } = trackResources();
 
 describe('CSRF', () => {
   it('refuses cross-site and Origin-less state changes with 403 JSON, and none of them takes effect', async () => {

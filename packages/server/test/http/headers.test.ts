@@ -1,4 +1,4 @@
-// Security headers (issue 5) on the page and the API: a Content-Security-Policy without
+// Security headers on the page and the API: a Content-Security-Policy without
 // unsafe-inline or unsafe-eval, nosniff, no Referer, no framing; and no HSTS (the TLS terminator's
 // choice). The built page must need nothing the policy forbids: no inline script or style.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { tempDir, trackResources } from '../helpers.js';
 import { httpsGetText, makeCert } from '../ops/ops-helpers.js';
 import { api, register } from './http-helpers.js';
 
-const { server: startTracked } = trackResources();
+// The page and the API through app.inject(); real sockets for TLS and the proxy's header.
+const { server: startTracked, injected } = trackResources();
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -45,21 +46,21 @@ function expectSecurityHeaders(headers: Headers, what: string): void {
 
 describe('security headers', () => {
   it('are on the page, its assets, the API (success and error answers) and /healthz', async () => {
-    const server = await startTracked();
+    const server = await injected();
     const alice = await register(server, 'alice');
-    const page = await fetch(`${server.httpUrl}/`);
+    const page = await api(server, 'GET', '/', { origin: null });
     expect(page.status).toBe(200);
     expectSecurityHeaders(page.headers, 'GET /');
-    const html = await page.text();
+    const html = page.text;
     const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(html)![1]!;
-    const js = await fetch(`${server.httpUrl}/${asset}`);
+    const js = await api(server, 'GET', `/${asset}`, { origin: null });
     expect(js.status).toBe(200);
     expectSecurityHeaders(js.headers, asset);
     expectSecurityHeaders((await api(server, 'GET', '/api/me', { cookie: alice.cookie })).headers, 'GET /api/me 200');
     expectSecurityHeaders((await api(server, 'GET', '/api/me')).headers, 'GET /api/me 401');
     expectSecurityHeaders((await api(server, 'POST', '/api/auth/login', { origin: 'https://evil.example', body: {} })).headers, 'CSRF 403');
-    expectSecurityHeaders((await fetch(`${server.httpUrl}/healthz`)).headers, '/healthz');
-    expectSecurityHeaders((await fetch(`${server.httpUrl}/no/such/path`)).headers, '404');
+    expectSecurityHeaders((await api(server, 'GET', '/healthz', { origin: null })).headers, '/healthz');
+    expectSecurityHeaders((await api(server, 'GET', '/no/such/path', { origin: null })).headers, '404');
   });
 
   it('do not include HSTS even over TLS or behind a TLS proxy (deployments set it at the proxy)', async () => {

@@ -1,6 +1,6 @@
-// The Host check (issue 13, item 9): DNS rebinding. A page on attacker.test whose name the attacker
-// re-points at a LAN-only server is, for the browser, same-origin with that server: it can read
-// its answers and open its WebSocket with a matching Origin. Only the Host header tells the two
+// The Host check (docs/protocol.md, Host): DNS rebinding. A page on attacker.test whose name the
+// attacker re-points at a LAN-only server is, for the browser, same-origin with that server: it can
+// read its answers and open its WebSocket with a matching Origin. Only the Host header tells the two
 // apart, so every HTTP request and every upgrade must name a host this server answers to:
 // PUBLIC_URL's and ALLOWED_HOSTS', or when neither is set the machine's own names and addresses;
 // loopback always. Anything else gets 421 with a JSON body and nothing else.

@@ -1,7 +1,11 @@
-// Helpers for the accounts API tests: JSON requests over real HTTP (fetch) as the site's own page
-// would send them, and sign-up / sign-in shortcuts that return the session cookie.
+// Helpers for the accounts API tests: JSON requests as the site's own page would send them, over
+// real HTTP (fetch) to a listening server or through app.inject() to an InjectServer, and sign-up /
+// sign-in shortcuts that return the session cookie.
 import type { User } from '@chat/protocol';
-import type { TestServer } from '../helpers.js';
+import type { InjectServer, TestServer } from '../helpers.js';
+
+/** A listening server, an injected one, or the base URL of any HTTP server. */
+export type ApiTarget = TestServer | InjectServer | string;
 
 export interface ApiResponse {
   status: number;
@@ -23,7 +27,7 @@ export interface ApiOptions {
   headers?: Record<string, string>;
 }
 
-export async function api(server: TestServer | string, method: string, path: string, options: ApiOptions = {}): Promise<ApiResponse> {
+export async function api(server: ApiTarget, method: string, path: string, options: ApiOptions = {}): Promise<ApiResponse> {
   const base = typeof server === 'string' ? server : server.httpUrl;
   const headers: Record<string, string> = { ...options.headers };
   const origin = options.origin === undefined ? base : options.origin;
@@ -31,12 +35,28 @@ export async function api(server: TestServer | string, method: string, path: str
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.cookie !== undefined) headers.cookie = options.cookie;
   if (options.bearer !== undefined) headers.authorization = `Bearer ${options.bearer}`;
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+  if (typeof server !== 'string' && 'inject' in server) return injected(server, method, path, headers, body);
+  const res = await fetch(`${base}${path}`, { method, headers, body });
+  return answer(res.status, res.headers, await res.text());
+}
+
+/** The request through app.inject(), with the Host a browser on `httpUrl` would send. */
+async function injected(server: InjectServer, method: string, path: string, headers: Record<string, string>, body: string | undefined): Promise<ApiResponse> {
+  const res = await server.app.inject({
+    method: method as 'GET',
+    url: path,
+    headers: { host: new URL(server.httpUrl).host, ...headers },
+    ...(body === undefined ? {} : { payload: body }),
   });
-  const text = await res.text();
+  const out = new Headers();
+  for (const [name, value] of Object.entries(res.headers)) {
+    for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) out.append(name, String(v));
+  }
+  return answer(res.statusCode, out, res.body);
+}
+
+function answer(status: number, headers: Headers, text: string): ApiResponse {
   let body: unknown = null;
   if (text !== '') {
     try {
@@ -45,7 +65,7 @@ export async function api(server: TestServer | string, method: string, path: str
       body = text;
     }
   }
-  return { status: res.status, headers: res.headers, body, text, setCookies: res.headers.getSetCookie() };
+  return { status, headers, body, text, setCookies: headers.getSetCookie() };
 }
 
 /** The `session=…` pair of a response's Set-Cookie, ready for a Cookie header. */
@@ -75,14 +95,14 @@ export interface Account {
 }
 
 /** Registers an account (expects 201) and returns it with its session cookie. */
-export async function register(server: TestServer, username: string, password = PASSWORD, options: ApiOptions = {}): Promise<Account> {
+export async function register(server: ApiTarget, username: string, password = PASSWORD, options: ApiOptions = {}): Promise<Account> {
   const res = await api(server, 'POST', '/api/auth/register', { ...options, body: { username, password } });
   if (res.status !== 201) throw new Error(`register ${username}: ${res.status} ${res.text}`);
   return { user: (res.body as { user: User }).user, cookie: sessionPair(res) };
 }
 
 /** Signs in (expects 200) and returns the session cookie. */
-export async function login(server: TestServer, username: string, password = PASSWORD, options: ApiOptions = {}): Promise<Account> {
+export async function login(server: ApiTarget, username: string, password = PASSWORD, options: ApiOptions = {}): Promise<Account> {
   const res = await api(server, 'POST', '/api/auth/login', { ...options, body: { username, password } });
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text}`);
   return { user: (res.body as { user: User }).user, cookie: sessionPair(res) };

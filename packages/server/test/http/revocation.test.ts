@@ -1,15 +1,17 @@
-// Revoking a session or token ends it everywhere: authRoutes reports every revocation through
-// onTokenRevoked (logout, a login replacing the browser's session, a deleted bearer token), and in
-// the assembled server that closes the WebSockets opened with it within a second.
+// Revoking a session or token ends it everywhere: the account and token routes report every
+// revocation through onTokenRevoked (logout, a login replacing the browser's session, a deleted
+// bearer token), and in the assembled server that closes the WebSockets opened with it within a
+// second.
 import { rmSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config.js';
-import { authRoutes } from '../../src/http/auth-routes.js';
-import { HostPolicy } from '../../src/http/host-policy.js';
-import { MemoryPresence } from '../../src/presence/memory-presence.js';
+import { accountRoutes } from '../../src/http/account-routes.js';
+import { csrfCheck } from '../../src/http/csrf.js';
+import { tokenRoutes } from '../../src/http/token-routes.js';
+import { HostPolicy } from '../../src/net/host-policy.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
-import { tempDir, TestClient, trackResources } from '../helpers.js';
+import { tempDir, TestClient, trackResources, type InjectServer } from '../helpers.js';
 import { api, login, PASSWORD, register } from './http-helpers.js';
 
 const { server: startTracked, track } = trackResources();
@@ -18,32 +20,33 @@ afterEach(async () => {
   for (const fn of cleanups.splice(0).reverse()) await fn();
 });
 
-/** authRoutes alone on a bare Fastify, with a spy for onTokenRevoked. */
-async function bare(): Promise<{ app: FastifyInstance; base: string; store: SqliteStore; revoked: string[] }> {
+/** The account and token routes alone on a bare Fastify, with a spy for onTokenRevoked. */
+async function bare(): Promise<{ server: InjectServer; store: SqliteStore; revoked: string[] }> {
   const dir = tempDir('chat-revoke-');
   const store = await new SqliteStore({ dir }).open();
   const revoked: string[] = [];
   const app = Fastify({ logger: false });
   const config = { ...defaultConfig(), dataDir: dir };
-  const hosts = new HostPolicy(config);
-  await authRoutes(app, { store, config, presence: new MemoryPresence(), hosts, onTokenRevoked: (id) => revoked.push(id) });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  const onTokenRevoked = (id: string) => revoked.push(id);
+  await app.register(csrfCheck, { origins: { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, hosts: new HostPolicy(config) } });
+  await app.register(accountRoutes, { prefix: '/api', store, config, onTokenRevoked });
+  await app.register(tokenRoutes, { prefix: '/api/auth/tokens', store, onTokenRevoked });
+  await app.ready();
+  // Plain HTTP through app.inject(): the requests name the host a browser on this address would.
+  const server: InjectServer = { inject: true, app, port: 3000, httpUrl: 'http://127.0.0.1:3000', dataDir: dir, close: () => app.close() };
   cleanups.push(async () => {
     await app.close();
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  return { app, base: `http://127.0.0.1:${address.port}`, store, revoked };
+  return { server, store, revoked };
 }
 
 const tokenOf = (cookie: string) => cookie.slice('session='.length);
 
 describe('onTokenRevoked', () => {
   it('is called with the session id at logout, and at a login that replaces the browser\'s session', async () => {
-    const { base, store, revoked } = await bare();
-    const server = { httpUrl: base } as Parameters<typeof register>[0];
+    const { server, store, revoked } = await bare();
     const first = await register(server, 'alice');
     const firstId = (await store.identityByToken(tokenOf(first.cookie)))!.tokenId;
     const second = await login(server, 'alice', PASSWORD, { cookie: first.cookie });
@@ -58,8 +61,7 @@ describe('onTokenRevoked', () => {
   });
 
   it('is called with the token id when a bearer token is deleted, and not for a refused delete', async () => {
-    const { base, revoked } = await bare();
-    const server = { httpUrl: base } as Parameters<typeof register>[0];
+    const { server, revoked } = await bare();
     const alice = await register(server, 'alice');
     const token = await api(server, 'POST', '/api/auth/tokens', { cookie: alice.cookie, body: { name: 'bot' } });
     await api(server, 'DELETE', '/api/auth/tokens/not-a-token-id', { cookie: alice.cookie });

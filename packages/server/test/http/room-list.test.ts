@@ -1,4 +1,4 @@
-// GET api/rooms in pages (issue 13): `limit` (default 100, at most 500), an opaque `cursor` from the
+// GET api/rooms in pages: `limit` (default 100, at most 500), an opaque `cursor` from the
 // previous page's `next` (keyset on the name), `q` (a case-insensitive substring of the name) and
 // `private` (true: only the caller's private rooms and DMs; false: only public rooms). Bad values
 // are 400 with a JSON message; private rooms stay private whatever the parameters.
@@ -6,10 +6,11 @@ import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
-import { tempDir, trackResources, type TestServer } from '../helpers.js';
+import { tempDir, trackResources, type InjectServer } from '../helpers.js';
 import { api, register, type Account } from './http-helpers.js';
 
-const { server: startTracked } = trackResources();
+// Plain HTTP requests, no socket: the app answers through app.inject().
+const { injected: startTracked } = trackResources();
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
@@ -26,7 +27,7 @@ interface Page {
   next: string | null;
 }
 
-async function world(publicRooms: string[]): Promise<{ server: TestServer; store: Store; alice: Account; carol: Account }> {
+async function world(publicRooms: string[]): Promise<{ server: InjectServer; store: Store; alice: Account; carol: Account }> {
   const dir = tempDir('chat-room-list-');
   dirs.push(dir);
   const store = await new SqliteStore({ dir }).open();
@@ -40,14 +41,14 @@ async function world(publicRooms: string[]): Promise<{ server: TestServer; store
   return { server, store, alice, carol };
 }
 
-async function page(server: TestServer, query: string, cookie?: string): Promise<Page> {
+async function page(server: InjectServer, query: string, cookie?: string): Promise<Page> {
   const res = await api(server, 'GET', `/api/rooms${query}`, cookie === undefined ? {} : { cookie });
   expect(res.status, res.text).toBe(200);
   return res.body as Page;
 }
 
 /** Follows `next` from the first page to the last; the pages' names, in order. */
-async function allPages(server: TestServer, query: string, cookie?: string): Promise<string[][]> {
+async function allPages(server: InjectServer, query: string, cookie?: string): Promise<string[][]> {
   const pages: string[][] = [];
   let cursor: string | null = null;
   do {

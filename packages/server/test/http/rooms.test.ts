@@ -7,17 +7,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '@chat/protocol';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
-import { tempDir, TestClient, trackResources, type TestServer } from '../helpers.js';
+import { tempDir, TestClient, trackResources, type InjectServer, type TestServer } from '../helpers.js';
 import { api, register, type Account } from './http-helpers.js';
 
-const { server: startTracked } = trackResources();
+// Plain HTTP through app.inject(); a listening server where WebSocket clients join rooms.
+const { server: startTracked, injected } = trackResources();
 const dirs: string[] = [];
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-interface World {
-  server: TestServer;
+interface World<S extends TestServer | InjectServer = InjectServer> {
+  server: S;
   store: Store;
   alice: Account;
   bob: Account;
@@ -29,11 +30,14 @@ interface World {
  * alice owns the private room `secret` (bob invited, i.e. a member); alice and bob share a DM room;
  * carol is in nothing private; root is a server admin. `town` is public. Each room holds messages.
  */
-async function world(): Promise<World> {
+async function world(): Promise<World>;
+async function world(listen: 'listen'): Promise<World<TestServer>>;
+async function world(listen?: 'listen'): Promise<World<TestServer | InjectServer>> {
   const dir = tempDir('chat-rooms-');
   dirs.push(dir);
   const store = await new SqliteStore({ dir }).open();
-  const server = await startTracked({ dataDir: dir, adminUsers: ['root'], maxRegistrationsPerIp: 0 }, { store });
+  const config = { dataDir: dir, adminUsers: ['root'], maxRegistrationsPerIp: 0 };
+  const server = listen === 'listen' ? await startTracked(config, { store }) : await injected(config, { store });
   const [alice, bob, carol] = await Promise.all(['alice', 'bob', 'carol'].map((n) => register(server, n)));
   // Admin names are not open to registration: the operator makes the account (chat-server admin create).
   const rootUser = (await store.createAccount('root', 'unused-hash', { operatorAdmin: true }))!;
@@ -75,7 +79,7 @@ describe('GET api/rooms', () => {
   });
 
   it('counts the users online in each room', async () => {
-    const { server } = await world();
+    const { server } = await world('listen');
     const a = await TestClient.connect(server, { query: { nick: 'walker' } });
     const b = await TestClient.connect(server, { query: { nick: 'talker' } });
     await a.request({ type: 'join', room: 'town' });
@@ -129,7 +133,7 @@ describe('GET api/rooms/R/messages', () => {
       expect(res.text).not.toContain('text 1');
     }
     expect((await api(server, 'GET', '/api/rooms/dm-alice-bob/messages', { cookie: bob.cookie })).status).toBe(200);
-    // Admins do not read DMs (issue 13): the DM's two users only.
+    // Admins do not read DMs: the DM's two users only.
     expect((await api(server, 'GET', '/api/rooms/dm-alice-bob/messages', { cookie: root.cookie })).status).toBe(403);
     // A banned member is out; the ban took the invitation, so the unban alone does not let him in.
     await store.ban('secret', bob.user.id);
@@ -144,7 +148,7 @@ describe('GET api/rooms/R/messages', () => {
     const dir = tempDir('chat-rooms-admin-');
     dirs.push(dir);
     const store = await new SqliteStore({ dir }).open();
-    const server = await startTracked({ dataDir: dir, adminUsers: ['root'] }, { store });
+    const server = await injected({ dataDir: dir, adminUsers: ['root'] }, { store });
     const alice = await register(server, 'alice');
     await store.createRoom('secret', 'private', alice.user.id);
     // A guest called "root" (no account owns that name yet) is no admin.

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { trackResources } from '../helpers.js';
 import { api, register } from './http-helpers.js';
 
-const { server: startTracked } = trackResources();
+// Plain HTTP requests, no socket: the app answers through app.inject().
+const { injected: startTracked } = trackResources();
 
 describe('api/auth/tokens', () => {
   it('is 401 for every method when signed out', async () => {

@@ -1,4 +1,4 @@
-// Which host names this server answers to (issue 13, item 9): the defence against DNS rebinding.
+// Which host names this server answers to (the host check): the defence against DNS rebinding.
 // A page on attacker.test whose DNS name is re-pointed at a LAN-only server is same-origin with
 // it for the browser: it can read its answers and open its WebSocket with a matching Origin. The
 // browser still names attacker.test in Host, so every request and upgrade must name one of ours:
@@ -9,7 +9,7 @@
 // docs/security.md ("Host names") says why each default is there.
 import type { IncomingMessage } from 'node:http';
 import { hostname, networkInterfaces } from 'node:os';
-import { lastHeaderValue } from '../gateway/origin.js';
+import { lastHeaderValue } from './forwarded.js';
 
 export interface HostPolicyOptions {
   /** ALLOWED_HOSTS: `name` (any port) or `name:port`, as config.ts validated them. */

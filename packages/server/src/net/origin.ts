@@ -1,25 +1,16 @@
 // Cross-site WebSocket hijacking defence: a browser always sends Origin on a WebSocket upgrade, so
 // a page on another site cannot open a socket with our users' cookies. Exact matches only: no
 // substring, suffix or wildcard rules (https://app.example.com.evil.com is not app.example.com).
+// Used by the CSRF check of HTTP requests (http/csrf.ts) and by the WebSocket upgrade alike.
 import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
-import type { HostPolicy } from '../http/host-policy.js';
+import { headerValue, requestScheme } from './forwarded.js';
+import type { HostPolicy } from './host-policy.js';
 
 export interface OriginPolicy {
   allowedOrigins: readonly string[];
   trustProxy: boolean;
   /** The host names we answer to: the own origin is PUBLIC_URL's, else scheme://<requested host>. */
   hosts: HostPolicy;
-}
-
-/** The scheme the client used: TLS on our socket, or X-Forwarded-Proto from a trusted proxy. */
-export function requestScheme(req: IncomingMessage, trustProxy: boolean): 'http' | 'https' {
-  if ((req.socket as TLSSocket).encrypted) return 'https';
-  if (trustProxy) {
-    const forwarded = lastHeaderValue(req, 'x-forwarded-proto')?.toLowerCase();
-    if (forwarded === 'https' || forwarded === 'http') return forwarded;
-  }
-  return 'http';
 }
 
 /** True when the upgrade may proceed: no Origin (not a browser), our own origin, or an allowed one. */
@@ -56,17 +47,4 @@ function normalizeOrigin(value: string): string | null {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
   if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) return null;
   return url.origin;
-}
-
-/** The last comma-separated value of a header: the one our own (single, trusted) proxy added. */
-export function lastHeaderValue(req: IncomingMessage, name: string): string | undefined {
-  const raw = req.headers[name];
-  const joined = Array.isArray(raw) ? raw.join(',') : raw;
-  const last = joined?.split(',').at(-1)?.trim();
-  return last || undefined;
-}
-
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const v = req.headers[name];
-  return Array.isArray(v) ? v[0] : v;
 }
