@@ -16,7 +16,7 @@ import { DEFAULT_LIMITS, PROTOCOL_VERSION } from '@chat/protocol';
 import type { AdminCheck } from '../auth/admins.js';
 import { NickPolicy, type NickCheck } from '../auth/nick-policy.js';
 import type { Bus } from '../bus/bus.js';
-import type { RoomCreation } from '../config.js';
+import type { RoomCreation } from '../config/config-types.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Presence } from '../presence/presence.js';
 import type { RateLimit } from '../rate-limit/rate-limit.js';

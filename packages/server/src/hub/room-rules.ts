@@ -3,7 +3,7 @@
 // are room-access.ts, shared with the HTTP API.
 import { createHash } from 'node:crypto';
 import { WindowCounter } from '../auth/window-counter.js';
-import type { RoomCreation } from '../config.js';
+import type { RoomCreation } from '../config/config-types.js';
 import type { RoomInfo, RoomKind, RoomRole, Store } from '../store/store.js';
 import { Refusal } from './refusal.js';
 import { mayModerate, mayRead, standingIn, type Caller } from './room-access.js';
