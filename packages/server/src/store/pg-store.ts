@@ -32,6 +32,7 @@ import type {
 import { nickSkeletons, usernameSkeleton } from '../auth/nick-skeleton.js';
 import { migrate } from './pg-schema.js';
 import { WriteHealth } from './write-health.js';
+import { withTimeout } from '../util/timeout.js';
 
 export interface PgStoreOptions {
   /** postgres://… (its `options=-c search_path=…` may select a schema). */
@@ -164,17 +165,6 @@ async function fillSkeletons(client: PoolClient): Promise<void> {
     'UPDATE users SET skeleton = s.skeleton FROM unnest($1::text[], $2::text[]) AS s(id, skeleton) WHERE users.id = s.id',
     [rows.map((r) => r.id), rows.map((r) => usernameSkeleton(r.username))],
   );
-}
-
-/** Rejects after `ms` unless `promise` settles first; a late rejection of `promise` is swallowed. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms);
-    timer.unref();
-  });
-  promise.catch(() => undefined);
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 export class PgStore implements Store {
