@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/store/pg-schema.js';
-import { PgStore } from '../../src/store/pg-store.js';
+import { MIGRATIONS } from '../../src/store/pg/pg-schema.js';
+import { PgStore } from '../../src/store/pg/pg-store.js';
 import { createSchema, servicesAvailable } from '../services.js';
 
 const available = await servicesAvailable(['postgres']);

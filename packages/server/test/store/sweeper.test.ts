@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JoinedFrame } from '@chat/protocol';
 import { MemoryPresence } from '../../src/presence/memory-presence.js';
 import type { Presence } from '../../src/presence/presence.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { Sweeper, type SweeperOptions } from '../../src/store/sweeper.js';
 import { api, register } from '../http/http-helpers.js';
