@@ -11,7 +11,7 @@ import { PgStore, type PgStoreOptions } from '../../src/store/pg/pg-store.js';
 import type { AppendResult, NewMessage, Store } from '../../src/store/store.js';
 import { createSchema, servicesAvailable, TEST_DATABASE_URL } from '../services.js';
 import { startTcpProxy } from '../tcp-proxy.js';
-import { describeStore } from './store-conformance.js';
+import { describeStore } from './conformance/describe-store.js';
 
 const available = await servicesAvailable(['postgres']);
 
