@@ -2,31 +2,15 @@
 // hashing and lifetimes, the lobby, duplicate detection, seq never reused); what changes is that
 // several processes append at once (pg-messages.ts says how seq stays gapless).
 //
-// This file opens the pool (pg-database.ts) and the schema, watches writes and health, and hands
-// each aggregate's calls to its file: pg-messages.ts, pg-accounts.ts, pg-rooms.ts, pg-sweep.ts.
+// This file opens the pool (pg-database.ts) and the schema and watches writes and health; each
+// aggregate's calls go (composed-store.ts) to its file: pg-messages.ts, pg-accounts.ts,
+// pg-rooms.ts, pg-sweep.ts.
 //
 // Nothing here logs but the start and end of a write outage (write-health.ts): message text and
 // tokens never reach a log line from these files, and pg's errors carry no query parameters.
-import type { User } from '@chat/protocol';
 import { LOBBY } from '@chat/protocol';
-import type {
-  AbandonedRoomScan,
-  AccountRecord,
-  AppendResult,
-  IssuedIdentity,
-  MessagePage,
-  NewMessage,
-  RoomInfo,
-  RoomKind,
-  RoomListQuery,
-  RoomPage,
-  RoomRole,
-  Store,
-  StoreLog,
-  TokenIdentity,
-  TokenInfo,
-  TokenSweep,
-} from '../store.js';
+import { ComposedStore } from '../composed-store.js';
+import type { Store, StoreLog } from '../store.js';
 import { DEFAULT_SESSION_TTL_MS, DEFAULT_TOKEN_TTL_MS } from '../token-life.js';
 import { WriteHealth } from '../write-health.js';
 import { withTimeout } from '../../util/timeout.js';
@@ -79,24 +63,23 @@ function writeFailure(err: unknown): string | null {
   return name === undefined ? null : `${code as string} ${name}`;
 }
 
-export class PgStore implements Store {
+export class PgStore extends ComposedStore implements Store {
   private readonly db: PgDatabase;
   private readonly writes: WriteHealth;
-  private readonly messages: PgMessages;
-  private readonly accounts: PgAccounts;
-  private readonly rooms: PgRooms;
-  private readonly sweep: PgSweep;
 
   constructor(options: PgStoreOptions) {
+    super();
     this.db = new PgDatabase(options);
     this.writes = new WriteHealth({ log: options.log, classify: writeFailure, probe: () => this.probeWrite() });
-    this.messages = new PgMessages(this.db, this.writes);
-    this.accounts = new PgAccounts(this.db, {
-      tokenTtlMs: options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS,
-      sessionTtlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+    this.compose({
+      messages: new PgMessages(this.db, this.writes),
+      accounts: new PgAccounts(this.db, {
+        tokenTtlMs: options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS,
+        sessionTtlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+      }),
+      rooms: new PgRooms(this.db),
+      sweep: new PgSweep(this.db),
     });
-    this.rooms = new PgRooms(this.db);
-    this.sweep = new PgSweep(this.db);
   }
 
   /** Connects, brings the schema up to date (under an advisory lock) and makes sure the lobby exists. */
@@ -107,117 +90,6 @@ export class PgStore implements Store {
       await fillSkeletons(client);
     });
     return this;
-  }
-
-  // ---- messages (pg-messages.ts) ----------------------------------------------------------
-
-  appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
-    return this.messages.appendMessages(batch);
-  }
-  ensureRoom(room: string): Promise<number> {
-    return this.messages.ensureRoom(room);
-  }
-  lastSeq(room: string): Promise<number | null> {
-    return this.messages.lastSeq(room);
-  }
-  messagesBefore(room: string, before: number | undefined, limit: number): Promise<MessagePage> {
-    return this.messages.messagesBefore(room, before, limit);
-  }
-  messagesAfter(room: string, after: number, limit: number): Promise<MessagePage> {
-    return this.messages.messagesAfter(room, after, limit);
-  }
-  pruneMessagesBefore(ts: number): Promise<number> {
-    return this.messages.pruneMessagesBefore(ts);
-  }
-
-  // ---- users and tokens (pg-accounts.ts) ---------------------------------------------------
-
-  createGuest(nick: string): Promise<IssuedIdentity> {
-    return this.accounts.createGuest(nick);
-  }
-  identityByToken(token: string): Promise<TokenIdentity | null> {
-    return this.accounts.identityByToken(token);
-  }
-  renameUser(userId: string, nick: string): Promise<void> {
-    return this.accounts.renameUser(userId, nick);
-  }
-  createAccount(username: string, passwordHash: string, options?: { operatorAdmin?: boolean }): Promise<User | null> {
-    return this.accounts.createAccount(username, passwordHash, options);
-  }
-  accountByUsername(username: string): Promise<AccountRecord | null> {
-    return this.accounts.accountByUsername(username);
-  }
-  lookalikeAccount(nick: string): Promise<User | null> {
-    return this.accounts.lookalikeAccount(nick);
-  }
-  setPasswordHash(userId: string, passwordHash: string): Promise<void> {
-    return this.accounts.setPasswordHash(userId, passwordHash);
-  }
-  resetAccount(userId: string, changes: { passwordHash: string; operatorAdmin: boolean }): Promise<number> {
-    return this.accounts.resetAccount(userId, changes);
-  }
-  userById(userId: string): Promise<User | null> {
-    return this.accounts.userById(userId);
-  }
-  issueToken(userId: string, kind: 'session' | 'bearer', options?: { name?: string }): Promise<{ token: string; id: string }> {
-    return this.accounts.issueToken(userId, kind, options);
-  }
-  revokeToken(token: string): Promise<void> {
-    return this.accounts.revokeToken(token);
-  }
-  revokeTokenById(userId: string, tokenId: string): Promise<boolean> {
-    return this.accounts.revokeTokenById(userId, tokenId);
-  }
-  listTokens(userId: string): Promise<TokenInfo[]> {
-    return this.accounts.listTokens(userId);
-  }
-
-  // ---- rooms and their rules (pg-rooms.ts) -------------------------------------------------
-
-  roomInfo(room: string): Promise<RoomInfo | null> {
-    return this.rooms.roomInfo(room);
-  }
-  createRoom(room: string, kind: RoomKind, ownerId: string | null): Promise<boolean> {
-    return this.rooms.createRoom(room, kind, ownerId);
-  }
-  roleOf(room: string, userId: string): Promise<RoomRole | null> {
-    return this.rooms.roleOf(room, userId);
-  }
-  setRole(room: string, userId: string, role: RoomRole): Promise<void> {
-    return this.rooms.setRole(room, userId, role);
-  }
-  ban(room: string, userId: string): Promise<void> {
-    return this.rooms.ban(room, userId);
-  }
-  unban(room: string, userId: string): Promise<void> {
-    return this.rooms.unban(room, userId);
-  }
-  isBanned(room: string, userId: string): Promise<boolean> {
-    return this.rooms.isBanned(room, userId);
-  }
-  mute(room: string, userId: string, until: number): Promise<void> {
-    return this.rooms.mute(room, userId, until);
-  }
-  mutedUntil(room: string, userId: string): Promise<number> {
-    return this.rooms.mutedUntil(room, userId);
-  }
-  deleteRoom(room: string): Promise<boolean> {
-    return this.rooms.deleteRoom(room);
-  }
-  listRooms(userId: string | null, query: RoomListQuery): Promise<RoomPage> {
-    return this.rooms.listRooms(userId, query);
-  }
-
-  // ---- the periodic sweep (pg-sweep.ts) ----------------------------------------------------
-
-  sweepExpiredTokens(now: number, limit: number): Promise<TokenSweep> {
-    return this.sweep.sweepExpiredTokens(now, limit);
-  }
-  abandonedRooms(createdBefore: number, after: string | null, scan: number): Promise<AbandonedRoomScan> {
-    return this.sweep.abandonedRooms(createdBefore, after, scan);
-  }
-  deleteAbandonedRooms(rooms: string[], createdBefore: number): Promise<string[]> {
-    return this.sweep.deleteAbandonedRooms(rooms, createdBefore);
   }
 
   // ---- health and lifecycle ------------------------------------------------------------------

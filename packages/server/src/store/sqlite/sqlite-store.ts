@@ -2,31 +2,14 @@
 // transaction is on disk before appendMessages resolves. better-sqlite3 is synchronous; the async
 // interface is kept so the hub can run against PostgreSQL unchanged.
 //
-// This file opens the database (its files, pragmas and migrations), watches its writes, and hands
-// each aggregate's calls to the file that holds its statements: sqlite-messages.ts,
-// sqlite-accounts.ts, sqlite-rooms.ts, sqlite-sweep.ts.
+// This file opens the database (its files, pragmas and migrations) and watches its writes; each
+// aggregate's calls go (composed-store.ts) to the file that holds its statements:
+// sqlite-messages.ts, sqlite-accounts.ts, sqlite-rooms.ts, sqlite-sweep.ts.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { User } from '@chat/protocol';
 import { LOBBY } from '@chat/protocol';
-import type {
-  AbandonedRoomScan,
-  AccountRecord,
-  AppendResult,
-  IssuedIdentity,
-  MaintainableStore,
-  MessagePage,
-  NewMessage,
-  RoomInfo,
-  RoomKind,
-  RoomListQuery,
-  RoomPage,
-  RoomRole,
-  StoreLog,
-  TokenIdentity,
-  TokenInfo,
-  TokenSweep,
-} from '../store.js';
+import { ComposedStore } from '../composed-store.js';
+import type { MaintainableStore, StoreLog } from '../store.js';
 import { DEFAULT_SESSION_TTL_MS, DEFAULT_TOKEN_TTL_MS } from '../token-life.js';
 import { WriteHealth } from '../write-health.js';
 import { fillSkeletons, SqliteAccounts } from './sqlite-accounts.js';
@@ -62,18 +45,15 @@ function writeFailure(err: unknown): string | null {
   return typeof code === 'string' && /^SQLITE_(FULL|IOERR|READONLY)/.test(code) ? code : null;
 }
 
-export class SqliteStore implements MaintainableStore {
+export class SqliteStore extends ComposedStore implements MaintainableStore {
   private db!: Database.Database;
   private readonly tokenTtlMs: number;
   private readonly sessionTtlMs: number;
-  private messages!: SqliteMessages;
-  private accounts!: SqliteAccounts;
-  private rooms!: SqliteRooms;
-  private sweep!: SqliteSweep;
   private pingStatement!: Database.Statement;
   private readonly writes: WriteHealth;
 
   constructor(private readonly options: SqliteStoreOptions) {
+    super();
     this.tokenTtlMs = options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
     this.sessionTtlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
     this.writes = new WriteHealth({
@@ -102,10 +82,12 @@ export class SqliteStore implements MaintainableStore {
       db.close();
       throw err;
     }
-    this.messages = new SqliteMessages(db, this.writes);
-    this.accounts = new SqliteAccounts(db, { tokenTtlMs: this.tokenTtlMs, sessionTtlMs: this.sessionTtlMs });
-    this.rooms = new SqliteRooms(db);
-    this.sweep = new SqliteSweep(db);
+    this.compose({
+      messages: new SqliteMessages(db, this.writes),
+      accounts: new SqliteAccounts(db, { tokenTtlMs: this.tokenTtlMs, sessionTtlMs: this.sessionTtlMs }),
+      rooms: new SqliteRooms(db),
+      sweep: new SqliteSweep(db),
+    });
     this.pingStatement = db.prepare('SELECT 1');
     return this;
   }
@@ -135,119 +117,6 @@ export class SqliteStore implements MaintainableStore {
     this.db.prepare('INSERT OR IGNORE INTO rooms (name, created_at) VALUES (?, ?)').run(LOBBY, Date.now());
     fillSkeletons(this.db);
   }
-
-  // ---- messages (sqlite-messages.ts) ----------------------------------------------------------
-
-  appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
-    return this.messages.appendMessages(batch);
-  }
-  ensureRoom(room: string): Promise<number> {
-    return this.messages.ensureRoom(room);
-  }
-  lastSeq(room: string): Promise<number | null> {
-    return this.messages.lastSeq(room);
-  }
-  messagesBefore(room: string, before: number | undefined, limit: number): Promise<MessagePage> {
-    return this.messages.messagesBefore(room, before, limit);
-  }
-  messagesAfter(room: string, after: number, limit: number): Promise<MessagePage> {
-    return this.messages.messagesAfter(room, after, limit);
-  }
-  pruneMessagesBefore(ts: number): Promise<number> {
-    return this.messages.pruneMessagesBefore(ts);
-  }
-
-  // ---- users and tokens (sqlite-accounts.ts) ---------------------------------------------------
-
-  createGuest(nick: string): Promise<IssuedIdentity> {
-    return this.accounts.createGuest(nick);
-  }
-  identityByToken(token: string): Promise<TokenIdentity | null> {
-    return this.accounts.identityByToken(token);
-  }
-  renameUser(userId: string, nick: string): Promise<void> {
-    return this.accounts.renameUser(userId, nick);
-  }
-  createAccount(username: string, passwordHash: string, options?: { operatorAdmin?: boolean }): Promise<User | null> {
-    return this.accounts.createAccount(username, passwordHash, options);
-  }
-  accountByUsername(username: string): Promise<AccountRecord | null> {
-    return this.accounts.accountByUsername(username);
-  }
-  lookalikeAccount(nick: string): Promise<User | null> {
-    return this.accounts.lookalikeAccount(nick);
-  }
-  setPasswordHash(userId: string, passwordHash: string): Promise<void> {
-    return this.accounts.setPasswordHash(userId, passwordHash);
-  }
-  resetAccount(userId: string, changes: { passwordHash: string; operatorAdmin: boolean }): Promise<number> {
-    return this.accounts.resetAccount(userId, changes);
-  }
-  userById(userId: string): Promise<User | null> {
-    return this.accounts.userById(userId);
-  }
-  issueToken(userId: string, kind: 'session' | 'bearer', options?: { name?: string }): Promise<{ token: string; id: string }> {
-    return this.accounts.issueToken(userId, kind, options);
-  }
-  revokeToken(token: string): Promise<void> {
-    return this.accounts.revokeToken(token);
-  }
-  revokeTokenById(userId: string, tokenId: string): Promise<boolean> {
-    return this.accounts.revokeTokenById(userId, tokenId);
-  }
-  listTokens(userId: string): Promise<TokenInfo[]> {
-    return this.accounts.listTokens(userId);
-  }
-
-  // ---- rooms and their rules (sqlite-rooms.ts) -------------------------------------------------
-
-  roomInfo(room: string): Promise<RoomInfo | null> {
-    return this.rooms.roomInfo(room);
-  }
-  createRoom(room: string, kind: RoomKind, ownerId: string | null): Promise<boolean> {
-    return this.rooms.createRoom(room, kind, ownerId);
-  }
-  roleOf(room: string, userId: string): Promise<RoomRole | null> {
-    return this.rooms.roleOf(room, userId);
-  }
-  setRole(room: string, userId: string, role: RoomRole): Promise<void> {
-    return this.rooms.setRole(room, userId, role);
-  }
-  ban(room: string, userId: string): Promise<void> {
-    return this.rooms.ban(room, userId);
-  }
-  unban(room: string, userId: string): Promise<void> {
-    return this.rooms.unban(room, userId);
-  }
-  isBanned(room: string, userId: string): Promise<boolean> {
-    return this.rooms.isBanned(room, userId);
-  }
-  mute(room: string, userId: string, until: number): Promise<void> {
-    return this.rooms.mute(room, userId, until);
-  }
-  mutedUntil(room: string, userId: string): Promise<number> {
-    return this.rooms.mutedUntil(room, userId);
-  }
-  deleteRoom(room: string): Promise<boolean> {
-    return this.rooms.deleteRoom(room);
-  }
-  listRooms(userId: string | null, query: RoomListQuery): Promise<RoomPage> {
-    return this.rooms.listRooms(userId, query);
-  }
-
-  // ---- the periodic sweep (sqlite-sweep.ts) ----------------------------------------------------
-
-  sweepExpiredTokens(now: number, limit: number): Promise<TokenSweep> {
-    return this.sweep.sweepExpiredTokens(now, limit);
-  }
-  abandonedRooms(createdBefore: number, after: string | null, scan: number): Promise<AbandonedRoomScan> {
-    return this.sweep.abandonedRooms(createdBefore, after, scan);
-  }
-  deleteAbandonedRooms(rooms: string[], createdBefore: number): Promise<string[]> {
-    return this.sweep.deleteAbandonedRooms(rooms, createdBefore);
-  }
-
-  // ---- maintenance, health and lifecycle -------------------------------------------------------
 
   async backup(file: string): Promise<void> {
     backupInto(this.db, file);
