@@ -1,4 +1,4 @@
-// The hourly sweep (issue 13): without it, everything anonymous clients create stays for ever.
+// The hourly sweep: without it, everything anonymous clients create stays for ever.
 // It deletes expired tokens and sessions, the guests they leave without a token (unused for the
 // guest token lifetime: they can never come back), and public rooms that never had a message,
 // are over a day old and hold no roles, bans or mutes. Rooms someone is in right now stay (the

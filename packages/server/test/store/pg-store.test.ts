@@ -130,7 +130,7 @@ describe.skipIf(!available)('PostgreSQL store', () => {
       return store;
     };
 
-    it('an account registered on one node is found by lookalike nicks on another (issue 13)', async () => {
+    it('an account registered on one node is found by lookalike nicks on another', async () => {
       const url = await schema();
       const [a, b] = await Promise.all([1, 2].map(() => open({ connectionString: url })));
       expect(await b!.lookalikeAccount('\u0430lice')).toBeNull();

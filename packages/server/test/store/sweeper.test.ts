@@ -1,4 +1,4 @@
-// The hourly sweep (issue 13): expired tokens and sessions, guests unused for the token lifetime,
+// The hourly sweep: expired tokens and sessions, guests unused for the token lifetime,
 // and public rooms that stayed empty for a day go; rooms someone is in stay, and a connection in a
 // room deleted under it keeps working. Run against a real server on the store and presence the
 // test holds, with the sweeper's clock moved forward.

@@ -84,13 +84,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX tokens_expires ON tokens(expires_at);
   `,
-  // 4: accounts the operator made admin (issue 13). Existing accounts are not: whoever registered
+  // 4: accounts the operator made admin. Existing accounts are not: whoever registered
   // a name listed in ADMIN_USERS before this migration gets no admin rights from it.
   `
   ALTER TABLE users ADD COLUMN operator_admin boolean NOT NULL DEFAULT false;
   `,
   // 5: account usernames by skeleton (auth/nick-skeleton.ts), so a guest nick that passes for one is
-  // found with an index (issue 13). Accounts created before, or by a node of the previous release
+  // found with an index. Accounts created before, or by a node of the previous release
   // during a rolling upgrade, are given theirs when a node opens the store.
   `
   ALTER TABLE users ADD COLUMN skeleton text;

@@ -81,13 +81,13 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX tokens_expires ON tokens(expires_at);
   `,
-  // 5: accounts the operator made admin (issue 13). Existing accounts are not: whoever registered
+  // 5: accounts the operator made admin. Existing accounts are not: whoever registered
   // a name listed in ADMIN_USERS before this migration gets no admin rights from it.
   `
   ALTER TABLE users ADD COLUMN operator_admin INTEGER NOT NULL DEFAULT 0;
   `,
   // 6: account usernames by skeleton (auth/nick-skeleton.ts), so a guest nick that passes for one is
-  // found with an index (issue 13). Accounts created before are given theirs when the store opens.
+  // found with an index. Accounts created before are given theirs when the store opens.
   `
   ALTER TABLE users ADD COLUMN skeleton TEXT;
   CREATE INDEX users_skeleton ON users(skeleton) WHERE kind = 'account';
