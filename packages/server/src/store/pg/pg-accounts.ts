@@ -6,11 +6,8 @@ import { nickSkeletons, usernameSkeleton } from '../../auth/nick-skeleton.js';
 import { hashToken, newGuestCredentials, newId, newToken, newUserId } from '../ids.js';
 import { toTokenInfo, toUser, type TokenInfoRow } from '../rows.js';
 import { NEVER, touchAfterLookup, type TokenLifetimes } from '../token-life.js';
-import type { PgDatabase } from './pg-database.js';
+import type { Int8, PgDatabase } from './pg-database.js';
 import { pgText } from './pg-text.js';
-
-// pg returns bigint columns as strings (rows.ts).
-type Int8 = string;
 
 /**
  * Accounts without a skeleton (made before migration 3, or by a node of the previous release during

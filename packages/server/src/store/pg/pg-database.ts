@@ -4,6 +4,9 @@
 import pg from 'pg';
 import type { PoolClient, QueryResultRow } from 'pg';
 
+/** A bigint column as pg returns it: a string, as it may exceed 2^53 (rows.ts). */
+export type Int8 = string;
+
 export interface PgDatabaseOptions {
   connectionString: string;
   poolMax?: number;

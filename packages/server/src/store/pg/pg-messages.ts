@@ -5,11 +5,8 @@ import type { ChatMessage } from '@chat/protocol';
 import type { AppendResult, MessagePage, MessageStore, NewMessage } from '../message-store.js';
 import { MESSAGE_COLUMNS, toMessage, toPage, type MessageRow } from '../rows.js';
 import type { WriteHealth } from '../write-health.js';
-import type { PgDatabase } from './pg-database.js';
+import type { Int8, PgDatabase } from './pg-database.js';
 import { storable } from './pg-text.js';
-
-// pg returns bigint columns as strings (rows.ts).
-type Int8 = string;
 
 export class PgMessages implements MessageStore {
   constructor(

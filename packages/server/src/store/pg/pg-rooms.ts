@@ -2,11 +2,8 @@
 // together is one statement (a data-modifying CTE), so it commits together.
 import type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from '../room-store.js';
 import { toRoomInfo, type RoomInfoRow } from '../rows.js';
-import type { PgDatabase } from './pg-database.js';
+import type { Int8, PgDatabase } from './pg-database.js';
 import { pgText } from './pg-text.js';
-
-// pg returns bigint columns as strings (rows.ts).
-type Int8 = string;
 
 export class PgRooms implements RoomStore {
   constructor(private readonly db: PgDatabase) {}

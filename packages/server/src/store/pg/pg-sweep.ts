@@ -2,10 +2,7 @@
 // never deleting a room an appender is about to use (the append locks the room's row first).
 import type { AbandonedRoomScan, SweepStore, TokenSweep } from '../sweep-store.js';
 import { abandonedRoom } from '../rows.js';
-import type { PgDatabase } from './pg-database.js';
-
-// pg returns bigint columns as strings (rows.ts).
-type Int8 = string;
+import type { Int8, PgDatabase } from './pg-database.js';
 
 const ABANDONED = abandonedRoom('$1');
 
