@@ -12,7 +12,9 @@ export const NEVER = Number.MAX_SAFE_INTEGER;
 const LAST_USED_EVERY_MS = 60 * 60 * 1000;
 
 export interface TokenLifetimes {
+  /** Guest restore tokens expire after this long unused (sliding). Default 90 days. */
   tokenTtlMs: number;
+  /** Account sessions expire after this long unused (sliding). Default 30 days. */
   sessionTtlMs: number;
 }
 

@@ -11,7 +11,7 @@
 import { LOBBY } from '@chat/protocol';
 import { ComposedStore } from '../composed-store.js';
 import type { Store, StoreLog } from '../store.js';
-import { DEFAULT_SESSION_TTL_MS, DEFAULT_TOKEN_TTL_MS } from '../token-life.js';
+import { DEFAULT_SESSION_TTL_MS, DEFAULT_TOKEN_TTL_MS, type TokenLifetimes } from '../token-life.js';
 import { WriteHealth } from '../write-health.js';
 import { withTimeout } from '../../util/timeout.js';
 import { fillSkeletons, PgAccounts } from './pg-accounts.js';
@@ -21,15 +21,12 @@ import { PgRooms } from './pg-rooms.js';
 import { migrate } from './pg-schema.js';
 import { PgSweep } from './pg-sweep.js';
 
-export interface PgStoreOptions {
+/** tokenTtlMs and sessionTtlMs: see token-life.ts. */
+export interface PgStoreOptions extends Partial<TokenLifetimes> {
   /** postgres://… (its `options=-c search_path=…` may select a schema). */
   connectionString: string;
   /** Most connections this node opens. Default 10. */
   poolMax?: number;
-  /** Guest restore tokens expire after this long unused (sliding). Default 90 days (token-life.ts). */
-  tokenTtlMs?: number;
-  /** Account sessions expire after this long unused (sliding). Default 30 days (token-life.ts). */
-  sessionTtlMs?: number;
   /** Waiting for a connection (new or from the pool) fails after this long. Default 5 s. */
   connectTimeoutMs?: number;
   /**

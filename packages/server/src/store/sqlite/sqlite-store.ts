@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { LOBBY } from '@chat/protocol';
 import { ComposedStore } from '../composed-store.js';
 import type { MaintainableStore, StoreLog } from '../store.js';
-import { DEFAULT_SESSION_TTL_MS, DEFAULT_TOKEN_TTL_MS } from '../token-life.js';
+import { DEFAULT_SESSION_TTL_MS, DEFAULT_TOKEN_TTL_MS, type TokenLifetimes } from '../token-life.js';
 import { WriteHealth } from '../write-health.js';
 import { fillSkeletons, SqliteAccounts } from './sqlite-accounts.js';
 import { backupInto } from './sqlite-backup.js';
@@ -20,13 +20,10 @@ import { SqliteRooms } from './sqlite-rooms.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { SqliteSweep } from './sqlite-sweep.js';
 
-export interface SqliteStoreOptions {
+/** tokenTtlMs and sessionTtlMs: see token-life.ts. */
+export interface SqliteStoreOptions extends Partial<TokenLifetimes> {
   /** Directory holding chat.db (created 0700 if missing; sqlite-files.ts). */
   dir: string;
-  /** Guest restore tokens expire after this long unused (sliding). Default 90 days (token-life.ts). */
-  tokenTtlMs?: number;
-  /** Account sessions expire after this long unused (sliding). Default 30 days (token-life.ts). */
-  sessionTtlMs?: number;
   log?: StoreLog;
 }
 
