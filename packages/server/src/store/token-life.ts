@@ -1,5 +1,6 @@
 // How long tokens live, the same for every store: guest restore tokens and sessions expire after a
 // while unused (sliding), bearer tokens never, but record when they were last used.
+import { hashToken, newId, newToken } from './ids.js';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
 /** Guest restore tokens expire after this long unused, unless the store's options say otherwise. */
@@ -41,4 +42,21 @@ export function touchAfterLookup(
   }
   if (token.lastUsedAt === null || now - token.lastUsedAt > LAST_USED_EVERY_MS) return { lastUsedAt: now };
   return null;
+}
+
+/** A session or bearer token about to be stored: its value (shown once), public id, hash and times. */
+export interface NewAccountToken {
+  token: string;
+  id: string;
+  hash: Buffer;
+  createdAt: number;
+  /** A session's first expiry; NEVER for a bearer token. */
+  expiresAt: number;
+}
+
+export function newAccountToken(kind: 'session' | 'bearer', lifetimes: TokenLifetimes): NewAccountToken {
+  const token = newToken();
+  const createdAt = Date.now();
+  const expiresAt = kind === 'bearer' ? NEVER : createdAt + lifetimes.sessionTtlMs;
+  return { token, id: newId(), hash: hashToken(token), createdAt, expiresAt };
 }

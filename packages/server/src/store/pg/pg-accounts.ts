@@ -3,9 +3,9 @@ import type { PoolClient } from 'pg';
 import type { User } from '@chat/protocol';
 import type { AccountRecord, AccountStore, IssuedIdentity, TokenIdentity, TokenInfo } from '../account-store.js';
 import { nickSkeletons, usernameSkeleton } from '../../auth/nick-skeleton.js';
-import { hashToken, newGuestCredentials, newId, newToken, newUserId } from '../ids.js';
+import { hashToken, newGuestCredentials, newUserId } from '../ids.js';
 import { toTokenInfo, toUser, type TokenInfoRow } from '../rows.js';
-import { NEVER, touchAfterLookup, type TokenLifetimes } from '../token-life.js';
+import { newAccountToken, touchAfterLookup, type TokenLifetimes } from '../token-life.js';
 import type { Int8, PgDatabase } from './pg-database.js';
 import { pgText } from './pg-text.js';
 
@@ -133,15 +133,12 @@ export class PgAccounts implements AccountStore {
   }
 
   async issueToken(userId: string, kind: 'session' | 'bearer', options: { name?: string } = {}): Promise<{ token: string; id: string }> {
-    const token = newToken();
-    const id = newId();
-    const now = Date.now();
-    const expires = kind === 'bearer' ? NEVER : now + this.lifetimes.sessionTtlMs;
+    const t = newAccountToken(kind, this.lifetimes);
     await this.db.query(
       'INSERT INTO tokens (hash, user_id, kind, created_at, expires_at, id, name) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [hashToken(token), userId, kind, now, expires, id, options.name ?? null],
+      [t.hash, userId, kind, t.createdAt, t.expiresAt, t.id, options.name ?? null],
     );
-    return { token, id };
+    return { token: t.token, id: t.id };
   }
 
   async revokeToken(token: string): Promise<void> {

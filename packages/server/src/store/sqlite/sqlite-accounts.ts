@@ -3,9 +3,9 @@ import type Database from 'better-sqlite3';
 import type { User } from '@chat/protocol';
 import type { AccountRecord, AccountStore, IssuedIdentity, TokenIdentity, TokenInfo } from '../account-store.js';
 import { nickSkeletons, usernameSkeleton } from '../../auth/nick-skeleton.js';
-import { hashToken, newGuestCredentials, newId, newToken, newUserId } from '../ids.js';
+import { hashToken, newGuestCredentials, newUserId } from '../ids.js';
 import { toTokenInfo, toUser, type TokenInfoRow } from '../rows.js';
-import { NEVER, touchAfterLookup, type TokenLifetimes } from '../token-life.js';
+import { newAccountToken, touchAfterLookup, type TokenLifetimes } from '../token-life.js';
 
 function prepare(db: Database.Database) {
   return {
@@ -153,12 +153,9 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async issueToken(userId: string, kind: 'session' | 'bearer', options: { name?: string } = {}): Promise<{ token: string; id: string }> {
-    const token = newToken();
-    const id = newId();
-    const now = Date.now();
-    const expires = kind === 'bearer' ? NEVER : now + this.lifetimes.sessionTtlMs;
-    this.statements.createToken.run(hashToken(token), userId, kind, now, expires, id, options.name ?? null);
-    return { token, id };
+    const t = newAccountToken(kind, this.lifetimes);
+    this.statements.createToken.run(t.hash, userId, kind, t.createdAt, t.expiresAt, t.id, options.name ?? null);
+    return { token: t.token, id: t.id };
   }
 
   async revokeToken(token: string): Promise<void> {
