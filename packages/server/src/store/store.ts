@@ -10,14 +10,18 @@
 //
 // A new table gets a new interface file beside these, named after its aggregate, and joins Store
 // below: message edits and their change log, reactions, replies and read markers beside
-// message-store.ts (e.g. reaction-store.ts, read-marker-store.ts); files in file-store.ts. An
-// ability only some stores have (full-text search) is its own interface with a type guard, like
-// MaintainableStore below (e.g. `SearchableStore extends MessageStore`).
+// message-store.ts (e.g. change-store.ts, reaction-store.ts, read-marker-store.ts); uploaded files
+// in file-store.ts. An ability only some stores have (full-text search) is its own interface with
+// a type guard, like MaintainableStore below (e.g. `SearchableStore extends MessageStore`). Its
+// implementations go in sqlite/ and pg/ (sqlite-reactions.ts, pg-reactions.ts), its calls in
+// composed-store.ts, its cases in test/store/conformance/, its tables in both schema files.
 //
 // Implementations are split the same way: sqlite/ (SqliteStore, the default) and pg/ (PgStore,
-// DATABASE_URL, cluster mode), each composing one file per aggregate, with the row mapping, ids
-// and token hashing they share in rows.ts and ids.ts. Both pass one conformance suite
-// (test/store/conformance/, one file per aggregate).
+// DATABASE_URL, cluster mode), each one object per aggregate that composed-store.ts hands the
+// calls to. What both share is written once: ids and token hashing (ids.ts), token lifetimes
+// (token-life.ts), row mapping and common SQL (rows.ts), write-outage bookkeeping
+// (write-health.ts). Both pass one conformance suite (test/store/conformance/, one file per
+// aggregate).
 import type { AccountStore } from './account-store.js';
 import type { MessageStore } from './message-store.js';
 import type { RoomStore } from './room-store.js';
