@@ -69,7 +69,7 @@ export class RedisBus implements Bus {
       if (this.subscribed) resolve();
       else this.subscribedWaiters.add(resolve);
     });
-    await withTimeout(Promise.all([whenReady(this.publisher, timeoutMs), subscribed]), timeoutMs, `redis bus not ready within ${timeoutMs} ms`);
+    await withTimeout(Promise.all([whenReady(this.publisher, timeoutMs), subscribed]), timeoutMs, 'redis bus (connected and subscribed)');
     return this;
   }
 
@@ -99,7 +99,7 @@ export class RedisBus implements Bus {
 
   async ping(): Promise<void> {
     if (this.closed) throw new Error('bus closed');
-    await withTimeout(this.publisher.ping(), PING_TIMEOUT_MS, 'redis ping timed out');
+    await withTimeout(this.publisher.ping(), PING_TIMEOUT_MS, 'redis ping');
     if (!this.subscribed) throw new Error('bus subscription not active');
   }
 

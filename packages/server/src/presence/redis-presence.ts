@@ -186,7 +186,7 @@ export class RedisPresence implements Presence {
 
   async ping(): Promise<void> {
     if (this.closed) throw new Error('presence closed');
-    await withTimeout(this.redis.ping(), PING_TIMEOUT_MS, 'redis ping timed out');
+    await withTimeout(this.redis.ping(), PING_TIMEOUT_MS, 'redis ping');
   }
 
   /** Stops refreshing and removes this node's users from the counts (when Redis is reachable). */
@@ -197,7 +197,7 @@ export class RedisPresence implements Presence {
     this.expiredHandlers.clear();
     if (this.redis.status === 'ready') {
       try {
-        await withTimeout(this.run('goodbye', [this.keys.nodes, this.keys.alive], [this.prefix, this.nodeId]), 2000, 'goodbye timed out');
+        await withTimeout(this.run('goodbye', [this.keys.nodes, this.keys.alive], [this.prefix, this.nodeId]), 2000, 'redis presence goodbye');
       } catch {
         // Unreachable: the other nodes' sweeps remove this node's users after expiryMs.
       }

@@ -108,7 +108,7 @@ export class RedisRateLimiter implements RateLimit {
     try {
       const starting = this.started();
       if (starting) await starting;
-      const wait = await withTimeout(TAKE.run(this.redis, [this.prefix + key], [this.rate, this.burst]), this.timeoutMs, 'redis rate limiter timed out');
+      const wait = await withTimeout(TAKE.run(this.redis, [this.prefix + key], [this.rate, this.burst]), this.timeoutMs, 'redis rate limiter');
       this.outage.recovered();
       return Number(wait);
     } catch (err) {

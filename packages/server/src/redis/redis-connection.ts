@@ -3,6 +3,10 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { OutageLog, type OutageLogger } from '../log/outage-log.js';
+import { withTimeout } from '../util/timeout.js';
+
+// The bus, presence and rate limiter bound their commands with the same helper.
+export { withTimeout };
 
 export type RedisLogger = OutageLogger;
 
@@ -41,23 +45,24 @@ export function openRedis(url: string, options: RedisConnectionOptions): Redis {
   return redis;
 }
 
-/** Resolves when the connection is ready; rejects after `timeoutMs` (it keeps reconnecting). */
+/**
+ * Resolves when the connection is ready; rejects when it ends first, or after `timeoutMs` with a
+ * TimeoutError (util/timeout.ts) while it keeps reconnecting.
+ */
 export function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      redis.off('ready', onReady);
-      redis.off('end', onEnd);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onReady = () => done();
-    const onEnd = () => done(new Error('redis connection closed'));
-    const timer = setTimeout(() => done(new Error(`redis not reachable within ${timeoutMs} ms`)), timeoutMs);
+  let stopListening = (): void => {};
+  const ready = new Promise<void>((resolve, reject) => {
+    const onReady = () => resolve();
+    const onEnd = () => reject(new Error('redis connection closed'));
     redis.on('ready', onReady);
     redis.on('end', onEnd);
+    stopListening = () => {
+      redis.off('ready', onReady);
+      redis.off('end', onEnd);
+    };
   });
+  return withTimeout(ready, timeoutMs, 'redis connection').finally(stopListening);
 }
 
 /**
@@ -88,20 +93,12 @@ export async function closeRedis(redis: Redis): Promise<void> {
   if (redis.status === 'end') return;
   if (redis.status === 'ready') {
     try {
-      await withTimeout(redis.quit(), 1000, 'redis quit timed out');
+      await withTimeout(redis.quit(), 1000, 'redis quit');
     } catch {
       // disconnect below
     }
   }
   redis.disconnect();
-}
-
-export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** A Lua script, run by EVALSHA (EVAL when Redis does not have it cached yet), or always by EVAL. */

@@ -1,9 +1,9 @@
 // RETENTION_DAYS: old messages are deleted at start-up and then every hour. Numbering is kept by the
 // store (rooms remember their last seq), so clients never see a seq reused.
-import type { Store } from './store.js';
+import type { MessageStore } from './message-store.js';
 
 export interface RetentionOptions {
-  store: Store;
+  store: MessageStore;
   days: number;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
   now?: () => number;

@@ -1,4 +1,4 @@
-// The hourly sweep (issue 13): without it, everything anonymous clients create stays for ever.
+// The hourly sweep: without it, everything anonymous clients create stays for ever.
 // It deletes expired tokens and sessions, the guests they leave without a token (unused for the
 // guest token lifetime: they can never come back), and public rooms that never had a message,
 // are over a day old and hold no roles, bans or mutes. Rooms someone is in right now stay (the
@@ -8,10 +8,10 @@
 // Work goes in small batches with a turn of the event loop between them, so a big sweep never
 // holds the (synchronous) SQLite store for long. Every node of a cluster runs it; the store makes
 // concurrent sweeps safe.
-import type { Store } from './store.js';
+import type { SweepStore } from './sweep-store.js';
 
 export interface SweeperOptions {
-  store: Store;
+  store: SweepStore;
   /** Whether anyone is in the room now (any node); a room in use is never deleted. */
   inUse: (room: string) => Promise<boolean>;
   log: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };

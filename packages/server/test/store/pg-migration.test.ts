@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/store/pg-schema.js';
-import { PgStore } from '../../src/store/pg-store.js';
+import { MIGRATIONS } from '../../src/store/pg/pg-schema.js';
+import { PgStore } from '../../src/store/pg/pg-store.js';
 import { createSchema, servicesAvailable } from '../services.js';
 
 const available = await servicesAvailable(['postgres']);
@@ -90,7 +90,7 @@ describe.skipIf(!available)('PostgreSQL migrations', () => {
     await client.connect();
     cleanups.push(drop, () => client.end());
     await client.query(readFileSync(new URL('./frozen/pg-v2.sql', import.meta.url), 'utf8'));
-    // "root" was registered by whoever came first, as anyone could before issue 13.
+    // "root" was registered by whoever came first, as anyone could before the operator had to make admins.
     await client.query("INSERT INTO users (id, nick, kind, created_at, username, password_hash) VALUES ('u-root', 'root', 'account', 1, 'root', 'scrypt$old')");
     const session = 'an-old-session-token-of-root-0123456789';
     await client.query("INSERT INTO tokens (hash, user_id, kind, created_at, expires_at, id) VALUES ($1, 'u-root', 'session', 1, $2, 't-root')", [
@@ -106,7 +106,7 @@ describe.skipIf(!available)('PostgreSQL migrations', () => {
     expect((await store.accountByUsername('root'))?.operatorAdmin).toBe(true);
   });
 
-  it('gives accounts made before version 3 (or by a node of the previous release) their skeleton (issue 13)', async () => {
+  it('gives accounts made before version 3 (or by a node of the previous release) their skeleton', async () => {
     const { url, drop } = await createSchema();
     cleanups.push(drop);
     const client = new pg.Client({ connectionString: url });

@@ -6,12 +6,12 @@ import { createHash } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/store/pg-schema.js';
-import { PgStore, type PgStoreOptions } from '../../src/store/pg-store.js';
+import { MIGRATIONS } from '../../src/store/pg/pg-schema.js';
+import { PgStore, type PgStoreOptions } from '../../src/store/pg/pg-store.js';
 import type { AppendResult, NewMessage, Store } from '../../src/store/store.js';
 import { createSchema, servicesAvailable, TEST_DATABASE_URL } from '../services.js';
 import { startTcpProxy } from '../tcp-proxy.js';
-import { describeStore } from './store-conformance.js';
+import { describeStore } from './conformance/describe-store.js';
 
 const available = await servicesAvailable(['postgres']);
 
@@ -130,7 +130,7 @@ describe.skipIf(!available)('PostgreSQL store', () => {
       return store;
     };
 
-    it('an account registered on one node is found by lookalike nicks on another (issue 13)', async () => {
+    it('an account registered on one node is found by lookalike nicks on another', async () => {
       const url = await schema();
       const [a, b] = await Promise.all([1, 2].map(() => open({ connectionString: url })));
       expect(await b!.lookalikeAccount('\u0430lice')).toBeNull();

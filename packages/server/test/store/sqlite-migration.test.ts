@@ -5,8 +5,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { MIGRATIONS } from '../../src/store/sqlite-schema.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { MIGRATIONS } from '../../src/store/sqlite/sqlite-schema.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers.js';
 
 describe('SQLite migrations', () => {
@@ -50,7 +50,7 @@ describe('SQLite migrations', () => {
     const old = new Database(join(dir, 'chat.db'));
     old.exec(readFileSync(new URL('./frozen/sqlite-v3.sql', import.meta.url), 'utf8'));
     old.prepare("INSERT INTO rooms (name, created_at) VALUES ('lobby', 1)").run();
-    // "root" was registered by whoever came first, as anyone could before issue 13.
+    // "root" was registered by whoever came first, as anyone could before the operator had to make admins.
     old.prepare("INSERT INTO users (id, nick, kind, created_at, username, password_hash) VALUES ('u-root', 'root', 'account', 1, 'root', 'scrypt$old')").run();
     old
       .prepare("INSERT INTO tokens (hash, user_id, kind, created_at, expires_at, id) VALUES (?, 'u-root', 'session', 1, ?, 't-root')")
@@ -66,7 +66,7 @@ describe('SQLite migrations', () => {
     await store.close();
   });
 
-  it('gives accounts made before version 4 their skeleton, so lookalike nicks find them (issue 13)', async () => {
+  it('gives accounts made before version 4 their skeleton, so lookalike nicks find them', async () => {
     const dir = tempDir();
     const old = new Database(join(dir, 'chat.db'));
     old.exec(readFileSync(new URL('./frozen/sqlite-v3.sql', import.meta.url), 'utf8'));

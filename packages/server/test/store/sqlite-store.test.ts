@@ -1,9 +1,9 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers.js';
-import { describeStore } from './store-conformance.js';
+import { describeStore } from './conformance/describe-store.js';
 
 describeStore('sqlite', () => {
   const dir = tempDir();

@@ -1,4 +1,4 @@
-// The hourly sweep (issue 13): expired tokens and sessions, guests unused for the token lifetime,
+// The hourly sweep: expired tokens and sessions, guests unused for the token lifetime,
 // and public rooms that stayed empty for a day go; rooms someone is in stay, and a connection in a
 // room deleted under it keeps working. Run against a real server on the store and presence the
 // test holds, with the sweeper's clock moved forward.
@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { JoinedFrame } from '@chat/protocol';
 import { MemoryPresence } from '../../src/presence/memory-presence.js';
 import type { Presence } from '../../src/presence/presence.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { Sweeper, type SweeperOptions } from '../../src/store/sweeper.js';
 import { api, register } from '../http/http-helpers.js';

@@ -7,7 +7,7 @@
 import { chmodSync, closeSync, constants, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { StoreLog } from './store.js';
+import type { StoreLog } from '../store.js';
 
 /** Mode bits that let anyone but the owner in. */
 const OTHERS = 0o077;

@@ -1,0 +1,25 @@
+// Ids and secrets, the same for every store: random from the CSPRNG, base64url, and a token is
+// stored only as its SHA-256 (a stolen database restores nobody).
+import { createHash, randomBytes } from 'node:crypto';
+
+/** A token's public id (for listing and revoking): 9 random bytes, 12 characters. */
+export const newId = (): string => randomBytes(9).toString('base64url');
+
+/** A user id: 12 random bytes, 16 characters. */
+export const newUserId = (): string => randomBytes(12).toString('base64url');
+
+/** A session or bearer token: 32 random bytes, 43 characters. Shown to the client once. */
+export const newToken = (): string => randomBytes(32).toString('base64url');
+
+/** A new guest's user id, restore token and token id (as above), from one draw of the CSPRNG. */
+export function newGuestCredentials(): { userId: string; token: string; tokenId: string } {
+  const random = randomBytes(53);
+  return {
+    userId: random.toString('base64url', 0, 12),
+    token: random.toString('base64url', 12, 44),
+    tokenId: random.toString('base64url', 44, 53),
+  };
+}
+
+/** What the store keeps of a token, and looks it up by. */
+export const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();

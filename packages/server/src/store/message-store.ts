@@ -1,0 +1,67 @@
+// The messages of a room: the group-committed append with its seq numbering and duplicate
+// detection, the history pages the hub serves (docs/protocol.md, `history` → `history`), and retention's delete.
+// A later table about messages (edits and their change log, reactions, replies, read markers,
+// search) gets its own interface file beside this one, and its methods there.
+import type { ChatMessage, User } from '@chat/protocol';
+
+/** A message on its way into the store. */
+export interface NewMessage {
+  room: string;
+  from: User;
+  /** The sender's idempotency key; (room, from.id, clientId) identifies a message for ever. */
+  clientId: string;
+  /** Already validated and trimmed. */
+  text: string;
+}
+
+/**
+ * The outcome of one NewMessage in a batch. `duplicate` is true when (room, user, clientId) was
+ * stored before: `message` is then the original, unchanged (its text, seq and ts), and nothing new
+ * was stored.
+ */
+export interface AppendResult {
+  message: ChatMessage;
+  duplicate: boolean;
+}
+
+export interface MessagePage {
+  /** Ascending by seq. */
+  messages: ChatMessage[];
+  /** See each query for what "more" means. */
+  hasMore: boolean;
+}
+
+export interface MessageStore {
+  /**
+   * Stores a batch of messages in ONE durable transaction (group commit) and resolves only once it
+   * is on disk: a resolved message survives kill -9 and power loss. Each room's seq continues from
+   * its last stored seq, +1 per new message in batch order, with no gaps and never reused, even
+   * after a crash or after old messages are deleted. Rooms are created as needed. Results are in
+   * batch order. A duplicate of an earlier message in the same batch is reported as a duplicate.
+   * If it rejects, nothing of the batch was stored; with a StoreWriteError when the store cannot
+   * write at all for now (disk full, I/O error, read-only).
+   */
+  appendMessages(batch: NewMessage[]): Promise<AppendResult[]>;
+
+  /** Creates the public room if it does not exist; resolves with its last seq (0 when empty). */
+  ensureRoom(room: string): Promise<number>;
+
+  /** The room's last seq (0 when empty), or null if the room does not exist. */
+  lastSeq(room: string): Promise<number | null>;
+
+  /**
+   * The newest `limit` messages with seq < `before` (all seqs when before is undefined), ascending.
+   * hasMore: a message older than the first returned exists.
+   */
+  messagesBefore(room: string, before: number | undefined, limit: number): Promise<MessagePage>;
+
+  /** The oldest `limit` messages with seq > `after`, ascending. hasMore: a newer one exists. */
+  messagesAfter(room: string, after: number, limit: number): Promise<MessagePage>;
+
+  /**
+   * Deletes messages stored before `ts` (ms since the epoch); resolves with how many. Rooms keep
+   * their last seq, so numbering continues and no seq is ever reused; `hasMore` then speaks of the
+   * messages that remain.
+   */
+  pruneMessagesBefore(ts: number): Promise<number>;
+}

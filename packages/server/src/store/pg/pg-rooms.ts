@@ -1,0 +1,111 @@
+// PostgreSQL's RoomStore: rooms, roles, bans, mutes and the room directory. What must change
+// together is one statement (a data-modifying CTE), so it commits together.
+import type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from '../room-store.js';
+import { toRoomInfo, type RoomInfoRow } from '../rows.js';
+import type { Int8, PgDatabase } from './pg-database.js';
+import { pgText } from './pg-text.js';
+
+export class PgRooms implements RoomStore {
+  constructor(private readonly db: PgDatabase) {}
+
+  async roomInfo(room: string): Promise<RoomInfo | null> {
+    const [row] = await this.db.rows<RoomInfoRow>('SELECT name, kind, owner_id, last_seq FROM rooms WHERE name = $1', [room]);
+    return row ? toRoomInfo(row) : null;
+  }
+
+  async createRoom(room: string, kind: RoomKind, ownerId: string | null): Promise<boolean> {
+    // One statement: the room and its owner's role are stored together or not at all.
+    const [row] = await this.db.rows<{ created: number }>(
+      `WITH r AS (
+         INSERT INTO rooms (name, kind, owner_id, created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (name) DO NOTHING RETURNING id
+       ), owner AS (
+         INSERT INTO room_roles (room_id, user_id, role) SELECT id, $3, 'owner' FROM r WHERE $3::text IS NOT NULL
+       )
+       SELECT count(*)::int AS created FROM r`,
+      [room, kind, ownerId, Date.now()],
+    );
+    return row?.created === 1;
+  }
+
+  async roleOf(room: string, userId: string): Promise<RoomRole | null> {
+    const [row] = await this.db.rows<{ role: RoomRole }>(
+      'SELECT rr.role FROM room_roles rr JOIN rooms r ON r.id = rr.room_id WHERE r.name = $1 AND rr.user_id = $2',
+      [room, userId],
+    );
+    return row?.role ?? null;
+  }
+
+  async setRole(room: string, userId: string, role: RoomRole): Promise<void> {
+    await this.db.query(
+      `INSERT INTO room_roles (room_id, user_id, role) SELECT id, $1, $2 FROM rooms WHERE name = $3
+       ON CONFLICT (room_id, user_id) DO UPDATE SET role = excluded.role`,
+      [userId, role, room],
+    );
+  }
+
+  async ban(room: string, userId: string): Promise<void> {
+    // One statement, so the role cannot outlive the ban (a data-modifying CTE runs with it).
+    await this.db.query(
+      `WITH r AS (SELECT id FROM rooms WHERE name = $3),
+            dropped AS (DELETE FROM room_roles WHERE room_id = (SELECT id FROM r) AND user_id = $1)
+       INSERT INTO room_bans (room_id, user_id, created_at) SELECT id, $1, $2 FROM r ON CONFLICT DO NOTHING`,
+      [userId, Date.now(), room],
+    );
+  }
+
+  async unban(room: string, userId: string): Promise<void> {
+    await this.db.query('DELETE FROM room_bans WHERE room_id = (SELECT id FROM rooms WHERE name = $1) AND user_id = $2', [room, userId]);
+  }
+
+  async isBanned(room: string, userId: string): Promise<boolean> {
+    const rows = await this.db.rows('SELECT 1 FROM room_bans WHERE room_id = (SELECT id FROM rooms WHERE name = $1) AND user_id = $2', [
+      room,
+      userId,
+    ]);
+    return rows.length > 0;
+  }
+
+  async mute(room: string, userId: string, until: number): Promise<void> {
+    await this.db.query(
+      `INSERT INTO room_mutes (room_id, user_id, until) SELECT id, $1, $2 FROM rooms WHERE name = $3
+       ON CONFLICT (room_id, user_id) DO UPDATE SET until = excluded.until`,
+      [userId, until, room],
+    );
+  }
+
+  async mutedUntil(room: string, userId: string): Promise<number> {
+    const [row] = await this.db.rows<{ until: Int8 }>(
+      'SELECT until FROM room_mutes WHERE room_id = (SELECT id FROM rooms WHERE name = $1) AND user_id = $2',
+      [room, userId],
+    );
+    const until = row ? Number(row.until) : 0;
+    return until > Date.now() ? until : 0;
+  }
+
+  async deleteRoom(room: string): Promise<boolean> {
+    // Messages, roles, bans and mutes go with the room (ON DELETE CASCADE). Deleting the row waits
+    // for any appender holding its lock; an appender arriving later creates a new room.
+    const result = await this.db.query('DELETE FROM rooms WHERE name = $1', [room]);
+    return result.rowCount === 1;
+  }
+
+  async listRooms(userId: string | null, query: RoomListQuery): Promise<RoomPage> {
+    // $3: null lists both kinds, true only private rooms and DMs, false only public rooms. Names
+    // compare in byte order (the column's "C" collation), as SQLite does.
+    const rows = await this.db.rows<RoomInfoRow>(
+      `SELECT r.name, r.kind, r.owner_id, r.last_seq FROM rooms r
+       WHERE r.name > $2
+         AND ($4::text IS NULL OR strpos(lower(r.name), $4) > 0)
+         AND CASE WHEN $3::boolean IS NULL THEN r.kind = 'public' OR EXISTS (SELECT 1 FROM room_roles rr WHERE rr.room_id = r.id AND rr.user_id = $1)
+                  WHEN $3 THEN r.kind <> 'public' AND EXISTS (SELECT 1 FROM room_roles rr WHERE rr.room_id = r.id AND rr.user_id = $1)
+                  ELSE r.kind = 'public' END
+         AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = $1)
+       ORDER BY r.name LIMIT $5`,
+      [userId, query.after ?? '', query.private ?? null, query.nameContains === undefined ? null : pgText(query.nameContains.toLowerCase()), query.limit + 1],
+    );
+    const hasMore = rows.length > query.limit;
+    if (hasMore) rows.pop();
+    return { rooms: rows.map(toRoomInfo), hasMore };
+  }
+}

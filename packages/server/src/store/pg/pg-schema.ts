@@ -1,0 +1,136 @@
+// PostgreSQL schema, one entry per version; the `schema_version` table records the applied ones.
+// Append new migrations; never edit a released one. test/store/frozen/ keeps frozen copies to test
+// upgrades from. Every object is unqualified, so the connection's search_path picks the schema.
+//
+// Types: times are bigint milliseconds since the epoch (like SQLite's INTEGER); ids that clients
+// see are bigint identities (never reused, like SQLite's AUTOINCREMENT) or random text.
+import type { ClientBase } from 'pg';
+
+export const MIGRATIONS: readonly string[] = [
+  // 1: users, guest restore tokens, rooms with their last seq, messages (and the ts index that
+  // retention deletes by).
+  `
+  CREATE TABLE users (
+    id text PRIMARY KEY,
+    nick text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('guest', 'account')),
+    created_at bigint NOT NULL
+  );
+  CREATE TABLE tokens (
+    hash bytea PRIMARY KEY,             -- sha256 of the token; the token itself is never stored
+    user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    kind text NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL
+  );
+  CREATE INDEX tokens_user ON tokens(user_id);
+  CREATE TABLE rooms (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- "C": byte order, as SQLite sorts room names (listRooms), whatever the database's locale.
+    name text COLLATE "C" NOT NULL UNIQUE,
+    created_at bigint NOT NULL,
+    -- The room's last assigned seq. Kept here rather than derived with max(seq), so that seq is
+    -- never reused even after old messages are pruned; appenders lock this row to number messages.
+    last_seq bigint NOT NULL DEFAULT 0
+  );
+  CREATE TABLE messages (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    room_id bigint NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    seq bigint NOT NULL,
+    user_id text NOT NULL,
+    nick text NOT NULL,
+    client_id text NOT NULL,
+    text text NOT NULL,
+    ts bigint NOT NULL,
+    UNIQUE (room_id, seq),
+    UNIQUE (room_id, user_id, client_id)
+  );
+  CREATE INDEX messages_ts ON messages(ts);
+  `,
+  // 2: accounts, session and bearer tokens, private rooms and DMs, roles, bans and mutes.
+  `
+  ALTER TABLE users ADD COLUMN username text;
+  ALTER TABLE users ADD COLUMN password_hash text;
+  CREATE UNIQUE INDEX users_username ON users(username);
+  ALTER TABLE tokens ADD COLUMN id text;
+  ALTER TABLE tokens ADD COLUMN name text;
+  ALTER TABLE tokens ADD COLUMN last_used_at bigint;
+  CREATE UNIQUE INDEX tokens_id ON tokens(id);
+  ALTER TABLE rooms ADD COLUMN kind text NOT NULL DEFAULT 'public' CHECK (kind IN ('public', 'private', 'dm'));
+  ALTER TABLE rooms ADD COLUMN owner_id text;
+  CREATE TABLE room_roles (
+    room_id bigint NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    -- member: may join a private room (invited, or in a DM); moderator and owner: may moderate.
+    role text NOT NULL CHECK (role IN ('owner', 'moderator', 'member')),
+    PRIMARY KEY (room_id, user_id)
+  );
+  CREATE INDEX room_roles_user ON room_roles(user_id);
+  CREATE TABLE room_bans (
+    room_id bigint NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    user_id text NOT NULL,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+  );
+  CREATE TABLE room_mutes (
+    room_id bigint NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    user_id text NOT NULL,
+    until bigint NOT NULL,
+    PRIMARY KEY (room_id, user_id)
+  );
+  `,
+  // 3: the hourly sweep (store/sweeper.ts) deletes expired tokens in batches; without this index
+  // each batch would read the whole table (a token per guest ever seen).
+  `
+  CREATE INDEX tokens_expires ON tokens(expires_at);
+  `,
+  // 4: accounts the operator made admin. Existing accounts are not: whoever registered
+  // a name listed in ADMIN_USERS before this migration gets no admin rights from it.
+  `
+  ALTER TABLE users ADD COLUMN operator_admin boolean NOT NULL DEFAULT false;
+  `,
+  // 5: account usernames by skeleton (auth/nick-skeleton.ts), so a guest nick that passes for one is
+  // found with an index. Accounts created before, or by a node of the previous release
+  // during a rolling upgrade, are given theirs when a node opens the store.
+  `
+  ALTER TABLE users ADD COLUMN skeleton text;
+  CREATE INDEX users_skeleton ON users (skeleton) WHERE kind = 'account';
+  `,
+];
+
+/**
+ * The advisory lock key migrations run under ('chat' in ASCII). Advisory locks are per database,
+ * not per schema, so nodes migrating different schemas of one database merely take turns.
+ */
+export const MIGRATION_LOCK_KEY = 0x63686174;
+
+/**
+ * Brings the schema up to date, in one transaction under a transaction-scoped advisory lock: when
+ * several nodes start together, one migrates while the others wait for the lock, then find
+ * nothing left to do. Resolves with the schema version (which may be newer than MIGRATIONS.length
+ * when a newer release has migrated the database; this code then leaves it alone).
+ */
+export async function migrate(client: ClientBase): Promise<number> {
+  await client.query('BEGIN');
+  try {
+    await client.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS schema_version (
+         version integer PRIMARY KEY,
+         applied_at timestamptz NOT NULL DEFAULT now()
+       )`,
+    );
+    const { rows } = await client.query<{ version: number }>('SELECT coalesce(max(version), 0)::int AS version FROM schema_version');
+    let version = rows[0]?.version ?? 0;
+    for (; version < MIGRATIONS.length; version++) {
+      await client.query(MIGRATIONS[version] as string);
+      await client.query('INSERT INTO schema_version (version) VALUES ($1)', [version + 1]);
+    }
+    await client.query('COMMIT');
+    return version;
+  } catch (err) {
+    // A failed ROLLBACK means the connection is gone, and the transaction with it.
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}

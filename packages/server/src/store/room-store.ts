@@ -1,0 +1,79 @@
+// Rooms and their rules: kinds (public, private, DM), roles (owner, moderator, member), bans,
+// mutes, and the room directory. A room's messages and seq live in message-store.ts.
+
+/** public: anyone may join; private: owner, moderators and invited members; dm: its two users. */
+export type RoomKind = 'public' | 'private' | 'dm';
+/** member: may join a private room; moderator, owner: may moderate (kick, ban, mute; owner: op). */
+export type RoomRole = 'owner' | 'moderator' | 'member';
+
+export interface RoomInfo {
+  name: string;
+  kind: RoomKind;
+  ownerId: string | null;
+  lastSeq: number;
+}
+
+/** Which rooms listRooms returns: a page of them, in name order. */
+export interface RoomListQuery {
+  /** Most rooms in the page (at least 1). */
+  limit: number;
+  /** Only rooms whose name sorts after this (keyset paging: the last name of the previous page). */
+  after?: string;
+  /** Only rooms whose name contains this, ignoring case; a plain string, not a pattern. */
+  nameContains?: string;
+  /** true: only private rooms and DMs; false: only public rooms; absent: both. */
+  private?: boolean;
+}
+
+export interface RoomPage {
+  /** Ascending by name, in byte order. */
+  rooms: RoomInfo[];
+  /** More rooms of the query follow the last one returned. */
+  hasMore: boolean;
+}
+
+export interface RoomStore {
+  /** The room, or null if it does not exist. */
+  roomInfo(room: string): Promise<RoomInfo | null>;
+
+  /**
+   * Creates a room of this kind; with an owner, that user gets the owner role. False when the room
+   * already exists (nothing changes then).
+   */
+  createRoom(room: string, kind: RoomKind, ownerId: string | null): Promise<boolean>;
+
+  /** The user's role in the room, or null. */
+  roleOf(room: string, userId: string): Promise<RoomRole | null>;
+
+  /** Gives the user a role in the room (replacing any other). */
+  setRole(room: string, userId: string, role: RoomRole): Promise<void>;
+
+  /**
+   * Bans the user from the room (idempotent), and in the same transaction takes away their role
+   * there (owner, moderator, or the invitation of a member): an unban restores none of them.
+   */
+  ban(room: string, userId: string): Promise<void>;
+
+  /** Lifts a ban (idempotent). */
+  unban(room: string, userId: string): Promise<void>;
+
+  isBanned(room: string, userId: string): Promise<boolean>;
+
+  /** Mutes the user in the room until `until` (ms since the epoch); a later call replaces it. */
+  mute(room: string, userId: string, until: number): Promise<void>;
+
+  /** Until when the user is muted in the room (0 when not muted). */
+  mutedUntil(room: string, userId: string): Promise<number>;
+
+  /**
+   * Deletes the room with its messages, roles, bans and mutes; false when it does not exist. A room
+   * created later under the same name is a new room (its seq starts again at 1).
+   */
+  deleteRoom(room: string): Promise<boolean>;
+
+  /**
+   * One page of the rooms this user may see: public rooms, plus the private and DM rooms in which
+   * it has a role; none it is banned from. A null user sees the public rooms.
+   */
+  listRooms(userId: string | null, query: RoomListQuery): Promise<RoomPage>;
+}
