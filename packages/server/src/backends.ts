@@ -13,8 +13,8 @@ import { RedisPresence } from './presence/redis-presence.js';
 import { MemoryRateLimiter } from './rate-limit/memory-rate-limiter.js';
 import type { RateLimit } from './rate-limit/rate-limit.js';
 import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
-import { PgStore } from './store/pg-store.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { PgStore } from './store/pg/pg-store.js';
+import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
 
 export interface Backends {

@@ -2,7 +2,7 @@
 // get 1001, so a client never has a stored message it was not told about.
 import { describe, expect, it } from 'vitest';
 import type { AckFrame } from '@chat/protocol';
-import { SqliteStore } from '../src/store/sqlite-store.js';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.js';
 import { startServer, tempDir, TestClient } from './helpers.js';
 
 describe('shutdown', () => {

@@ -4,7 +4,7 @@ import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import { createBackends } from '../backends.js';
 import type { Config } from '../config.js';
-import { MIGRATIONS as PG_MIGRATIONS } from '../store/pg-schema.js';
+import { MIGRATIONS as PG_MIGRATIONS } from '../store/pg/pg-schema.js';
 import { isMaintainableStore, type Store } from '../store/store.js';
 import { checkDataDir } from './data-dir.js';
 import { fail } from './exit.js';
@@ -18,7 +18,7 @@ async function maintainableStore(config: Config) {
   try {
     ({ store } = await createBackends({ ...config, redisUrl: null }, silentLog));
   } catch (err) {
-    // An empty or damaged chat.db (store/sqlite-files.ts), as `serve` reports it.
+    // An empty or damaged chat.db (store/sqlite/sqlite-files.ts), as `serve` reports it.
     fail(`error: cannot open the database: ${(err as Error).message}`, 1);
   }
   if (!isMaintainableStore(store)) fail('error: this store does not support backup/migrate here', 2);

@@ -120,7 +120,7 @@ export class RedisRateLimiter implements RateLimit {
 
   /** Resolves when Redis answers; rejects while it is unreachable (take() then falls back or rejects). */
   async ping(): Promise<void> {
-    await withTimeout(this.redis.ping(), PING_TIMEOUT_MS, 'redis ping timed out');
+    await withTimeout(this.redis.ping(), PING_TIMEOUT_MS, 'redis ping');
   }
 
   /** Closes the connection if this limiter opened it. */

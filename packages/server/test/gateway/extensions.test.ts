@@ -2,7 +2,7 @@
 // and GET /api/info.
 import { describe, expect, it } from 'vitest';
 import type { JoinedFrame } from '@chat/protocol';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir, trackResources } from '../helpers.js';
 
 const { server, connect } = trackResources();

@@ -8,7 +8,7 @@
 // catches, not milliseconds); the numbers are measured in `npm run bench` (fairness scenario).
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { killChildren, startChild, type ChildServer } from '../child-server.js';
 import { tempDir, TestClient } from '../helpers.js';
 

@@ -3,7 +3,7 @@
 // server memory.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ErrorFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { startServer, tempDir, TestClient, type TestServer } from '../helpers.js';
 

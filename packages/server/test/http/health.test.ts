@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AckFrame, ErrorFrame, JoinedFrame } from '@chat/protocol';
 import { StoreWriteError, type AppendResult, type NewMessage, type Store } from '../../src/store/store.js';
 import { rmSync } from 'node:fs';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startServer, tempDir, TestClient, type TestServer } from '../helpers.js';
 
 /** Switches that make a real store's ping() or appendMessages() fail. */

@@ -10,7 +10,7 @@ import { accountRoutes } from '../../src/http/account-routes.js';
 import { csrfCheck } from '../../src/http/csrf.js';
 import { tokenRoutes } from '../../src/http/token-routes.js';
 import { HostPolicy } from '../../src/net/host-policy.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir, TestClient, trackResources, type InjectServer } from '../helpers.js';
 import { api, login, PASSWORD, register } from './http-helpers.js';
 

@@ -4,7 +4,7 @@
 // are 400 with a JSON message; private rooms stay private whatever the parameters.
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { tempDir, trackResources, type InjectServer } from '../helpers.js';
 import { api, register, type Account } from './http-helpers.js';

@@ -5,7 +5,7 @@
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatMessage } from '@chat/protocol';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { tempDir, TestClient, trackResources, type InjectServer, type TestServer } from '../helpers.js';
 import { api, register, type Account } from './http-helpers.js';

@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { ErrorCode, ErrorFrame, JoinedFrame, PongFrame, ServerFrame, User } from '@chat/protocol';
 import type { Config } from '../../src/config.js';
-import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite-store.js';
+import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir, trackResources, TestClient, type TestServer } from '../helpers.js';
 
 export type Resources = ReturnType<typeof trackResources>;

@@ -12,7 +12,7 @@ import { frameText, type SharedFrame } from '../../src/hub/shared-frame.js';
 import { MemoryPresence } from '../../src/presence/memory-presence.js';
 import { MemoryRateLimiter } from '../../src/rate-limit/memory-rate-limiter.js';
 import { RequestBudget } from '../../src/rate-limit/request-budget.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers.js';
 

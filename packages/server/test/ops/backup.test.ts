@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { AckFrame, ServerFrame } from '@chat/protocol';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { MAIN, startChild } from '../child-server.js';
 import { sleep, TestClient } from '../helpers.js';
 import { runCli, waitFor, trackOps } from './ops-helpers.js';
