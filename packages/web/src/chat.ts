@@ -116,6 +116,8 @@ export function startChat(): void {
   };
   document.addEventListener('visibilitychange', onVisibility);
   window.addEventListener('online', () => client.wake());
+  // The open socket's close event would come only when the network returns.
+  window.addEventListener('offline', () => client.networkLost());
   window.addEventListener('focus', () => {
     client.wake();
     refreshRooms();

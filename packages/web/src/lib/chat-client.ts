@@ -132,9 +132,20 @@ export class ChatClient {
     this.connection.start();
   }
 
-  /** Connect now if offline (the tab became visible, or the browser came back online). */
+  /**
+   * Connect now if not connected (the tab became visible, or the browser came back online): also
+   * while "connecting" waits out the backoff delay after a dead socket was abandoned.
+   */
   wake(): void {
-    if (this.state.status === 'offline') this.connection.wake();
+    if (this.state.status !== 'online') this.connection.wake();
+  }
+
+  /**
+   * The browser lost the network (its `offline` event): show "connecting" at once and start
+   * reconnecting, instead of showing "connected" until the dead socket's close event arrives.
+   */
+  networkLost(): void {
+    this.connection.networkLost();
   }
 
   stop(): void {

@@ -1,6 +1,11 @@
 // The one WebSocket: open it, reconnect after the backoff delay, keep it alive, send frames on it.
 // It knows nothing of rooms or messages: it hands each parsed frame on, and says when the socket
 // is gone. docs/protocol.md, "Closing, heartbeat".
+//
+// A socket is gone when it closes, or when the client decides it is dead: no pong in time, or the
+// browser says the network is lost. A browser delivers a dead socket's `close` only when the
+// network returns (Chromium: the next time it can talk to the server), so the client does not wait
+// for it: it abandons the socket, ignores whatever that socket does later, and starts reconnecting.
 import type { ClientFrame, ServerFrame } from '@chat/protocol';
 import type { Backoff } from './backoff.js';
 import type { Credentials, Identity } from './identity.js';
@@ -24,7 +29,7 @@ export interface ConnectionOptions {
   keepaliveMs: number;
   /** Who to connect as; asked before every socket. */
   credentials(): Credentials;
-  /** A socket is being opened. */
+  /** A socket is being opened, or will be after the backoff delay (a dead one was abandoned). */
   onConnecting(): void;
   onFrame(frame: ServerFrame): void;
   /** The socket is gone (closed, or replaced by one for another identity): nothing is joined now. */
@@ -66,9 +71,12 @@ export class Connection {
     this.connect();
   }
 
-  /** Connect now instead of after the backoff delay (the tab became visible, the network came back). */
+  /**
+   * Connect now instead of after the backoff delay (the tab became visible, the network came back).
+   * A socket already opening or open is left alone.
+   */
   wake(): void {
-    if (!this.running) return;
+    if (!this.running || this.socket) return;
     this.options.backoff.reset();
     this.connect();
   }
@@ -93,6 +101,15 @@ export class Connection {
     this.running = true;
     this.options.backoff.reset();
     this.connect();
+  }
+
+  /**
+   * The browser says the network is lost (its `offline` event): the socket cannot work, whatever
+   * its readyState says, so give up on it now and start the reconnect schedule. While offline the
+   * attempts fail at once; the browser's `online` event then wakes the client.
+   */
+  networkLost(): void {
+    this.abandon('offline');
   }
 
   /** The server said welcome: this identity works, and the backoff starts over. */
@@ -148,6 +165,22 @@ export class Connection {
     socket.onerror = () => {};
   }
 
+  /**
+   * Gives up on the current socket without waiting for its close event: closes it (its late events
+   * find `this.socket` replaced and are ignored, so they can neither mark a newer socket gone nor
+   * schedule a second reconnect), says it is gone, and reconnects after the backoff delay, showing
+   * "connecting" meanwhile. Messages unacknowledged on it are resent after the next `joined`.
+   */
+  private abandon(reason: string): void {
+    const socket = this.socket;
+    if (!socket || !this.running) return;
+    this.socket = null;
+    socket.close(4000, reason);
+    this.gone();
+    this.options.onConnecting();
+    this.reconnect();
+  }
+
   private gone(): void {
     this.clearTimers();
     this.options.onGone();
@@ -165,7 +198,7 @@ export class Connection {
     if (this.keepaliveTimer) clearTimeout(this.keepaliveTimer);
     this.keepaliveTimer = setTimeout(() => {
       this.transmit({ type: 'ping' });
-      this.pongTimer = setTimeout(() => this.socket?.close(4000, 'no pong'), PONG_TIMEOUT_MS);
+      this.pongTimer = setTimeout(() => this.abandon('no pong'), PONG_TIMEOUT_MS);
     }, this.options.keepaliveMs);
   }
 }

@@ -1,4 +1,5 @@
-// The socket's lifecycle (src/lib/connection.ts): reconnect with backoff, wake, stop, keepalive.
+// The socket's lifecycle (src/lib/connection.ts): reconnect with backoff, wake, stop, keepalive,
+// and giving up on a dead socket without waiting for its close event.
 import { describe, expect, it, vi } from 'vitest';
 import { message, onlineAsAlice, range, settle, useFakeTimers } from './client-harness.js';
 
@@ -87,7 +88,7 @@ describe('keepalive', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(s.closedWith).not.toBeNull();
     await settle();
-    expect(h.state.status).toBe('offline');
+    expect(h.state.status).toBe('connecting');
     await vi.advanceTimersByTimeAsync(1000);
     expect(h.sockets).toHaveLength(2); // and reconnects
   });
@@ -108,5 +109,113 @@ describe('keepalive', () => {
     expect(h.state.status).toBe('online');
     await vi.advanceTimersByTimeAsync(5_000);
     expect(s.ofType('ping')).toHaveLength(2);
+  });
+});
+
+// A browser delivers a dead socket's `close` only when the network returns (Chromium: minutes
+// later), so the client decides for itself: no pong in time, or the browser's `offline` event.
+describe('dead socket', () => {
+  /** The old socket's close event, arriving whenever the browser gets round to it. */
+  function lateClose(socket: { onclose: ((ev: { code: number; reason: string }) => void) | null }): void {
+    socket.onclose?.({ code: 1006, reason: '' });
+  }
+
+  it('no pong: connecting at once, without any close event, and a new socket after the backoff delay', async () => {
+    const h = onlineAsAlice({}, { keepaliveMs: 20_000 });
+    const old = h.socket;
+    const onclose = old.onclose;
+    old.onclose = null; // the browser holds the close event back
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(old.closedWith).not.toBeNull();
+    expect(h.state.status).toBe('connecting');
+    expect(h.room().joined).toBe(false);
+
+    await vi.advanceTimersByTimeAsync(999);
+    expect(h.sockets).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.sockets).toHaveLength(2);
+    expect(h.state.status).toBe('connecting');
+
+    // The late close of the old socket neither marks the new one gone nor schedules another.
+    onclose?.({ code: 1006, reason: '' });
+    await settle();
+    expect(h.state.status).toBe('connecting');
+    h.connect();
+    expect(h.state.status).toBe('online');
+    lateClose(old);
+    old.receive(message(7));
+    await vi.advanceTimersByTimeAsync(15_000); // less than the new socket's own keepalive
+    expect(h.state.status).toBe('online');
+    expect(h.sockets).toHaveLength(2);
+    expect(h.seqs()).toEqual([]);
+  });
+
+  it('networkLost(): connecting at once, a new socket after the backoff delay, the old close ignored', async () => {
+    const h = onlineAsAlice();
+    const old = h.socket;
+    h.client.networkLost();
+    expect(h.state.status).toBe('connecting');
+    expect(old.closedWith).not.toBeNull();
+    await settle(); // the old socket's close event: ignored
+    expect(h.state.status).toBe('connecting');
+    await vi.advanceTimersByTimeAsync(999);
+    expect(h.sockets).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.sockets).toHaveLength(2);
+
+    // Still offline: the attempt fails, and the schedule goes on with a longer delay.
+    h.socket.drop();
+    await settle();
+    expect(h.state.status).toBe('offline');
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(h.sockets).toHaveLength(3);
+    h.socket.drop();
+    await settle();
+
+    // Nothing more than one schedule: exactly one socket per delay.
+    await vi.advanceTimersByTimeAsync(3999);
+    expect(h.sockets).toHaveLength(3);
+    lateClose(old);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(h.sockets).toHaveLength(4);
+  });
+
+  it('the network returning (wake) connects at once, even while waiting out the delay as connecting', async () => {
+    const h = onlineAsAlice();
+    h.client.networkLost();
+    expect(h.state.status).toBe('connecting');
+    h.client.wake();
+    expect(h.sockets).toHaveLength(2);
+    h.client.wake(); // a socket is already opening: not another
+    expect(h.sockets).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.sockets).toHaveLength(2); // the scheduled attempt was replaced, not added
+    h.connect();
+    expect(h.state.status).toBe('online');
+  });
+
+  it('a message written while the network is lost goes out once, with its id, after the next joined', async () => {
+    const h = onlineAsAlice();
+    h.client.networkLost();
+    h.client.send('lobby', 'written offline');
+    const clientId = h.room().outbox[0]!.clientId;
+    expect(h.sockets[0]!.ofType('send')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1000);
+    const s = h.connect();
+    expect(s.ofType('send').map((f) => f.id)).toEqual([clientId]);
+  });
+
+  it('networkLost() with no socket, or when stopped, does nothing', async () => {
+    const h = onlineAsAlice();
+    h.socket.drop();
+    h.client.networkLost();
+    expect(h.state.status).toBe('offline');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(h.sockets).toHaveLength(2);
+    h.client.stop();
+    h.client.networkLost();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.sockets).toHaveLength(2);
+    expect(h.state.status).toBe('offline');
   });
 });
