@@ -1,6 +1,7 @@
 // End-to-end, in real Chromium: text as people write it. Arabic and Hebrew read right to left,
 // with their punctuation on the left: message text, names and the composer take their direction
-// from their own text (dir="auto"), not from the page's left-to-right layout.
+// from their own text (dir="auto"), not from the page's left-to-right layout. Links keep their
+// balanced parentheses (a Wikipedia title) and leave out the one that closes a remark.
 import type { Locator } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { browserAvailable } from './browser.js';
@@ -48,5 +49,23 @@ describe.skipIf(!available)('text in Chromium', () => {
     await composer.fill('hi all');
     await poll(() => composer.evaluate((el) => getComputedStyle(el).direction)).toBe('ltr');
     nasser.close();
+  });
+
+  it('a link keeps the parentheses of its own and leaves out the one closing a remark', async () => {
+    const s = await server();
+    const bob = await raw(s.wsUrl({ nick: 'bob' }));
+    await bob.request({ type: 'join', room: 'lobby' });
+    const alice = await openPage(s.httpUrl + '/');
+    await enterChat(alice, 'alice');
+    const page = alice.page;
+
+    const wiki = 'https://en.wikipedia.org/wiki/Foo_(bar)';
+    await bob.request({ type: 'send', room: 'lobby', id: 'wiki-1', text: `read this (${wiki}) first` });
+    const link = bubble(page, 'read this').locator('a');
+    await poll(() => link.count()).toBe(1);
+    expect(await link.getAttribute('href')).toBe(wiki);
+    expect(await link.innerText()).toBe(wiki);
+    expect(await bubble(page, 'read this').locator('.msg-text').innerText()).toBe(`read this (${wiki}) first`);
+    bob.close();
   });
 });
