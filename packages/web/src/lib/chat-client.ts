@@ -267,9 +267,12 @@ export class ChatClient {
 
   // ---- messages and typing --------------------------------------------------------------------
 
-  /** Queues a message; it is sent now if online, else on reconnect, with the same id. */
-  send(roomName: string, text: string): void {
-    this.outbox.write(roomName, text);
+  /**
+   * Queues a message; it is sent now if online, else on reconnect, with the same id. False when it
+   * was refused (empty, over the length limit, unknown room): the caller keeps the text.
+   */
+  send(roomName: string, text: string): boolean {
+    return this.outbox.write(roomName, text);
   }
 
   /** Sends a failed message again, with its original id. */

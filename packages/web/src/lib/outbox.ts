@@ -1,10 +1,23 @@
 // Messages written but not yet stored (docs/protocol.md, "Send → ack → message" and "Idempotent
 // resend"). Each keeps its client id through resends, reconnects and reloads, so the server stores
 // it once however often it goes out; it leaves the outbox when its ack or its stored copy arrives.
-import type { ChatMessage, ClientFrame, User } from '@chat/protocol';
+import { charCount, DEFAULT_LIMITS, type ChatMessage, type ClientFrame, type User } from '@chat/protocol';
 import type { ChatState, DisplayMessage, RoomState } from './chat-state.js';
 import type { ClientStorage } from './client-storage.js';
 import { insertMessages, messageKey } from './timeline.js';
+
+/** The longest message the server stores (the protocol's default; the client is not told another). */
+export const MAX_MESSAGE_CHARS = DEFAULT_LIMITS.maxMessageChars;
+
+/** A draft's length as the server counts it: code points, after trimming (an emoji is one). */
+export function messageChars(text: string): number {
+  return charCount(text.trim());
+}
+
+/** The server would refuse this text, so it must stay with the writer to be shortened. */
+export function tooLong(text: string): boolean {
+  return messageChars(text) > MAX_MESSAGE_CHARS;
+}
 
 export interface OutboxContext {
   readonly state: ChatState;
@@ -17,12 +30,16 @@ export interface OutboxContext {
 export class Outbox {
   constructor(private readonly ctx: OutboxContext) {}
 
-  /** Queues a message; it is sent now if the room is joined, else after its next `joined`. */
-  write(roomName: string, text: string): void {
+  /**
+   * Queues a message; it is sent now if the room is joined, else after its next `joined`. Returns
+   * false, queueing nothing, for an unknown room, empty text or text over the limit: the server
+   * would refuse the last, and a failed message could be neither retried nor edited.
+   */
+  write(roomName: string, text: string): boolean {
     const { state, storage } = this.ctx;
     const room = state.rooms.get(roomName);
     const trimmed = text.trim();
-    if (!room || !trimmed) return;
+    if (!room || !trimmed || tooLong(trimmed)) return false;
     // Before the first welcome (a reload while the server is down) the sender is filled in later.
     const from = state.me ? { ...state.me } : { id: '', nick: storage.account() ?? storage.nick() ?? '' };
     const clientId = this.newClientId();
@@ -38,6 +55,7 @@ export class Outbox {
     room.outbox.push(entry);
     this.save();
     if (room.joined) this.transmit(roomName, entry);
+    return true;
   }
 
   /** Sends a failed message again, with its original id. */

@@ -3,6 +3,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ALICE, BOB, harness, joined, message, onlineAsAlice, pendingAcrossReload, range, T0, TOKEN, useFakeTimers, welcome, withRef } from './client-harness.js';
 import { MemoryStorage } from '../fakes.js';
+import { DEFAULT_LIMITS } from '@chat/protocol';
+import { messageChars, tooLong } from '../../src/lib/outbox.js';
 
 useFakeTimers();
 
@@ -35,6 +37,28 @@ describe('send while online', () => {
     h.client.send('nowhere', 'hello');
     expect(h.socket.ofType('send')).toEqual([]);
     expect(h.room().outbox).toEqual([]);
+  });
+
+  it('refuses a message over the length limit, counted in code points after trimming as the server counts', () => {
+    const h = onlineAsAlice();
+    const limit = DEFAULT_LIMITS.maxMessageChars;
+    // The server would refuse it, so a Retry could never work: it stays with the caller to edit.
+    expect(h.client.send('lobby', 'x'.repeat(limit + 1))).toBe(false);
+    expect(h.socket.ofType('send')).toEqual([]);
+    expect(h.room().outbox).toEqual([]);
+
+    // An emoji is two UTF-16 units but one character; surrounding spaces are trimmed away.
+    expect(h.client.send('lobby', `  ${'😀'.repeat(limit)}\n`)).toBe(true);
+    expect(h.socket.ofType('send')).toHaveLength(1);
+    expect(h.room().outbox.map((m) => m.text)).toEqual(['😀'.repeat(limit)]);
+  });
+
+  it('counts a draft as the server does, and says when it is over the limit', () => {
+    const limit = DEFAULT_LIMITS.maxMessageChars;
+    expect(messageChars('  a😀b \n')).toBe(3);
+    expect(tooLong('😀'.repeat(limit))).toBe(false);
+    expect(tooLong(` ${'a'.repeat(limit)} `)).toBe(false);
+    expect(tooLong('a'.repeat(limit + 1))).toBe(true);
   });
 
   it('ack before the message event: sent with the acked seq, and the event does not duplicate it', () => {
