@@ -31,6 +31,8 @@ const en = {
   status_offline: 'Offline',
   composerLabel: 'Message {room}',
   composerPlaceholder: 'Write a message… (Enter to send, Shift+Enter for a new line)',
+  /** On a touch screen, where there is no Shift+Enter to speak of. */
+  composerPlaceholderTouch: 'Write a message…',
   send: 'Send',
   charsLeft: '{n} left',
   charsOver: '{n} too many',
@@ -186,6 +188,7 @@ const zhCN: Messages = {
   status_offline: '离线',
   composerLabel: '发送到 {room}',
   composerPlaceholder: '输入消息…（回车发送，Shift+回车换行）',
+  composerPlaceholderTouch: '输入消息…',
   send: '发送',
   charsLeft: '还可输入 {n} 字',
   charsOver: '超出 {n} 字',

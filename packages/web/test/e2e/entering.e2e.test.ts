@@ -1,9 +1,9 @@
 // End-to-end, in real Chromium: the first seconds after entering. The cursor is in the composer
 // (typing right away writes a message), and the language picker's label stands apart from its
-// select instead of reading "LanguageEnglish".
+// select instead of reading "LanguageEnglish". A phone's composer does not mention Shift+Enter.
 import { describe, expect, it } from 'vitest';
 import { browserAvailable } from './browser.js';
-import { enterChat, openPage, poll, server, useBrowser } from './people.js';
+import { enterChat, openPage, PHONE, poll, server, useBrowser } from './people.js';
 
 const available = browserAvailable();
 
@@ -33,5 +33,15 @@ describe.skipIf(!available)('entering the chat in Chromium', () => {
     expect(await gap()).toBeGreaterThanOrEqual(4);
     await enterChat(alice, 'alice');
     expect(await gap()).toBeGreaterThanOrEqual(4);
+  });
+
+  it('tells a phone to write a message, without the keyboard shortcuts a desktop gets', async () => {
+    const s = await server();
+    const phone = await openPage(s.httpUrl + '/', { viewport: PHONE, isMobile: true, hasTouch: true });
+    await enterChat(phone, 'jo');
+    expect(await phone.page.getByTestId('composer').getAttribute('placeholder')).toBe('Write a message…');
+    const desktop = await openPage(s.httpUrl + '/');
+    await enterChat(desktop, 'kim');
+    expect(await desktop.page.getByTestId('composer').getAttribute('placeholder')).toContain('Shift+Enter');
   });
 });
