@@ -117,6 +117,12 @@ export interface DeleteFrame extends Ref {
   type: 'delete';
   room: string;
 }
+/** Version 1.1: raises this user's read marker in the room to `seq` (no reply; never lowers it). */
+export interface ReadFrame extends Ref {
+  type: 'read';
+  room: string;
+  seq: number;
+}
 
 export type ClientFrame =
   | JoinFrame
@@ -134,7 +140,8 @@ export type ClientFrame =
   | OpFrame
   | MuteFrame
   | DmFrame
-  | DeleteFrame;
+  | DeleteFrame
+  | ReadFrame;
 
 export type ClientFrameType = ClientFrame['type'];
 
@@ -159,6 +166,8 @@ export interface JoinedFrame extends Ref {
   role?: 'owner' | 'moderator' | 'member' | null;
   /** The room's last stored seq (0 for an empty room). */
   seq: number;
+  /** Version 1.1: this user's read marker in the room. */
+  readSeq?: number;
   online: number;
   members: User[];
   history: ChatMessage[];
@@ -218,6 +227,14 @@ export interface InvitationFrame {
   type: 'invitation';
   room: string;
   by: User;
+  /** Version 1.1: `dm` when `by` started a direct message with you (it is in your room list). */
+  kind?: 'dm' | 'private';
+}
+/** Version 1.1: this user's read marker in the room rose to `seq` (from any of its connections). */
+export interface ReadEventFrame {
+  type: 'read';
+  room: string;
+  seq: number;
 }
 
 export interface DeletedFrame extends Ref {
@@ -263,7 +280,8 @@ export type ServerFrame =
   | KickedFrame
   | ModeratedFrame
   | DeletedFrame
-  | InvitationFrame;
+  | InvitationFrame
+  | ReadEventFrame;
 
 export const ERROR_CODES = [
   'bad_request',

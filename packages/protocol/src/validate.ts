@@ -176,6 +176,12 @@ const parsers = {
   },
   dm: (f) => ({ type: 'dm', user: userRef(f) }),
   delete: (f) => ({ type: 'delete', room: room(f) }),
+  read: (f) => {
+    const r = room(f);
+    const seq = optSeq(f, 'seq');
+    if (seq === undefined) fail('bad_request', '"seq" must be a non-negative integer');
+    return { type: 'read', room: r, seq: seq as number };
+  },
 } satisfies Record<ClientFrameType, Parser>;
 
 const hasOwn = Object.prototype.hasOwnProperty;

@@ -15,6 +15,7 @@ import { hostCheck } from './http/host-check.js';
 import { HostPolicy } from './net/host-policy.js';
 import { infoRoutes } from './http/info.js';
 import { metricsRoutes } from './http/metrics.js';
+import { meRoomRoutes } from './http/me-room-routes.js';
 import { roomRoutes } from './http/room-routes.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticRoutes } from './http/static.js';
@@ -142,6 +143,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(accountRoutes, { prefix: '/api', store, config, nicks, onTokenRevoked });
   await app.register(tokenRoutes, { prefix: '/api/auth/tokens', store, onTokenRevoked });
   await app.register(roomRoutes, { prefix: '/api/rooms', store, config, presence, admins });
+  await app.register(meRoomRoutes, { prefix: '/api/me/rooms', store });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
   if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);

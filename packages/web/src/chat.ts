@@ -44,6 +44,7 @@ export const client = new ChatClient({
       }
     },
     rooms: () => api.rooms(),
+    myRooms: (guestToken) => api.myRooms(guestToken),
   },
 });
 

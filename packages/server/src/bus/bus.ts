@@ -18,7 +18,9 @@ export type BusEvent =
   /** An admin deleted the room: every connection in it leaves. */
   | { type: 'roomDeleted'; room: string }
   /** A user was invited to a room, or made a moderator of it: their connections are told. */
-  | { type: 'invited'; room: string; userId: string; by: User }
+  | { type: 'invited'; room: string; userId: string; by: User; kind?: 'dm' | 'private' }
+  /** A user's read marker in a room rose: every connection of theirs is told. */
+  | { type: 'read'; userId: string; room: string; seq: number }
   | { type: 'opped'; room: string; user: User }
   /**
    * A node died (its presence expired): it may have committed messages it never published, and in

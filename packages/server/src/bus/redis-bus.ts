@@ -209,7 +209,9 @@ function isBusEvent(value: unknown): value is BusEvent {
     case 'roomDeleted':
       return isString(value.room);
     case 'invited':
-      return isString(value.room) && isString(value.userId) && isUser(value.by);
+      return isString(value.room) && isString(value.userId) && isUser(value.by) && (value.kind === undefined || value.kind === 'dm' || value.kind === 'private');
+    case 'read':
+      return isString(value.room) && isString(value.userId) && isNumber(value.seq);
     case 'opped':
       return isString(value.room) && isUser(value.user);
     case 'tokenRevoked':

@@ -14,3 +14,16 @@ export async function signedIn(store: Store, req: FastifyRequest): Promise<Token
   if (bearer === null ? identity.kind !== 'session' : identity.kind === 'guest') return null;
   return identity;
 }
+
+/**
+ * The user behind a Version 1.1 request: as signedIn, and also a guest whose restore token comes
+ * as `Authorization: Bearer` (docs/protocol.md, Version 1.1: guests use their token there).
+ */
+export async function caller(store: Store, req: FastifyRequest): Promise<TokenIdentity | null> {
+  const bearer = bearerToken(req.headers);
+  if (bearer !== null) {
+    const identity = await store.identityByToken(bearer);
+    if (identity?.kind === 'guest') return identity;
+  }
+  return signedIn(store, req);
+}

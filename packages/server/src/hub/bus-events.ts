@@ -49,7 +49,12 @@ export class BusEvents {
         }
         return;
       case 'invited':
-        for (const session of rooms.sessionsOf(event.userId)) session.send({ type: 'invitation', room: event.room, by: event.by });
+        for (const session of rooms.sessionsOf(event.userId)) {
+          session.send({ type: 'invitation', room: event.room, by: event.by, ...(event.kind ? { kind: event.kind } : {}) });
+        }
+        return;
+      case 'read':
+        for (const session of rooms.sessionsOf(event.userId)) session.send({ type: 'read', room: event.room, seq: event.seq });
         return;
       case 'opped':
         for (const session of rooms.sessionsOf(event.user.id)) {

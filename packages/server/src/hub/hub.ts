@@ -8,7 +8,7 @@
 // in seq order -> ack to the sender.
 //
 // Layers (imports run downwards only): this dispatcher -> features (join, history, typing, nick,
-// message-pipeline, moderation, room-admin, direct-message, bus-events) -> rules (room-rules,
+// message-pipeline, moderation, room-admin, direct-message, read-state, bus-events) -> rules (room-rules,
 // room-access, refusal) -> this node's rooms and users (local-rooms) and the publisher -> the
 // interfaces (Store, Bus, Presence, RateLimit) and the session.
 import type { ClientFrame, ClientFrameType, User } from '@chat/protocol';
@@ -33,6 +33,7 @@ import { Moderation } from './moderation.js';
 import { changeNick } from './nick.js';
 import { Publisher } from './publisher.js';
 import { guarded, ref } from './refusal.js';
+import { markRead } from './read-state.js';
 import { RoomAdmin } from './room-admin.js';
 import { RoomRules } from './room-rules.js';
 import { Session, type Peer } from './session.js';
@@ -76,7 +77,7 @@ export interface HubOptions {
 
 /** Requests that read or write the store: each takes from the RequestBudget first. */
 const STORE_REQUESTS: ReadonlySet<ClientFrameType> = new Set<ClientFrameType>([
-  'join', 'leave', 'history', 'nick', 'create', 'invite', 'kick', 'ban', 'unban', 'op', 'mute', 'dm', 'delete',
+  'join', 'leave', 'history', 'nick', 'create', 'invite', 'kick', 'ban', 'unban', 'op', 'mute', 'dm', 'delete', 'read',
 ]);
 
 type Handler<K extends ClientFrameType> = (session: Session, frame: Extract<ClientFrame, { type: K }>) => void | Promise<void>;
@@ -206,7 +207,8 @@ export class Hub {
     const { store, presence } = this.options;
     const { joins, publisher, moderation, roomAdmin } = this;
     const nickChange = { store, presence, publisher, nicks };
-    const directMessage = { store, rules, joins };
+    const directMessage = { store, rules, joins, bus: this.options.bus };
+    const readState = { store, bus: this.options.bus };
     return {
       join: (s, f) => guarded(s, f.ref, () => joins.join(s, f.room, f.since, f.ref)),
       leave: (s, f) => joins.leave(s, f.room, f.ref),
@@ -224,6 +226,7 @@ export class Hub {
       mute: (s, f) => moderation.moderate(s, 'mute', f.room, f.user, f.ref, f.ms),
       dm: (s, f) => openDirectMessage(directMessage, s, f),
       delete: (s, f) => roomAdmin.delete(s, f),
+      read: (s, f) => markRead(readState, s, f),
     };
   }
 }

@@ -66,11 +66,13 @@ export class Joins {
         presenceJoined = true;
       }
       const members = await presence.members(room, this.options.presenceDetailLimit);
+      // The room joins the user's stored list (Version 1.1): the first time, read up to its end.
+      const readSeq = await store.addUserRoom(s.userId, room);
       if (s.closed) throw new SessionClosed();
       const seen = Math.max(lastSeq, page.messages.at(-1)?.seq ?? 0);
       const newer = rejoin ? [] : channel.completeJoin(s, seen);
       s.rooms.add(room);
-      const joined = JSON.stringify({ type: 'joined', room, kind, role, seq: seen, online, history: page.messages, hasMore: page.hasMore, ...ref(frameRef) } satisfies Omit<JoinedFrame, 'members'>);
+      const joined = JSON.stringify({ type: 'joined', room, kind, role, seq: seen, readSeq, online, history: page.messages, hasMore: page.hasMore, ...ref(frameRef) } satisfies Omit<JoinedFrame, 'members'>);
       s.sendRaw(`${joined.slice(0, -1)},"members":${this.membersJson(members)}}`);
       for (const message of newer) s.sendRaw(JSON.stringify(message));
       if (changed) publisher.announce(room, online, { joined: { ...s.user } });
@@ -83,7 +85,9 @@ export class Joins {
     }
   }
 
+  /** Leaves the room on this connection and takes it off the user's list (other devices keep their connections). */
   async leave(s: Session, room: string, frameRef: string | undefined): Promise<void> {
+    await this.options.store.removeUserRoom(s.userId, room);
     const wasMember = s.forgetRoom(room);
     if (wasMember) this.options.rooms.detach(s, room);
     s.send({ type: 'left', room, ...ref(frameRef) });

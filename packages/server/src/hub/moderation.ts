@@ -33,7 +33,7 @@ export class Moderation {
       requireAccount(s);
       // A ban is lifted by someone else or not at all: else a banned moderator lifts their own.
       if (action === 'unban' && userId === s.userId) throw new Refusal('forbidden', 'nobody can lift their own ban');
-      const { role: callerRole } = await rules.requireRights(s, room, action === 'op' ? 'owner' : 'moderator');
+      const { role: callerRole, info } = await rules.requireRights(s, room, action === 'op' ? 'owner' : 'moderator');
       const target = await store.userById(userId);
       if (!target) throw new Refusal('not_found', 'no such user');
       const targetRole = await store.roleOf(room, userId);
@@ -54,6 +54,9 @@ export class Moderation {
       let until: number | undefined;
       switch (action) {
         case 'kick':
+          // Out of their room list; out of a private room for good, until invited again.
+          if (info.kind === 'private') await store.revokeRole(room, userId);
+          else await store.removeUserRoom(userId, room);
           await bus.publish({ type: 'kick', room, userId, reason: 'kick' });
           break;
         case 'ban':

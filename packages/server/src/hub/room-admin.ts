@@ -44,7 +44,7 @@ export class RoomAdmin {
       const invitee = await store.accountByUsername(f.user);
       if (!invitee) throw new Refusal('not_found', 'no account has that username');
       if ((await store.roleOf(f.room, invitee.user.id)) === null) await store.setRole(f.room, invitee.user.id, 'member');
-      await bus.publish({ type: 'invited', room: f.room, userId: invitee.user.id, by: { ...s.user } });
+      await bus.publish({ type: 'invited', room: f.room, userId: invitee.user.id, by: { ...s.user }, kind: 'private' });
       s.send({ type: 'invited', room: f.room, user: invitee.user, ...ref(f.ref) });
     });
   }

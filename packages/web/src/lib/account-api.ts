@@ -3,7 +3,7 @@
 // to the page (so a proxy prefix such as /wsline/ works), and every request is same-origin, so the
 // browser sends the HttpOnly `session` cookie and the Origin header the server's CSRF rule wants.
 import { MIN_PASSWORD_CHARS, USERNAME, type User } from '@chat/protocol';
-import type { RoomSummary } from './chat-state.js';
+import type { ListedRoom, RoomSummary } from './chat-state.js';
 
 /** Rooms per `api/rooms` page (the server's most), and pages read at most: 5000 private rooms. */
 const ROOM_PAGE_SIZE = 500;
@@ -146,20 +146,32 @@ export class AccountApi {
     return all;
   }
 
+  /**
+   * `GET api/me/rooms`: the rooms this user keeps, the same on every device (Version 1.1); a guest
+   * sends its token as a bearer. Null when the server cannot say (unreachable, an older server).
+   */
+  async myRooms(guestToken: string | null): Promise<ListedRoom[] | null> {
+    const result = await this.call('GET', 'api/me/rooms', undefined, guestToken === null ? {} : { authorization: `Bearer ${guestToken}` });
+    if (!result.ok) return null;
+    const rooms = (result.value as { rooms?: unknown }).rooms;
+    return Array.isArray(rooms) ? (rooms as ListedRoom[]).filter((r) => typeof r?.name === 'string') : null;
+  }
+
   private async authenticate(path: string, username: string, password: string): Promise<ApiResult<User>> {
     const result = await this.call('POST', path, { username, password });
     if (!result.ok) return result;
     return { ok: true, value: (result.value as { user: User }).user };
   }
 
-  private async call(method: string, path: string, body?: object): Promise<ApiResult<unknown>> {
+  private async call(method: string, path: string, body?: object, headers: Record<string, string> = {}): Promise<ApiResult<unknown>> {
     let res: Awaited<ReturnType<FetchLike>>;
     try {
       res = await this.fetchFn(this.url(path), {
         method,
         cache: 'no-store',
         credentials: 'same-origin',
-        ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(body === undefined && Object.keys(headers).length === 0 ? {} : { headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' } }),
       });
     } catch {
       return { ok: false, failure: { kind: 'network' } };

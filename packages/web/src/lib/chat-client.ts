@@ -52,6 +52,20 @@ export interface ChatClientOptions {
   accounts?: AccountHooks;
 }
 
+/** How long the first connection of a page waits for the server's room list before joining. */
+const ROOM_LIST_WAIT_MS = 3000;
+
+/** The promise's value, or null if it takes longer than `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(null), ms);
+    void promise.then((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    });
+  });
+}
+
 /** `typing` goes out at most this often per room. */
 const TYPING_SEND_EVERY_MS = 3000;
 
@@ -64,6 +78,10 @@ export class ChatClient {
   private readonly outbox: Outbox;
   private readonly connection: Connection;
   private readonly lastTypingSent = new Map<string, number>();
+  /** Counts welcomes: a room list that comes back after the next welcome is stale. */
+  private welcomes = 0;
+  /** The server's room list has been taken in on this page (later ones only add rooms). */
+  private roomsAdopted = false;
   private readonly now: () => number;
 
   constructor(private readonly options: ChatClientOptions) {
@@ -89,6 +107,7 @@ export class ChatClient {
       welcomed: () => this.connection.welcomed(),
       signedOut: (notice) => this.signedOut(notice),
       refreshRooms: () => void this.refreshRooms(),
+      syncRooms: () => void this.syncRooms(),
     };
     const lost: IdentityContext = {
       state,
@@ -215,6 +234,7 @@ export class ChatClient {
    */
   signedOut(notice?: string): void {
     this.stop();
+    this.roomsAdopted = false;
     this.storage.forgetAll();
     this.rooms.reset();
     this.lastTypingSent.clear();
@@ -234,9 +254,12 @@ export class ChatClient {
     else this.notices.clear();
   }
 
-  /** Creates a room (accounts only); on `created` it is joined and opened. */
+  /**
+   * Creates a room with us as its owner (accounts only); on `created` it is joined and opened. A
+   * public room that exists already is joined instead.
+   */
   createRoom(name: string, isPrivate: boolean): void {
-    this.request({ type: 'create', room: name, private: isPrivate }, { kind: 'create', room: name });
+    this.request({ type: 'create', room: name, private: isPrivate }, { kind: 'create', room: name, private: isPrivate });
   }
 
   /** Lets the account with this username join a private room. */
@@ -263,6 +286,29 @@ export class ChatClient {
     if (!hooks || !this.state.account) return;
     const rooms = await hooks.rooms().catch(() => null);
     if (rooms && this.state.account) this.rooms.offer(rooms);
+  }
+
+  /**
+   * After `welcome`. The first time on a page, the server's list of our rooms (`api/me/rooms`)
+   * decides what the sidebar holds before anything is joined (at most ROOM_LIST_WAIT_MS, then the
+   * rooms this browser held). On later connections the joins (the resume) go first, and the list
+   * only adds what other devices brought.
+   */
+  private async syncRooms(): Promise<void> {
+    const welcome = ++this.welcomes;
+    const hooks = this.options.accounts;
+    const authoritative = !this.roomsAdopted;
+    if (!hooks?.myRooms || !authoritative) this.rooms.joinAll();
+    if (hooks?.myRooms) {
+      const token = this.state.account ? null : this.storage.token();
+      const listed = await withTimeout(hooks.myRooms(token).catch(() => null), ROOM_LIST_WAIT_MS);
+      if (welcome !== this.welcomes || this.state.status !== 'online') return;
+      const added = listed ? this.rooms.adopt(listed, authoritative) : [];
+      if (listed) this.roomsAdopted = true;
+      if (authoritative) this.rooms.joinAll();
+      else for (const name of added) this.rooms.join(name);
+    }
+    void this.refreshRooms();
   }
 
   // ---- messages and typing --------------------------------------------------------------------

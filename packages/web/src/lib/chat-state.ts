@@ -69,6 +69,19 @@ export interface RoomSummary {
   lastSeq: number;
 }
 
+/** One row of `GET api/me/rooms`: a room this user keeps, from any device. */
+export interface ListedRoom {
+  name: string;
+  kind: RoomKind;
+  lastSeq: number;
+  readSeq: number;
+  unread: number;
+  mentions: number;
+  notify: 'all' | 'mentions' | 'none';
+  /** A DM's other person (an extension of this server). */
+  peer?: User;
+}
+
 /** A short confirmation of an action that worked ("invited bob"), shown for a moment. */
 export interface Confirmation {
   key: string;

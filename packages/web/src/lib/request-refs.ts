@@ -6,7 +6,7 @@ import { MAX_REF_CHARS, type ModerationAction, type User } from '@chat/protocol'
 
 /** A request whose reply (or refusal) comes back with its `ref`. */
 export type PendingAction =
-  | { kind: 'create'; room: string }
+  | { kind: 'create'; room: string; private: boolean }
   | { kind: 'invite'; room: string; user: string }
   | { kind: 'dm'; user: string }
   | { kind: 'moderate'; action: ModerationAction; room: string; user: User };

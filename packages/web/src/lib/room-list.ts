@@ -1,8 +1,10 @@
 // The rooms this browser holds, in sidebar order: open, activate, join, page through, forget; and
 // the private rooms and DMs it may open. It remembers which rooms still await their first join on
 // this connection (joined without `since`) and which refused us on this page (not offered again).
+// The server keeps the user's list too (`api/me/rooms`, Version 1.1): `adopt` brings this browser in
+// line with it, and read markers (`read`) go out as rooms are read, so every device agrees.
 import { DEFAULT_LIMITS, type ClientFrame, type User } from '@chat/protocol';
-import { isDmName, LOBBY, newRoom, type ChatState, type RoomState, type RoomSummary } from './chat-state.js';
+import { isDmName, LOBBY, newRoom, type ChatState, type ListedRoom, type RoomState, type RoomSummary } from './chat-state.js';
 import type { ClientStorage } from './client-storage.js';
 import type { RequestRefs } from './request-refs.js';
 
@@ -13,11 +15,17 @@ export interface RoomListContext {
   transmit(frame: ClientFrame): void;
 }
 
+/** Read markers go out at most this often per room while messages keep arriving on screen. */
+const READ_EVERY_MS = 1000;
+
 export class RoomList {
   /** Rooms whose first join (no `since`) is still to come on this connection. */
   private readonly fresh = new Set<string>();
   /** Rooms that refused us on this page (kicked, banned, join refused): not offered as available. */
   readonly refused = new Set<string>();
+  /** The read marker last sent per room, and rooms with one scheduled (at most one `read` a second). */
+  private readonly readSent = new Map<string, number>();
+  private readonly readScheduled = new Set<string>();
 
   constructor(private readonly ctx: RoomListContext) {}
 
@@ -46,9 +54,88 @@ export class RoomList {
     this.markRead(name);
   }
 
+  /** The room is on screen: nothing in it is unread, here and (by `read`) on the user's other devices. */
   markRead(name: string): void {
     const room = this.ctx.state.rooms.get(name);
-    if (room) room.unread = 0;
+    if (!room) return;
+    room.unread = 0;
+    this.sendRead(room);
+  }
+
+  /** A message arrived in the room on screen: its marker follows within a second. */
+  readSoon(name: string): void {
+    if (this.readScheduled.has(name)) return;
+    this.readScheduled.add(name);
+    setTimeout(() => {
+      this.readScheduled.delete(name);
+      const room = this.ctx.state.rooms.get(name);
+      if (room && this.ctx.state.activeRoom === name && !this.ctx.state.hidden) this.sendRead(room);
+    }, READ_EVERY_MS);
+  }
+
+  /** Another device (or this one) read up to `seq`: if that covers what is held here, nothing is unread. */
+  readElsewhere(name: string, seq: number): void {
+    const room = this.ctx.state.rooms.get(name);
+    if (!room) return;
+    if (seq > (this.readSent.get(name) ?? 0)) this.readSent.set(name, seq);
+    if (seq >= room.lastSeq) room.unread = 0;
+  }
+
+  private sendRead(room: RoomState): void {
+    if (!room.joined || room.lastSeq <= (this.readSent.get(room.name) ?? 0)) return;
+    this.readSent.set(room.name, room.lastSeq);
+    this.ctx.transmit({ type: 'read', room: room.name, seq: room.lastSeq });
+  }
+
+  /**
+   * The server's list of this user's rooms (`api/me/rooms`). Rooms kept elsewhere (a DM, a room
+   * joined on another device) are added, DMs named, unread counts taken. `authoritative` (the
+   * first answer on this page) also drops rooms the user left elsewhere, unless they hold unsent
+   * messages; an empty list says nothing (a server that kept no list for this user yet). Resolves
+   * with the names added, which the caller joins.
+   */
+  adopt(listed: ListedRoom[], authoritative: boolean): string[] {
+    const { state } = this.ctx;
+    const added: string[] = [];
+    for (const entry of listed) {
+      let room = state.rooms.get(entry.name);
+      if (!room) {
+        if (this.refused.has(entry.name)) continue;
+        this.add(entry.name);
+        added.push(entry.name);
+        room = state.rooms.get(entry.name)!;
+      }
+      room.kind = entry.kind;
+      if (entry.peer && room.peer !== entry.peer.nick) this.setPeer(room, entry.peer.nick);
+      const onScreen = state.activeRoom === entry.name && !state.hidden;
+      if (!onScreen && entry.unread > room.unread) room.unread = entry.unread;
+      if (entry.readSeq > (this.readSent.get(entry.name) ?? 0)) this.readSent.set(entry.name, entry.readSeq);
+    }
+    const names = new Set(listed.map((r) => r.name));
+    state.available = state.available.filter((r) => !names.has(r.name));
+    if (authoritative && listed.length > 0) {
+      for (const name of [...state.roomOrder]) {
+        if (name !== LOBBY && !names.has(name) && state.rooms.get(name)!.outbox.length === 0) this.remove(name);
+      }
+    }
+    return added;
+  }
+
+  /** Someone started a DM with us (`invitation`, kind dm): it is in the list at once, named by them. */
+  dmStarted(name: string, peer: string): boolean {
+    const { state } = this.ctx;
+    const known = state.rooms.get(name);
+    if (known) {
+      if (known.peer !== peer) this.setPeer(known, peer);
+      return false;
+    }
+    this.refused.delete(name);
+    this.add(name);
+    const room = state.rooms.get(name)!;
+    room.kind = 'dm';
+    this.setPeer(room, peer);
+    state.available = state.available.filter((r) => r.name !== name);
+    return true;
   }
 
   add(name: string): void {
@@ -139,6 +226,7 @@ export class RoomList {
 
   /** Signed out: the next user starts with only the lobby, joined afresh. */
   reset(): void {
+    this.readSent.clear();
     this.fresh.clear();
     this.fresh.add(LOBBY);
     this.refused.clear();

@@ -8,7 +8,8 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { WelcomeFrame } from '@chat/protocol';
 import { browserAvailable } from './browser.js';
-import { bubble, enterChat, openPage, poll, raw, say, server, trackedDataDir, useBrowser, waitOnline, type Person } from './people.js';
+import { authenticate, confirmationText, createPrivateRoom, invite, memberActions, noticeText, roomList, roomTitle } from './account-steps.js';
+import { bubble, enterChat, openPage, poll, raw, say, server, trackedDataDir, useBrowser, waitOnline } from './people.js';
 
 const available = browserAvailable();
 const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -16,42 +17,11 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** The browser's own report of an HTTP error the test provoked on purpose (401, 409, 429). */
 const EXPECTED_HTTP_ERRORS = /Failed to load resource: the server responded with a status of (400|401|409|429)/;
 
-/** Registers or signs in on the welcome screen and waits for the chat to be online. */
-async function authenticate(person: Person, mode: 'register' | 'signin', username: string, password: string): Promise<void> {
-  const page = person.page;
-  await page.getByTestId(`auth-mode-${mode}`).click();
-  await page.getByTestId('auth-username').fill(username);
-  await page.getByTestId('auth-password').fill(password);
-  await page.getByTestId('auth-submit').click();
-  await waitOnline(page);
-  await page.getByTestId('composer').waitFor({ state: 'visible' });
-}
-
 /** Every WebSocket URL the page opens, in order. */
 function socketUrls(page: Page): string[] {
   const urls: string[] = [];
   page.on('websocket', (ws) => urls.push(ws.url()));
   return urls;
-}
-
-const roomTitle = (page: Page) => page.locator('.room-title').innerText();
-const roomList = (page: Page) => page.getByTestId('room-list');
-const noticeText = (page: Page) => page.getByTestId('notice').innerText();
-const confirmationText = (page: Page) => page.getByTestId('confirmation').innerText();
-const memberActions = (page: Page, nick: string) => page.locator('.member-row', { hasText: nick }).getByTestId('member-actions');
-
-async function createPrivateRoom(page: Page, name: string): Promise<void> {
-  await page.getByTestId('new-room-private').check();
-  await page.getByTestId('new-room').fill(name);
-  await page.getByTestId('new-room').press('Enter');
-  await poll(() => roomTitle(page)).toContain(name);
-  await page.getByTestId('new-room-private').uncheck();
-}
-
-async function invite(page: Page, username: string): Promise<void> {
-  if ((await page.getByTestId('invite-username').count()) === 0) await page.getByTestId('invite').click();
-  await page.getByTestId('invite-username').fill(username);
-  await page.getByTestId('invite-username').press('Enter');
 }
 
 async function audit(page: Page): Promise<string[]> {

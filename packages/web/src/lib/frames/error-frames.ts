@@ -59,6 +59,8 @@ function onRefused(ctx: FrameContext, action: PendingAction, frame: ErrorFrame):
   const code = frame.code;
   if (code === 'unauthorized' || code === 'rate_limited') return notices.set(code);
   if (action.kind === 'create') {
+    // A public room of that name exists (or this server lets only some create rooms): join it.
+    if (code === 'forbidden' && !action.private) return ctx.rooms.open(action.room);
     if (code === 'forbidden') return notices.set('room_exists', { room: `#${action.room}` });
     return notices.set(code);
   }

@@ -25,6 +25,11 @@ export interface FrameContext {
   signedOut(notice: string): void;
   /** Asks `api/rooms` again for private rooms and DMs this account may join. */
   refreshRooms(): void;
+  /**
+   * After `welcome`: brings the rooms in line with the server's list of them (`api/me/rooms`),
+   * joins every room held, and asks for the private rooms this account may join.
+   */
+  syncRooms(): void;
 }
 
 /** One handler per server frame type: a new type does not compile until it is handled. */

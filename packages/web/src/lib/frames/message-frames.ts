@@ -12,7 +12,9 @@ export function onMessage(ctx: FrameContext, message: ChatMessage): void {
   const added = ctx.outbox.receive(room, [message]);
   if (!mine) ctx.rooms.learnPeer(room, [message.from]);
   room.typing = room.typing.filter((t) => t.user.id !== message.from.id);
-  if (added && !mine && (state.activeRoom !== room.name || state.hidden)) room.unread++;
+  if (!added || mine) return;
+  if (state.activeRoom !== room.name || state.hidden) room.unread++;
+  else ctx.rooms.readSoon(room.name);
 }
 
 export function onAck(ctx: FrameContext, frame: AckFrame): void {

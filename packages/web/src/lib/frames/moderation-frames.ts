@@ -31,8 +31,16 @@ export function onModerated(ctx: FrameContext, frame: ModeratedFrame): void {
   ctx.notices.confirm(`moderated_${frame.action}`, { user: frame.user.nick, room: label, minutes: frame.until ? minutes(frame.until) : '' });
 }
 
-/** Invited to a private room: say so, and offer it among the rooms this account may join. */
+/**
+ * Someone started a DM with us: it joins the sidebar at once, named by them, and its messages
+ * count as unread. Invited to a private room: say so, and offer it among the rooms this account
+ * may join.
+ */
 export function onInvitation(ctx: FrameContext, frame: InvitationFrame): void {
+  if (frame.kind === 'dm') {
+    if (ctx.rooms.dmStarted(frame.room, frame.by.nick) && ctx.state.status === 'online') ctx.rooms.join(frame.room);
+    return;
+  }
   ctx.notices.set('invitation', { room: `#${frame.room}`, user: frame.by.nick });
   ctx.refreshRooms();
 }

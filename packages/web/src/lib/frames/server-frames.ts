@@ -7,7 +7,7 @@ import { onAck, onHistory, onMessage } from './message-frames.js';
 import { onCreated, onDeleted, onInvitation, onInvited, onModerated } from './moderation-frames.js';
 import { onPresence, onTyping } from './presence-frames.js';
 import { onJoined, onKicked, onLeft } from './room-frames.js';
-import { onNick, onPong, onWelcome } from './session-frames.js';
+import { onNick, onPong, onRead, onWelcome } from './session-frames.js';
 
 const handlers = {
   welcome: onWelcome,
@@ -27,6 +27,7 @@ const handlers = {
   invitation: onInvitation,
   deleted: onDeleted,
   error: onError,
+  read: onRead,
 } satisfies FrameHandlers;
 
 /** Hands a frame to its handler; a type this client does not know (a newer server's) is ignored. */

@@ -1,6 +1,7 @@
 // Who we are on this connection: `welcome` (docs/protocol.md, "`welcome` (unasked, first
-// frame)"), `nick` (a rename, ours or from another tab), and `pong`.
-import type { NickReplyFrame, WelcomeFrame } from '@chat/protocol';
+// frame)"), `nick` (a rename, ours or from another tab), `pong`, and `read` (a read marker of ours
+// from any device).
+import type { NickReplyFrame, ReadEventFrame, WelcomeFrame } from '@chat/protocol';
 import type { FrameContext } from './frame-context.js';
 
 export function onWelcome(ctx: FrameContext, frame: WelcomeFrame): void {
@@ -20,18 +21,19 @@ export function onWelcome(ctx: FrameContext, frame: WelcomeFrame): void {
   state.online = frame.online;
   state.status = 'online';
   ctx.notices.clear();
-  if (state.account) {
-    storage.setAccount(frame.user.nick);
-    ctx.refreshRooms();
-  } else {
-    storage.saveGuest(frame.token, frame.user.nick);
-  }
+  if (state.account) storage.setAccount(frame.user.nick);
+  else storage.saveGuest(frame.token, frame.user.nick);
   ctx.outbox.claim(frame.user);
-  ctx.rooms.joinAll();
+  // The server's list of our rooms, then the joins (and the private rooms we may join).
+  ctx.syncRooms();
 }
 
 export function onNick(ctx: FrameContext, frame: NickReplyFrame): void {
   if (ctx.state.me) ctx.state.me = { ...ctx.state.me, nick: frame.nick };
+}
+
+export function onRead(ctx: FrameContext, frame: ReadEventFrame): void {
+  ctx.rooms.readElsewhere(frame.room, frame.seq);
 }
 
 /** Any frame restarts the keepalive (connection.ts); a pong has nothing else to say. */
