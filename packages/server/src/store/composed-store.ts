@@ -11,6 +11,7 @@ import type {
   MessagePage,
   MessageStore,
   NewMessage,
+  NotifyLevel,
   RoomInfo,
   RoomKind,
   RoomListQuery,
@@ -22,6 +23,8 @@ import type {
   TokenIdentity,
   TokenInfo,
   TokenSweep,
+  UserRoom,
+  UserRoomStore,
 } from './store.js';
 
 /** The objects a ComposedStore hands its calls to. */
@@ -30,6 +33,7 @@ export interface StoreParts {
   accounts: AccountStore;
   rooms: RoomStore;
   sweep: SweepStore;
+  userRooms: UserRoomStore;
 }
 
 export abstract class ComposedStore implements Store {
@@ -123,6 +127,9 @@ export abstract class ComposedStore implements Store {
   ban(room: string, userId: string): Promise<void> {
     return this.parts.rooms.ban(room, userId);
   }
+  revokeRole(room: string, userId: string): Promise<void> {
+    return this.parts.rooms.revokeRole(room, userId);
+  }
   unban(room: string, userId: string): Promise<void> {
     return this.parts.rooms.unban(room, userId);
   }
@@ -140,6 +147,24 @@ export abstract class ComposedStore implements Store {
   }
   listRooms(userId: string | null, query: RoomListQuery): Promise<RoomPage> {
     return this.parts.rooms.listRooms(userId, query);
+  }
+
+  // ---- the user's rooms, read markers and notify levels --------------------------------------
+
+  addUserRoom(userId: string, room: string): Promise<number> {
+    return this.parts.userRooms.addUserRoom(userId, room);
+  }
+  removeUserRoom(userId: string, room: string): Promise<void> {
+    return this.parts.userRooms.removeUserRoom(userId, room);
+  }
+  userRooms(userId: string): Promise<UserRoom[]> {
+    return this.parts.userRooms.userRooms(userId);
+  }
+  raiseReadSeq(userId: string, room: string, seq: number): Promise<number | null> {
+    return this.parts.userRooms.raiseReadSeq(userId, room, seq);
+  }
+  setNotify(userId: string, room: string, level: NotifyLevel): Promise<boolean> {
+    return this.parts.userRooms.setNotify(userId, room, level);
   }
 
   // ---- the periodic sweep -------------------------------------------------------------------

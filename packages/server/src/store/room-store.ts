@@ -50,9 +50,17 @@ export interface RoomStore {
 
   /**
    * Bans the user from the room (idempotent), and in the same transaction takes away their role
-   * there (owner, moderator, or the invitation of a member): an unban restores none of them.
+   * there (owner, moderator, or the invitation of a member) and removes the room from their list
+   * (user-room-store.ts): an unban restores none of them.
    */
   ban(room: string, userId: string): Promise<void>;
+
+  /**
+   * Takes away the user's member or moderator role in the room and removes the room from the
+   * user's list (user-room-store.ts), in one transaction: a kick out of a private room ends the
+   * invitation. An owner keeps both (idempotent; nothing happens without a role).
+   */
+  revokeRole(room: string, userId: string): Promise<void>;
 
   /** Lifts a ban (idempotent). */
   unban(room: string, userId: string): Promise<void>;
@@ -66,8 +74,9 @@ export interface RoomStore {
   mutedUntil(room: string, userId: string): Promise<number>;
 
   /**
-   * Deletes the room with its messages, roles, bans and mutes; false when it does not exist. A room
-   * created later under the same name is a new room (its seq starts again at 1).
+   * Deletes the room with its messages, roles, bans, mutes and the users' list entries of it; false
+   * when it does not exist. A room created later under the same name is a new room (its seq starts
+   * again at 1).
    */
   deleteRoom(room: string): Promise<boolean>;
 

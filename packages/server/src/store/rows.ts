@@ -7,6 +7,7 @@ import { LOBBY } from '@chat/protocol';
 import type { MessagePage } from './message-store.js';
 import type { TokenInfo } from './account-store.js';
 import type { RoomInfo, RoomKind } from './room-store.js';
+import type { NotifyLevel, UserRoom } from './user-room-store.js';
 
 type Int = number | string;
 type Flag = number | boolean;
@@ -89,3 +90,53 @@ export const abandonedRoom = (cutoff: string): string => `r.kind = 'public' AND 
   AND NOT EXISTS (SELECT 1 FROM room_roles x WHERE x.room_id = r.id)
   AND NOT EXISTS (SELECT 1 FROM room_bans x WHERE x.room_id = r.id)
   AND NOT EXISTS (SELECT 1 FROM room_mutes x WHERE x.room_id = r.id)`;
+
+/** The most unread messages userRooms counts in a room (UserRoom.unread is "at most 1000"). */
+export const UNREAD_CAP = 1000;
+
+/**
+ * UserRoomStore.userRooms as one query, `user` being the SQL parameter holding the user's id.
+ * unread walks the (room_id, seq) index from the marker and stops at UNREAD_CAP rows, so a huge
+ * backlog costs no more than that; the user's own messages after the marker are few (their sends
+ * raise it). A DM's peer is the other user holding a role in it.
+ */
+export const userRoomsQuery = (user: string): string => `SELECT r.name, r.kind, r.last_seq, ur.read_seq, ur.notify,
+    (SELECT count(*) FROM (
+       SELECT 1 FROM messages m WHERE m.room_id = ur.room_id AND m.seq > ur.read_seq AND m.user_id <> ${user} LIMIT ${UNREAD_CAP}
+     ) AS after_marker) AS unread,
+    p.id AS peer_id, p.nick AS peer_nick, p.kind AS peer_kind
+  FROM user_rooms ur JOIN rooms r ON r.id = ur.room_id
+  LEFT JOIN users p ON r.kind = 'dm'
+    AND p.id = (SELECT rr.user_id FROM room_roles rr WHERE rr.room_id = r.id AND rr.user_id <> ${user} ORDER BY rr.user_id LIMIT 1)
+  WHERE ur.user_id = ${user}
+  ORDER BY ur.id`;
+
+/** A row of userRoomsQuery. */
+export interface UserRoomRow {
+  name: string;
+  kind: RoomKind;
+  last_seq: Int;
+  read_seq: Int;
+  notify: NotifyLevel | null;
+  unread: Int;
+  peer_id: string | null;
+  peer_nick: string | null;
+  peer_kind: 'guest' | 'account' | null;
+}
+
+/** A DM notifies of every message by default, other rooms of mentions only. */
+export const defaultNotify = (kind: RoomKind): NotifyLevel => (kind === 'dm' ? 'all' : 'mentions');
+
+export function toUserRoom(row: UserRoomRow): UserRoom {
+  const room: UserRoom = {
+    name: row.name,
+    kind: row.kind,
+    lastSeq: Number(row.last_seq),
+    readSeq: Number(row.read_seq),
+    unread: Number(row.unread),
+    mentions: 0, // mentions are not stored yet
+    notify: row.notify ?? defaultNotify(row.kind),
+  };
+  if (row.peer_id !== null && row.peer_nick !== null) room.peer = toUser(row.peer_id, row.peer_nick, row.peer_kind === 'account');
+  return room;
+}

@@ -2,16 +2,17 @@
 // and the gateway only ever talk to this interface. It is the sum of one interface per aggregate,
 // each in its own file with its contract:
 //
-//   message-store.ts  MessageStore  append (group commit, seq, duplicates), history pages, retention
-//   account-store.ts  AccountStore  guests, accounts, passwords, tokens and sessions
-//   room-store.ts     RoomStore     rooms, roles, bans, mutes, the room directory
-//   sweep-store.ts    SweepStore    the periodic sweep: expired tokens, abandoned rooms
-//   store.ts          Store         all of them plus health (ping) and close; StoreWriteError
+//   message-store.ts   MessageStore   append (group commit, seq, duplicates), history pages, retention
+//   account-store.ts   AccountStore   guests, accounts, passwords, tokens and sessions
+//   room-store.ts      RoomStore      rooms, roles, bans, mutes, the room directory
+//   sweep-store.ts     SweepStore     the periodic sweep: expired tokens, abandoned rooms
+//   user-room-store.ts UserRoomStore  each user's stored room list, read markers, notify levels
+//   store.ts           Store          all of them plus health (ping) and close; StoreWriteError
 //
 // A new table gets a new interface file beside these, named after its aggregate, and joins Store
-// below: message edits and their change log, reactions, replies and read markers beside
-// message-store.ts (e.g. change-store.ts, reaction-store.ts, read-marker-store.ts); uploaded files
-// in file-store.ts. An ability only some stores have (full-text search) is its own interface with
+// below: message edits and their change log, reactions and replies beside message-store.ts (e.g.
+// change-store.ts, reaction-store.ts); uploaded files in file-store.ts (read markers live in
+// user-room-store.ts, with the user's room list). An ability only some stores have (full-text search) is its own interface with
 // a type guard, like MaintainableStore below (e.g. `SearchableStore extends MessageStore`). Its
 // implementations go in sqlite/ and pg/ (sqlite-reactions.ts, pg-reactions.ts), its calls in
 // composed-store.ts, its cases in test/store/conformance/, its tables in both schema files.
@@ -26,11 +27,14 @@ import type { AccountStore } from './account-store.js';
 import type { MessageStore } from './message-store.js';
 import type { RoomStore } from './room-store.js';
 import type { SweepStore } from './sweep-store.js';
+import type { UserRoomStore } from './user-room-store.js';
 
 export type { AppendResult, MessagePage, NewMessage, MessageStore } from './message-store.js';
 export type { AccountRecord, AccountStore, IssuedIdentity, TokenIdentity, TokenInfo, TokenKind } from './account-store.js';
 export type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from './room-store.js';
 export type { AbandonedRoomScan, SweepStore, TokenSweep } from './sweep-store.js';
+export type { NotifyLevel, UserRoom, UserRoomStore } from './user-room-store.js';
+export { NOTIFY_LEVELS } from './user-room-store.js';
 
 /** Where a store tells the operator what they must know (never message text, tokens or passwords). */
 export interface StoreLog {
@@ -55,7 +59,7 @@ export class StoreWriteError extends Error {
 }
 
 /** Every aggregate's operations, and the store's health and lifecycle. */
-export interface Store extends MessageStore, AccountStore, RoomStore, SweepStore {
+export interface Store extends MessageStore, AccountStore, RoomStore, SweepStore, UserRoomStore {
   /**
    * Resolves when the store can answer queries and write; rejects otherwise (used by /healthz).
    * After a write failed with a StoreWriteError it rejects with one until a write succeeds again;

@@ -76,11 +76,16 @@ export class PgMessages implements MessageStore {
         results.push(entry);
       }
 
-      // 4. Store them and advance the rooms' last seq, in one statement.
+      // 4. Store them, advance the rooms' last seq and raise each sender's read marker in the
+      //    room (if it is in their list) to their last new message there, in one statement. One
+      //    row per (room, sender): an UPDATE … FROM must not match a row twice.
       const ids = new Map<string, Int8>();
       if (fresh.size > 0) {
         const news = [...fresh.values()];
         const bumped = [...rooms.values()];
+        const read = new Map<string, { roomId: Int8; userId: string; seq: number }>();
+        for (const n of news) read.set(`${n.roomId}:${n.fresh.from.id}`, { roomId: n.roomId, userId: n.fresh.from.id, seq: n.seq });
+        const marks = [...read.values()];
         const inserted = await client.query<{ room_id: Int8; seq: Int8; id: Int8 }>(
           `WITH inserted AS (
              INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts)
@@ -92,6 +97,10 @@ export class PgMessages implements MessageStore {
              UPDATE rooms SET last_seq = v.last_seq
              FROM unnest($8::bigint[], $9::bigint[]) AS v(id, last_seq)
              WHERE rooms.id = v.id AND rooms.last_seq <> v.last_seq
+           ), raised AS (
+             UPDATE user_rooms SET read_seq = v.seq
+             FROM unnest($10::bigint[], $11::text[], $12::bigint[]) AS v(room_id, user_id, seq)
+             WHERE user_rooms.room_id = v.room_id AND user_rooms.user_id = v.user_id AND user_rooms.read_seq < v.seq
            )
            SELECT room_id, seq, id FROM inserted`,
           [
@@ -104,6 +113,9 @@ export class PgMessages implements MessageStore {
             ts,
             bumped.map((r) => r.id),
             bumped.map((r) => r.lastSeq),
+            marks.map((r) => r.roomId),
+            marks.map((r) => r.userId),
+            marks.map((r) => r.seq),
           ],
         );
         for (const row of inserted.rows) ids.set(`${row.room_id}:${row.seq}`, row.id);

@@ -45,12 +45,26 @@ export class PgRooms implements RoomStore {
   }
 
   async ban(room: string, userId: string): Promise<void> {
-    // One statement, so the role cannot outlive the ban (a data-modifying CTE runs with it).
+    // One statement, so neither the role nor the list entry can outlive the ban (a data-modifying
+    // CTE runs with it).
     await this.db.query(
       `WITH r AS (SELECT id FROM rooms WHERE name = $3),
-            dropped AS (DELETE FROM room_roles WHERE room_id = (SELECT id FROM r) AND user_id = $1)
+            dropped AS (DELETE FROM room_roles WHERE room_id = (SELECT id FROM r) AND user_id = $1),
+            unlisted AS (DELETE FROM user_rooms WHERE room_id = (SELECT id FROM r) AND user_id = $1)
        INSERT INTO room_bans (room_id, user_id, created_at) SELECT id, $1, $2 FROM r ON CONFLICT DO NOTHING`,
       [userId, Date.now(), room],
+    );
+  }
+
+  async revokeRole(room: string, userId: string): Promise<void> {
+    // One statement: the role and the list entry go together. An owner keeps both (the entry goes
+    // only where a non-owner's role was found: a user without any role loses the entry too).
+    await this.db.query(
+      `WITH r AS (SELECT id FROM rooms WHERE name = $1),
+            owner AS (SELECT 1 FROM room_roles WHERE room_id = (SELECT id FROM r) AND user_id = $2 AND role = 'owner'),
+            dropped AS (DELETE FROM room_roles WHERE room_id = (SELECT id FROM r) AND user_id = $2 AND role <> 'owner')
+       DELETE FROM user_rooms WHERE room_id = (SELECT id FROM r) AND user_id = $2 AND NOT EXISTS (SELECT 1 FROM owner)`,
+      [room, userId],
     );
   }
 
@@ -84,8 +98,9 @@ export class PgRooms implements RoomStore {
   }
 
   async deleteRoom(room: string): Promise<boolean> {
-    // Messages, roles, bans and mutes go with the room (ON DELETE CASCADE). Deleting the row waits
-    // for any appender holding its lock; an appender arriving later creates a new room.
+    // Messages, roles, bans, mutes and user_rooms entries go with the room (ON DELETE CASCADE).
+    // Deleting the row waits for any appender holding its lock; an appender arriving later creates
+    // a new room.
     const result = await this.db.query('DELETE FROM rooms WHERE name = $1', [room]);
     return result.rowCount === 1;
   }

@@ -96,6 +96,21 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN skeleton text;
   CREATE INDEX users_skeleton ON users (skeleton) WHERE kind = 'account';
   `,
+  // 6: each user's stored room list (user-room-store.ts), with their read marker and notification
+  // level (NULL: the default of the room's kind). The identity keeps the order rooms were added in.
+  // Entries go with their room and their user (ON DELETE CASCADE: deleteRoom, the sweep's
+  // abandoned rooms and tokenless guests); user_rooms_room serves that cascade.
+  `
+  CREATE TABLE user_rooms (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    room_id bigint NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    read_seq bigint NOT NULL,
+    notify text CHECK (notify IN ('all', 'mentions', 'none')),
+    UNIQUE (user_id, room_id)
+  );
+  CREATE INDEX user_rooms_room ON user_rooms(room_id);
+  `,
 ];
 
 /**

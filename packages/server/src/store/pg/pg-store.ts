@@ -4,7 +4,7 @@
 //
 // This file opens the pool (pg-database.ts) and the schema and watches writes and health; each
 // aggregate's calls go (composed-store.ts) to its file: pg-messages.ts, pg-accounts.ts,
-// pg-rooms.ts, pg-sweep.ts.
+// pg-rooms.ts, pg-sweep.ts, pg-user-rooms.ts.
 //
 // Nothing here logs but the start and end of a write outage (write-health.ts): message text and
 // tokens never reach a log line from these files, and pg's errors carry no query parameters.
@@ -20,6 +20,7 @@ import { PgMessages } from './pg-messages.js';
 import { PgRooms } from './pg-rooms.js';
 import { migrate } from './pg-schema.js';
 import { PgSweep } from './pg-sweep.js';
+import { PgUserRooms } from './pg-user-rooms.js';
 
 /** tokenTtlMs and sessionTtlMs: see token-life.ts. */
 export interface PgStoreOptions extends Partial<TokenLifetimes> {
@@ -76,6 +77,7 @@ export class PgStore extends ComposedStore implements Store {
       }),
       rooms: new PgRooms(this.db),
       sweep: new PgSweep(this.db),
+      userRooms: new PgUserRooms(this.db),
     });
   }
 

@@ -1,5 +1,6 @@
 // SQLite's MessageStore: a batch is one transaction (synchronous, so nothing interleaves), each
-// room's seq read once and written back once per batch.
+// room's seq read once and written back once per batch, and each sender's read marker in a room
+// raised once to their last new message there (own messages count as read).
 import type Database from 'better-sqlite3';
 import type { AppendResult, MessagePage, MessageStore, NewMessage } from '../message-store.js';
 import { MESSAGE_COLUMNS, toMessage, toPage, type MessageRow } from '../rows.js';
@@ -34,6 +35,11 @@ function prepare(db: Database.Database) {
       `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?`,
     ),
     prune: db.prepare<[number]>('DELETE FROM messages WHERE ts < ?'),
+    // The sender has read what they sent: one probe of user_rooms' (user_id, room_id) index,
+    // writing only when the marker goes up; nothing when the room is not in their list.
+    raiseReadSeq: db.prepare<[number, string, number, number]>(
+      'UPDATE user_rooms SET read_seq = ? WHERE user_id = ? AND room_id = ? AND read_seq < ?',
+    ),
   };
 }
 
@@ -50,8 +56,10 @@ export class SqliteMessages implements MessageStore {
   }
 
   private appendInTransaction(batch: NewMessage[]): AppendResult[] {
-    const { room: roomRow, byClientId, insert, setLastSeq, createRoom } = this.statements;
+    const { room: roomRow, byClientId, insert, setLastSeq, createRoom, raiseReadSeq } = this.statements;
     const rooms = new Map<string, RoomRow>();
+    /** Each sender's last new message per room: [room id, user id, seq]. */
+    const read = new Map<string, [number, string, number]>();
     const ts = Date.now();
     const results: AppendResult[] = [];
     for (const m of batch) {
@@ -69,12 +77,14 @@ export class SqliteMessages implements MessageStore {
         continue;
       }
       room.last_seq = seq;
+      read.set(`${room.id}:${m.from.id}`, [room.id, m.from.id, seq]);
       results.push({
         message: { type: 'message', room: m.room, seq, id: String(lastInsertRowid), clientId: m.clientId, from: m.from, text: m.text, ts },
         duplicate: false,
       });
     }
     for (const room of rooms.values()) setLastSeq.run(room.last_seq, room.id);
+    for (const [roomId, userId, seq] of read.values()) raiseReadSeq.run(seq, userId, roomId, seq);
     return results;
   }
 

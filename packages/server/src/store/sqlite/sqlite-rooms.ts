@@ -21,6 +21,10 @@ function prepare(db: Database.Database) {
       'INSERT INTO room_bans (room_id, user_id, created_at) SELECT id, ?, ? FROM rooms WHERE name = ? ON CONFLICT DO NOTHING',
     ),
     dropRole: db.prepare<[string, string]>('DELETE FROM room_roles WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?'),
+    dropNonOwnerRole: db.prepare<[string, string]>(
+      "DELETE FROM room_roles WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ? AND role <> 'owner'",
+    ),
+    dropUserRoom: db.prepare<[string, string]>('DELETE FROM user_rooms WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?'),
     unban: db.prepare<[string, string]>('DELETE FROM room_bans WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?'),
     isBanned: db.prepare<[string, string], { one: number }>(
       'SELECT 1 AS one FROM room_bans WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?',
@@ -94,6 +98,16 @@ export class SqliteRooms implements RoomStore {
     this.db.transaction(() => {
       this.statements.ban.run(userId, Date.now(), room);
       this.statements.dropRole.run(room, userId);
+      this.statements.dropUserRoom.run(room, userId);
+    })();
+  }
+
+  async revokeRole(room: string, userId: string): Promise<void> {
+    this.db.transaction(() => {
+      // An owner keeps both: there is nothing to revoke.
+      if (this.statements.roleOf.get(room, userId)?.role === 'owner') return;
+      this.statements.dropNonOwnerRole.run(room, userId);
+      this.statements.dropUserRoom.run(room, userId);
     })();
   }
 
@@ -118,7 +132,8 @@ export class SqliteRooms implements RoomStore {
     return this.db.transaction(() => {
       const row = this.statements.room.get(room);
       if (!row) return false;
-      // Roles, bans and mutes go with the room (ON DELETE CASCADE); messages reference it plainly.
+      // Roles, bans, mutes and user_rooms entries go with the room (ON DELETE CASCADE); messages
+      // reference it plainly.
       this.statements.deleteMessagesOf.run(row.id);
       this.statements.deleteRoom.run(row.id);
       return true;

@@ -92,4 +92,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE users ADD COLUMN skeleton TEXT;
   CREATE INDEX users_skeleton ON users(skeleton) WHERE kind = 'account';
   `,
+  // 7: each user's stored room list (user-room-store.ts), with their read marker and notification
+  // level (NULL: the default of the room's kind). The rowid keeps the order rooms were added in.
+  // Entries go with their room and their user (ON DELETE CASCADE: deleteRoom, the sweep's
+  // abandoned rooms and tokenless guests); user_rooms_room serves that cascade.
+  `
+  CREATE TABLE user_rooms (
+    id INTEGER PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    read_seq INTEGER NOT NULL,
+    notify TEXT CHECK (notify IN ('all', 'mentions', 'none')),
+    UNIQUE (user_id, room_id)
+  );
+  CREATE INDEX user_rooms_room ON user_rooms(room_id);
+  `,
 ];

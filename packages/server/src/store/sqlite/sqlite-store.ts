@@ -4,7 +4,7 @@
 //
 // This file opens the database (its files, pragmas and migrations) and watches its writes; each
 // aggregate's calls go (composed-store.ts) to the file that holds its statements:
-// sqlite-messages.ts, sqlite-accounts.ts, sqlite-rooms.ts, sqlite-sweep.ts.
+// sqlite-messages.ts, sqlite-accounts.ts, sqlite-rooms.ts, sqlite-sweep.ts, sqlite-user-rooms.ts.
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { LOBBY } from '@chat/protocol';
@@ -19,6 +19,7 @@ import { SqliteMessages } from './sqlite-messages.js';
 import { SqliteRooms } from './sqlite-rooms.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { SqliteSweep } from './sqlite-sweep.js';
+import { SqliteUserRooms } from './sqlite-user-rooms.js';
 
 /** tokenTtlMs and sessionTtlMs: see token-life.ts. */
 export interface SqliteStoreOptions extends Partial<TokenLifetimes> {
@@ -84,6 +85,7 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
       accounts: new SqliteAccounts(db, { tokenTtlMs: this.tokenTtlMs, sessionTtlMs: this.sessionTtlMs }),
       rooms: new SqliteRooms(db),
       sweep: new SqliteSweep(db),
+      userRooms: new SqliteUserRooms(db),
     });
     this.pingStatement = db.prepare('SELECT 1');
     return this;
