@@ -21,7 +21,7 @@ function prepare(db: Database.Database) {
     raise: db.prepare<[{ user: string; room: string; seq: number }], { read_seq: number }>(
       `UPDATE user_rooms AS ur SET read_seq = min(:seq, r.last_seq) FROM rooms r
        WHERE r.name = :room AND ur.room_id = r.id AND ur.user_id = :user AND ur.read_seq < min(:seq, r.last_seq)
-       RETURNING ur.read_seq`,
+       RETURNING read_seq`,
     ),
     setNotify: db.prepare<[NotifyLevel, string, string]>(
       'UPDATE user_rooms SET notify = ? WHERE user_id = ? AND room_id = (SELECT id FROM rooms WHERE name = ?)',

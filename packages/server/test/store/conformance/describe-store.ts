@@ -8,6 +8,7 @@ import { describeMessages } from './messages.js';
 import { describeRooms } from './rooms.js';
 import type { StoreFixture, StoreUnderTest } from './store-under-test.js';
 import { describeSweep } from './sweep.js';
+import { describeUserRooms } from './user-rooms.js';
 
 export type { StoreFixture } from './store-under-test.js';
 
@@ -28,6 +29,7 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
     describeAccounts(t);
     describeRooms(t);
     describeSweep(t);
+    describeUserRooms(t);
     describeHealth(t);
   });
 }
