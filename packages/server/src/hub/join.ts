@@ -66,13 +66,12 @@ export class Joins {
         presenceJoined = true;
       }
       const members = await presence.members(room, this.options.presenceDetailLimit);
-      // The room joins the user's stored list (Version 1.1): the first time, read up to its end.
-      const readSeq = await store.addUserRoom(s.userId, room);
+      const readSeq = await this.keepInList(s, room);
       if (s.closed) throw new SessionClosed();
       const seen = Math.max(lastSeq, page.messages.at(-1)?.seq ?? 0);
       const newer = rejoin ? [] : channel.completeJoin(s, seen);
       s.rooms.add(room);
-      const joined = JSON.stringify({ type: 'joined', room, kind, role, seq: seen, readSeq, online, history: page.messages, hasMore: page.hasMore, ...ref(frameRef) } satisfies Omit<JoinedFrame, 'members'>);
+      const joined = JSON.stringify({ type: 'joined', room, kind, role, seq: seen, ...(readSeq === null ? {} : { readSeq }), online, history: page.messages, hasMore: page.hasMore, ...ref(frameRef) } satisfies Omit<JoinedFrame, 'members'>);
       s.sendRaw(`${joined.slice(0, -1)},"members":${this.membersJson(members)}}`);
       for (const message of newer) s.sendRaw(JSON.stringify(message));
       if (changed) publisher.announce(room, online, { joined: { ...s.user } });
@@ -82,6 +81,20 @@ export class Joins {
       if (err instanceof SessionClosed) return;
       this.options.log.error({ err, room }, 'join failed');
       s.error('internal', 'could not join the room; try again', frameRef);
+    }
+  }
+
+  /**
+   * The room joins the user's stored list (Version 1.1): the first time, read up to its end.
+   * Resolves with the read marker, or null when the list could not be written: the join itself
+   * still succeeds (the list is the user's convenience, the room's messages are not at stake).
+   */
+  private async keepInList(s: Session, room: string): Promise<number | null> {
+    try {
+      return await this.options.store.addUserRoom(s.userId, room);
+    } catch (err) {
+      this.options.log.error({ err, room }, "could not add the room to the user's list");
+      return null;
     }
   }
 
