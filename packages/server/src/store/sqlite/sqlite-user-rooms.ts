@@ -44,7 +44,8 @@ export class SqliteUserRooms implements UserRoomStore {
   }
 
   async addUserRoom(userId: string, room: string): Promise<number> {
-    return this.addTx(userId, room);
+    // Most joins are of a room already in the list: a read, no write transaction.
+    return this.statements.readSeq.get(userId, room)?.read_seq ?? this.addTx(userId, room);
   }
 
   async removeUserRoom(userId: string, room: string): Promise<void> {
