@@ -48,6 +48,7 @@ const validFrame: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
     fc.record({ type: fc.constant('history'), room: roomName, after: smallSeq, limit: fc.integer({ min: 1, max: 50 }) }, { requiredKeys: ['type', 'room'] }),
   ),
   fc.record({ type: fc.constant('typing'), room: roomName }),
+  fc.record({ type: fc.constant('read'), room: roomName, seq: smallSeq }),
   fc.record({ type: fc.constant('ping') }),
   fc.record({ type: fc.constant('nick'), nick: fc.string({ minLength: 1, maxLength: 32, unit: 'grapheme-ascii' }) }),
 );
@@ -285,7 +286,7 @@ describe('fuzz', () => {
     await checkpoint('chk-start');
 
     const exactlyOne = new Set<string>(); // refs that must be answered exactly once
-    const atMostOne = new Set<string>(); // refs on `typing` frames: silent when valid
+    const atMostOne = new Set<string>(); // refs on `typing` and `read` frames: silent when valid
     let binarySent = 0;
     let refCounter = 0;
     const counts = { obj: 0, raw: 0, bin: 0, oversizeSkipped: 0 };
@@ -321,7 +322,7 @@ describe('fuzz', () => {
             } catch {
               parsed = undefined;
             }
-            if (parsed && parsed.ref === ref) (parsed.type === 'typing' ? atMostOne : exactlyOne).add(ref);
+            if (parsed && parsed.ref === ref) (parsed.type === 'typing' || parsed.type === 'read' ? atMostOne : exactlyOne).add(ref);
           }
         }
         if (Buffer.byteLength(text) > FRAME_BUDGET) {
