@@ -2,7 +2,8 @@
 // screen asks the server (`api/nicks/check`) before entering and says the name belongs to an
 // account, with a way to sign in instead; a stored name (or an expired token with its name) that
 // the server now refuses brings the welcome screen back with that message instead of an endless
-// "Offline". The welcome screen with the message passes an axe audit, on a desktop and a phone.
+// "Offline". The welcome screen with the message passes an axe audit and fits the screen, on a
+// desktop and a phone.
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -58,6 +59,9 @@ describe.skipIf(!available)('a guest name that an account owns, in Chromium', ()
       expect(await page.getByTestId('composer').count()).toBe(0);
       expect(sockets()).toBe(0);
       expect(await audit(page)).toEqual([]);
+      // The card with its message fits the screen (on a phone it stuck out on the right).
+      const overflow = await page.locator('.welcome-card').evaluate((card) => Math.round(card.getBoundingClientRect().right - window.innerWidth));
+      expect(overflow).toBeLessThan(0);
 
       // The message's sign-in button switches to the sign-in form with the name filled in.
       await page.getByTestId('nick-sign-in').click();
