@@ -1,7 +1,7 @@
 // How a connection says who we are (docs/protocol.md, "Connecting"), and what it means when the
 // server closes it before `welcome`: the upgrade's HTTP 401 is invisible to browser code, so a
-// refused identity looks just like a server that is down. The health check, `api/me` or
-// `api/info` tell the two apart.
+// refused identity looks just like a server that is down. The health check, `api/me`, `api/info`
+// or `api/nicks/check` (a guest's name: an account's, or against the rules) tell the two apart.
 import { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '@chat/protocol';
 import type { AccountHooks } from './account-hooks.js';
 import type { ChatState } from './chat-state.js';
