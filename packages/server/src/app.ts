@@ -16,6 +16,7 @@ import { HostPolicy } from './net/host-policy.js';
 import { infoRoutes } from './http/info.js';
 import { metricsRoutes } from './http/metrics.js';
 import { meRoomRoutes } from './http/me-room-routes.js';
+import { nickRoutes } from './http/nick-routes.js';
 import { roomRoutes } from './http/room-routes.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticRoutes } from './http/static.js';
@@ -141,6 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // The JSON API: route plugins, each with its prefix and its own error answers (docs/protocol.md,
   // "Accounts, private rooms and moderation").
   await app.register(accountRoutes, { prefix: '/api', store, config, nicks, onTokenRevoked });
+  await app.register(nickRoutes, { prefix: '/api/nicks', config, nicks });
   await app.register(tokenRoutes, { prefix: '/api/auth/tokens', store, onTokenRevoked });
   await app.register(roomRoutes, { prefix: '/api/rooms', store, config, presence, admins });
   await app.register(meRoomRoutes, { prefix: '/api/me/rooms', store });

@@ -43,6 +43,7 @@ export const client = new ChatClient({
         return null;
       }
     },
+    nickAvailable: (nick) => api.checkNick(nick),
     rooms: () => api.rooms(),
     myRooms: (guestToken) => api.myRooms(guestToken),
   },

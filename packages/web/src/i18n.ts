@@ -157,6 +157,14 @@ const en = {
   done_moderated_mute: 'Muted {user} in {room} for {minutes} min.',
   done_moderated_op: '{user} is now a moderator of {room}.',
   done_deleted: 'Deleted {room}.',
+  /** A guest name the server refuses (api/nicks/check), on the welcome screen. */
+  nickTaken: 'That name belongs to an account: sign in or choose another.',
+  nickInvalid: 'That name is not allowed: 1–32 characters, without control or invisible characters.',
+  nickSignIn: 'Sign in instead',
+  checkingName: 'Checking the name…',
+  notice_nick_account: 'The name “{nick}” belongs to an account: sign in or choose another.',
+  notice_nick_invalid: 'The name “{nick}” is not allowed: choose another.',
+  notice_nick_refused: 'The server does not take the name “{nick}”: choose another.',
 };
 
 type Messages = typeof en;
@@ -314,6 +322,13 @@ const zhCN: Messages = {
   done_moderated_mute: '已在 {room} 禁言 {user} {minutes} 分钟。',
   done_moderated_op: '{user} 现在是 {room} 的管理员。',
   done_deleted: '已删除 {room}。',
+  nickTaken: '这个名字属于一个账号：请登录，或换一个名字。',
+  nickInvalid: '这个名字不可用：需为 1–32 个字符，且不含控制字符或不可见字符。',
+  nickSignIn: '改为登录',
+  checkingName: '正在检查名字…',
+  notice_nick_account: '名字“{nick}”属于一个账号：请登录，或换一个名字。',
+  notice_nick_invalid: '名字“{nick}”不可用：请换一个。',
+  notice_nick_refused: '服务器不接受名字“{nick}”：请换一个。',
 };
 
 export const LOCALES = { en: { name: 'English', messages: en }, 'zh-CN': { name: '中文', messages: zhCN } } as const;

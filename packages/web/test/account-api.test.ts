@@ -56,6 +56,18 @@ describe('AccountApi', () => {
     await expect(apiWith(() => 'network').api.me()).rejects.toThrow();
   });
 
+  it('api/nicks/check: the verdict, the name encoded under the page prefix; null whenever it cannot tell (the guest goes on)', async () => {
+    const { api, calls } = apiWith(() => ({ status: 200, body: { nick: 'bob & co', available: true } }));
+    expect(await api.checkNick('bob & co')).toEqual({ available: true, nick: 'bob & co' });
+    expect(calls[0]!.url).toBe('https://chat.example/wsline/api/nicks/check?nick=bob%20%26%20co');
+    expect(await apiWith(() => ({ status: 200, body: { available: false, reason: 'account' } })).api.checkNick('alice')).toEqual({ available: false, reason: 'account' });
+    expect(await apiWith(() => ({ status: 200, body: { available: false } })).api.checkNick('alice')).toEqual({ available: false, reason: 'unknown' });
+    for (const answer of [{ status: 429, headers: { 'Retry-After': '3' } }, { status: 404 }, { status: 500 }, { status: 200, body: { surprise: true } }] as FakeResponse[]) {
+      expect(await apiWith(() => answer).api.checkNick('alice'), JSON.stringify(answer)).toBeNull();
+    }
+    expect(await apiWith(() => 'network').api.checkNick('alice')).toBeNull();
+  });
+
   it('api/info: allowGuests (true unless it says false)', async () => {
     expect(await apiWith(() => ({ status: 200, body: { protocol: 1, allowGuests: false } })).api.info()).toEqual({ protocol: 1, allowGuests: false });
     expect((await apiWith(() => ({ status: 200, body: { protocol: 1 } })).api.info()).allowGuests).toBe(true);

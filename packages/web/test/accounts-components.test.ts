@@ -114,6 +114,86 @@ describe('WelcomeScreen', () => {
   });
 });
 
+describe('WelcomeScreen: a guest name the server refuses (api/nicks/check)', () => {
+  async function enterAs(wrapper: ReturnType<typeof mount>, name: string): Promise<void> {
+    await wrapper.get('[data-testid="nick-input"]').setValue(name);
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+  }
+
+  it("an account's name: the message with Sign in instead (which opens sign-in with the name), no connection; another name enters", async () => {
+    const check = vi.spyOn(api, 'checkNick').mockResolvedValueOnce({ available: false, reason: 'account' });
+    const start = vi.spyOn(client, 'start').mockImplementation(() => {});
+    const wrapper = mount(WelcomeScreen);
+    await enterAs(wrapper, ' Alice ');
+    expect(check).toHaveBeenCalledWith('Alice');
+    expect(start).not.toHaveBeenCalled();
+    const error = wrapper.get('[data-testid="nick-error"]');
+    expect(error.text()).toContain('That name belongs to an account: sign in or choose another.');
+    expect(error.attributes('role')).toBe('alert');
+    const input = wrapper.get('[data-testid="nick-input"]');
+    expect(input.attributes('aria-invalid')).toBe('true');
+    expect(input.attributes('aria-describedby')).toBe('nick-hint nick-error');
+
+    await wrapper.get('[data-testid="nick-sign-in"]').trigger('click');
+    expect(wrapper.get('[data-testid="auth-mode-signin"]').attributes('aria-pressed')).toBe('true');
+    expect((wrapper.get('[data-testid="auth-username"]').element as HTMLInputElement).value).toBe('alice');
+
+    await wrapper.get('[data-testid="auth-mode-guest"]').trigger('click');
+    check.mockResolvedValueOnce({ available: true, nick: 'bob' });
+    await enterAs(wrapper, 'bob');
+    expect(start).toHaveBeenCalledWith('bob');
+    expect(wrapper.find('[data-testid="nick-error"]').exists()).toBe(false);
+  });
+
+  it('editing the name clears the message; an invalid verdict says the rules; in zh-CN too', async () => {
+    vi.spyOn(api, 'checkNick').mockResolvedValue({ available: false, reason: 'invalid' });
+    vi.spyOn(client, 'start').mockImplementation(() => {});
+    const wrapper = mount(WelcomeScreen);
+    await enterAs(wrapper, 'zed');
+    expect(wrapper.get('[data-testid="nick-error"]').text()).toContain('That name is not allowed');
+    expect(wrapper.find('[data-testid="nick-sign-in"]').exists()).toBe(false);
+    await wrapper.get('[data-testid="nick-input"]').setValue('zed2');
+    expect(wrapper.find('[data-testid="nick-error"]').exists()).toBe(false);
+
+    setLocale('zh-CN');
+    vi.spyOn(api, 'checkNick').mockResolvedValue({ available: false, reason: 'account' });
+    await enterAs(wrapper, 'alice');
+    expect(wrapper.get('[data-testid="nick-error"]').text()).toContain('这个名字属于一个账号');
+    expect(wrapper.get('[data-testid="nick-sign-in"]').text()).toBe('改为登录');
+  });
+
+  it('the check cannot tell (unreachable, throttled): the guest goes on with the name as typed', async () => {
+    vi.spyOn(api, 'checkNick').mockResolvedValueOnce(null);
+    const start = vi.spyOn(client, 'start').mockImplementation(() => {});
+    const wrapper = mount(WelcomeScreen);
+    await enterAs(wrapper, 'ｂｏｂ');
+    expect(start).toHaveBeenCalledWith('bob');
+  });
+
+  it('a stored name the client gave up on comes back filled in beside its notice, which entering clears', async () => {
+    Object.assign(chat, { notice: 'nick_account', noticeParams: { nick: 'bob' } });
+    vi.spyOn(api, 'checkNick').mockResolvedValueOnce({ available: true, nick: 'bobby' });
+    vi.spyOn(client, 'start').mockImplementation(() => {});
+    const wrapper = mount(WelcomeScreen);
+    expect(wrapper.get('.welcome-notice').text()).toBe('The name “bob” belongs to an account: sign in or choose another.');
+    expect((wrapper.get('[data-testid="nick-input"]').element as HTMLInputElement).value).toBe('bob');
+    await enterAs(wrapper, 'bobby');
+    expect(chat.notice).toBeNull();
+  });
+
+  it('guests_disabled: the no-guests screen', async () => {
+    vi.spyOn(api, 'checkNick').mockResolvedValueOnce({ available: false, reason: 'guests_disabled' });
+    const start = vi.spyOn(client, 'start').mockImplementation(() => {});
+    const wrapper = mount(WelcomeScreen);
+    await enterAs(wrapper, 'zed');
+    expect(start).not.toHaveBeenCalled();
+    expect(chat.allowGuests).toBe(false);
+    expect(chat.notice).toBe('guests_disabled');
+    expect(wrapper.find('[data-testid="nick-input"]').exists()).toBe(false);
+  });
+});
+
 describe('RoomSidebar', () => {
   it('a guest gets no private checkbox and joins by name', async () => {
     Object.assign(chat, { needsName: false, me: GUEST });

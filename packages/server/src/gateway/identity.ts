@@ -5,7 +5,7 @@ import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { NICK_RULES, normalizeNick, type User } from '@chat/protocol';
 import { bearerToken, protocolToken, readSessionCookie } from '../auth/credentials.js';
-import type { NickCheck } from '../auth/nick-policy.js';
+import { checkGuestNick, type NickCheck } from '../auth/nick-policy.js';
 import type { Store } from '../store/store.js';
 
 export type Identity =
@@ -58,10 +58,10 @@ export async function resolveIdentity(store: Store, req: IncomingMessage, query:
   const requested = query.get('nick');
   let nick: string;
   if (requested !== null) {
-    const normalized = normalizeNick(requested);
-    if (normalized === null) return { ok: false, status: 400, message: NICK_RULES };
-    if (await options.nicks.taken(normalized)) return { ok: false, status: 409, message: 'that nick is, or looks like, the name of a registered account' };
-    nick = normalized;
+    const verdict = await checkGuestNick(requested, options.nicks);
+    if (!verdict.ok && verdict.reason === 'invalid') return { ok: false, status: 400, message: NICK_RULES };
+    if (!verdict.ok) return { ok: false, status: 409, message: 'that nick is, or looks like, the name of a registered account' };
+    nick = verdict.nick;
   } else {
     nick = await freeGuestNick(options.nicks);
   }

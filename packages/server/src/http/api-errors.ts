@@ -2,7 +2,7 @@
 // `{"error": code, "message": for people}`, with the WebSocket protocol's codes where one fits,
 // and the error handler that turns validation and body errors into such answers.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { DEFAULT_LIMITS, MIN_PASSWORD_CHARS } from '@chat/protocol';
+import { DEFAULT_LIMITS, MAX_NICK_CHARS, MIN_PASSWORD_CHARS } from '@chat/protocol';
 import { MAX_PASSWORD_CHARS, PasswordHasherBusyError } from '../auth/password.js';
 
 export type ErrorCode = 'bad_request' | 'unauthorized' | 'forbidden' | 'not_found' | 'nick_taken' | 'rate_limited' | 'busy' | 'internal';
@@ -18,6 +18,7 @@ export const FIELD_RULES: Record<string, string> = {
   limit: `limit must be an integer from 1 to ${DEFAULT_LIMITS.historyLimitMax}`,
   room: 'not a room name',
   id: 'not a token id',
+  nick: `nick must be at most ${4 * MAX_NICK_CHARS} characters`,
 };
 
 export function fail(reply: FastifyReply, status: number, error: ErrorCode, message: string): FastifyReply {

@@ -22,6 +22,12 @@ export interface ServerInfo {
   allowGuests: boolean;
 }
 
+/**
+ * `GET api/nicks/check`'s answer: whether a new guest may take a name (docs/protocol.md, "Checking
+ * a guest name"). `reason` is `invalid`, `account` or `guests_disabled`, or one a newer server adds.
+ */
+export type NickVerdict = { available: true; nick: string } | { available: false; reason: string };
+
 export interface AccessToken {
   id: string;
   name: string;
@@ -83,6 +89,23 @@ export class AccountApi {
     if (!res.ok) throw new Error(`api/info: ${res.status}`);
     const body = (await res.json()) as Partial<ServerInfo>;
     return { protocol: Number(body.protocol ?? 1), allowGuests: body.allowGuests !== false };
+  }
+
+  /**
+   * `GET api/nicks/check?nick=`: what the server would say to a new guest of this name; null when
+   * it cannot tell (unreachable, throttled, a server without the check): then the guest goes on.
+   */
+  async checkNick(nick: string): Promise<NickVerdict | null> {
+    try {
+      const res = await this.fetchFn(this.url(`api/nicks/check?nick=${encodeURIComponent(nick)}`), { cache: 'no-store' });
+      if (!res.ok) return null;
+      const body = (await res.json()) as { available?: unknown; nick?: unknown; reason?: unknown };
+      if (body.available === true && typeof body.nick === 'string') return { available: true, nick: body.nick };
+      if (body.available === false) return { available: false, reason: typeof body.reason === 'string' ? body.reason : 'unknown' };
+      return null;
+    } catch {
+      return null;
+    }
   }
 
   /** `GET api/me`: the signed-in user, or null (401). Throws when the answer says nothing. */

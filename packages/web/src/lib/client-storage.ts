@@ -73,6 +73,11 @@ export class ClientStorage {
     this.storage.removeItem(KEYS.token);
   }
 
+  /** The server refuses this name to a new guest: it is asked for again. */
+  forgetNick(): void {
+    this.storage.removeItem(KEYS.nick);
+  }
+
   /** Signed in: a guest token or nick would win over the session cookie, so neither is kept. */
   forgetGuest(): void {
     this.storage.removeItem(KEYS.token);

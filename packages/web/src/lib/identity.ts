@@ -1,7 +1,7 @@
 // How a connection says who we are (docs/protocol.md, "Connecting"), and what it means when the
 // server closes it before `welcome`: the upgrade's HTTP 401 is invisible to browser code, so a
-// refused identity looks just like a server that is down. The health check, `api/me` or
-// `api/info` tell the two apart.
+// refused identity looks just like a server that is down. The health check, `api/me`, `api/info`
+// or `api/nicks/check` (a guest's name: an account's, or against the rules) tell the two apart.
 import { WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX } from '@chat/protocol';
 import type { AccountHooks } from './account-hooks.js';
 import type { ChatState } from './chat-state.js';
@@ -66,20 +66,30 @@ export function onConnectionLost(ctx: IdentityContext, identity: Identity, welco
     return;
   }
   if (!welcomed && identity === 'guest' && accounts) {
-    // A new guest refused: when the server no longer takes guests, retrying is pointless.
-    void accounts
-      .guestsAllowed()
-      .catch(() => null)
-      .then((allowed) => {
-        if (allowed === false && ctx.wanted() && !state.account) {
-          state.allowGuests = false;
-          ctx.stop();
-          state.needsName = true;
-          ctx.notices.set('guests_disabled');
-          return;
-        }
-        ctx.reconnect();
-      });
+    // A new guest refused: when the server no longer takes guests, or an account owns the name
+    // (409) or the rules forbid it (400), retrying is pointless: ask which, and ask for a name.
+    const nick = ctx.storage.nick();
+    void Promise.all([
+      accounts.guestsAllowed().catch(() => null),
+      nick !== null && accounts.nickAvailable ? accounts.nickAvailable(nick).catch(() => null) : null,
+    ]).then(([allowed, verdict]) => {
+      if (!ctx.wanted() || state.account) return ctx.reconnect();
+      if (allowed === false || (verdict?.available === false && verdict.reason === 'guests_disabled')) {
+        state.allowGuests = false;
+        ctx.stop();
+        state.needsName = true;
+        ctx.notices.set('guests_disabled');
+        return;
+      }
+      if (verdict?.available === false && nick !== null) {
+        ctx.stop();
+        ctx.storage.forgetNick();
+        state.needsName = true;
+        ctx.notices.set(refusedNickNotice(verdict.reason), { nick });
+        return;
+      }
+      ctx.reconnect();
+    });
     return;
   }
   if (!welcomed && identity === 'token') {
@@ -94,4 +104,9 @@ export function onConnectionLost(ctx: IdentityContext, identity: Identity, welco
     return;
   }
   ctx.reconnect();
+}
+
+/** The welcome screen's notice for a stored guest name the server refuses (api/nicks/check's reason). */
+export function refusedNickNotice(reason: string): 'nick_account' | 'nick_invalid' | 'nick_refused' {
+  return reason === 'account' ? 'nick_account' : reason === 'invalid' ? 'nick_invalid' : 'nick_refused';
 }

@@ -1,7 +1,10 @@
 // Who the client connects as (src/lib/identity.ts, client-storage.ts, session-frames.ts): a new
 // guest's nick, a saved token offered as a subprotocol, and a socket refused before welcome.
 import { describe, expect, it, vi } from 'vitest';
-import { ALICE, harness, onlineAsAlice, settle, TOKEN, useFakeTimers, welcome } from './client-harness.js';
+import type { AccountHooks } from '../../src/lib/account-hooks.js';
+import type { NickVerdict } from '../../src/lib/account-api.js';
+import { refusedNickNotice } from '../../src/lib/identity.js';
+import { ALICE, clientFixture, harness, onlineAsAlice, settle, TOKEN, useFakeTimers, welcome } from './client-harness.js';
 import { MemoryStorage } from '../fakes.js';
 
 useFakeTimers();
@@ -123,5 +126,134 @@ describe('a socket refused before welcome', () => {
     expect(h.serverIsUp).not.toHaveBeenCalled();
     expect(h.storage.dump()).toContain(TOKEN);
     expect(h.state.notice).toBeNull();
+  });
+});
+
+// A guest's name refused by the upgrade (409: an account owns it; 400: the rules forbid it) looks
+// like a server that is down; api/nicks/check tells them apart (docs/protocol.md, "Checking a
+// guest name"), and a refused name brings the welcome screen back instead of retrying forever.
+describe('a guest name the server refuses before welcome', () => {
+  function withHooks(verdict: NickVerdict | null | 'throws', options: { storage?: MemoryStorage; serverUp?: boolean; guestsAllowed?: boolean | null } = {}) {
+    const hooks: AccountHooks = {
+      sessionValid: vi.fn(async () => null),
+      guestsAllowed: vi.fn(async () => options.guestsAllowed ?? true),
+      nickAvailable: vi.fn(async () => {
+        if (verdict === 'throws') throw new Error('unreachable');
+        return verdict;
+      }),
+      rooms: vi.fn(async () => []),
+    };
+    return Object.assign(clientFixture({ accounts: hooks, storage: options.storage, serverUp: options.serverUp }), { hooks });
+  }
+
+  it("an account's name: stop, forget the stored name, ask for a name with nick_account, and open no more sockets", async () => {
+    const h = withHooks({ available: false, reason: 'account' });
+    h.client.start('Alice');
+    expect(h.socket.query).toEqual({ nick: 'Alice' });
+    h.socket.drop(1006);
+    await settle();
+    expect(h.hooks.nickAvailable).toHaveBeenCalledWith('Alice');
+    expect(h.state.needsName).toBe(true);
+    expect(h.state.status).toBe('offline');
+    expect(h.state.notice).toBe('nick_account');
+    expect(h.state.noticeParams).toEqual({ nick: 'Alice' });
+    expect(h.storage.getItem('chat.nick')).toBeNull();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(h.sockets).toHaveLength(1);
+
+    // A reload asks for a name too (the name is not stored any more); another name connects.
+    const reload = clientFixture({ storage: h.storage });
+    expect(reload.state.needsName).toBe(true);
+    h.client.start('bob');
+    expect(h.sockets).toHaveLength(2);
+    expect(h.socket.query).toEqual({ nick: 'bob' });
+  });
+
+  it('a name against the rules: nick_invalid; a reason this client does not know: nick_refused', async () => {
+    for (const [reason, notice] of [['invalid', 'nick_invalid'], ['reserved-by-policy', 'nick_refused']] as const) {
+      const h = withHooks({ available: false, reason });
+      h.client.start('zed');
+      h.socket.drop(1006);
+      await settle();
+      expect(h.state.notice).toBe(notice);
+      expect(h.state.needsName).toBe(true);
+      await vi.advanceTimersByTimeAsync(30_000);
+      expect(h.sockets).toHaveLength(1);
+    }
+    expect(refusedNickNotice('account')).toBe('nick_account');
+  });
+
+  it('guests_disabled from the check: the no-guests welcome screen, as api/info false would give', async () => {
+    const h = withHooks({ available: false, reason: 'guests_disabled' }, { guestsAllowed: null });
+    h.client.start('zed');
+    h.socket.drop(1006);
+    await settle();
+    expect(h.state.allowGuests).toBe(false);
+    expect(h.state.notice).toBe('guests_disabled');
+    expect(h.state.needsName).toBe(true);
+  });
+
+  it('the name is available, the check is unknown (null) or unreachable (throws): the client retries with the name', async () => {
+    for (const verdict of [{ available: true, nick: 'zed' } as const, null, 'throws' as const]) {
+      const h = withHooks(verdict);
+      h.client.start('zed');
+      h.socket.drop(1006);
+      await settle();
+      expect(h.state.needsName).toBe(false);
+      expect(h.state.notice).toBeNull();
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(h.sockets).toHaveLength(2);
+      expect(h.socket.query).toEqual({ nick: 'zed' });
+    }
+  });
+
+  it('a generated guest (no name stored) is not checked', async () => {
+    const storage = new MemoryStorage();
+    storage.setItem('chat.rooms', '["lobby"]');
+    const h = withHooks({ available: false, reason: 'account' }, { storage });
+    h.state.needsName = false;
+    h.client.start();
+    expect(h.socket.query).toEqual({});
+    h.socket.drop(1006);
+    await settle();
+    expect(h.hooks.nickAvailable).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(h.sockets).toHaveLength(2);
+  });
+
+  it('a refused token whose stored name an account took since: identity_lost, one try with the name, then the welcome screen', async () => {
+    const storage = new MemoryStorage();
+    storage.setItem('chat.token', TOKEN);
+    storage.setItem('chat.nick', 'carol');
+    const h = withHooks({ available: false, reason: 'account' }, { storage, serverUp: true });
+    h.client.start();
+    expect(h.socket.protocols).toEqual(['chat', `token.${TOKEN}`]);
+    h.socket.drop(1006);
+    await settle();
+    expect(h.state.notice).toBe('identity_lost');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(h.sockets).toHaveLength(2);
+    expect(h.socket.query).toEqual({ nick: 'carol' });
+    h.socket.drop(1006);
+    await settle();
+    expect(h.state.notice).toBe('nick_account');
+    expect(h.state.needsName).toBe(true);
+    expect(storage.getItem('chat.token')).toBeNull();
+    expect(storage.getItem('chat.nick')).toBeNull();
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(h.sockets).toHaveLength(2);
+  });
+
+  it('a drop after welcome is not a refusal: no check, the guest reconnects with its token', async () => {
+    const h = withHooks({ available: false, reason: 'account' });
+    h.client.start('dave');
+    h.socket.open();
+    h.socket.receive(welcome({ id: 'u-dave', nick: 'dave' }, TOKEN));
+    h.socket.drop(1006);
+    await settle();
+    expect(h.hooks.nickAvailable).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(h.sockets).toHaveLength(2);
+    expect(h.socket.protocols).toEqual(['chat', `token.${TOKEN}`]);
   });
 });
