@@ -98,11 +98,13 @@ export const UNREAD_CAP = 1000;
  * UserRoomStore.userRooms as one query, `user` being the SQL parameter holding the user's id.
  * unread walks the (room_id, seq) index from the marker and stops at UNREAD_CAP rows, so a huge
  * backlog costs no more than that; the user's own messages after the marker are few (their sends
- * raise it). A DM's peer is the other user holding a role in it.
+ * raise it). ORDER BY seq keeps PostgreSQL on that index: without it, LIMIT makes a sequential
+ * scan of messages look cheaper. A DM's peer is the other user holding a role in it.
  */
 export const userRoomsQuery = (user: string): string => `SELECT r.name, r.kind, r.last_seq, ur.read_seq, ur.notify,
     (SELECT count(*) FROM (
-       SELECT 1 FROM messages m WHERE m.room_id = ur.room_id AND m.seq > ur.read_seq AND m.user_id <> ${user} LIMIT ${UNREAD_CAP}
+       SELECT 1 FROM messages m WHERE m.room_id = ur.room_id AND m.seq > ur.read_seq AND m.user_id <> ${user}
+       ORDER BY m.seq LIMIT ${UNREAD_CAP}
      ) AS after_marker) AS unread,
     p.id AS peer_id, p.nick AS peer_nick, p.kind AS peer_kind
   FROM user_rooms ur JOIN rooms r ON r.id = ur.room_id

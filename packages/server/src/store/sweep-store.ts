@@ -19,11 +19,12 @@ export interface AbandonedRoomScan {
 export interface SweepStore {
   /**
    * Deletes up to `limit` tokens expired at `now` (ms since the epoch): guest restore tokens and
-   * sessions (bearer tokens never expire), and the guest users they leave without a token, in one
-   * transaction. Using a token slides its expiry, so a guest without a live token has gone unused
-   * for about the token lifetime and can never be restored. Accounts are never deleted, and
-   * messages never: a deleted guest's messages keep its id and nick. Fewer than `limit` tokens
-   * deleted means none expired are left (or other nodes are deleting them at the same moment).
+   * sessions (bearer tokens never expire), and the guest users they leave without a token (with
+   * their room lists), in one transaction. Using a token slides its expiry, so a guest without a
+   * live token has gone unused for about the token lifetime and can never be restored. Accounts
+   * are never deleted, and messages never: a deleted guest's messages keep its id and nick. Fewer
+   * than `limit` tokens deleted means none expired are left (or other nodes are deleting them at
+   * the same moment).
    */
   sweepExpiredTokens(now: number, limit: number): Promise<TokenSweep>;
 
@@ -39,7 +40,8 @@ export interface SweepStore {
    * Deletes those of `rooms` that are still abandoned (as abandonedRooms says), each checked again
    * under the lock that appending a message to it takes, so a room that got a message, a role, a
    * ban or a mute since it was found stays. Resolves with the names deleted. A message appended
-   * at the same moment is never lost: it lands in the old room, or in one created anew.
+   * at the same moment is never lost: it lands in the old room, or in one created anew. A room
+   * in users' lists (user-room-store.ts) may still be abandoned; its entries go with it.
    */
   deleteAbandonedRooms(rooms: string[], createdBefore: number): Promise<string[]>;
 }

@@ -18,7 +18,10 @@ export interface UserRoom {
   lastSeq: number;
   /** The user's read marker: every message up to it counts as read. */
   readSeq: number;
-  /** Messages after readSeq that are not the user's own. */
+  /**
+   * Messages after readSeq that are not the user's own: at most 1000 (a bigger backlog counts as
+   * 1000), so that one huge backlog cannot cost a long scan.
+   */
   unread: number;
   /** Of those, the ones that mention the user (0 until mentions are stored). */
   mentions: number;

@@ -133,6 +133,31 @@ describe.skipIf(!available)('PostgreSQL migrations', () => {
     ]);
   });
 
+  it('upgrades a version 5 schema: it gains the users\' room lists, which work with its rooms, roles and messages', async () => {
+    const { url, drop } = await createSchema();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanups.push(drop, () => client.end());
+    await client.query(readFileSync(new URL('./frozen/pg-v5.sql', import.meta.url), 'utf8'));
+    expect((await client.query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'user_rooms'")).rows).toEqual([]);
+    await client.query("INSERT INTO users (id, nick, username, password_hash, kind, created_at) VALUES ('a', 'ann', 'ann', 'h', 'account', 1), ('b', 'ben', 'ben', 'h', 'account', 1)");
+    await client.query("INSERT INTO rooms (name, kind, created_at, last_seq) VALUES ('dm-ab', 'dm', 1, 2)");
+    await client.query("INSERT INTO room_roles (room_id, user_id, role) SELECT id, u, 'member' FROM rooms, unnest(ARRAY['a', 'b']) AS u WHERE name = 'dm-ab'");
+    await client.query(
+      `INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts)
+       SELECT id, s, 'b', 'ben', 'c' || s, 'hi', 1 FROM rooms, generate_series(1, 2) AS s WHERE name = 'dm-ab'`,
+    );
+    const store = await open(url);
+    const versions = await client.query<{ version: number }>('SELECT version FROM schema_version ORDER BY version');
+    expect(versions.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    expect(await store.userRooms('a')).toEqual([]);
+    expect(await store.addUserRoom('a', 'dm-ab')).toBe(2);
+    await store.appendMessages([{ room: 'dm-ab', from: { id: 'b', nick: 'ben' }, clientId: 'c3', text: 'again' }]);
+    expect(await store.userRooms('a')).toEqual([
+      { name: 'dm-ab', kind: 'dm', lastSeq: 3, readSeq: 2, unread: 1, mentions: 0, notify: 'all', peer: { id: 'b', nick: 'ben', account: true } },
+    ]);
+  });
+
   it('migrates a version 1 schema once when several nodes start together', async () => {
     const { url, query } = await v1Schema();
     const stores = await Promise.all([1, 2, 3].map(() => open(url)));

@@ -10,7 +10,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers.js';
 
 describe('SQLite migrations', () => {
-  it.each([1, 2, 3])('upgrades a version %i database with its data intact', async (version) => {
+  it.each([1, 2, 3, 6])('upgrades a version %i database with its data intact', async (version) => {
     const dir = tempDir();
     const old = new Database(join(dir, 'chat.db'));
     old.exec(readFileSync(new URL(`./frozen/sqlite-v${version}.sql`, import.meta.url), 'utf8'));
@@ -41,7 +41,36 @@ describe('SQLite migrations', () => {
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'messages_ts'").get()).toBeDefined();
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'room_roles'").get()).toBeDefined();
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'tokens_expires'").get()).toBeDefined();
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'user_rooms'").get()).toBeDefined();
     db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('upgrades a version 6 database: it gains the users\' room lists, which work with its rooms, roles and messages', async () => {
+    const dir = tempDir();
+    const old = new Database(join(dir, 'chat.db'));
+    old.exec(readFileSync(new URL('./frozen/sqlite-v6.sql', import.meta.url), 'utf8'));
+    expect(old.prepare("SELECT name FROM sqlite_master WHERE name = 'user_rooms'").get()).toBeUndefined();
+    old.prepare("INSERT INTO rooms (id, name, created_at) VALUES (1, 'lobby', 1)").run();
+    old.prepare("INSERT INTO rooms (id, name, kind, created_at, last_seq) VALUES (2, 'dm-ab', 'dm', 1, 2)").run();
+    const account = old.prepare("INSERT INTO users (id, nick, username, password_hash, kind, created_at) VALUES (?, ?, ?, 'h', 'account', 1)");
+    account.run('a', 'ann', 'ann');
+    account.run('b', 'ben', 'ben');
+    old.prepare("INSERT INTO room_roles (room_id, user_id, role) VALUES (2, 'a', 'member'), (2, 'b', 'member')").run();
+    const insert = old.prepare("INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts) VALUES (2, ?, 'b', 'ben', ?, 'hi', 1)");
+    insert.run(1, 'c1');
+    insert.run(2, 'c2');
+    old.close();
+
+    const store = await new SqliteStore({ dir }).open();
+    expect(store.schemaVersion()).toBe(MIGRATIONS.length);
+    expect(await store.userRooms('a')).toEqual([]);
+    expect(await store.addUserRoom('a', 'dm-ab')).toBe(2);
+    await store.appendMessages([{ room: 'dm-ab', from: { id: 'b', nick: 'ben' }, clientId: 'c3', text: 'again' }]);
+    expect(await store.userRooms('a')).toEqual([
+      { name: 'dm-ab', kind: 'dm', lastSeq: 3, readSeq: 2, unread: 1, mentions: 0, notify: 'all', peer: { id: 'b', nick: 'ben', account: true } },
+    ]);
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -78,7 +78,8 @@ export class PgMessages implements MessageStore {
 
       // 4. Store them, advance the rooms' last seq and raise each sender's read marker in the
       //    room (if it is in their list) to their last new message there, in one statement. One
-      //    row per (room, sender): an UPDATE … FROM must not match a row twice.
+      //    row per (room, sender): an UPDATE … FROM must not match a row twice. Those user_rooms
+      //    rows belong to rooms we hold locked, so no other batch is waiting for them.
       const ids = new Map<string, Int8>();
       if (fresh.size > 0) {
         const news = [...fresh.values()];

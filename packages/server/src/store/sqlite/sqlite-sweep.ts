@@ -54,7 +54,7 @@ export class SqliteSweep implements SweepStore {
   }
 
   async deleteAbandonedRooms(rooms: string[], createdBefore: number): Promise<string[]> {
-    // Roles, bans and mutes would cascade; there are none to cascade.
+    // Roles, bans and mutes would cascade, but there are none; users' list entries do (user_rooms).
     return rooms.length === 0 ? [] : this.deleteAbandonedTx(rooms, createdBefore);
   }
 }

@@ -1,0 +1,113 @@
+// What the user-rooms conformance cases cannot reach through the Store API, for both stores: the
+// user's own messages after their marker (their sends raise it, so only a marker set by hand lies
+// below one) are not unread, and the queries walk indexes (userRooms counts unread from the
+// marker on the (room_id, seq) index; an append raises a marker by one probe of user_rooms).
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { userRoomsQuery } from '../../src/store/rows.js';
+import { PgStore } from '../../src/store/pg/pg-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { NewMessage, Store } from '../../src/store/store.js';
+import { tempDir } from '../helpers.js';
+import { createSchema, servicesAvailable } from '../services.js';
+
+const pgAvailable = await servicesAvailable(['postgres']);
+
+const say = (room: string, from: { id: string; nick: string }, clientId: string): NewMessage => ({ room, from, clientId, text: 'hi' });
+
+/** alice's and bob's messages after alice's marker, which is set back below her own: unread counts bob's only. */
+async function ownMessagesAreNotUnread(store: Store, lowerMarkers: () => Promise<void>): Promise<void> {
+  const alice = (await store.createAccount('alice', 'h'))!;
+  const bob = (await store.createAccount('bob', 'h'))!;
+  await store.ensureRoom('r');
+  await store.addUserRoom(alice.id, 'r');
+  await store.appendMessages([say('r', bob, 'b1'), say('r', alice, 'a1'), say('r', alice, 'a2'), say('r', bob, 'b2'), say('r', alice, 'a3')]);
+  expect((await store.userRooms(alice.id))[0]).toMatchObject({ lastSeq: 5, readSeq: 5, unread: 0 });
+  await lowerMarkers();
+  expect((await store.userRooms(alice.id))[0]).toMatchObject({ lastSeq: 5, readSeq: 0, unread: 2 });
+}
+
+describe('user rooms in SQLite', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const open = async (): Promise<{ store: SqliteStore; db: Database.Database }> => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const store = await new SqliteStore({ dir }).open();
+    return { store, db: new Database(join(dir, 'chat.db')) };
+  };
+
+  it('unread leaves out the user\'s own messages', async () => {
+    const { store, db } = await open();
+    await ownMessagesAreNotUnread(store, async () => void db.prepare('UPDATE user_rooms SET read_seq = 0').run());
+    db.close();
+    await store.close();
+  });
+
+  it('userRooms counts unread on the (room_id, seq) index, and an append raises a marker by its key', async () => {
+    const { store, db } = await open();
+    const plan = (sql: string, ...params: unknown[]) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
+    const list = plan(userRoomsQuery(':user'), { user: 'u' });
+    expect(list).toMatch(/SEARCH m USING INDEX sqlite_autoindex_messages_1 \(room_id=\? AND seq>\?\)/);
+    expect(list).toMatch(/SEARCH ur USING INDEX sqlite_autoindex_user_rooms_1 \(user_id=\?\)/);
+    expect(list).not.toMatch(/SCAN (m|ur|r|p|rr)\b/);
+    // The statement sqlite-messages.ts runs per (room, sender) of a batch.
+    expect(plan('UPDATE user_rooms SET read_seq = ? WHERE user_id = ? AND room_id = ? AND read_seq < ?', 1, 'u', 1, 1)).toMatch(
+      /SEARCH user_rooms USING INDEX sqlite_autoindex_user_rooms_1 \(user_id=\? AND room_id=\?\)/,
+    );
+    db.close();
+    await store.close();
+  });
+});
+
+describe.skipIf(!pgAvailable)('user rooms in PostgreSQL', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const open = async (): Promise<{ store: PgStore; client: pg.Client }> => {
+    const { url, drop } = await createSchema();
+    cleanups.push(drop);
+    const store = await new PgStore({ connectionString: url }).open();
+    cleanups.push(() => store.close());
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanups.push(() => client.end());
+    return { store, client };
+  };
+
+  it('unread leaves out the user\'s own messages', async () => {
+    const { store, client } = await open();
+    await ownMessagesAreNotUnread(store, async () => void (await client.query('UPDATE user_rooms SET read_seq = 0')));
+  });
+
+  it('userRooms counts unread on the (room_id, seq) index, not by reading the room', async () => {
+    const { store, client } = await open();
+    const alice = (await store.createAccount('alice', 'h'))!;
+    for (const room of ['r1', 'r2']) {
+      await store.ensureRoom(room);
+      await store.addUserRoom(alice.id, room);
+    }
+    // Rooms large enough for the planner's choice to matter, the marker near their end.
+    await client.query(
+      `INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts)
+       SELECT r.id, s, 'u-bob', 'bob', 'c' || s, 'hi', 1 FROM rooms r, generate_series(1, 20000) AS s WHERE r.name IN ('r1', 'r2')`,
+    );
+    await client.query("UPDATE rooms SET last_seq = 20000 WHERE name IN ('r1', 'r2')");
+    await client.query('UPDATE user_rooms SET read_seq = 19990');
+    await client.query('ANALYZE');
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${userRoomsQuery('$1')}`, [alice.id]);
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toMatch(/Index (Only )?Scan using messages_room_id_seq_key on messages m/);
+    expect(plan).not.toMatch(/Seq Scan on messages/);
+    expect((await store.userRooms(alice.id)).map((r) => r.unread)).toEqual([10, 10]);
+    await client.query('UPDATE user_rooms SET read_seq = 0');
+    expect((await store.userRooms(alice.id)).map((r) => r.unread)).toEqual([1000, 1000]);
+  });
+});
