@@ -272,7 +272,11 @@ export class ChatClient {
    * was refused (empty, over the length limit, unknown room): the caller keeps the text.
    */
   send(roomName: string, text: string): boolean {
-    return this.outbox.write(roomName, text);
+    const written = this.outbox.write(roomName, text);
+    // The message ends this typing where it arrives, so the next keystroke, however soon (a quick
+    // reply), says "typing" again at once instead of waiting out the throttle.
+    if (written) this.lastTypingSent.delete(roomName);
+    return written;
   }
 
   /** Sends a failed message again, with its original id. */
