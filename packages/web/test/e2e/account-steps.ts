@@ -1,0 +1,54 @@
+// Steps of the account tests shared by several end-to-end files: register or sign in on the
+// welcome screen, create a private room, open a member's menu, and an axe-core audit.
+import { createRequire } from 'node:module';
+import type { Page } from 'playwright-core';
+import { poll, waitOnline, type Person } from './people.js';
+
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+/** Registers or signs in on the welcome screen and waits for the chat to be online. */
+export async function authenticate(person: Person, mode: 'register' | 'signin', username: string, password: string): Promise<void> {
+  const page = person.page;
+  await page.getByTestId(`auth-mode-${mode}`).click();
+  await page.getByTestId('auth-username').fill(username);
+  await page.getByTestId('auth-password').fill(password);
+  await page.getByTestId('auth-submit').click();
+  await waitOnline(page);
+  await page.getByTestId('composer').waitFor({ state: 'visible' });
+}
+
+export const roomTitle = (page: Page) => page.locator('.room-title').innerText();
+export const memberActions = (page: Page, nick: string) => page.locator('.member-row', { hasText: nick }).getByTestId('member-actions');
+
+/** Joins (or creates) a public room from the sidebar and waits until it is the open one. */
+export async function openRoom(page: Page, name: string): Promise<void> {
+  await page.getByTestId('new-room').fill(name);
+  await page.getByTestId('new-room').press('Enter');
+  await poll(() => roomTitle(page)).toContain(name);
+}
+
+export async function createPrivateRoom(page: Page, name: string): Promise<void> {
+  await page.getByTestId('new-room-private').check();
+  await openRoom(page, name);
+  await page.getByTestId('new-room-private').uncheck();
+}
+
+/** WCAG 2.1 A/AA violations on the page as "impact id: targets" (the page needs bypassCSP). */
+export async function audit(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations;
+  });
+  return violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+/** Animations off, so that axe measures colours at rest (an adopted sheet: the page's CSP allows it). */
+export function noAnimations(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync('*, *::before, *::after { animation: none !important; }');
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  });
+}
