@@ -289,6 +289,16 @@ export class ChatClient {
     this.outbox.discard(roomName, clientId);
   }
 
+  /** The composer's unsent text in a room, kept from the last visit ('' when none). */
+  draft(roomName: string): string {
+    return this.storage.draft(roomName);
+  }
+
+  /** Keeps the composer's text of a room across room switches and reloads ('' forgets it). */
+  saveDraft(roomName: string, text: string): void {
+    this.storage.saveDraft(roomName, text, this.state.rooms);
+  }
+
   /** Tells the room we are typing, at most every 3 s. */
   typing(roomName: string): void {
     const room = this.state.rooms.get(roomName);
