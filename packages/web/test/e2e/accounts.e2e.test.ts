@@ -3,29 +3,17 @@
 // removes the room with a notice; a reload keeps the session; sign-out returns to the welcome
 // screen. Then DMs from the member list, a mute, access tokens, the sign-in errors (401, 409, 429),
 // a server without guests, and an axe-core audit of the new screens.
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { WelcomeFrame } from '@chat/protocol';
+import { audit, authenticate, createPrivateRoom, memberActions, roomTitle } from './account-steps.js';
 import { browserAvailable } from './browser.js';
-import { bubble, enterChat, openPage, poll, raw, say, server, trackedDataDir, useBrowser, waitOnline, type Person } from './people.js';
+import { bubble, enterChat, openPage, poll, raw, say, server, trackedDataDir, useBrowser, waitOnline } from './people.js';
 
 const available = browserAvailable();
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /** The browser's own report of an HTTP error the test provoked on purpose (401, 409, 429). */
 const EXPECTED_HTTP_ERRORS = /Failed to load resource: the server responded with a status of (400|401|409|429)/;
-
-/** Registers or signs in on the welcome screen and waits for the chat to be online. */
-async function authenticate(person: Person, mode: 'register' | 'signin', username: string, password: string): Promise<void> {
-  const page = person.page;
-  await page.getByTestId(`auth-mode-${mode}`).click();
-  await page.getByTestId('auth-username').fill(username);
-  await page.getByTestId('auth-password').fill(password);
-  await page.getByTestId('auth-submit').click();
-  await waitOnline(page);
-  await page.getByTestId('composer').waitFor({ state: 'visible' });
-}
 
 /** Every WebSocket URL the page opens, in order. */
 function socketUrls(page: Page): string[] {
@@ -34,34 +22,14 @@ function socketUrls(page: Page): string[] {
   return urls;
 }
 
-const roomTitle = (page: Page) => page.locator('.room-title').innerText();
 const roomList = (page: Page) => page.getByTestId('room-list');
 const noticeText = (page: Page) => page.getByTestId('notice').innerText();
 const confirmationText = (page: Page) => page.getByTestId('confirmation').innerText();
-const memberActions = (page: Page, nick: string) => page.locator('.member-row', { hasText: nick }).getByTestId('member-actions');
-
-async function createPrivateRoom(page: Page, name: string): Promise<void> {
-  await page.getByTestId('new-room-private').check();
-  await page.getByTestId('new-room').fill(name);
-  await page.getByTestId('new-room').press('Enter');
-  await poll(() => roomTitle(page)).toContain(name);
-  await page.getByTestId('new-room-private').uncheck();
-}
 
 async function invite(page: Page, username: string): Promise<void> {
   if ((await page.getByTestId('invite-username').count()) === 0) await page.getByTestId('invite').click();
   await page.getByTestId('invite-username').fill(username);
   await page.getByTestId('invite-username').press('Enter');
-}
-
-async function audit(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations;
-  });
-  return violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 describe.skipIf(!available)('accounts in Chromium', () => {
