@@ -51,6 +51,9 @@ const en = {
   yesterday: 'Yesterday',
   language: 'Language',
   dismiss: 'Dismiss',
+  // The jump to the newest message, and a muted member's composer.
+  jumpToLatest: 'Jump to latest ↓',
+  mutedUntil: 'You are muted here until {time}',
   announce: '{nick}: {text}',
   notice_identity_lost: 'The server no longer knows your saved identity, so you continue as a new guest.',
   notice_rate_limited: 'You are sending too fast; your messages will go out in a moment.',
@@ -216,6 +219,9 @@ const zhCN: Messages = {
   yesterday: '昨天',
   language: '语言',
   dismiss: '关闭',
+  // The jump to the newest message, and a muted member's composer.
+  jumpToLatest: '回到最新消息 ↓',
+  mutedUntil: '你在这里被禁言，直到 {time}',
   announce: '{nick}：{text}',
   notice_identity_lost: '服务器已不认识你保存的身份，你将以新访客身份继续。',
   notice_rate_limited: '发送太快了，消息稍后会自动发出。',

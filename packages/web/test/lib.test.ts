@@ -1,8 +1,9 @@
-// The small pure helpers of the web client: linkify (safe links), Backoff (reconnect delays) and
-// the URLs derived from the page's location (reverse proxy under a prefix).
+// The small pure helpers of the web client: linkify (safe links), Backoff (reconnect delays), the
+// URLs derived from the page's location (reverse proxy under a prefix), and avatar initials.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Backoff } from '../src/lib/backoff.js';
+import { avatarText } from '../src/lib/format.js';
 import { linkify, type Segment } from '../src/lib/linkify.js';
 import { httpUrl, webSocketUrl } from '../src/lib/urls.js';
 
@@ -212,5 +213,32 @@ describe('httpUrl', () => {
     expect(httpUrl('https://example.org/wsline/index.html#/room/general', 'api/me')).toBe('https://example.org/wsline/api/me');
     expect(httpUrl('https://example.org/wsline/#top', 'api/rooms?x=1')).toBe('https://example.org/wsline/api/rooms?x=1');
     expect(httpUrl('https://example.org/wsline/', 'api/me#fragment')).toBe('https://example.org/wsline/api/me');
+  });
+});
+
+describe('avatarText', () => {
+  it('takes the initials of two words, or the first two characters of one, upper-cased', () => {
+    expect(avatarText('Mary Ann Evans')).toBe('MA');
+    expect(avatarText('jean-luc_picard')).toBe('JL');
+    expect(avatarText('alice')).toBe('AL');
+    expect(avatarText('x')).toBe('X');
+    expect(avatarText('  bob  ')).toBe('BO');
+    expect(avatarText('---')).toBe('?');
+  });
+
+  it('counts graphemes: CJK, an emoji with a skin tone, a flag', () => {
+    expect(avatarText('欧阳娜娜')).toBe('欧阳');
+    expect(avatarText('👍🏽 thumbs')).toBe('👍🏽T');
+    expect(avatarText('🇯🇵🇫🇷')).toBe('🇯🇵🇫🇷');
+    expect(avatarText('ßx')).toBe('ßX');
+  });
+
+  it('is never longer than two graphemes', () => {
+    const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 40 }), (nick) => {
+        expect([...segmenter.segment(avatarText(nick))].length).toBeLessThanOrEqual(2);
+      }),
+    );
   });
 });

@@ -74,6 +74,9 @@ export class Joins {
       const joined = JSON.stringify({ type: 'joined', room, kind, role, seq: seen, ...(readSeq === null ? {} : { readSeq }), online, history: page.messages, hasMore: page.hasMore, ...ref(frameRef) } satisfies Omit<JoinedFrame, 'members'>);
       s.sendRaw(`${joined.slice(0, -1)},"members":${this.membersJson(members)}}`);
       for (const message of newer) s.sendRaw(JSON.stringify(message));
+      // A muted user learns it on each join while it lasts (a reload, another tab), not at the
+      // first refused send: the client disables its composer until then.
+      if (mutedUntil > Date.now()) s.send({ type: 'moderated', action: 'mute', room, user: { ...s.user }, until: mutedUntil });
       if (changed) publisher.announce(room, online, { joined: { ...s.user } });
     } catch (err) {
       if (!rejoin) rooms.detach(s, room);

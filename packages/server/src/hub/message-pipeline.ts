@@ -66,6 +66,8 @@ export class MessagePipeline {
   private queueSend(s: Session, f: SendFrame, waitMs: number): void {
     if (waitMs > 0) return s.error('rate_limited', 'too many messages; slow down', f.ref, waitMs);
     this.commits.push({ session: s, ref: f.ref, message: { room: f.room, from: { ...s.user }, clientId: f.id, text: f.text } });
+    // The message ends this user's typing in the room: a `typing` for the next one is news at once.
+    s.entry.typingAt?.delete(f.room);
     this.options.metrics?.messagesReceived.inc();
   }
 

@@ -1,4 +1,5 @@
-// `typing`: forwarded to the room's other users, at most once a second per user and room.
+// `typing`: forwarded to the room's other users, at most once a second per user and room (a
+// message of the user starts that second over: message-pipeline.ts).
 // docs/protocol.md, `typing` → nothing.
 import type { ClientFrame } from '@chat/protocol';
 import type { Publisher } from './publisher.js';

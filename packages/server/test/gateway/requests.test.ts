@@ -318,6 +318,28 @@ describe('typing', () => {
     for (const x of [a, a2, c]) expect(x.frames.filter((f) => f.type === 'typing')).toEqual([]);
     expect(a.frames.filter((f) => 'ref' in f && f.ref === 'typ-1')).toEqual([]);
   });
+
+  it('forwards one per second, and the first after a message of the user at once (a quick reply)', async () => {
+    const s = await server();
+    const a = await connect(s, { nick: 'alice' });
+    const b = await connect(s, { nick: 'bob' });
+    await join(a, 't');
+    await join(b, 't');
+    const typings = () => b.frames.filter((f) => f.type === 'typing').length;
+
+    a.send({ type: 'typing', room: 't' });
+    a.send({ type: 'typing', room: 't' });
+    await b.next<TypingEventFrame>((f) => f.type === 'typing');
+    await barrier(a);
+    await barrier(b);
+    expect(typings()).toBe(1);
+
+    await a.request({ type: 'send', room: 't', id: 'quick-1', text: 'first' });
+    a.send({ type: 'typing', room: 't' });
+    await barrier(a);
+    await barrier(b);
+    expect(typings()).toBe(2);
+  });
 });
 
 describe('ping', () => {

@@ -252,6 +252,11 @@ describe('mute', () => {
     const b3 = await bob.connect();
     await join(b3, 'den');
     await refused(b3, { type: 'send', room: 'den', text: 'new tab', id: 'mt-4' }, 'forbidden');
+    // Each join says so again, right after `joined`, so a reloaded page knows before it sends.
+    const told = b3.frames.find((f) => f.type === 'moderated') as ModeratedFrame | undefined;
+    expect(told).toMatchObject({ type: 'moderated', action: 'mute', room: 'den', user: { id: bob.user.id } });
+    expect(told!.until).toBe(await w.store.mutedUntil('den', bob.user.id));
+    expect(b3.frames.findIndex((f) => f.type === 'moderated')).toBe(b3.frames.findIndex((f) => f.type === 'joined') + 1);
     expect(await w.store.mutedUntil('den', bob.user.id)).toBeGreaterThan(Date.now());
     // A mute of bob does not mute carol, nor the owner.
     await say(a, 'den', 'owner speaks');

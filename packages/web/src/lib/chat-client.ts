@@ -318,7 +318,11 @@ export class ChatClient {
    * was refused (empty, over the length limit, unknown room): the caller keeps the text.
    */
   send(roomName: string, text: string): boolean {
-    return this.outbox.write(roomName, text);
+    const written = this.outbox.write(roomName, text);
+    // The message ends this typing where it arrives, so the next keystroke, however soon (a quick
+    // reply), says "typing" again at once instead of waiting out the throttle.
+    if (written) this.lastTypingSent.delete(roomName);
+    return written;
   }
 
   /** Sends a failed message again, with its original id. */
@@ -329,6 +333,16 @@ export class ChatClient {
   /** Drops a failed message from the outbox. */
   discard(roomName: string, clientId: string): void {
     this.outbox.discard(roomName, clientId);
+  }
+
+  /** The composer's unsent text in a room, kept from the last visit ('' when none). */
+  draft(roomName: string): string {
+    return this.storage.draft(roomName);
+  }
+
+  /** Keeps the composer's text of a room across room switches and reloads ('' forgets it). */
+  saveDraft(roomName: string, text: string): void {
+    this.storage.saveDraft(roomName, text, this.state.rooms);
   }
 
   /** Tells the room we are typing, at most every 3 s. */

@@ -52,6 +52,8 @@ export interface RoomState {
   role: RoomRole | null;
   /** A DM room: the other person's name (the hash name means nothing to people). */
   peer: string | null;
+  /** A moderator muted me here until then (ms since the epoch; 0: not muted). */
+  mutedUntil: number;
 }
 
 /** A private room or DM this account may join and has not opened (from `api/rooms`). */
@@ -162,6 +164,7 @@ export function newRoom(name: string): RoomState {
     kind: isDmName(name) ? 'dm' : null,
     role: null,
     peer: null,
+    mutedUntil: 0,
   };
 }
 

@@ -1,6 +1,7 @@
 // What the client keeps in localStorage between visits: who it is (a guest's token and nick, or
-// the signed-in username), the rooms it holds and the active one, unsent messages, and the names
-// of DM peers. What cannot be read back is ignored: another version of the page may have written it.
+// the signed-in username), the rooms it holds and the active one, unsent messages, the names
+// of DM peers, and the composer's draft per room. What cannot be read back is ignored: another version of the page may have written it.
+import { DEFAULT_LIMITS } from '@chat/protocol';
 import { LOBBY, newRoom, type ChatState, type RoomState } from './chat-state.js';
 import { messageKey } from './timeline.js';
 
@@ -21,6 +22,8 @@ const KEYS = {
   account: 'chat.account',
   /** DM room name -> the other person's name. */
   peers: 'chat.dmPeers',
+  /** Room name -> what the composer held there, not yet sent. */
+  drafts: 'chat.drafts',
 };
 
 interface SavedOutboxEntry {
@@ -121,6 +124,27 @@ export class ClientStorage {
     // Written with JSON.stringify of an object made by Object.fromEntries, which defines even
     // `__proto__` as an own key; Object.entries reads it back as such.
     this.storage.setItem(KEYS.peers, JSON.stringify(Object.fromEntries([...kept, [room, peer]])));
+  }
+
+  /** The composer's unsent text in this room ('' when none). */
+  draft(room: string): string {
+    const saved = parseJson<unknown>(this.storage.getItem(KEYS.drafts));
+    if (typeof saved !== 'object' || saved === null || !Object.hasOwn(saved, room)) return '';
+    const text = (saved as Record<string, unknown>)[room];
+    return typeof text === 'string' ? text : '';
+  }
+
+  /**
+   * Keeps the composer's text of a room ('' forgets it). Bounded: only rooms still `held` keep
+   * theirs, and a draft is cut at the message limit (code points, as the server counts).
+   */
+  saveDraft(room: string, text: string, held: { has(room: string): boolean }): void {
+    const saved = parseJson<unknown>(this.storage.getItem(KEYS.drafts));
+    const kept = typeof saved === 'object' && saved !== null ? Object.entries(saved).filter(([name, t]) => name !== room && held.has(name) && typeof t === 'string') : [];
+    const chars = [...text.slice(0, 2 * DEFAULT_LIMITS.maxMessageChars)];
+    if (text.trim()) kept.push([room, chars.slice(0, DEFAULT_LIMITS.maxMessageChars).join('')]);
+    if (kept.length) this.storage.setItem(KEYS.drafts, JSON.stringify(Object.fromEntries(kept)));
+    else this.storage.removeItem(KEYS.drafts);
   }
 
   /**

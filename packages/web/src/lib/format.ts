@@ -9,10 +9,25 @@ export function avatarColour(userId: string): string {
   return AVATAR_COLOURS[Math.abs(hash) % AVATAR_COLOURS.length] as string;
 }
 
-/** What the square avatar shows: the name, shortened to fit (the tutorial shows the name). */
+/** Characters as people see them: Intl.Segmenter's graphemes (a flag, 👍🏽), else code points. */
+function graphemes(text: string): string[] {
+  if (typeof Intl !== 'undefined' && 'Segmenter' in Intl) {
+    return [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(text)].map((s) => s.segment);
+  }
+  return [...text];
+}
+
+/**
+ * What the avatar shows: the initials of the first two words ("Mary Ann" → "MA", "jean-luc" →
+ * "JL"), or the first two characters of a single word ("alice" → "AL", "欧阳娜娜" → "欧阳"),
+ * upper-cased. Two characters always fit on one line, where a whole name wrapped mid-word.
+ */
 export function avatarText(nick: string): string {
-  const chars = [...nick];
-  return chars.length <= 6 ? nick : chars.slice(0, 5).join('') + '…';
+  const words = nick.split(/[\s_.\-]+/u).filter((w) => w.length > 0);
+  if (words.length === 0) return '?';
+  const chars = words.length === 1 ? graphemes(words[0]!).slice(0, 2) : words.slice(0, 2).map((w) => graphemes(w)[0]!);
+  // Upper-cased one by one, unless that makes two (ß → SS).
+  return chars.map((c) => (graphemes(c.toUpperCase()).length === 1 ? c.toUpperCase() : c)).join('');
 }
 
 export function dayKey(ts: number): string {

@@ -518,6 +518,20 @@ describe('told by others', () => {
     expect(h.state.noticeParams).toEqual({ room: '#club', user: 'bob' });
   });
 
+  it('a mute of me is kept on the room for the composer; the same mute again on a join is no news', () => {
+    const h = aliceInRoom('club', { kind: 'private', role: 'member' });
+    const until = h.clock.now + 10 * 60_000;
+    h.socket.receive({ type: 'moderated', action: 'mute', room: 'club', user: ALICE, until });
+    expect(h.room('club').mutedUntil).toBe(until);
+    h.client.dismissNotice();
+    h.socket.receive({ type: 'moderated', action: 'mute', room: 'club', user: ALICE, until });
+    expect(h.state.notice).toBeNull();
+    h.socket.receive({ type: 'moderated', action: 'mute', room: 'club', user: ALICE, until: until + 60_000 });
+    expect(h.room('club').mutedUntil).toBe(until + 60_000);
+    expect(h.state.notice).toBe('muted_by_moderator');
+    expect(h.room('lobby').mutedUntil).toBe(0);
+  });
+
   it('a mute of me shows a notice with the minutes; a promotion makes me a moderator', () => {
     const h = aliceInRoom('club', { kind: 'private', role: 'member' });
     h.socket.receive({ type: 'moderated', action: 'mute', room: 'club', user: ALICE, until: h.clock.now + 10 * 60_000 });

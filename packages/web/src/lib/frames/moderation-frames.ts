@@ -16,14 +16,22 @@ export function onInvited(ctx: FrameContext, frame: InvitedFrame): void {
   ctx.notices.confirm('invited', { user: frame.user.nick, room: labelOf(ctx.state, frame.room) });
 }
 
-/** The reply to our moderation, or news about me from someone else (a mute, a promotion). */
+/**
+ * The reply to our moderation, or news about me from someone else (a mute, a promotion). A mute
+ * of mine comes when it is done and again on each join while it lasts: the room keeps its end, for
+ * the composer; the notice is for news, not for a mute already known.
+ */
 export function onModerated(ctx: FrameContext, frame: ModeratedFrame): void {
   const room = ctx.state.rooms.get(frame.room);
   const label = labelOf(ctx.state, frame.room);
   const minutes = (until: number) => String(Math.max(1, Math.round((until - ctx.now()) / 60_000)));
   if (frame.ref === undefined && frame.user.id === ctx.state.me?.id) {
     if (frame.action === 'op' && room) room.role = 'moderator';
-    if (frame.action === 'mute' && frame.until) ctx.notices.set('muted_by_moderator', { room: label, minutes: minutes(frame.until) });
+    if (frame.action === 'mute' && frame.until && room) {
+      const known = room.mutedUntil === frame.until;
+      room.mutedUntil = frame.until;
+      if (!known) ctx.notices.set('muted_by_moderator', { room: label, minutes: minutes(frame.until) });
+    }
     if (frame.action === 'op') ctx.notices.set('opped_you', { room: label });
     return;
   }

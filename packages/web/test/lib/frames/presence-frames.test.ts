@@ -88,6 +88,17 @@ describe('typing', () => {
     expect(h.socket.ofType('typing')).toHaveLength(2);
   });
 
+  it('after a message of ours, the next keystroke sends typing at once (a quick reply)', () => {
+    const h = onlineAsAlice();
+    h.client.typing('lobby');
+    h.client.send('lobby', 'first');
+    h.clock.now += 500;
+    h.client.typing('lobby');
+    expect(h.socket.ofType('typing')).toHaveLength(2);
+    h.client.typing('lobby');
+    expect(h.socket.ofType('typing')).toHaveLength(2);
+  });
+
   it('typing indicators are dropped when the connection drops', () => {
     const h = onlineAsAlice();
     h.socket.receive({ type: 'typing', room: 'lobby', user: BOB });
