@@ -52,6 +52,8 @@ export interface RoomState {
   role: RoomRole | null;
   /** A DM room: the other person's name (the hash name means nothing to people). */
   peer: string | null;
+  /** The room's topic from `joined` and `topic` events (Version 1.1, issue 15); "" when none. */
+  topic: string;
 }
 
 /** A private room or DM this account may join and has not opened (from `api/rooms`). */
@@ -67,6 +69,8 @@ export interface RoomSummary {
   private: boolean;
   online: number;
   lastSeq: number;
+  /** Version 1.1 (issue 15): the room's topic, when one is set. */
+  topic?: string;
 }
 
 /** One row of `GET api/me/rooms`: a room this user keeps, from any device. */
@@ -162,6 +166,7 @@ export function newRoom(name: string): RoomState {
     kind: isDmName(name) ? 'dm' : null,
     role: null,
     peer: null,
+    topic: '',
   };
 }
 
