@@ -1,5 +1,7 @@
 // Two languages, the tutorial's audience: English and Simplified Chinese. A dictionary and a
 // reactive locale are all this needs; no library.
+// Longer than 400 lines because it is two flat dictionaries of strings, one per language, that
+// must hold the same keys (test/i18n.test.ts): splitting them would only scatter the texts.
 import { ref } from 'vue';
 
 const en = {
