@@ -73,6 +73,16 @@ describe.skipIf(!available)('room settings in Chromium', () => {
     await dialogOf(alice.page).getByRole('button', { name: 'Close' }).click();
     await dialogOf(alice.page).waitFor({ state: 'detached' });
 
+    // A moderator gets the settings too (the topic, the bans), but deleting is the owner's.
+    await memberActions(alice.page, 'bob').click();
+    await alice.page.getByTestId('member-action-op').click();
+    await bob.page.getByTestId('room-settings').click();
+    expect(await dialogOf(bob.page).getByTestId('topic-input').inputValue()).toBe(topic);
+    await dialogOf(bob.page).getByTestId('no-bans').waitFor();
+    expect(await dialogOf(bob.page).getByTestId('delete-confirm').count()).toBe(0);
+    await bob.page.keyboard.press('Escape');
+    await dialogOf(bob.page).waitFor({ state: 'detached' });
+
     // A ban from the member list; the settings list it, and Unban lifts it.
     await poll(() => alice.page.getByTestId('member-list').innerText()).toContain('mallory');
     await memberActions(alice.page, 'mallory').click();
