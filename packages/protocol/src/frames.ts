@@ -112,7 +112,7 @@ export interface DmFrame extends Ref {
   /** The other user's username. */
   user: string;
 }
-/** Server admins only: deletes a room and its messages. */
+/** Deletes a room and its messages: its owner or a server admin; never the lobby or a DM. */
 export interface DeleteFrame extends Ref {
   type: 'delete';
   room: string;
@@ -122,6 +122,16 @@ export interface ReadFrame extends Ref {
   type: 'read';
   room: string;
   seq: number;
+}
+
+/**
+ * Version 1.1 (issue 15): sets the room's topic (the owner, moderators and admins; not in a DM).
+ * Trimmed by the validator; 0..MAX_TOPIC_CHARS code points, no control characters; "" clears it.
+ */
+export interface TopicFrame extends Ref {
+  type: 'topic';
+  room: string;
+  topic: string;
 }
 
 export type ClientFrame =
@@ -141,7 +151,8 @@ export type ClientFrame =
   | MuteFrame
   | DmFrame
   | DeleteFrame
-  | ReadFrame;
+  | ReadFrame
+  | TopicFrame;
 
 export type ClientFrameType = ClientFrame['type'];
 
@@ -168,6 +179,8 @@ export interface JoinedFrame extends Ref {
   seq: number;
   /** Version 1.1: this user's read marker in the room. */
   readSeq?: number;
+  /** Version 1.1 (issue 15): the room's topic, present when one is set. */
+  topic?: string;
   online: number;
   members: User[];
   history: ChatMessage[];
@@ -237,6 +250,17 @@ export interface ReadEventFrame {
   seq: number;
 }
 
+/**
+ * Version 1.1 (issue 15): the room's topic changed (to "" when cleared): the reply to `topic` (with
+ * its ref) and, without a ref, the event every connection in the room gets, on every node.
+ */
+export interface TopicEventFrame extends Ref {
+  type: 'topic';
+  room: string;
+  topic: string;
+  by: User;
+}
+
 export interface DeletedFrame extends Ref {
   type: 'deleted';
   room: string;
@@ -281,7 +305,8 @@ export type ServerFrame =
   | ModeratedFrame
   | DeletedFrame
   | InvitationFrame
-  | ReadEventFrame;
+  | ReadEventFrame
+  | TopicEventFrame;
 
 export const ERROR_CODES = [
   'bad_request',

@@ -33,5 +33,8 @@ export const MIN_PASSWORD_CHARS = 8;
 /** Longest mute, in ms (a year). */
 export const MAX_MUTE_MS = 365 * 24 * 60 * 60 * 1000;
 
+/** A room's topic, in code points after trimming (Version 1.1, issue 15). */
+export const MAX_TOPIC_CHARS = 250;
+
 /** The room that always exists. */
 export const LOBBY = 'lobby';

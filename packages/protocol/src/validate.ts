@@ -1,7 +1,7 @@
 // Validators for client frames. Hand-written rather than schema-driven: this runs on every frame,
 // and each check maps to exactly one error code of the protocol's Errors table.
 import type { ClientFrame, ClientFrameType, ErrorCode } from './frames.js';
-import { DEFAULT_LIMITS, MAX_CLIENT_ID_CHARS, MAX_MUTE_MS, MAX_NICK_CHARS, MAX_REF_CHARS, ROOM_NAME } from './limits.js';
+import { DEFAULT_LIMITS, MAX_CLIENT_ID_CHARS, MAX_MUTE_MS, MAX_NICK_CHARS, MAX_REF_CHARS, MAX_TOPIC_CHARS, ROOM_NAME } from './limits.js';
 
 export interface FrameLimits {
   maxMessageChars: number;
@@ -102,6 +102,21 @@ function userRef(f: Fields): string {
   return v;
 }
 
+/** Characters a topic may not hold: controls (line breaks and tabs too) and line or paragraph separators: it is one line. */
+const NOT_IN_TOPIC = /[\p{Cc}\p{Zl}\p{Zp}]/u;
+
+/**
+ * The topic as it is stored and shown (trimmed), or null when it breaks the rules: at most
+ * MAX_TOPIC_CHARS code points, no control characters. "" clears the topic.
+ */
+export function normalizeTopic(topic: unknown): string | null {
+  if (typeof topic !== 'string') return null;
+  const trimmed = topic.trim();
+  if (trimmed.length > MAX_TOPIC_CHARS && charCount(trimmed) > MAX_TOPIC_CHARS) return null;
+  if (NOT_IN_TOPIC.test(trimmed)) return null;
+  return trimmed;
+}
+
 type Parser = (f: Fields, limits: FrameLimits) => ClientFrame;
 
 const moderate = (type: 'kick' | 'ban' | 'unban' | 'op') => (f: Fields): ClientFrame => ({ type, room: room(f), user: userRef(f) });
@@ -181,6 +196,12 @@ const parsers = {
     const seq = optSeq(f, 'seq');
     if (seq === undefined) fail('bad_request', '"seq" must be a non-negative integer');
     return { type: 'read', room: r, seq: seq as number };
+  },
+  topic: (f) => {
+    const r = room(f);
+    const topic = normalizeTopic(str(f, 'topic'));
+    if (topic === null) fail('bad_request', `a topic is at most ${MAX_TOPIC_CHARS} characters, with no control characters or line breaks`);
+    return { type: 'topic', room: r, topic: topic as string };
   },
 } satisfies Record<ClientFrameType, Parser>;
 

@@ -1,5 +1,7 @@
 // Two languages, the tutorial's audience: English and Simplified Chinese. A dictionary and a
 // reactive locale are all this needs; no library.
+// Longer than 400 lines because it is two flat dictionaries of strings, one per language, that
+// must hold the same keys (test/i18n.test.ts): splitting them would only scatter the texts.
 import { ref } from 'vue';
 
 const en = {
@@ -168,6 +170,26 @@ const en = {
   notice_nick_account: 'The name “{nick}” belongs to an account: sign in or choose another.',
   notice_nick_invalid: 'The name “{nick}” is not allowed: choose another.',
   notice_nick_refused: 'The server does not take the name “{nick}”: choose another.',
+  // Room settings (issue 15): the topic, the ban list, deleting the room.
+  roomTopic: 'Topic',
+  roomSettings: 'Room settings',
+  roomSettingsOf: 'Settings of {room}',
+  topicLabel: 'Topic of {room}',
+  topicHint: 'One line, up to 250 characters. Everyone in the room sees it in the header; leave it empty to clear it.',
+  topicPlaceholder: 'What this room is about',
+  saveTopic: 'Save topic',
+  bannedUsers: 'Banned users',
+  noBans: 'Nobody is banned from this room.',
+  unban: 'Unban',
+  unbanUser: 'Unban {name}',
+  deleteRoom: 'Delete room',
+  deleteRoomLead: 'Deleting {room} removes it and all of its messages for everyone. This cannot be undone.',
+  deleteRoomConfirm: 'Type {name} to confirm',
+  deleteRoomForever: 'Delete {room} forever',
+  notice_topic_invalid: 'A topic is one line of at most 250 characters.',
+  done_topic_set: 'Topic of {room} saved.',
+  done_topic_cleared: 'Topic of {room} cleared.',
+  bansError: 'Could not load the banned users.',
 };
 
 type Messages = typeof en;
@@ -335,6 +357,26 @@ const zhCN: Messages = {
   notice_nick_account: '名字“{nick}”属于一个账号：请登录，或换一个名字。',
   notice_nick_invalid: '名字“{nick}”不可用：请换一个。',
   notice_nick_refused: '服务器不接受名字“{nick}”：请换一个。',
+  // Room settings (issue 15): the topic, the ban list, deleting the room.
+  roomTopic: '主题',
+  roomSettings: '房间设置',
+  roomSettingsOf: '{room} 的设置',
+  topicLabel: '{room} 的主题',
+  topicHint: '一行，最多 250 个字符。房间里的每个人都会在顶栏看到它；留空即清除。',
+  topicPlaceholder: '这个房间是做什么的',
+  saveTopic: '保存主题',
+  bannedUsers: '已封禁的用户',
+  noBans: '这个房间没有封禁任何人。',
+  unban: '解除封禁',
+  unbanUser: '解除对 {name} 的封禁',
+  deleteRoom: '删除房间',
+  deleteRoomLead: '删除 {room} 会为所有人移除它及其全部消息，且无法撤销。',
+  deleteRoomConfirm: '输入 {name} 以确认',
+  deleteRoomForever: '永久删除 {room}',
+  notice_topic_invalid: '主题只能是一行，最多 250 个字符。',
+  done_topic_set: '已保存 {room} 的主题。',
+  done_topic_cleared: '已清除 {room} 的主题。',
+  bansError: '无法加载已封禁的用户。',
 };
 
 export const LOCALES = { en: { name: 'English', messages: en }, 'zh-CN': { name: '中文', messages: zhCN } } as const;

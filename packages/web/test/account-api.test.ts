@@ -94,6 +94,13 @@ describe('AccountApi', () => {
     expect(calls[2]).toMatchObject({ method: 'DELETE', url: 'https://chat.example/wsline/api/auth/tokens/t%2F2' });
   });
 
+  it('bans (issue 15): GET api/rooms/R/bans under the prefix; the users, or a failure (403)', async () => {
+    const { api, calls } = apiWith(() => ({ status: 200, body: { bans: [ALICE, { id: 42 }] } }));
+    expect(await api.bans('club')).toEqual({ ok: true, value: [ALICE] });
+    expect(calls[0]).toMatchObject({ method: 'GET', url: 'https://chat.example/wsline/api/rooms/club/bans' });
+    expect(await apiWith(() => ({ status: 403, body: { error: 'forbidden' } })).api.bans('club')).toEqual({ ok: false, failure: { kind: 'forbidden' } });
+  });
+
   it('rooms: the list, or null when it fails', async () => {
     const rooms = [{ name: 'club', private: true, online: 0, lastSeq: 2 }];
     expect(await apiWith(() => ({ status: 200, body: { rooms } })).api.rooms()).toEqual(rooms);

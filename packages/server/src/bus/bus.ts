@@ -15,13 +15,15 @@ export type BusEvent =
   | { type: 'kick'; room: string; userId: string; reason: 'kick' | 'ban' }
   /** A user is muted in a room until `until` (ms since the epoch). */
   | { type: 'mute'; room: string; userId: string; until: number }
-  /** An admin deleted the room: every connection in it leaves. */
+  /** The room's owner or an admin deleted the room: every connection in it leaves. */
   | { type: 'roomDeleted'; room: string }
   /** A user was invited to a room, or made a moderator of it: their connections are told. */
   | { type: 'invited'; room: string; userId: string; by: User; kind?: 'dm' | 'private' }
   /** A user's read marker in a room rose: every connection of theirs is told. */
   | { type: 'read'; userId: string; room: string; seq: number }
   | { type: 'opped'; room: string; user: User }
+  /** The room's topic changed ("" when cleared): every connection in the room is told. */
+  | { type: 'topic'; room: string; topic: string; by: User }
   /**
    * A node died (its presence expired): it may have committed messages it never published, and in
    * a quiet room no later seq would reveal them. Every node re-reads its rooms' tails.

@@ -214,6 +214,8 @@ function isBusEvent(value: unknown): value is BusEvent {
       return isString(value.room) && isString(value.userId) && isNumber(value.seq);
     case 'opped':
       return isString(value.room) && isUser(value.user);
+    case 'topic':
+      return isString(value.room) && isString(value.topic) && isUser(value.by);
     case 'tokenRevoked':
       return isString(value.tokenId);
     case 'catchUp':

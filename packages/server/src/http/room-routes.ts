@@ -1,10 +1,10 @@
-// Rooms over HTTP (docs/protocol.md, "Accounts, private rooms and moderation"): the room list and
-// a room's history, under the prefix /api/rooms (app.ts).
+// Rooms over HTTP (docs/protocol.md, "Accounts, private rooms and moderation"): the room list,
+// a room's history and (Version 1.1, issue 15) its ban list, under the prefix /api/rooms (app.ts).
 import type { FastifyPluginAsync } from 'fastify';
 import { DEFAULT_LIMITS } from '@chat/protocol';
 import { Admins } from '../auth/admins.js';
 import type { Config } from '../config.js';
-import { mayRead, standingIn } from '../hub/room-access.js';
+import { mayModerate, mayRead, standingIn } from '../hub/room-access.js';
 import type { Presence } from '../presence/presence.js';
 import type { Store } from '../store/store.js';
 import { fail } from './api-errors.js';
@@ -27,6 +27,11 @@ export interface RoomRoutesOptions {
 /** Room names are checked against the store (404), not a pattern: DM rooms have their own names. */
 const MAX_ROOM_PARAM_CHARS = 128;
 
+/** The most bans `GET api/rooms/R/bans` lists (oldest first). */
+export const MAX_BANS_LISTED = 1000;
+
+const roomParams = { type: 'object', properties: { room: { type: 'string', minLength: 1, maxLength: MAX_ROOM_PARAM_CHARS } } } as const;
+
 export const roomRoutes: FastifyPluginAsync<RoomRoutesOptions> = async (api, options) => {
   const { store, config, presence } = options;
   const admins = options.admins ?? new Admins({ store, usernames: config.adminUsers });
@@ -40,7 +45,13 @@ export const roomRoutes: FastifyPluginAsync<RoomRoutesOptions> = async (api, opt
     const { rooms, hasMore } = await store.listRooms(identity?.user.id ?? null, parsed.query);
     const online = await Promise.all(rooms.map((r) => presence.roomOnline(r.name)));
     return {
-      rooms: rooms.map((r, i) => ({ name: r.name, private: r.kind !== 'public', online: online[i], lastSeq: r.lastSeq })),
+      rooms: rooms.map((r, i) => ({
+        name: r.name,
+        private: r.kind !== 'public',
+        online: online[i],
+        lastSeq: r.lastSeq,
+        ...(r.topic === undefined ? {} : { topic: r.topic }),
+      })),
       next: hasMore ? encodeRoomCursor(rooms[rooms.length - 1]!.name) : null,
     };
   });
@@ -49,7 +60,7 @@ export const roomRoutes: FastifyPluginAsync<RoomRoutesOptions> = async (api, opt
     '/:room/messages',
     {
       schema: {
-        params: { type: 'object', properties: { room: { type: 'string', minLength: 1, maxLength: MAX_ROOM_PARAM_CHARS } } },
+        params: roomParams,
         querystring: {
           type: 'object',
           properties: {
@@ -75,4 +86,21 @@ export const roomRoutes: FastifyPluginAsync<RoomRoutesOptions> = async (api, opt
       return { messages: page.messages, hasMore: page.hasMore };
     },
   );
+
+  // Who is banned, for the room's owner, moderators and admins (the `unban` frame lifts a ban).
+  // Users that no longer exist (a swept guest) are left out: nobody can come back as them.
+  api.get<{ Params: { room: string } }>('/:room/bans', { schema: { params: roomParams } }, async (req, reply) => {
+    const { room } = req.params;
+    const identity = await signedIn(store, req);
+    // The signed-out have no rights anywhere: 403, as for a member, once the room is known to exist.
+    const standing =
+      identity === null
+        ? await store.roomInfo(room).then((info) => info && { info, role: null, banned: false })
+        : await standingIn(store, room, { id: identity.user.id, admin: await admins.isAdmin(identity.user) });
+    if (standing === null) return fail(reply, 404, 'not_found', 'no such room');
+    if (!mayModerate(standing, 'moderator')) return fail(reply, 403, 'forbidden', "only the room's owner, moderators and admins see its bans");
+    const ids = await store.bannedUsers(room, MAX_BANS_LISTED);
+    const users = await Promise.all(ids.map((id) => store.userById(id)));
+    return { bans: users.filter((u) => u !== null) };
+  });
 };

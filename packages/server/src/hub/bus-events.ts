@@ -61,6 +61,13 @@ export class BusEvents {
           if (session.rooms.has(event.room)) session.send({ type: 'moderated', action: 'op', room: event.room, user: event.user });
         }
         return;
+      case 'topic': {
+        const channel = rooms.find(event.room);
+        if (!channel) return;
+        const data = SharedFrame.of({ type: 'topic', room: event.room, topic: event.topic, by: event.by });
+        for (const member of channel.joined()) member.sendRaw(data);
+        return;
+      }
       case 'roomDeleted':
         for (const entry of rooms.entries()) {
           for (const session of entry.sessions) moderation.eject(session, event.room, 'delete');

@@ -8,7 +8,7 @@
 // in seq order -> ack to the sender.
 //
 // Layers (imports run downwards only): this dispatcher -> features (join, history, typing, nick,
-// message-pipeline, moderation, room-admin, direct-message, read-state, bus-events) -> rules (room-rules,
+// message-pipeline, moderation, room-admin, room-topic, direct-message, read-state, bus-events) -> rules (room-rules,
 // room-access, refusal) -> this node's rooms and users (local-rooms) and the publisher -> the
 // interfaces (Store, Bus, Presence, RateLimit) and the session.
 import type { ClientFrame, ClientFrameType, User } from '@chat/protocol';
@@ -36,6 +36,7 @@ import { guarded, ref } from './refusal.js';
 import { markRead } from './read-state.js';
 import { RoomAdmin } from './room-admin.js';
 import { RoomRules } from './room-rules.js';
+import { setTopic } from './room-topic.js';
 import { Session, type Peer } from './session.js';
 import { forwardTyping } from './typing.js';
 
@@ -77,7 +78,7 @@ export interface HubOptions {
 
 /** Requests that read or write the store: each takes from the RequestBudget first. */
 const STORE_REQUESTS: ReadonlySet<ClientFrameType> = new Set<ClientFrameType>([
-  'join', 'leave', 'history', 'nick', 'create', 'invite', 'kick', 'ban', 'unban', 'op', 'mute', 'dm', 'delete', 'read',
+  'join', 'leave', 'history', 'nick', 'create', 'invite', 'kick', 'ban', 'unban', 'op', 'mute', 'dm', 'delete', 'read', 'topic',
 ]);
 
 type Handler<K extends ClientFrameType> = (session: Session, frame: Extract<ClientFrame, { type: K }>) => void | Promise<void>;
@@ -209,6 +210,7 @@ export class Hub {
     const nickChange = { store, presence, publisher, nicks };
     const directMessage = { store, rules, joins, bus: this.options.bus };
     const readState = { store, bus: this.options.bus };
+    const roomTopic = { store, publisher, rules };
     return {
       join: (s, f) => guarded(s, f.ref, () => joins.join(s, f.room, f.since, f.ref)),
       leave: (s, f) => joins.leave(s, f.room, f.ref),
@@ -227,6 +229,7 @@ export class Hub {
       dm: (s, f) => openDirectMessage(directMessage, s, f),
       delete: (s, f) => roomAdmin.delete(s, f),
       read: (s, f) => markRead(readState, s, f),
+      topic: (s, f) => setTopic(roomTopic, s, f),
     };
   }
 }

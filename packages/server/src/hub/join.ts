@@ -38,7 +38,7 @@ export class Joins {
   /** Joins the room (admit throws its Refusal), answering `joined`; a failure after admission answers `internal`. */
   async join(s: Session, room: string, since: number | undefined, frameRef: string | undefined): Promise<void> {
     const { store, presence, rooms, publisher } = this.options;
-    const { kind, role } = await this.options.rules.admit(s, room);
+    const { kind, role, topic } = await this.options.rules.admit(s, room);
     const channel = rooms.channel(room);
     const rejoin = channel.has(s);
     if (!rejoin) channel.beginJoin(s);
@@ -71,7 +71,7 @@ export class Joins {
       const seen = Math.max(lastSeq, page.messages.at(-1)?.seq ?? 0);
       const newer = rejoin ? [] : channel.completeJoin(s, seen);
       s.rooms.add(room);
-      const joined = JSON.stringify({ type: 'joined', room, kind, role, seq: seen, ...(readSeq === null ? {} : { readSeq }), online, history: page.messages, hasMore: page.hasMore, ...ref(frameRef) } satisfies Omit<JoinedFrame, 'members'>);
+      const joined = JSON.stringify({ type: 'joined', room, kind, role, ...(topic === undefined ? {} : { topic }), seq: seen, ...(readSeq === null ? {} : { readSeq }), online, history: page.messages, hasMore: page.hasMore, ...ref(frameRef) } satisfies Omit<JoinedFrame, 'members'>);
       s.sendRaw(`${joined.slice(0, -1)},"members":${this.membersJson(members)}}`);
       for (const message of newer) s.sendRaw(JSON.stringify(message));
       // A muted user learns it on each join while it lasts (a reload, another tab), not at the

@@ -5,6 +5,7 @@
 //   their role or admin rights (the ban also removed their role: Store.ban).
 // - A DM belongs to its two users: nobody else reads or joins it, and nobody (admins included)
 //   moderates in it, invites into it or deletes it.
+// - A room's owner may delete it (never the lobby: room-admin.ts).
 // - Server admins have owner rights in every other room.
 import type { RoomInfo, RoomRole, Store } from '../store/store.js';
 
@@ -43,7 +44,7 @@ export function mayModerate(standing: Standing, needed: 'moderator' | 'owner'): 
   return role === 'owner' || (needed === 'moderator' && role === 'moderator');
 }
 
-/** May the caller delete the room? Admins only, and never a DM. */
-export function mayDelete(info: RoomInfo, caller: Caller): boolean {
-  return caller.admin && info.kind !== 'dm';
+/** May the caller delete the room? Its owner and admins (owners everywhere else), never in a DM. */
+export function mayDelete(standing: Standing): boolean {
+  return !standing.banned && standing.info.kind !== 'dm' && standing.role === 'owner';
 }

@@ -1,12 +1,12 @@
 // Making and unmaking rooms: `create`, `invite` and `delete` (docs/protocol.md, Accounts, private
-// rooms and moderation).
+// rooms and moderation; the owner may delete since Version 1.1, issue 15).
 import type { ClientFrame } from '@chat/protocol';
 import { LOBBY } from '@chat/protocol';
 import type { Bus } from '../bus/bus.js';
 import type { Store } from '../store/store.js';
 import type { Publisher } from './publisher.js';
 import { guarded, ref, Refusal } from './refusal.js';
-import { mayDelete } from './room-access.js';
+import { mayDelete, standingIn } from './room-access.js';
 import { callerOf, DM_PREFIX, requireAccount, type RoomRules } from './room-rules.js';
 import type { Session } from './session.js';
 
@@ -53,11 +53,11 @@ export class RoomAdmin {
     const { store, publisher } = this.options;
     return guarded(s, f.ref, async () => {
       requireAccount(s);
-      if (!s.entry.admin) throw new Refusal('forbidden', 'only server admins delete rooms');
       if (f.room === LOBBY) throw new Refusal('forbidden', 'the lobby always exists');
-      const info = await store.roomInfo(f.room);
-      if (!info) throw new Refusal('not_found', 'no such room');
-      if (!mayDelete(info, callerOf(s))) throw new Refusal('forbidden', 'a direct message belongs to its two people: nobody deletes it');
+      const standing = await standingIn(store, f.room, callerOf(s));
+      if (!standing) throw new Refusal('not_found', 'no such room');
+      if (standing.info.kind === 'dm') throw new Refusal('forbidden', 'a direct message belongs to its two people: nobody deletes it');
+      if (!mayDelete(standing)) throw new Refusal('forbidden', "only the room's owner and server admins delete rooms");
       if (!(await store.deleteRoom(f.room))) throw new Refusal('not_found', 'no such room');
       publisher.publish({ type: 'roomDeleted', room: f.room });
       s.send({ type: 'deleted', room: f.room, ...ref(f.ref) });

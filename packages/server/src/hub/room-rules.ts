@@ -61,9 +61,9 @@ export class RoomRules {
 
   /**
    * May this connection join the room? Throws the Refusal; creates an unknown public room. Resolves
-   * with the room's kind and the user's role in it (admins are owners everywhere).
+   * with the room's kind, its topic (when set) and the user's role in it (admins are owners everywhere).
    */
-  async admit(s: Session, room: string): Promise<{ kind: RoomKind; role: RoomRole | null }> {
+  async admit(s: Session, room: string): Promise<{ kind: RoomKind; role: RoomRole | null; topic?: string }> {
     this.checkRoomLimit(s, room);
     const standing = await standingIn(this.store, room, callerOf(s));
     if (!standing) {
@@ -75,7 +75,8 @@ export class RoomRules {
     }
     if (standing.banned) throw new Refusal('forbidden', 'you are banned from this room');
     if (!mayRead(standing)) throw new Refusal('forbidden', 'this room is private: ask its owner or a moderator for an invitation');
-    return { kind: standing.info.kind, role: standing.role };
+    const { kind, topic } = standing.info;
+    return { kind, role: standing.role, ...(topic === undefined ? {} : { topic }) };
   }
 
   /** Refuses a room beyond MAX_ROOMS_PER_CONNECTION for this connection (one it is in already is fine). */

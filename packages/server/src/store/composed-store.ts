@@ -130,6 +130,12 @@ export abstract class ComposedStore implements Store {
   revokeRole(room: string, userId: string): Promise<void> {
     return this.parts.rooms.revokeRole(room, userId);
   }
+  bannedUsers(room: string, limit: number): Promise<string[]> {
+    return this.parts.rooms.bannedUsers(room, limit);
+  }
+  setTopic(room: string, topic: string): Promise<boolean> {
+    return this.parts.rooms.setTopic(room, topic);
+  }
   unban(room: string, userId: string): Promise<void> {
     return this.parts.rooms.unban(room, userId);
   }

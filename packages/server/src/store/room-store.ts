@@ -11,6 +11,8 @@ export interface RoomInfo {
   kind: RoomKind;
   ownerId: string | null;
   lastSeq: number;
+  /** Version 1.1 (issue 15): the room's topic; absent when none is set (never ""). */
+  topic?: string;
 }
 
 /** Which rooms listRooms returns: a page of them, in name order. */
@@ -61,6 +63,18 @@ export interface RoomStore {
    * invitation. An owner keeps both (idempotent; nothing happens without a role).
    */
   revokeRole(room: string, userId: string): Promise<void>;
+
+  /**
+   * The ids of the users banned from the room, oldest ban first (by time, then id); empty for an
+   * unknown room. At most `limit` of them.
+   */
+  bannedUsers(room: string, limit: number): Promise<string[]>;
+
+  /**
+   * Sets the room's topic, trimmed and checked by the caller (protocol's normalizeTopic); "" clears
+   * it. False when the room does not exist.
+   */
+  setTopic(room: string, topic: string): Promise<boolean>;
 
   /** Lifts a ban (idempotent). */
   unban(room: string, userId: string): Promise<void>;

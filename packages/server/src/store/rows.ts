@@ -64,9 +64,19 @@ export interface RoomInfoRow {
   kind: RoomKind;
   owner_id: string | null;
   last_seq: Int;
+  topic: string | null;
 }
 
-export const toRoomInfo = (row: RoomInfoRow): RoomInfo => ({ name: row.name, kind: row.kind, ownerId: row.owner_id, lastSeq: Number(row.last_seq) });
+/** The columns of a RoomInfoRow, of `rooms r`. */
+export const ROOM_INFO_COLUMNS = 'r.name, r.kind, r.owner_id, r.last_seq, r.topic';
+
+export const toRoomInfo = (row: RoomInfoRow): RoomInfo => ({
+  name: row.name,
+  kind: row.kind,
+  ownerId: row.owner_id,
+  lastSeq: Number(row.last_seq),
+  ...(row.topic ? { topic: row.topic } : {}),
+});
 
 export interface TokenInfoRow {
   id: string;

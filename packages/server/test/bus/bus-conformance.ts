@@ -50,6 +50,8 @@ export const EVERY_EVENT: BusEvent[] = [
   { type: 'roomDeleted', room: 'old' },
   { type: 'invited', room: 'secret', userId: 'u3', by: { id: 'u1', nick: 'ann' } },
   { type: 'opped', room: 'secret', user: { id: 'u3', nick: 'cy' } },
+  { type: 'topic', room: 'lobby', topic: 'Weekly sync — 周会 🗓️', by: { id: 'u1', nick: 'ann', account: true } },
+  { type: 'topic', room: 'lobby', topic: '', by: { id: 'u1', nick: 'ann' } },
 ];
 
 export function describeBus(name: string, makeFixture: () => BusFixture, options: { skip?: boolean } = {}): void {

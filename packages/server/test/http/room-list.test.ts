@@ -168,3 +168,21 @@ describe('GET api/rooms: pages', () => {
     expect((await api(server, 'GET', '/api/rooms?page=2')).status).toBe(200);
   });
 });
+
+// Version 1.1 (issue 15): a room's topic, set by `topic` and stored with the room; the room
+// directory shows it.
+describe('GET api/rooms: topics', () => {
+  it('a row carries "topic" when one is set, and none otherwise; a private room\'s topic only to those who see the room', async () => {
+    const { server, store, alice, carol } = await world(['quiet', 'talk']);
+    await store.setTopic('talk', 'Weekly sync — 周会');
+    await store.setTopic('secret-town', 'for members only');
+    const rows = (await page(server, '')).rooms as Array<Row & { topic?: string }>;
+    expect(rows.find((r) => r.name === 'talk')).toEqual({ name: 'talk', private: false, online: 0, lastSeq: 0, topic: 'Weekly sync — 周会' });
+    expect(rows.find((r) => r.name === 'quiet')).not.toHaveProperty('topic');
+    expect(JSON.stringify(await page(server, '', carol.cookie))).not.toContain('for members only');
+    const mine = (await page(server, '?private=true', alice.cookie)).rooms as Array<Row & { topic?: string }>;
+    expect(mine.find((r) => r.name === 'secret-town')?.topic).toBe('for members only');
+    await store.setTopic('talk', '');
+    expect((await page(server, '?q=talk')).rooms[0]).not.toHaveProperty('topic');
+  });
+});

@@ -65,15 +65,17 @@ describe('delete', () => {
     expect(r.frames.filter((f) => f.type === 'kicked')).toEqual([]);
   });
 
-  it('a non-admin delete is forbidden (even the owner); deleting the lobby is forbidden; an unknown room is not_found', async () => {
+  it('a delete by neither admin nor owner is forbidden (an invited member); deleting the lobby is forbidden; an unknown room is not_found', async () => {
+    // Since issue 15 the owner may delete their room too (room-settings.test.ts).
     const w = await world(res, { adminUsers: ['root'] });
-    const alice = await w.account('alice');
+    const [alice, bob] = await w.accounts('alice', 'bob');
     const a = await alice.connect();
     const r = await (await w.account('root')).connect();
     await ok(a, { type: 'create', room: 'mine', private: true }, 'created');
+    await ok(a, { type: 'invite', room: 'mine', user: 'bob' }, 'invited');
     await join(a, 'mine');
     await say(a, 'mine', 'keep me');
-    await refused(a, { type: 'delete', room: 'mine' }, 'forbidden');
+    await refused(await bob.connect(), { type: 'delete', room: 'mine' }, 'forbidden');
     await refused(a, { type: 'delete', room: 'lobby' }, 'forbidden');
     await refused(r, { type: 'delete', room: 'lobby' }, 'forbidden');
     await refused(r, { type: 'delete', room: 'never-was' }, 'not_found');

@@ -71,6 +71,9 @@ describe.skipIf(!available)('PostgreSQL migrations', () => {
     expect(await store.identityByToken(guestToken)).toEqual({ user: { id: 'u1', nick: 'old-timer' }, account: false, kind: 'guest', tokenId: '' });
     // Old rooms took the v2 defaults, and v2 features work on the old data.
     expect(await store.roomInfo('lobby')).toEqual({ name: 'lobby', kind: 'public', ownerId: null, lastSeq: 3 });
+    // Old rooms have no topic (migration 7) and take one.
+    expect(await store.setTopic('lobby', 'old room, new topic')).toBe(true);
+    expect((await store.roomInfo('lobby'))?.topic).toBe('old room, new topic');
     const account = (await store.createAccount('newcomer', 'h'))!;
     expect(await store.createRoom('club', 'private', account.id)).toBe(true);
     await store.setRole('club', 'u1', 'member');

@@ -36,6 +36,10 @@ describe('SQLite migrations', () => {
     expect(dup?.duplicate).toBe(true);
     expect(next?.message.seq).toBe(3);
     expect(await store.pruneMessagesBefore(1500)).toBe(1);
+    // Old rooms have no topic (migration 8) and take one.
+    expect(await store.roomInfo('lobby')).not.toHaveProperty('topic');
+    expect(await store.setTopic('lobby', 'old room, new topic')).toBe(true);
+    expect((await store.roomInfo('lobby'))?.topic).toBe('old room, new topic');
     await store.close();
     const db = new Database(join(dir, 'chat.db'), { readonly: true });
     expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name = 'messages_ts'").get()).toBeDefined();

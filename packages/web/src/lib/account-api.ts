@@ -148,6 +148,14 @@ export class AccountApi {
     return result.ok ? { ok: true, value: null } : result;
   }
 
+  /** `GET api/rooms/R/bans` (Version 1.1, issue 15): who is banned from the room; for its owner, moderators and admins. */
+  async bans(room: string): Promise<ApiResult<User[]>> {
+    const result = await this.call('GET', `api/rooms/${encodeURIComponent(room)}/bans`);
+    if (!result.ok) return result;
+    const bans = (result.value as { bans?: unknown }).bans;
+    return { ok: true, value: Array.isArray(bans) ? (bans as User[]).filter((u) => typeof u?.id === 'string' && typeof u?.nick === 'string') : [] };
+  }
+
   /**
    * `GET api/rooms?private=true`: the account's private rooms and DMs (the client offers only
    * those; the public list can be long), every page; null when a page fails. A server without

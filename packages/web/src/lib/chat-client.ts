@@ -280,6 +280,16 @@ export class ChatClient {
     this.request(frame, { kind: 'moderate', action, room, user });
   }
 
+  /** Sets the room's topic ("" clears it): owners, moderators and admins (Version 1.1, issue 15). */
+  setTopic(room: string, topic: string): void {
+    this.request({ type: 'topic', room, topic: topic.trim() }, { kind: 'topic', room });
+  }
+
+  /** Deletes the room: its owner or an admin. Everyone in it, us included, then gets `kicked` (delete). */
+  deleteRoom(room: string): void {
+    this.request({ type: 'delete', room }, { kind: 'delete', room });
+  }
+
   /** Asks `api/rooms` for private rooms and DMs this account may join and has not opened. */
   async refreshRooms(): Promise<void> {
     const hooks = this.options.accounts;

@@ -54,6 +54,8 @@ export interface RoomState {
   peer: string | null;
   /** A moderator muted me here until then (ms since the epoch; 0: not muted). */
   mutedUntil: number;
+  /** The room's topic from `joined` and `topic` events (Version 1.1, issue 15); "" when none. */
+  topic: string;
 }
 
 /** A private room or DM this account may join and has not opened (from `api/rooms`). */
@@ -69,6 +71,8 @@ export interface RoomSummary {
   private: boolean;
   online: number;
   lastSeq: number;
+  /** Version 1.1 (issue 15): the room's topic, when one is set. */
+  topic?: string;
 }
 
 /** One row of `GET api/me/rooms`: a room this user keeps, from any device. */
@@ -165,6 +169,7 @@ export function newRoom(name: string): RoomState {
     role: null,
     peer: null,
     mutedUntil: 0,
+    topic: '',
   };
 }
 

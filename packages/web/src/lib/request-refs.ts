@@ -9,7 +9,9 @@ export type PendingAction =
   | { kind: 'create'; room: string; private: boolean }
   | { kind: 'invite'; room: string; user: string }
   | { kind: 'dm'; user: string }
-  | { kind: 'moderate'; action: ModerationAction; room: string; user: User };
+  | { kind: 'moderate'; action: ModerationAction; room: string; user: User }
+  | { kind: 'topic'; room: string }
+  | { kind: 'delete'; room: string };
 
 /** Refs that name a room: its join, a page of older history, a page forward after a resume. */
 export type RoomRefKind = 'join' | 'older' | 'newer';

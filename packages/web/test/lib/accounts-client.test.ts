@@ -495,6 +495,70 @@ describe('moderation', () => {
   });
 });
 
+// ---- room settings (issue 15) ---------------------------------------------------------------------
+
+describe('room settings: topic and deletion', () => {
+  it('joined brings the topic (none: ""); our topic request is trimmed, its reply sets it and confirms; someone else\'s event sets it quietly', () => {
+    const h = aliceInRoom('club', { kind: 'public', role: 'owner', members: [ALICE, BOB] });
+    expect(h.room('club').topic).toBe('');
+    h.client.setTopic('club', '  Fridays at ten  ');
+    const request = h.socket.last('topic');
+    expect(request).toMatchObject({ type: 'topic', room: 'club', topic: 'Fridays at ten' });
+    expect(typeof request.ref).toBe('string');
+    h.socket.receive({ type: 'topic', room: 'club', topic: 'Fridays at ten', by: ALICE, ref: request.ref });
+    expect(h.room('club').topic).toBe('Fridays at ten');
+    expect(h.state.confirmation).toMatchObject({ key: 'topic_set', params: { room: '#club' } });
+    const confirmed = h.state.confirmation!.id;
+    h.socket.receive({ type: 'topic', room: 'club', topic: 'Moved to Mondays', by: BOB });
+    expect(h.room('club').topic).toBe('Moved to Mondays');
+    expect(h.state.confirmation!.id).toBe(confirmed);
+    h.client.setTopic('club', '');
+    h.socket.receive({ type: 'topic', room: 'club', topic: '', by: ALICE, ref: h.socket.last('topic').ref });
+    expect(h.room('club').topic).toBe('');
+    expect(h.state.confirmation).toMatchObject({ key: 'topic_cleared' });
+    // A topic for a room we do not hold changes nothing.
+    h.socket.receive({ type: 'topic', room: 'elsewhere', topic: 'x', by: BOB });
+    expect(h.state.rooms.has('elsewhere')).toBe(false);
+  });
+
+  it('a joined with a topic sets it; a rejoin without one clears it', () => {
+    const h = signedInAlice();
+    h.client.openRoom('club');
+    const join = h.socket.last('join');
+    h.socket.receive({ ...(joinedFor(join, { kind: 'public', role: 'member' }) as object), topic: 'Plants' } as ServerFrame);
+    expect(h.room('club').topic).toBe('Plants');
+    h.socket.receive(joinedFor(join, { kind: 'public', role: 'member' }));
+    expect(h.room('club').topic).toBe('');
+  });
+
+  it('a refused topic: bad_request says what a topic may be, forbidden not_allowed', () => {
+    const h = aliceInRoom('club', { kind: 'public', role: 'member', members: [ALICE, BOB] });
+    h.client.setTopic('club', 'too long, says the server');
+    h.socket.receive({ type: 'error', code: 'bad_request', message: 'a topic is at most 250 characters', ref: h.socket.last('topic').ref });
+    expect(h.state.notice).toBe('topic_invalid');
+    h.client.setTopic('club', 'mine now');
+    h.socket.receive({ type: 'error', code: 'forbidden', message: 'only the owner', ref: h.socket.last('topic').ref });
+    expect(h.state.notice).toBe('not_allowed');
+    expect(h.room('club').topic).toBe('');
+  });
+
+  it('deleteRoom sends delete; deleted confirms and kicked (delete) takes the room away; forbidden is not_allowed', () => {
+    const h = aliceInRoom('club', { kind: 'public', role: 'owner', members: [ALICE, BOB] });
+    h.client.deleteRoom('club');
+    const request = h.socket.last('delete');
+    expect(request).toMatchObject({ type: 'delete', room: 'club' });
+    h.socket.receive({ type: 'kicked', room: 'club', reason: 'delete' });
+    h.socket.receive({ type: 'deleted', room: 'club', ref: request.ref });
+    expect(h.state.roomOrder).toEqual(['lobby']);
+    expect(h.state.confirmation).toMatchObject({ key: 'deleted', params: { room: '#club' } });
+    const other = aliceInRoom('den', { kind: 'public', role: 'moderator', members: [ALICE, BOB] });
+    other.client.deleteRoom('den');
+    other.socket.receive({ type: 'error', code: 'forbidden', message: 'only the owner', ref: other.socket.last('delete').ref });
+    expect(other.state.notice).toBe('not_allowed');
+    expect(other.state.roomOrder).toContain('den');
+  });
+});
+
 // ---- refs ------------------------------------------------------------------------------------------
 
 describe('refs stay within 64 characters', () => {

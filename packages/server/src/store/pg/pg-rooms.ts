@@ -1,7 +1,7 @@
 // PostgreSQL's RoomStore: rooms, roles, bans, mutes and the room directory. What must change
 // together is one statement (a data-modifying CTE), so it commits together.
 import type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from '../room-store.js';
-import { toRoomInfo, type RoomInfoRow } from '../rows.js';
+import { ROOM_INFO_COLUMNS, toRoomInfo, type RoomInfoRow } from '../rows.js';
 import type { Int8, PgDatabase } from './pg-database.js';
 import { pgText } from './pg-text.js';
 
@@ -9,7 +9,7 @@ export class PgRooms implements RoomStore {
   constructor(private readonly db: PgDatabase) {}
 
   async roomInfo(room: string): Promise<RoomInfo | null> {
-    const [row] = await this.db.rows<RoomInfoRow>('SELECT name, kind, owner_id, last_seq FROM rooms WHERE name = $1', [room]);
+    const [row] = await this.db.rows<RoomInfoRow>(`SELECT ${ROOM_INFO_COLUMNS} FROM rooms r WHERE r.name = $1`, [room]);
     return row ? toRoomInfo(row) : null;
   }
 
@@ -68,6 +68,19 @@ export class PgRooms implements RoomStore {
     );
   }
 
+  async bannedUsers(room: string, limit: number): Promise<string[]> {
+    const rows = await this.db.rows<{ user_id: string }>(
+      'SELECT user_id FROM room_bans WHERE room_id = (SELECT id FROM rooms WHERE name = $1) ORDER BY created_at, user_id COLLATE "C" LIMIT $2',
+      [room, limit],
+    );
+    return rows.map((r) => r.user_id);
+  }
+
+  async setTopic(room: string, topic: string): Promise<boolean> {
+    const result = await this.db.query('UPDATE rooms SET topic = $1 WHERE name = $2', [topic === '' ? null : pgText(topic), room]);
+    return result.rowCount === 1;
+  }
+
   async unban(room: string, userId: string): Promise<void> {
     await this.db.query('DELETE FROM room_bans WHERE room_id = (SELECT id FROM rooms WHERE name = $1) AND user_id = $2', [room, userId]);
   }
@@ -109,7 +122,7 @@ export class PgRooms implements RoomStore {
     // $3: null lists both kinds, true only private rooms and DMs, false only public rooms. Names
     // compare in byte order (the column's "C" collation), as SQLite does.
     const rows = await this.db.rows<RoomInfoRow>(
-      `SELECT r.name, r.kind, r.owner_id, r.last_seq FROM rooms r
+      `SELECT ${ROOM_INFO_COLUMNS} FROM rooms r
        WHERE r.name > $2
          AND ($4::text IS NULL OR strpos(lower(r.name), $4) > 0)
          AND CASE WHEN $3::boolean IS NULL THEN r.kind = 'public' OR EXISTS (SELECT 1 FROM room_roles rr WHERE rr.room_id = r.id AND rr.user_id = $1)

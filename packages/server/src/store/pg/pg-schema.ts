@@ -111,6 +111,11 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX user_rooms_room ON user_rooms(room_id);
   `,
+  // 7: a room's topic (Version 1.1, issue 15): NULL when none is set. Old rows have none; a node of
+  // the previous release ignores the column.
+  `
+  ALTER TABLE rooms ADD COLUMN topic text;
+  `,
 ];
 
 /**

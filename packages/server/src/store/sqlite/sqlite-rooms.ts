@@ -1,12 +1,12 @@
 // SQLite's RoomStore: rooms, roles, bans, mutes and the room directory.
 import type Database from 'better-sqlite3';
 import type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from '../room-store.js';
-import { toRoomInfo, type RoomInfoRow } from '../rows.js';
+import { ROOM_INFO_COLUMNS, toRoomInfo, type RoomInfoRow } from '../rows.js';
 
 function prepare(db: Database.Database) {
   return {
     room: db.prepare<[string], { id: number }>('SELECT id FROM rooms WHERE name = ?'),
-    roomInfo: db.prepare<[string], RoomInfoRow>('SELECT name, kind, owner_id, last_seq FROM rooms WHERE name = ?'),
+    roomInfo: db.prepare<[string], RoomInfoRow>(`SELECT ${ROOM_INFO_COLUMNS} FROM rooms r WHERE r.name = ?`),
     createRoomOfKind: db.prepare<[string, RoomKind, number, string | null, number]>(
       'INSERT INTO rooms (name, kind, private, owner_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
     ),
@@ -25,6 +25,10 @@ function prepare(db: Database.Database) {
       "DELETE FROM room_roles WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ? AND role <> 'owner'",
     ),
     dropUserRoom: db.prepare<[string, string]>('DELETE FROM user_rooms WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?'),
+    bannedUsers: db.prepare<[string, number], { user_id: string }>(
+      'SELECT user_id FROM room_bans WHERE room_id = (SELECT id FROM rooms WHERE name = ?) ORDER BY created_at, user_id LIMIT ?',
+    ),
+    setTopic: db.prepare<[string | null, string]>('UPDATE rooms SET topic = ? WHERE name = ?'),
     unban: db.prepare<[string, string]>('DELETE FROM room_bans WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?'),
     isBanned: db.prepare<[string, string], { one: number }>(
       'SELECT 1 AS one FROM room_bans WHERE room_id = (SELECT id FROM rooms WHERE name = ?) AND user_id = ?',
@@ -41,7 +45,7 @@ function prepare(db: Database.Database) {
     // Walks the name index from `after` and stops at limit + 1 rooms seen. Named parameters:
     // user, after, contains (null: any name), limit.
     listRooms: db.prepare<[{ user: string; after: string; contains: string | null; limit: number }], RoomInfoRow>(
-      `SELECT r.name, r.kind, r.owner_id, r.last_seq FROM rooms r
+      `SELECT ${ROOM_INFO_COLUMNS} FROM rooms r
        WHERE r.name > :after
          AND (:contains IS NULL OR instr(lower(r.name), :contains) > 0)
          AND (r.kind = 'public' OR EXISTS (SELECT 1 FROM room_roles rr WHERE rr.room_id = r.id AND rr.user_id = :user))
@@ -49,7 +53,7 @@ function prepare(db: Database.Database) {
        ORDER BY r.name LIMIT :limit`,
     ),
     listPublicRooms: db.prepare<[{ user: string; after: string; contains: string | null; limit: number }], RoomInfoRow>(
-      `SELECT r.name, r.kind, r.owner_id, r.last_seq FROM rooms r
+      `SELECT ${ROOM_INFO_COLUMNS} FROM rooms r
        WHERE r.name > :after AND r.kind = 'public'
          AND (:contains IS NULL OR instr(lower(r.name), :contains) > 0)
          AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = :user)
@@ -57,7 +61,7 @@ function prepare(db: Database.Database) {
     ),
     // From the user's roles (an index on user_id), not a walk over every public room.
     listPrivateRooms: db.prepare<[{ user: string; after: string; contains: string | null; limit: number }], RoomInfoRow>(
-      `SELECT r.name, r.kind, r.owner_id, r.last_seq FROM room_roles rr JOIN rooms r ON r.id = rr.room_id
+      `SELECT ${ROOM_INFO_COLUMNS} FROM room_roles rr JOIN rooms r ON r.id = rr.room_id
        WHERE rr.user_id = :user AND r.kind <> 'public' AND r.name > :after
          AND (:contains IS NULL OR instr(lower(r.name), :contains) > 0)
          AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = :user)
@@ -109,6 +113,14 @@ export class SqliteRooms implements RoomStore {
       this.statements.dropNonOwnerRole.run(room, userId);
       this.statements.dropUserRoom.run(room, userId);
     })();
+  }
+
+  async bannedUsers(room: string, limit: number): Promise<string[]> {
+    return this.statements.bannedUsers.all(room, limit).map((r) => r.user_id);
+  }
+
+  async setTopic(room: string, topic: string): Promise<boolean> {
+    return this.statements.setTopic.run(topic === '' ? null : topic, room).changes === 1;
   }
 
   async unban(room: string, userId: string): Promise<void> {

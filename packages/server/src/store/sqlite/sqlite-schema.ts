@@ -107,4 +107,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX user_rooms_room ON user_rooms(room_id);
   `,
+  // 8: a room's topic (Version 1.1, issue 15): NULL when none is set. Old rows have none.
+  `
+  ALTER TABLE rooms ADD COLUMN topic TEXT;
+  `,
 ];

@@ -88,6 +88,46 @@ export function describeRooms(t: StoreUnderTest): void {
       expect((await store.listRooms(member.id, { limit: 100 })).rooms.map((r) => r.name)).not.toContain('club');
     });
 
+    it('sets a topic and clears it with ""; roomInfo and the room list carry it; it survives a restart and goes with the room', async () => {
+      await store.ensureRoom('talk');
+      expect(await store.roomInfo('talk')).toEqual({ name: 'talk', kind: 'public', ownerId: null, lastSeq: 0 });
+      expect(await store.setTopic('talk', 'Weekly sync — 周会 🗓️')).toBe(true);
+      expect(await store.roomInfo('talk')).toEqual({ name: 'talk', kind: 'public', ownerId: null, lastSeq: 0, topic: 'Weekly sync — 周会 🗓️' });
+      expect((await store.listRooms(null, { limit: 10 })).rooms.find((r) => r.name === 'talk')?.topic).toBe('Weekly sync — 周会 🗓️');
+      expect((await store.listRooms(null, { limit: 10 })).rooms.find((r) => r.name === 'lobby')).not.toHaveProperty('topic');
+      expect(await store.setTopic('nowhere', 'x')).toBe(false);
+      expect(await store.roomInfo('nowhere')).toBeNull();
+      t.store = store = await t.fixture.reopen(store);
+      expect((await store.roomInfo('talk'))?.topic).toBe('Weekly sync — 周会 🗓️');
+      expect(await store.setTopic('talk', '')).toBe(true);
+      expect(await store.roomInfo('talk')).not.toHaveProperty('topic');
+      await store.setTopic('talk', 'again');
+      expect(await store.deleteRoom('talk')).toBe(true);
+      await store.ensureRoom('talk');
+      expect(await store.roomInfo('talk')).not.toHaveProperty('topic');
+    });
+
+    it('lists a room\'s banned users, oldest ban first, up to a limit; unban and deletion take them off', async () => {
+      await store.ensureRoom('strict');
+      await store.ensureRoom('lenient');
+      expect(await store.bannedUsers('strict', 10)).toEqual([]);
+      expect(await store.bannedUsers('nowhere', 10)).toEqual([]);
+      await store.ban('strict', 'u-1');
+      await new Promise((r) => setTimeout(r, 2));
+      await store.ban('strict', 'u-0');
+      await new Promise((r) => setTimeout(r, 2));
+      await store.ban('strict', 'u-2');
+      await store.ban('strict', 'u-1'); // again: still the first
+      await store.ban('lenient', 'u-9');
+      expect(await store.bannedUsers('strict', 10)).toEqual(['u-1', 'u-0', 'u-2']);
+      expect(await store.bannedUsers('strict', 2)).toEqual(['u-1', 'u-0']);
+      expect(await store.bannedUsers('lenient', 10)).toEqual(['u-9']);
+      await store.unban('strict', 'u-0');
+      expect(await store.bannedUsers('strict', 10)).toEqual(['u-1', 'u-2']);
+      await store.deleteRoom('strict');
+      expect(await store.bannedUsers('strict', 10)).toEqual([]);
+    });
+
     it('lists rooms in pages: name order, `after` a name, `limit`, hasMore', async () => {
       for (const name of ['delta', 'alpha', 'charlie', 'bravo']) await store.ensureRoom(name);
       const first = await store.listRooms(null, { limit: 2 });

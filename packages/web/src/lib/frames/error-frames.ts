@@ -64,6 +64,12 @@ function onRefused(ctx: FrameContext, action: PendingAction, frame: ErrorFrame):
     if (code === 'forbidden') return notices.set('room_exists', { room: `#${action.room}` });
     return notices.set(code);
   }
+  if (action.kind === 'topic' || action.kind === 'delete') {
+    if (code === 'bad_request' && action.kind === 'topic') return notices.set('topic_invalid');
+    if (code === 'forbidden') return notices.set('not_allowed');
+    if (code === 'not_found') return notices.set('join_not_found', { room: labelOf(ctx.state, action.room) });
+    return notices.set(code);
+  }
   // Invitations, DMs and moderation name a user who may not exist, or an act not allowed.
   if (code === 'not_found') return notices.set('user_not_found', { user: action.kind === 'moderate' ? action.user.nick : action.user });
   if (code === 'forbidden') return notices.set('not_allowed');

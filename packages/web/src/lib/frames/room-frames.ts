@@ -27,6 +27,7 @@ export function onJoined(ctx: FrameContext, frame: JoinedFrame): void {
   room.members = frame.members;
   room.kind = frame.kind ?? (isDmName(frame.room) ? 'dm' : 'public');
   room.role = frame.role ?? null;
+  room.topic = frame.topic ?? '';
   rooms.learnPeer(room, [...frame.members, ...frame.history.map((m) => m.from)]);
   if (fresh) {
     room.messages = [];

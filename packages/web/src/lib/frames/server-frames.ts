@@ -8,6 +8,7 @@ import { onCreated, onDeleted, onInvitation, onInvited, onModerated } from './mo
 import { onPresence, onTyping } from './presence-frames.js';
 import { onJoined, onKicked, onLeft } from './room-frames.js';
 import { onNick, onPong, onRead, onWelcome } from './session-frames.js';
+import { onTopic } from './settings-frames.js';
 
 const handlers = {
   welcome: onWelcome,
@@ -28,6 +29,7 @@ const handlers = {
   deleted: onDeleted,
   error: onError,
   read: onRead,
+  topic: onTopic,
 } satisfies FrameHandlers;
 
 /** Hands a frame to its handler; a type this client does not know (a newer server's) is ignored. */
