@@ -170,7 +170,7 @@ const en = {
   directoryEmpty: 'No public rooms yet. Create one with “Join or create a room”.',
   directoryNoMatch: 'No public room matches “{q}”.',
   directoryError: 'The rooms could not be loaded. Check your connection and try again.',
-  directoryCount: '{n} rooms shown',
+  directoryCount: 'Rooms shown: {n}',
   changeName: 'Change name',
   newNameLabel: 'New name',
   saveName: 'Save',
