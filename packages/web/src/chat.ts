@@ -51,13 +51,28 @@ export const client = new ChatClient({
 
 export const chat = client.state;
 
+/** Where "Compact messages" is kept: a preference of this browser, kept across sign-outs. */
+const COMPACT_KEY = 'chat.compact';
+
 /** Page state that is no business of the protocol client. */
 export const ui = reactive({
+  /** "Compact messages" from the user menu: denser rows (a class on the page, styles.css). */
+  compact: typeof localStorage !== 'undefined' && localStorage.getItem(COMPACT_KEY) === '1',
   /** A guest opened "Sign in / register" from the user menu (the chat keeps running behind it). */
   authOpen: false,
   /** Which form the welcome screen shows first. */
   authMode: 'signin' as AuthMode,
 });
+
+export function setCompact(on: boolean): void {
+  ui.compact = on;
+  try {
+    if (on) localStorage.setItem(COMPACT_KEY, '1');
+    else localStorage.removeItem(COMPACT_KEY);
+  } catch {
+    // storage full or refused: the choice lasts for this page
+  }
+}
 
 export const totalUnread = computed(() => [...chat.rooms.values()].reduce((n, room) => n + room.unread, 0));
 

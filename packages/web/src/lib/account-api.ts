@@ -4,6 +4,7 @@
 // browser sends the HttpOnly `session` cookie and the Origin header the server's CSRF rule wants.
 import { MIN_PASSWORD_CHARS, USERNAME, type User } from '@chat/protocol';
 import type { ListedRoom, RoomSummary } from './chat-state.js';
+import { directoryPath, parseDirectoryPage, type DirectoryPage } from './room-directory.js';
 
 /** Rooms per `api/rooms` page (the server's most), and pages read at most: 5000 private rooms. */
 const ROOM_PAGE_SIZE = 500;
@@ -175,6 +176,14 @@ export class AccountApi {
       cursor = next;
     }
     return all;
+  }
+
+  /** `GET api/rooms?private=false`: one page of the public rooms whose name contains `query`. */
+  async publicRooms(query: string, cursor: string | null): Promise<ApiResult<DirectoryPage>> {
+    const result = await this.call('GET', directoryPath(query, cursor));
+    if (!result.ok) return result;
+    const page = parseDirectoryPage(result.value);
+    return page === null ? { ok: false, failure: { kind: 'server', status: 200 } } : { ok: true, value: page };
   }
 
   /**

@@ -13,7 +13,7 @@
 //   connection.ts      socket, reconnect, keepalive  identity.ts  who we connect as
 //   request-refs.ts    replies back to requests      room-list.ts rooms held, joins, history
 //   outbox.ts          unsent messages               frames/      a module per frame family
-import type { ClientFrame, ModerationAction, User } from '@chat/protocol';
+import { normalizeNick, type ClientFrame, type ModerationAction, type User } from '@chat/protocol';
 import type { AccountHooks } from './account-hooks.js';
 import { Backoff } from './backoff.js';
 import { LOBBY, MUTE_MS, newRoom, type ChatState } from './chat-state.js';
@@ -132,6 +132,7 @@ export class ChatClient {
       onGone: () => {
         state.status = 'offline';
         refs.dropPending();
+        if (state.rename.pending) Object.assign(state.rename, { pending: false, error: 'offline' });
         rooms.disconnected();
       },
       onLost: (identity, welcomed) => onConnectionLost(lost, identity, welcomed),
@@ -249,9 +250,33 @@ export class ChatClient {
       activeRoom: LOBBY,
       available: [],
       confirmation: null,
+      rename: { pending: false, error: null, done: 0 },
     });
     if (notice) this.notices.set(notice);
     else this.notices.clear();
+  }
+
+  /**
+   * A guest takes another name (`nick`): every room sees it renamed, and the stored nick follows
+   * (frames/session-frames.ts). A name against the rules, or no connection, is refused here with
+   * `state.rename.error`; the server's refusals (`nick_taken`, `rate_limited`…) land there too.
+   * False when nothing was sent. An account's nick is its username: it has no rename.
+   */
+  rename(nick: string): boolean {
+    const rename = this.state.rename;
+    if (this.state.account || rename.pending) return false;
+    const normalized = normalizeNick(nick);
+    if (normalized === null) {
+      rename.error = 'invalid_nick';
+      return false;
+    }
+    if (this.state.status !== 'online' || !this.connection.open) {
+      rename.error = 'offline';
+      return false;
+    }
+    Object.assign(rename, { pending: true, error: null });
+    this.transmit({ type: 'nick', nick: normalized, ref: this.refs.track({ kind: 'nick', nick: normalized }) });
+    return true;
   }
 
   /**

@@ -88,6 +88,16 @@ export interface ListedRoom {
   peer?: User;
 }
 
+/** A guest's change of name (`nick`), asked from the user menu. */
+export interface RenameState {
+  /** Sent, awaiting the server's reply. */
+  pending: boolean;
+  /** Why the last change was refused: `invalid_nick`, `nick_taken`, `rate_limited`, `offline`, or another error code. */
+  error: string | null;
+  /** Counts changes that took effect, so the UI can close its field when one does. */
+  done: number;
+}
+
 /** A short confirmation of an action that worked ("invited bob"), shown for a moment. */
 export interface Confirmation {
   key: string;
@@ -125,6 +135,8 @@ export interface ChatState {
   allowGuests: boolean | null;
   /** Private rooms and DMs this account may join but has not opened. */
   available: AvailableRoom[];
+  /** A guest's change of name in progress, or how the last one ended. */
+  rename: RenameState;
 }
 
 /** How long the "Mute" action of the member menu mutes. */
@@ -149,6 +161,7 @@ export function initialState(): ChatState {
     account: false,
     allowGuests: null,
     available: [],
+    rename: { pending: false, error: null, done: 0 },
   };
 }
 

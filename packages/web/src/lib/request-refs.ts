@@ -1,6 +1,6 @@
 // Request/reply correlation (docs/protocol.md, "Requests and replies"): the server copies a
 // frame's `ref` into its reply or into the error it causes. Actions (create, invite, dm,
-// moderation) get a fresh ref each and are remembered until answered; joins and history pages
+// moderation, nick) get a fresh ref each and are remembered until answered; joins and history pages
 // carry the room in their ref (`join:lobby`), so that a reply needs no bookkeeping at all.
 import { MAX_REF_CHARS, type ModerationAction, type User } from '@chat/protocol';
 
@@ -9,6 +9,7 @@ export type PendingAction =
   | { kind: 'create'; room: string; private: boolean }
   | { kind: 'invite'; room: string; user: string }
   | { kind: 'dm'; user: string }
+  | { kind: 'nick'; nick: string }
   | { kind: 'moderate'; action: ModerationAction; room: string; user: User }
   | { kind: 'topic'; room: string }
   | { kind: 'delete'; room: string };

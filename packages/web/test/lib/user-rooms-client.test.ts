@@ -25,7 +25,7 @@ const listed = (name: string, extras: Partial<ListedRoom> = {}): ListedRoom => (
   ...extras,
 });
 
-function signedIn(lists: Array<ListedRoom[] | null>, storage?: Parameters<typeof clientFixture>[0]['storage']) {
+function signedIn(lists: Array<ListedRoom[] | null>, storage?: NonNullable<Parameters<typeof clientFixture>[0]>['storage']) {
   const myRooms = vi.fn(async () => (lists.length > 1 ? lists.shift()! : lists[0]!));
   const hooks: AccountHooks = { sessionValid: async () => true, guestsAllowed: async () => true, rooms: async () => [], myRooms };
   const f = clientFixture({ accounts: hooks, ...(storage ? { storage } : {}) });

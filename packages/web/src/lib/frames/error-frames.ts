@@ -57,6 +57,12 @@ function onSendError(ctx: FrameContext, clientId: string, frame: ErrorFrame): vo
 function onRefused(ctx: FrameContext, action: PendingAction, frame: ErrorFrame): void {
   const { notices } = ctx;
   const code = frame.code;
+  // A refused name is said beside the field it was typed in, not as a notice.
+  if (action.kind === 'nick') {
+    ctx.state.rename.pending = false;
+    ctx.state.rename.error = code;
+    return;
+  }
   if (code === 'unauthorized' || code === 'rate_limited') return notices.set(code);
   if (action.kind === 'create') {
     // A public room of that name exists (or this server lets only some create rooms): join it.

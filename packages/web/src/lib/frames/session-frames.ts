@@ -28,8 +28,20 @@ export function onWelcome(ctx: FrameContext, frame: WelcomeFrame): void {
   ctx.syncRooms();
 }
 
+/**
+ * The new nick, ours (the reply to `rename`) or from another tab (no `ref`): shown at once, and a
+ * guest's stored nick follows, so a reload keeps it.
+ */
 export function onNick(ctx: FrameContext, frame: NickReplyFrame): void {
-  if (ctx.state.me) ctx.state.me = { ...ctx.state.me, nick: frame.nick };
+  const { state } = ctx;
+  if (state.me) state.me = { ...state.me, nick: frame.nick };
+  if (!state.account) ctx.storage.setNick(frame.nick);
+  const action = ctx.refs.take(frame.ref);
+  if (action?.kind !== 'nick') return;
+  state.rename.pending = false;
+  state.rename.error = null;
+  state.rename.done++;
+  ctx.notices.confirm('renamed', { nick: frame.nick });
 }
 
 export function onRead(ctx: FrameContext, frame: ReadEventFrame): void {
