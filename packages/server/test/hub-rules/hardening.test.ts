@@ -83,7 +83,7 @@ describe('the target is told', () => {
     const b = await bob.connect();
     await ok(o, { type: 'create', room: 'club', private: true }, 'created');
     await ok(o, { type: 'invite', room: 'club', user: 'bob' }, 'invited');
-    expect(await b.nextOfType('invitation')).toEqual({ type: 'invitation', room: 'club', by: owner.user });
+    expect(await b.nextOfType('invitation')).toEqual({ type: 'invitation', room: 'club', by: owner.user, kind: 'private' });
     await join(o, 'club');
     await join(b, 'club');
     const muted = await ok<ModeratedFrame>(o, { type: 'mute', room: 'club', user: bob.user.id, ms: 60_000 }, 'moderated');
