@@ -1,6 +1,6 @@
 // Rooms over HTTP (docs/protocol.md, "Accounts, private rooms and moderation"): the room list,
 // a room's history and (Version 1.1, issue 15) its ban list, under the prefix /api/rooms (app.ts).
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { DEFAULT_LIMITS } from '@chat/protocol';
 import { Admins } from '../auth/admins.js';
 import type { Config } from '../config.js';
@@ -37,6 +37,14 @@ export const roomRoutes: FastifyPluginAsync<RoomRoutesOptions> = async (api, opt
   const admins = options.admins ?? new Admins({ store, usernames: config.adminUsers });
   apiScope(api);
 
+  /** The caller's standing in the room (room-access.ts), a signed-out caller's with no role; null: no such room. */
+  const standingOf = async (req: FastifyRequest, room: string) => {
+    const identity = await signedIn(store, req);
+    return identity === null
+      ? store.roomInfo(room).then((info) => info && { info, role: null, banned: false })
+      : standingIn(store, room, { id: identity.user.id, admin: await admins.isAdmin(identity.user) });
+  };
+
   // In pages: the whole list was 389 KB after a room-creation flood, and clients poll it.
   api.get<{ Querystring: Record<string, unknown> }>('', async (req, reply) => {
     const parsed = parseRoomListQuery(req.query);
@@ -72,13 +80,9 @@ export const roomRoutes: FastifyPluginAsync<RoomRoutesOptions> = async (api, opt
     },
     async (req, reply) => {
       const { room } = req.params;
-      const identity = await signedIn(store, req);
       // The rule of the WebSocket side (room-access.ts): members of private rooms, the two users
       // of a DM, admins outside DMs; nobody banned. A stranger reads public rooms only.
-      const standing =
-        identity === null
-          ? await store.roomInfo(room).then((info) => info && { info, role: null, banned: false })
-          : await standingIn(store, room, { id: identity.user.id, admin: await admins.isAdmin(identity.user) });
+      const standing = await standingOf(req, room);
       if (standing === null) return fail(reply, 404, 'not_found', 'no such room');
       // The same answer for the signed-out, the uninvited and the banned.
       if (!mayRead(standing)) return fail(reply, 403, 'forbidden', standing.info.kind === 'public' ? 'you are banned from this room' : 'this room is private');
@@ -91,12 +95,8 @@ export const roomRoutes: FastifyPluginAsync<RoomRoutesOptions> = async (api, opt
   // Users that no longer exist (a swept guest) are left out: nobody can come back as them.
   api.get<{ Params: { room: string } }>('/:room/bans', { schema: { params: roomParams } }, async (req, reply) => {
     const { room } = req.params;
-    const identity = await signedIn(store, req);
     // The signed-out have no rights anywhere: 403, as for a member, once the room is known to exist.
-    const standing =
-      identity === null
-        ? await store.roomInfo(room).then((info) => info && { info, role: null, banned: false })
-        : await standingIn(store, room, { id: identity.user.id, admin: await admins.isAdmin(identity.user) });
+    const standing = await standingOf(req, room);
     if (standing === null) return fail(reply, 404, 'not_found', 'no such room');
     if (!mayModerate(standing, 'moderator')) return fail(reply, 403, 'forbidden', "only the room's owner, moderators and admins see its bans");
     const ids = await store.bannedUsers(room, MAX_BANS_LISTED);

@@ -12,6 +12,7 @@
 //   client-storage.ts  localStorage between visits   notices.ts   what the user is told
 //   connection.ts      socket, reconnect, keepalive  identity.ts  who we connect as
 //   request-refs.ts    replies back to requests      room-list.ts rooms held, joins, history
+//   room-sync.ts       the server's room list after each welcome
 //   outbox.ts          unsent messages               frames/      a module per frame family
 import { normalizeNick, type ClientFrame, type ModerationAction, type User } from '@chat/protocol';
 import type { AccountHooks } from './account-hooks.js';
@@ -26,6 +27,7 @@ import { Notices } from './notices.js';
 import { Outbox } from './outbox.js';
 import { RequestRefs, type PendingAction } from './request-refs.js';
 import { RoomList } from './room-list.js';
+import { RoomSync } from './room-sync.js';
 
 export * from './chat-state.js';
 export type { AccountHooks } from './account-hooks.js';
@@ -52,20 +54,6 @@ export interface ChatClientOptions {
   accounts?: AccountHooks;
 }
 
-/** How long the first connection of a page waits for the server's room list before joining. */
-const ROOM_LIST_WAIT_MS = 3000;
-
-/** The promise's value, or null if it takes longer than `ms`. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | null> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(null), ms);
-    void promise.then((value) => {
-      clearTimeout(timer);
-      resolve(value);
-    });
-  });
-}
-
 /** `typing` goes out at most this often per room. */
 const TYPING_SEND_EVERY_MS = 3000;
 
@@ -78,10 +66,7 @@ export class ChatClient {
   private readonly outbox: Outbox;
   private readonly connection: Connection;
   private readonly lastTypingSent = new Map<string, number>();
-  /** Counts welcomes: a room list that comes back after the next welcome is stale. */
-  private welcomes = 0;
-  /** The server's room list has been taken in on this page (later ones only add rooms). */
-  private roomsAdopted = false;
+  private readonly roomSync: RoomSync;
   private readonly now: () => number;
 
   constructor(private readonly options: ChatClientOptions) {
@@ -93,6 +78,7 @@ export class ChatClient {
     const refs = this.refs;
     const transmit = (frame: ClientFrame) => this.connection.transmit(frame);
     const rooms = (this.rooms = new RoomList({ state, storage, refs, transmit }));
+    this.roomSync = new RoomSync({ state, storage, rooms, hooks: options.accounts, refreshRooms: () => this.refreshRooms() });
     const outbox = (this.outbox = new Outbox({ state, storage, now, random, transmit }));
     const frames: FrameContext = {
       state,
@@ -107,7 +93,7 @@ export class ChatClient {
       welcomed: () => this.connection.welcomed(),
       signedOut: (notice) => this.signedOut(notice),
       refreshRooms: () => void this.refreshRooms(),
-      syncRooms: () => void this.syncRooms(),
+      syncRooms: () => void this.roomSync.afterWelcome(),
     };
     const lost: IdentityContext = {
       state,
@@ -235,7 +221,7 @@ export class ChatClient {
    */
   signedOut(notice?: string): void {
     this.stop();
-    this.roomsAdopted = false;
+    this.roomSync.reset();
     this.storage.forgetAll();
     this.rooms.reset();
     this.lastTypingSent.clear();
@@ -321,29 +307,6 @@ export class ChatClient {
     if (!hooks || !this.state.account) return;
     const rooms = await hooks.rooms().catch(() => null);
     if (rooms && this.state.account) this.rooms.offer(rooms);
-  }
-
-  /**
-   * After `welcome`. The first time on a page, the server's list of our rooms (`api/me/rooms`)
-   * decides what the sidebar holds before anything is joined (at most ROOM_LIST_WAIT_MS, then the
-   * rooms this browser held). On later connections the joins (the resume) go first, and the list
-   * only adds what other devices brought.
-   */
-  private async syncRooms(): Promise<void> {
-    const welcome = ++this.welcomes;
-    const hooks = this.options.accounts;
-    const authoritative = !this.roomsAdopted;
-    if (!hooks?.myRooms || !authoritative) this.rooms.joinAll();
-    if (hooks?.myRooms) {
-      const token = this.state.account ? null : this.storage.token();
-      const listed = await withTimeout(hooks.myRooms(token).catch(() => null), ROOM_LIST_WAIT_MS);
-      if (welcome !== this.welcomes || this.state.status !== 'online') return;
-      const added = listed ? this.rooms.adopt(listed, authoritative) : [];
-      if (listed) this.roomsAdopted = true;
-      if (authoritative) this.rooms.joinAll();
-      else for (const name of added) this.rooms.join(name);
-    }
-    void this.refreshRooms();
   }
 
   // ---- messages and typing --------------------------------------------------------------------

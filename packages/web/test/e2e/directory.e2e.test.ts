@@ -3,26 +3,16 @@
 // guest's change of name from the user menu (the others see it, a reload keeps it, a taken or
 // invalid name is said in the field), compact messages (denser rows, kept across a reload), and
 // an axe audit of the new dialog and menu on a desktop and a phone.
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { authenticate, roomTitle } from './account-steps.js';
+import { audit } from './account-steps.js';
 import { browserAvailable } from './browser.js';
 import { bubble, bubbleColour, DESKTOP, enterChat, greenish, openPage, PHONE, poll, raw, say, server, useBrowser, waitOnline } from './people.js';
 import type { TestClient, TestServer } from '../../../server/test/helpers.js';
 
 const available = browserAvailable();
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-async function audit(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations;
-  });
-  return violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /** A raw participant that joins (and so creates) these public rooms and stays in them. */
 async function roomsBy(s: TestServer, nick: string, names: string[]): Promise<TestClient> {

@@ -4,28 +4,18 @@
 // the server now refuses brings the welcome screen back with that message instead of an endless
 // "Offline". The welcome screen with the message passes an axe audit and fits the screen, on a
 // desktop and a phone.
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { api } from '../../../server/test/http/http-helpers.js';
+import { audit } from './account-steps.js';
 import { browserAvailable } from './browser.js';
 import { enterChat, openPage, PHONE, poll, server, useBrowser, waitOnline } from './people.js';
 
 const available = browserAvailable();
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /** What the browser logs for the refused upgrade and the check's answers. */
 const EXPECTED_ERRORS = /Failed to load resource: the server responded with a status of (401|409)|WebSocket connection to .* failed/;
 
-async function audit(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations;
-  });
-  return violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 async function register(httpUrl: string, username: string): Promise<void> {
   const res = await api(httpUrl, 'POST', '/api/auth/register', { body: { username, password: `${username}-password-1` } });

@@ -1,17 +1,15 @@
 // End-to-end, in real Chromium: reading a long room (older pages on scroll, a bounded DOM, the
 // "new messages" button), the tab title while hidden, keyboard-only use, the Chinese interface, and
 // an axe-core accessibility audit (WCAG 2 A and AA, colour contrast included).
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { AckFrame } from '@chat/protocol';
 import type { TestClient, TestServer } from '../../../server/test/helpers.js';
+import { audit } from './account-steps.js';
 import { browserAvailable } from './browser.js';
 import { bubble, enterChat, openPage, PHONE, poll, raw, say, server, useBrowser, visibleBubble } from './people.js';
 
 const available = browserAvailable();
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** The message list keeps at most this many messages in the DOM (MessageList.vue). */
 const DOM_WINDOW = 150;
 
@@ -38,16 +36,6 @@ function noAnimations(): void {
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 }
 
-async function audit(page: Page): Promise<string[]> {
-  // Evaluated over CDP: the page's CSP (script-src 'self') refuses an injected <script>.
-  await page.evaluate(readFileSync(AXE, 'utf8'));
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations;
-  });
-  return violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe.skipIf(!available)('reading and accessibility in Chromium', () => {
   useBrowser();

@@ -2,26 +2,14 @@
 // topic that another member's header shows at once; bans a user from the member list and lifts
 // the ban from the settings' list of banned users; deletes the room once its name is typed, and the
 // other member's sidebar loses it. The settings dialog passes an axe audit at desktop and phone sizes.
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { authenticate, confirmationText, createRoom, memberActions, noticeText, roomList, roomTitle } from './account-steps.js';
+import { audit, authenticate, confirmationText, createRoom, memberActions, noticeText, roomList, roomTitle } from './account-steps.js';
 import { browserAvailable } from './browser.js';
 import { enterChat, openPage, PHONE, DESKTOP, poll, server, useBrowser } from './people.js';
 
 const available = browserAvailable();
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
-/** axe-core's WCAG 2.1 A and AA violations on the page (as accounts.e2e.test.ts audits). */
-async function audit(page: Page): Promise<string[]> {
-  if ((await page.evaluate(() => 'axe' in window)) === false) await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations;
-  });
-  return violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 const sidebarNames = (page: Page) => roomList(page).locator('.room-button .name').allInnerTexts();
 const dialogOf = (page: Page) => page.getByTestId('room-settings-dialog');
