@@ -6,6 +6,13 @@ import { apiErrorHandler } from './api-errors.js';
 /** Bodies are small JSON objects: a username, a password of at most 1024 characters, a name. */
 export const BODY_LIMIT = 16 * 1024;
 
+/**
+ * The `:room` path parameter of routes about one room. Room names are checked against the store
+ * (404), not matched by a pattern: DM rooms have names of their own.
+ */
+const MAX_ROOM_PARAM_CHARS = 128;
+export const roomParams = { type: 'object', properties: { room: { type: 'string', minLength: 1, maxLength: MAX_ROOM_PARAM_CHARS } } } as const;
+
 export function apiScope(api: FastifyInstance): void {
   api.setErrorHandler(apiErrorHandler);
 

@@ -5,15 +5,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Store } from '../store/store.js';
 import { NOTIFY_LEVELS, type NotifyLevel, type UserRoom } from '../store/user-room-store.js';
 import { fail } from './api-errors.js';
-import { apiScope } from './api-scope.js';
+import { apiScope, roomParams } from './api-scope.js';
 import { caller } from './signed-in.js';
 
 export interface MeRoomRoutesOptions {
   store: Store;
 }
-
-/** Room names are looked up in the list, not matched by a pattern: DM rooms have their own names. */
-const MAX_ROOM_PARAM_CHARS = 128;
 
 /** A room as the list serves it; `peer` (a DM's other user) is an extension. */
 const roomJson = (r: UserRoom) => ({
@@ -39,7 +36,7 @@ export const meRoomRoutes: FastifyPluginAsync<MeRoomRoutesOptions> = async (api,
 
   api.put<{ Params: { room: string }; Body: { notify?: unknown } }>(
     '/:room',
-    { schema: { params: { type: 'object', properties: { room: { type: 'string', minLength: 1, maxLength: MAX_ROOM_PARAM_CHARS } } } } },
+    { schema: { params: roomParams } },
     async (req, reply) => {
       const identity = await caller(store, req);
       if (identity === null) return fail(reply, 401, 'unauthorized', 'sign in, or send a guest token as Authorization: Bearer');

@@ -8,7 +8,7 @@ import { mayModerate, mayRead, standingIn } from '../hub/room-access.js';
 import type { Presence } from '../presence/presence.js';
 import type { Store } from '../store/store.js';
 import { fail } from './api-errors.js';
-import { apiScope } from './api-scope.js';
+import { apiScope, roomParams } from './api-scope.js';
 import { encodeRoomCursor, parseRoomListQuery } from './room-list-query.js';
 import { signedIn } from './signed-in.js';
 
@@ -24,13 +24,8 @@ export interface RoomRoutesOptions {
   admins?: Admins;
 }
 
-/** Room names are checked against the store (404), not a pattern: DM rooms have their own names. */
-const MAX_ROOM_PARAM_CHARS = 128;
-
 /** The most bans `GET api/rooms/R/bans` lists (oldest first). */
 export const MAX_BANS_LISTED = 1000;
-
-const roomParams = { type: 'object', properties: { room: { type: 'string', minLength: 1, maxLength: MAX_ROOM_PARAM_CHARS } } } as const;
 
 export const roomRoutes: FastifyPluginAsync<RoomRoutesOptions> = async (api, options) => {
   const { store, config, presence } = options;
