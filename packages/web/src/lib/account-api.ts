@@ -97,16 +97,12 @@ export class AccountApi {
    * it cannot tell (unreachable, throttled, a server without the check): then the guest goes on.
    */
   async checkNick(nick: string): Promise<NickVerdict | null> {
-    try {
-      const res = await this.fetchFn(this.url(`api/nicks/check?nick=${encodeURIComponent(nick)}`), { cache: 'no-store' });
-      if (!res.ok) return null;
-      const body = (await res.json()) as { available?: unknown; nick?: unknown; reason?: unknown };
-      if (body.available === true && typeof body.nick === 'string') return { available: true, nick: body.nick };
-      if (body.available === false) return { available: false, reason: typeof body.reason === 'string' ? body.reason : 'unknown' };
-      return null;
-    } catch {
-      return null;
-    }
+    const result = await this.call('GET', `api/nicks/check?nick=${encodeURIComponent(nick)}`);
+    if (!result.ok) return null;
+    const body = (result.value ?? {}) as { available?: unknown; nick?: unknown; reason?: unknown };
+    if (body.available === true && typeof body.nick === 'string') return { available: true, nick: body.nick };
+    if (body.available === false) return { available: false, reason: typeof body.reason === 'string' ? body.reason : 'unknown' };
+    return null;
   }
 
   /** `GET api/me`: the signed-in user, or null (401). Throws when the answer says nothing. */
@@ -204,14 +200,15 @@ export class AccountApi {
   }
 
   private async call(method: string, path: string, body?: object, headers: Record<string, string> = {}): Promise<ApiResult<unknown>> {
+    const sent = body === undefined ? headers : { ...headers, 'content-type': 'application/json' };
     let res: Awaited<ReturnType<FetchLike>>;
     try {
       res = await this.fetchFn(this.url(path), {
         method,
         cache: 'no-store',
         credentials: 'same-origin',
+        ...(Object.keys(sent).length === 0 ? {} : { headers: sent }),
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        ...(body === undefined && Object.keys(headers).length === 0 ? {} : { headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' } }),
       });
     } catch {
       return { ok: false, failure: { kind: 'network' } };

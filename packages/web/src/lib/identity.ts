@@ -97,7 +97,7 @@ export function onConnectionLost(ctx: IdentityContext, identity: Identity, welco
     void ctx.serverIsUp().then((up) => {
       if (up && ctx.wanted()) {
         ctx.storage.forgetToken();
-        state.notice = 'identity_lost';
+        ctx.notices.set('identity_lost');
       }
       ctx.reconnect();
     });

@@ -17,8 +17,6 @@ const LASTING = new Set(['kicked_kick', 'kicked_ban', 'kicked_delete', 'session_
 
 export class Notices {
   private confirmations = 0;
-  /** Counts notices set, so a timer clears only its own notice. */
-  private shown = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly state: Pick<ChatState, 'notice' | 'noticeParams' | 'confirmation' | 'hidden'>) {}
@@ -27,7 +25,7 @@ export class Notices {
     this.state.notice = code;
     this.state.noticeParams = params;
     this.stopTimer();
-    if (!LASTING.has(code)) this.expireLater(++this.shown);
+    if (!LASTING.has(code)) this.expireLater(code);
   }
 
   clear(): void {
@@ -42,12 +40,15 @@ export class Notices {
     this.state.confirmation = { key, params, id: ++this.confirmations };
   }
 
-  /** Clears notice number `id` after NOTICE_MS, unless another replaced it; not while the page is hidden. */
-  private expireLater(id: number): void {
+  /**
+   * Clears the notice `code` after NOTICE_MS, not while the page is hidden; a notice set since
+   * (here, or straight into the state) is left alone.
+   */
+  private expireLater(code: string): void {
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (id !== this.shown || this.state.notice === null) return;
-      if (this.state.hidden) return this.expireLater(id);
+      if (this.state.notice !== code) return;
+      if (this.state.hidden) return this.expireLater(code);
       this.clear();
     }, NOTICE_MS);
   }

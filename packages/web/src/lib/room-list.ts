@@ -77,8 +77,13 @@ export class RoomList {
   readElsewhere(name: string, seq: number): void {
     const room = this.ctx.state.rooms.get(name);
     if (!room) return;
-    if (seq > (this.readSent.get(name) ?? 0)) this.readSent.set(name, seq);
+    this.noteRead(name, seq);
     if (seq >= room.lastSeq) room.unread = 0;
+  }
+
+  /** The server's marker is at least `seq`: no `read` below it is sent. */
+  private noteRead(name: string, seq: number): void {
+    if (seq > (this.readSent.get(name) ?? 0)) this.readSent.set(name, seq);
   }
 
   private sendRead(room: RoomState): void {
@@ -109,7 +114,7 @@ export class RoomList {
       if (entry.peer && room.peer !== entry.peer.nick) this.setPeer(room, entry.peer.nick);
       const onScreen = state.activeRoom === entry.name && !state.hidden;
       if (!onScreen && entry.unread > room.unread) room.unread = entry.unread;
-      if (entry.readSeq > (this.readSent.get(entry.name) ?? 0)) this.readSent.set(entry.name, entry.readSeq);
+      this.noteRead(entry.name, entry.readSeq);
     }
     const names = new Set(listed.map((r) => r.name));
     state.available = state.available.filter((r) => !names.has(r.name));
