@@ -148,7 +148,7 @@ const chat: ClientAdapter = {
         } else if (frame.type === 'joined' && frame.room === spec.room) {
           client.joinedSeq = frame.seq;
           live = true;
-          if (spec.since !== undefined) for (const m of frame.history) hooks.onText(m.text);
+          if (spec.since !== undefined) for (const m of frame.history) if (m.type === 'message') hooks.onText(m.text);
           resolve();
         } else if (frame.type === 'error') {
           reject(new Error(`error ${frame.code}: ${frame.message}`));

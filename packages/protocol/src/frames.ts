@@ -2,34 +2,10 @@
 // decision where the contract is silent). Names and meanings here never change; new fields and
 // frame types may be added.
 
+import type { ChangedFrame, EditFrame, LogEntry, ReactFrame, RedactFrame, UpdatedFrame } from './changes.js';
+import type { ChatMessage, User } from './message.js';
+
 export const PROTOCOL_VERSION = 1;
-
-/** A user as other users see it. `id` is stable for the life of the account or guest token. */
-export interface User {
-  id: string;
-  nick: string;
-  /**
-   * Version 1.1: true for a registered account, absent for a guest (the server never sends false),
-   * so that clients can mark guests and offer DMs to accounts only.
-   */
-  account?: boolean;
-}
-
-/** One stored chat message, exactly as the `message` event carries it. */
-export interface ChatMessage {
-  type: 'message';
-  room: string;
-  /** Per-room sequence number: 1, 2, 3… with no gaps and no repeats. */
-  seq: number;
-  /** Server-assigned message id (a string so it survives any integer size). */
-  id: string;
-  /** The sender's idempotency key from `send.id`. */
-  clientId: string;
-  from: User;
-  text: string;
-  /** Milliseconds since the epoch, stamped when the message was stored. */
-  ts: number;
-}
 
 // ---- client → server -------------------------------------------------------------------------
 
@@ -55,7 +31,10 @@ export interface SendFrame extends Ref {
   text: string;
   /** The client's idempotency key, 1..64 characters. */
   id: string;
+  /** Version 1.1: the seq of the message of this room it answers. */
+  replyTo?: number;
 }
+
 export interface HistoryFrame extends Ref {
   type: 'history';
   room: string;
@@ -152,7 +131,10 @@ export type ClientFrame =
   | DmFrame
   | DeleteFrame
   | ReadFrame
-  | TopicFrame;
+  | TopicFrame
+  | EditFrame
+  | RedactFrame
+  | ReactFrame;
 
 export type ClientFrameType = ClientFrame['type'];
 
@@ -183,7 +165,8 @@ export interface JoinedFrame extends Ref {
   topic?: string;
   online: number;
   members: User[];
-  history: ChatMessage[];
+  /** Backward (no `since`): messages only. Forward (`since`): every entry, changes too. */
+  history: LogEntry[];
   hasMore: boolean;
 }
 export interface LeftFrame extends Ref {
@@ -201,7 +184,8 @@ export interface AckFrame extends Ref {
 export interface HistoryReplyFrame extends Ref {
   type: 'history';
   room: string;
-  messages: ChatMessage[];
+  /** Backward (`before` or neither): messages only. Forward (`after`): every entry, changes too. */
+  messages: LogEntry[];
   hasMore: boolean;
 }
 export interface PongFrame extends Ref {
@@ -306,7 +290,9 @@ export type ServerFrame =
   | DeletedFrame
   | InvitationFrame
   | ReadEventFrame
-  | TopicEventFrame;
+  | TopicEventFrame
+  | ChangedFrame
+  | UpdatedFrame;
 
 export const ERROR_CODES = [
   'bad_request',

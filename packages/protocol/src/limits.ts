@@ -38,3 +38,12 @@ export const MAX_TOPIC_CHARS = 250;
 
 /** The room that always exists. */
 export const LOBBY = 'lobby';
+
+/** Version 1.1: a reaction's emoji, in code points (PROTOCOL.md). */
+export const MAX_EMOJI_CHARS = 32;
+/** Version 1.1: distinct reactions one message may hold; one more is `forbidden`. */
+export const MAX_REACTIONS_PER_MESSAGE = 20;
+/** Version 1.1: user ids a reaction lists (`count` stays exact). */
+export const MAX_REACTION_USERS = 50;
+/** Version 1.1: code points of the answered message's text a reply carries. */
+export const MAX_REPLY_EXCERPT_CHARS = 200;

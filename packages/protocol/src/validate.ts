@@ -1,7 +1,7 @@
 // Validators for client frames. Hand-written rather than schema-driven: this runs on every frame,
 // and each check maps to exactly one error code of the protocol's Errors table.
 import type { ClientFrame, ClientFrameType, ErrorCode } from './frames.js';
-import { DEFAULT_LIMITS, MAX_CLIENT_ID_CHARS, MAX_MUTE_MS, MAX_NICK_CHARS, MAX_REF_CHARS, MAX_TOPIC_CHARS, ROOM_NAME } from './limits.js';
+import { DEFAULT_LIMITS, MAX_CLIENT_ID_CHARS, MAX_EMOJI_CHARS, MAX_MUTE_MS, MAX_NICK_CHARS, MAX_REF_CHARS, MAX_TOPIC_CHARS, ROOM_NAME } from './limits.js';
 
 export interface FrameLimits {
   maxMessageChars: number;
@@ -117,6 +117,37 @@ export function normalizeTopic(topic: unknown): string | null {
   return trimmed;
 }
 
+/** A message's text as `send` and `edit` take it: trimmed, 1..maxMessageChars code points (else invalid_text). */
+function messageText(f: Fields, limits: FrameLimits): string {
+  const text = str(f, 'text').trim();
+  if (text.length === 0) fail('invalid_text', 'text is empty');
+  // text.length (UTF-16 units) >= code points, so the exact count is only needed near the limit.
+  if (text.length > limits.maxMessageChars && charCount(text) > limits.maxMessageChars) {
+    fail('invalid_text', `text is longer than ${limits.maxMessageChars} characters`);
+  }
+  return text;
+}
+
+/** The seq of the message a change or a reply names: a positive integer. */
+function targetSeq(f: Fields, key: string): number {
+  const v = f[key];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) fail('bad_request', `"${key}" must be a positive integer`);
+  return v as number;
+}
+
+/** White space, controls, line and paragraph separators: an emoji holds none of them. */
+const NOT_IN_EMOJI = /[\s\p{Cc}\p{Zl}\p{Zp}]/u;
+
+/** A reaction's emoji: 1..MAX_EMOJI_CHARS code points, no white space or control characters (else bad_request). */
+function emoji(f: Fields): string {
+  const v = str(f, 'emoji');
+  const n = charCount(v);
+  if (n < 1 || n > MAX_EMOJI_CHARS || NOT_IN_EMOJI.test(v)) {
+    fail('bad_request', `"emoji" must be 1-${MAX_EMOJI_CHARS} characters with no white space or control characters`);
+  }
+  return v;
+}
+
 type Parser = (f: Fields, limits: FrameLimits) => ClientFrame;
 
 const moderate = (type: 'kick' | 'ban' | 'unban' | 'op') => (f: Fields): ClientFrame => ({ type, room: room(f), user: userRef(f) });
@@ -136,13 +167,19 @@ const parsers = {
     if (id.length < 1 || charCount(id) > MAX_CLIENT_ID_CHARS) {
       fail('bad_request', `"id" must be 1-${MAX_CLIENT_ID_CHARS} characters`);
     }
-    const text = str(f, 'text').trim();
-    if (text.length === 0) fail('invalid_text', 'text is empty');
-    // text.length (UTF-16 units) >= code points, so the exact count is only needed near the limit.
-    if (text.length > limits.maxMessageChars && charCount(text) > limits.maxMessageChars) {
-      fail('invalid_text', `text is longer than ${limits.maxMessageChars} characters`);
-    }
-    return { type: 'send', room: r, id, text };
+    const text = messageText(f, limits);
+    const frame: ClientFrame = { type: 'send', room: r, id, text };
+    if (f.replyTo !== undefined) frame.replyTo = targetSeq(f, 'replyTo');
+    return frame;
+  },
+  edit: (f, limits) => ({ type: 'edit', room: room(f), seq: targetSeq(f, 'seq'), text: messageText(f, limits) }),
+  redact: (f) => ({ type: 'redact', room: room(f), seq: targetSeq(f, 'seq') }),
+  react: (f) => {
+    const r = room(f);
+    const seq = targetSeq(f, 'seq');
+    const e = emoji(f);
+    if (typeof f.on !== 'boolean') fail('bad_request', '"on" must be true or false');
+    return { type: 'react', room: r, seq, emoji: e, on: f.on as boolean };
   },
   history: (f) => {
     const frame: ClientFrame = { type: 'history', room: room(f) };

@@ -2,6 +2,7 @@
 // several rooms, kill -9 mid-burst, restart on the same data dir. Every acked message must be there
 // with its acked seq, msgId, ts and text; each room's seqs are gap-free from 1 with no duplicates;
 // seqs continue after the restart (never reused); idempotency keys survive the restart.
+import { isMessage } from '@chat/protocol';
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AckFrame, ChatMessage, ErrorFrame, HistoryReplyFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
@@ -48,7 +49,7 @@ async function readWholeRoom(client: TestClient, room: string): Promise<{ lastSe
     messages.push(...page.messages);
     hasMore = page.hasMore;
   }
-  return { lastSeq: joined.seq, messages };
+  return { lastSeq: joined.seq, messages: messages.filter(isMessage) };
 }
 
 describe('durability across kill -9', () => {

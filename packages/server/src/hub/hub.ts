@@ -230,6 +230,10 @@ export class Hub {
       delete: (s, f) => roomAdmin.delete(s, f),
       read: (s, f) => markRead(readState, s, f),
       topic: (s, f) => setTopic(roomTopic, s, f),
+      // Version 1.1 changes: being built (issue 16).
+      edit: (s, f) => s.error('bad_request', 'unknown frame type', f.ref),
+      redact: (s, f) => s.error('bad_request', 'unknown frame type', f.ref),
+      react: (s, f) => s.error('bad_request', 'unknown frame type', f.ref),
     };
   }
 }

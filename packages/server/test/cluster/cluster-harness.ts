@@ -5,6 +5,7 @@
 // Every cluster gets its own schema and prefix (dropped afterwards); nothing shared is flushed or
 // restarted. useClusterCleanup() (once per file) terminates clients, kills every child, stops the
 // test's own redis-servers and drops schemas and prefixes after each test.
+import { isMessage } from '@chat/protocol';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { Socket } from 'node:net';
@@ -179,7 +180,7 @@ export async function readWholeRoom(client: TestClient, room: string): Promise<C
     messages.push(...(page as HistoryReplyFrame).messages);
     hasMore = (page as HistoryReplyFrame).hasMore;
   }
-  return messages;
+  return messages.filter(isMessage);
 }
 
 /** A room's whole stored history as a fresh guest on `node` sees it (public rooms). */

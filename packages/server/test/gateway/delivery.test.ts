@@ -1,5 +1,6 @@
 // Ordering and delivery (docs/protocol.md: Ordering and delivery; send idempotency; resume with since;
 // rate limits): every member sees every message once, in gap-free seq order, across reconnects.
+import { isMessage } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
 import type { AckFrame, ErrorFrame, HistoryReplyFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
 import { nextMessages, sendMany, seqRange, sleep, trackResources, TestClient, type MessageEvent } from '../helpers.js';
@@ -16,7 +17,7 @@ async function allHistory(c: TestClient, room: string): Promise<MessageEvent[]> 
   const out: MessageEvent[] = [];
   for (let after = 0; ; ) {
     const page = await c.request<HistoryReplyFrame>({ type: 'history', room, after, limit: 200 });
-    out.push(...page.messages);
+    out.push(...page.messages.filter(isMessage));
     if (!page.hasMore) return out;
     after = page.messages.at(-1)!.seq;
   }
@@ -203,8 +204,8 @@ describe('resume', () => {
     const joined = await join(back, 'res', { since: lastSeen });
     expect(joined).toMatchObject({ type: 'joined', room: 'res', seq: 35, hasMore: false });
     expect(seqs(joined.history)).toEqual(seqRange(6, 35));
-    expect(joined.history.map((m) => m.id)).toEqual(missed.map((x) => x.msgId));
-    expect(joined.history.every((m) => m.from.id === b.welcome.user.id)).toBe(true);
+    expect(joined.history.filter(isMessage).map((m) => m.id)).toEqual(missed.map((x) => x.msgId));
+    expect(joined.history.filter(isMessage).every((m) => m.from.id === b.welcome.user.id)).toBe(true);
 
     await sendMany(b, 'res', 3);
     expect(seqs(await nextMessages(back, 'res', 3))).toEqual([36, 37, 38]);

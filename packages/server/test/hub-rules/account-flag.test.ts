@@ -2,6 +2,7 @@
 // `"account":true` for registered accounts and nothing for guests, so clients can mark guests.
 // Every USER the server sends: welcome, members, presence, typing, message.from (live and read back),
 // moderated, invited, invitation, and the HTTP API.
+import { isMessage } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
 import type { HistoryReplyFrame, InvitedFrame, JoinedFrame, ModeratedFrame, PresenceFrame, ServerFrame, TypingEventFrame, User } from '@chat/protocol';
 import { trackResources } from '../helpers.js';
@@ -53,11 +54,11 @@ describe('USER.account', () => {
     // Read back from the store: joined.history and history.
     const later = await w.guest('later');
     const again = await join(later, 'lobby');
-    const byText = new Map(again.history.map((m) => [m.text, m.from]));
+    const byText = new Map(again.history.filter(isMessage).map((m) => [m.text, m.from]));
     expectAccount(byText.get('from an account'));
     expectGuest(byText.get('from a guest'));
     const page = await ok<HistoryReplyFrame>(later, { type: 'history', room: 'lobby' }, 'history');
-    const pageByText = new Map(page.messages.map((m) => [m.text, m.from]));
+    const pageByText = new Map(page.messages.filter(isMessage).map((m) => [m.text, m.from]));
     expectAccount(pageByText.get('from an account'));
     expectGuest(pageByText.get('from a guest'));
 
@@ -96,6 +97,6 @@ describe('USER.account', () => {
     const me = (await (await fetch(`${w.server.httpUrl}/api/me`, { headers })).json()) as { user: User };
     expectAccount(me.user);
     const page = (await (await fetch(`${w.server.httpUrl}/api/rooms/lobby/messages`, { headers })).json()) as JoinedFrame['history'] extends infer H ? { messages: H } : never;
-    expectAccount(page.messages.find((m) => m.text === 'over http')?.from);
+    expectAccount(page.messages.filter(isMessage).find((m) => m.text === 'over http')?.from);
   });
 });

@@ -1,6 +1,7 @@
 // Server admins over WebSocket (ADMIN_USERS) and `{"type":"delete","room":R}`; only accounts the
 // operator made are admins. The admins' owner rights in other rooms (join any
 // private room, kick the owner, op) are in moderation.test.ts.
+import { isMessage } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
 import type { DeletedFrame, HistoryReplyFrame, JoinedFrame, KickedFrame } from '@chat/protocol';
 import { trackResources } from '../helpers.js';
@@ -44,7 +45,7 @@ describe('delete', () => {
     expect(joined).toMatchObject({ seq: 0, history: [], hasMore: false });
     expect(await say(b1, 'doomed', 'new 1')).toBe(1);
     const page = await ok<HistoryReplyFrame>(b1, { type: 'history', room: 'doomed' }, 'history');
-    expect(page.messages.map((m) => m.text)).toEqual(['new 1']);
+    expect(page.messages.filter(isMessage).map((m) => m.text)).toEqual(['new 1']);
     expect(await w.store.roleOf('doomed', alice.user.id)).toBeNull();
     await refused(a, { type: 'join', room: 'doomed' }, 'forbidden');
   });

@@ -1,5 +1,6 @@
 // Direct messages over WebSocket. `{"type":"dm","user":USERNAME}` answers `joined` for the
 // private two-person room of the caller and that user, the same room whoever starts it.
+import { isMessage } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
 import type { JoinedFrame } from '@chat/protocol';
 import { dmRoomName } from '../../src/hub/room-rules.js';
@@ -27,7 +28,7 @@ describe('dm', () => {
 
     const fromBob = await ok<JoinedFrame>(b, { type: 'dm', user: 'alice' }, 'joined');
     expect(fromBob.room).toBe(room);
-    expect(fromBob.history.map((m) => m.text)).toEqual(['psst bob']);
+    expect(fromBob.history.filter(isMessage).map((m) => m.text)).toEqual(['psst bob']);
     expect(fromBob.members.map((m) => m.id).sort()).toEqual([alice.user.id, bob.user.id].sort());
     await a.next((f) => f.type === 'presence' && f.room === room && f.joined?.id === bob.user.id);
 
@@ -42,7 +43,7 @@ describe('dm', () => {
     expect((await ok<JoinedFrame>(a, { type: 'dm', user: 'bob' }, 'joined')).room).toBe(room);
     const b2 = await bob.connect();
     const joined = await join(b2, room);
-    expect(joined.history.map((m) => m.text)).toEqual(['psst bob', 'hi alice', 'hi bob']);
+    expect(joined.history.filter(isMessage).map((m) => m.text)).toEqual(['psst bob', 'hi alice', 'hi bob']);
   });
 
   it('the other user can open the DM by plain join before ever sending dm', async () => {

@@ -1,6 +1,7 @@
 // kick, ban, unban, mute and op over WebSocket (docs/protocol.md, Accounts, private rooms and
 // moderation: the WebSocket requests and the `moderated` reply), and who may do what: members cannot, moderators can (but not against each
 // other or the owner), owners can op, nobody but an admin moves against the owner.
+import { isMessage } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
 import type { HistoryReplyFrame, KickedFrame, ModeratedFrame, ServerFrame } from '@chat/protocol';
 import { trackResources, type TestClient } from '../helpers.js';
@@ -149,7 +150,7 @@ describe('ban and unban', () => {
     const unbanned = await ok<ModeratedFrame>(a, { type: 'unban', room: 'den', user: bob.user.id }, 'moderated');
     expect(unbanned).toMatchObject({ action: 'unban', room: 'den', user: { id: bob.user.id, nick: 'bob' } });
     const joined = await join(b1, 'den');
-    expect(joined.history.map((m) => m.text)).toContain('after the ban');
+    expect(joined.history.filter(isMessage).map((m) => m.text)).toContain('after the ban');
     const got = heard(a, 'den', 'back again');
     await say(b1, 'den', 'back again');
     await got;
@@ -225,7 +226,7 @@ describe('mute', () => {
     await lobby;
     // Nothing was stored or broadcast.
     const page = await ok<HistoryReplyFrame>(c, { type: 'history', room: 'den' }, 'history');
-    expect(page.messages.map((m) => m.text)).not.toContain('muted words');
+    expect(page.messages.filter(isMessage).map((m) => m.text)).not.toContain('muted words');
     await barrier(a);
     expect(JSON.stringify(a.frames)).not.toContain('muted words');
     // bob still hears the room.
@@ -237,7 +238,7 @@ describe('mute', () => {
     await new Promise((r) => setTimeout(r, Math.max(0, (moderated.until as number) - Date.now() + 25)));
     const seq = await say(b1, 'den', 'free again');
     const page2 = await ok<HistoryReplyFrame>(c, { type: 'history', room: 'den', after: seq - 1 }, 'history');
-    expect(page2.messages.map((m) => m.text)).toEqual(['free again']);
+    expect(page2.messages.filter(isMessage).map((m) => m.text)).toEqual(['free again']);
   });
 
   it("applies to the user's already-joined tabs at once, and survives leave/re-join and a new connection (it is stored)", async () => {

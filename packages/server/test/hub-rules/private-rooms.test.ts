@@ -1,6 +1,7 @@
 // Over WebSocket: `create`, private rooms, `invite`, private-room isolation (join, history,
 // send, typing, presence), and what guests may not do (docs/protocol.md: Accounts, private rooms
 // and moderation).
+import { isMessage } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
 import type { CreatedFrame, HistoryReplyFrame, InvitedFrame, PresenceFrame } from '@chat/protocol';
 import { trackResources } from '../helpers.js';
@@ -89,7 +90,7 @@ describe('private rooms and invitations', () => {
     const invited = await ok<InvitedFrame>(a, { type: 'invite', room: 'secret', user: 'bob' }, 'invited');
     expect(invited).toMatchObject({ room: 'secret', user: { id: bob.user.id, nick: 'bob' } });
     const joined = await join(b, 'secret');
-    expect(joined.history.map((m) => m.text)).toEqual(['before bob']);
+    expect(joined.history.filter(isMessage).map((m) => m.text)).toEqual(['before bob']);
     // The owner sees bob arrive.
     await a.next((f) => f.type === 'presence' && f.room === 'secret' && f.joined?.id === bob.user.id);
     // They chat both ways.
@@ -206,7 +207,7 @@ describe('private-room isolation', () => {
     }
     // The messages are there for members.
     const page = await ok<HistoryReplyFrame>(b, { type: 'history', room: 'secret' }, 'history');
-    expect(page.messages.map((m) => m.text)).toEqual(['top secret', 'also secret']);
+    expect(page.messages.filter(isMessage).map((m) => m.text)).toEqual(['top secret', 'also secret']);
     // And nothing the outsiders sent was stored.
     expect(JSON.stringify(page)).not.toContain('let me in');
   });

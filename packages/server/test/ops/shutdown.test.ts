@@ -2,6 +2,7 @@
 // WebSocket with 1001, the process exits 0 (the server forces exit 1 after 10 s, so 0 also means
 // "in time"), and after a restart on the same data dir every acked message is stored with the seq
 // its ack carried. SIGINT behaves the same.
+import { isMessage } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
 import type { AckFrame, ChatMessage, ErrorFrame, HistoryReplyFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
 import { startChild, type ChildServer } from '../child-server.js';
@@ -44,7 +45,7 @@ async function readWholeRoom(client: TestClient, room: string): Promise<ChatMess
     hasMore = page.hasMore;
   }
   expect(messages.length ? messages[messages.length - 1]!.seq : 0).toBe(joined.seq);
-  return messages;
+  return messages.filter(isMessage);
 }
 
 describe('graceful shutdown of the process', () => {

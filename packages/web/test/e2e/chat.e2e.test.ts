@@ -2,6 +2,7 @@
 // people chat, XSS stays text, a reload keeps identity and history, kill -9 and restart of the
 // server with an offline message, rooms and unread badges, a phone viewport, and the README's
 // screenshots. Only the stable data-testid hooks are used (listed in CONTRIBUTING.md).
+import { isMessage } from '@chat/protocol';
 import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -271,14 +272,14 @@ describe.skipIf(!available)('web client in Chromium', () => {
     await waitOnline(erin.page, 30_000);
     await poll(() => bubble(erin.page, offlineText).getAttribute('data-status'), 20_000).toBe('sent');
     const offlineSeen = () =>
-      watched.history.filter((m) => m.text === offlineText).length +
+      watched.history.filter(isMessage).filter((m) => m.text === offlineText).length +
       watcher.frames.filter((f) => f.type === 'message' && f.text === offlineText).length;
     await poll(offlineSeen).toBeGreaterThanOrEqual(1);
 
     // The server's history: every message once, in order, the offline one exactly once.
     const checker = await raw(wsUrl({ nick: 'checker' }));
     const joined = await checker.request<JoinedFrame>({ type: 'join', room: 'lobby' });
-    const history = joined.history.map((m) => m.text);
+    const history = joined.history.filter(isMessage).map((m) => m.text);
     expect(history).toEqual(['frank before the crash', 'erin before the crash', ...missed, offlineText]);
     expect(joined.history.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(offlineSeen()).toBe(1);
@@ -330,9 +331,9 @@ describe.skipIf(!available)('web client in Chromium', () => {
     // The server stored it in team-a, not in the lobby.
     const peek = await raw(s.wsUrl({ nick: 'peek' }));
     const team = await peek.request<JoinedFrame>({ type: 'join', room: 'team-a' });
-    expect(team.history.map((m) => m.text)).toEqual(['only for team-a']);
+    expect(team.history.filter(isMessage).map((m) => m.text)).toEqual(['only for team-a']);
     const lobby = await peek.request<JoinedFrame>({ type: 'join', room: 'lobby' });
-    expect(lobby.history.map((m) => m.text)).toEqual(['hank says hello in the lobby']);
+    expect(lobby.history.filter(isMessage).map((m) => m.text)).toEqual(['hank says hello in the lobby']);
     expect(hank.frames.some((f) => f.type === 'message' && f.text === 'only for team-a')).toBe(false);
 
     // Someone posts in the lobby while team-a is active: an unread badge with the count.
@@ -360,7 +361,7 @@ describe.skipIf(!available)('web client in Chromium', () => {
     await hank.request({ type: 'send', room: 'constructor', id: 'c1', text: 'hank in constructor' });
     await visibleBubble(page, 'hank in constructor').waitFor();
     const constructorRoom = await peek.request<JoinedFrame>({ type: 'join', room: 'constructor' });
-    expect(constructorRoom.history.map((m) => m.text)).toEqual(['hello constructor', 'hank in constructor']);
+    expect(constructorRoom.history.filter(isMessage).map((m) => m.text)).toEqual(['hello constructor', 'hank in constructor']);
 
     expect(gina.errors).toEqual([]);
   }, 30_000);

@@ -3,6 +3,7 @@
 // which Chromium delivers only once the network is back; when the network returns the page
 // reconnects, and a message written meanwhile reaches the others exactly once (docs/protocol.md,
 // "Idempotent resend").
+import { isMessage } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
 import type { JoinedFrame } from '@chat/protocol';
 import { browserAvailable } from './browser.js';
@@ -47,7 +48,7 @@ describe.skipIf(!available)('a lost network in Chromium', () => {
     // Nothing doubled: the server's history holds it once, and so does the page.
     const checker = await raw(s.wsUrl({ nick: 'checker' }));
     const joined = await checker.request<JoinedFrame>({ type: 'join', room: 'lobby' });
-    expect(joined.history.map((m) => m.text)).toEqual(['before the network went', offlineText]);
+    expect(joined.history.filter(isMessage).map((m) => m.text)).toEqual(['before the network went', offlineText]);
     expect(seen()).toBe(1);
     expect(await bubble(alice.page, offlineText).count()).toBe(1);
     expect(alice.errors.filter((e) => !NETWORK_NOISE.test(e) && !OFFLINE_NOISE.test(e))).toEqual([]);

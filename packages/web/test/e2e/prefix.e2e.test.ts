@@ -2,6 +2,7 @@
 // strips the prefix. A tiny proxy that does the same (HTTP and WebSocket upgrade, Host passed
 // through as nginx's `proxy_set_header Host $http_host`) shows the page, its assets and its
 // WebSocket all work under /wsline/ (real nginx: packages/server/test/deploy).
+import { isMessage } from '@chat/protocol';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -73,7 +74,7 @@ describe.skipIf(!available)('under a proxy path prefix', () => {
     // The message really went through the server (seen by a direct client).
     const direct = await raw(s.wsUrl({ nick: 'direct' }));
     const joined = await direct.request<JoinedFrame>({ type: 'join', room: 'lobby' });
-    expect(joined.history.map((m) => m.text)).toContain('hello through the prefix');
+    expect(joined.history.filter(isMessage).map((m) => m.text)).toContain('hello through the prefix');
     // Every request the page made stayed under the prefix: assets and the socket alike.
     expect(proxy.requests.some((r) => r.startsWith(`UPGRADE ${PREFIX}ws?`))).toBe(true);
     expect(proxy.requests.some((r) => r.startsWith(`GET ${PREFIX}assets/`))).toBe(true);

@@ -1,6 +1,6 @@
 // Being in a room: `joined` (a first join, a resume, or the DM we asked for; docs/protocol.md,
 // "join → joined" and "Resume after a dropped connection"), `left`, and `kicked`.
-import type { JoinedFrame, KickedFrame } from '@chat/protocol';
+import { isMessage, type JoinedFrame, type KickedFrame } from '@chat/protocol';
 import { isDmName, LOBBY, roomLabel } from '../chat-state.js';
 import type { FrameContext } from './frame-context.js';
 
@@ -28,19 +28,19 @@ export function onJoined(ctx: FrameContext, frame: JoinedFrame): void {
   room.kind = frame.kind ?? (isDmName(frame.room) ? 'dm' : 'public');
   room.role = frame.role ?? null;
   room.topic = frame.topic ?? '';
-  rooms.learnPeer(room, [...frame.members, ...frame.history.map((m) => m.from)]);
+  rooms.learnPeer(room, [...frame.members, ...frame.history.filter(isMessage).map((m) => m.from)]);
   if (fresh) {
     room.messages = [];
     room.hasOlder = frame.hasMore;
     room.lastSeq = frame.seq;
-    ctx.outbox.receive(room, frame.history);
+    ctx.outbox.receive(room, frame.history.filter(isMessage));
   } else {
     const before = room.messages.length;
-    ctx.outbox.receive(room, frame.history);
+    ctx.outbox.receive(room, frame.history.filter(isMessage));
     // Messages missed while offline count as unread like live ones.
     if (state.activeRoom !== room.name || state.hidden) {
       const me = state.me?.id;
-      const missed = frame.history.filter((m) => m.from.id !== me).length;
+      const missed = frame.history.filter((m) => isMessage(m) && m.from.id !== me).length;
       room.unread += Math.min(missed, room.messages.length - before);
     }
     if (frame.hasMore) rooms.loadNewer(room);

@@ -30,6 +30,9 @@ const handlers = {
   error: onError,
   read: onRead,
   topic: onTopic,
+  // Version 1.1 changes to messages: handled from issue 16's client work on.
+  changed: () => {},
+  updated: () => {},
 } satisfies FrameHandlers;
 
 /** Hands a frame to its handler; a type this client does not know (a newer server's) is ignored. */
