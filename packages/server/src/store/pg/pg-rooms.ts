@@ -111,7 +111,8 @@ export class PgRooms implements RoomStore {
   }
 
   async deleteRoom(room: string): Promise<boolean> {
-    // Messages, roles, bans, mutes and user_rooms entries go with the room (ON DELETE CASCADE).
+    // Messages, changes, reactions, mentions, roles, bans, mutes and user_rooms entries go with the
+    // room (ON DELETE CASCADE, each served by an index that starts with room_id).
     // Deleting the row waits for any appender holding its lock; an appender arriving later creates
     // a new room.
     const result = await this.db.query('DELETE FROM rooms WHERE name = $1', [room]);

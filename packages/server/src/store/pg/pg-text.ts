@@ -1,4 +1,5 @@
 // Text PostgreSQL can store.
+import { isChange, type NewEntry } from '../change-store.js';
 import type { NewMessage } from '../message-store.js';
 
 // PostgreSQL text holds no NUL, and pg encodes an unpaired surrogate as U+FFFD. Both become U+FFFD
@@ -14,4 +15,17 @@ export function storable(m: NewMessage): NewMessage {
   const nick = pgText(m.from.nick);
   if (text === m.text && clientId === m.clientId && nick === m.from.nick) return m;
   return { ...m, text, clientId, from: nick === m.from.nick ? m.from : { ...m.from, nick } };
+}
+
+/**
+ * storable for a message or a change: a change's text, nick and emoji alike. (Mention names are
+ * letters, marks, digits, `_` and `-` by hub/mentions.ts's pattern: always storable.)
+ */
+export function storableEntry(entry: NewEntry): NewEntry {
+  if (!isChange(entry)) return storable(entry);
+  const nick = pgText(entry.by.nick);
+  const by = nick === entry.by.nick ? entry.by : { ...entry.by, nick };
+  if (entry.action === 'edit') return { ...entry, by, text: pgText(entry.text) };
+  if (entry.action === 'react') return { ...entry, by, emoji: pgText(entry.emoji) };
+  return { ...entry, by };
 }

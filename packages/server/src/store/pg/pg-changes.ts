@@ -1,0 +1,159 @@
+// PostgreSQL's side of the room log's changes (change-store.ts), as sqlite-changes.ts does them:
+// each edit, redaction or reaction is checked against its target and applied inside the append's
+// transaction (pg-messages.ts), under the lock on the room's row that transaction holds, so the
+// change row, the target's new state and the room's seq commit together. The target's row is
+// also locked (FOR UPDATE), so retention's delete either waits for the change or, having deleted
+// the target first, leaves the change not_found. Also the mentions of texts, resolved to the
+// room's members, for messages and edits alike.
+import type { ClientBase } from 'pg';
+import { MAX_REACTIONS_PER_MESSAGE } from '@chat/protocol';
+import type { ChangeResult, EntryRefusal, NewChange, NewEdit, NewReaction, NewRedaction } from '../change-store.js';
+import { MESSAGE_COLUMNS, MESSAGE_FROM, reactionSummary, toChanged, toMessage, type MessageRow } from '../rows.js';
+import type { Int8 } from './pg-database.js';
+
+/** The target's columns a change is checked against. */
+interface TargetRow {
+  user_id: string;
+  text: string;
+  deleted: boolean;
+}
+
+/** A text's `@names` in a room, and (once resolved) the room's members they name. */
+export interface MentionsOf {
+  roomId: Int8;
+  /** The lowercased names (NewMessage.mentionNames). */
+  names: readonly string[];
+}
+
+const notFound: EntryRefusal = { refused: 'not_found', reason: 'no message with that seq in this room' };
+
+/**
+ * The room's members (its stored lists) each text names, by nick or username, case-insensitively
+ * (lower() folds beyond ASCII under a UTF-8 LC_CTYPE or an ICU collation), ids in byte order as
+ * SQLite sorts them; one query for all the texts of a batch. [] for a text that names nobody.
+ */
+export async function resolveMentions(client: ClientBase, texts: readonly MentionsOf[]): Promise<string[][]> {
+  const ids = texts.map((): string[] => []);
+  const asked = texts.flatMap((t, i) => (t.names.length > 0 ? [i] : []));
+  if (asked.length === 0) return ids;
+  const { rows } = await client.query<{ ord: number; id: string }>(
+    `SELECT DISTINCT k.ord, u.id COLLATE "C" AS id
+     FROM unnest($1::int[], $2::bigint[], $3::text[]) AS k(ord, room_id, names)
+     JOIN user_rooms ur ON ur.room_id = k.room_id
+     JOIN users u ON u.id = ur.user_id
+     WHERE lower(u.nick) IN (SELECT json_array_elements_text(k.names::json)) OR u.username IN (SELECT json_array_elements_text(k.names::json))
+     ORDER BY 1, 2`,
+    [asked, asked.map((i) => texts[i]?.roomId), asked.map((i) => JSON.stringify(texts[i]?.names))],
+  );
+  for (const row of rows) ids[row.ord]?.push(row.id);
+  return ids;
+}
+
+/** MESSAGE.mentions' JSON for the members a text names (the author included), null when none. */
+export const mentionsJson = (ids: readonly string[]): string | null => (ids.length > 0 ? JSON.stringify(ids) : null);
+
+/** The mention rows of the members a text names: the author is not told of their own mentions. */
+export const mentionRows = (ids: readonly string[], authorId: string): string[] => ids.filter((id) => id !== authorId);
+
+export class PgChanges {
+  constructor(private readonly client: ClientBase) {}
+
+  /**
+   * Checks and applies one change inside the caller's transaction. `nextSeq` is the seq the change
+   * takes if it changes anything; the caller advances the room only when a change was returned.
+   */
+  async apply(roomId: Int8, change: NewChange, nextSeq: number, ts: number): Promise<ChangeResult | EntryRefusal> {
+    const { rows } = await this.client.query<TargetRow>(
+      'SELECT user_id, text, deleted FROM messages WHERE room_id = $1 AND seq = $2 FOR UPDATE',
+      [roomId, change.seq],
+    );
+    const target = rows[0];
+    if (!target) return notFound;
+    const outcome =
+      change.action === 'edit'
+        ? await this.edit(roomId, change, target, ts)
+        : change.action === 'redact'
+          ? await this.redact(roomId, change, target)
+          : await this.react(roomId, change, target);
+    if (outcome !== 'changed') return outcome;
+    // The change row, and the target as it now is (this statement sees the updates before it).
+    const { rows: after } = await this.client.query<MessageRow>(
+      `WITH stored AS (
+         INSERT INTO changes (room_id, seq, target_seq, action, user_id, nick, ts) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       )
+       SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room_id = $1 AND m.seq = $3`,
+      [roomId, nextSeq, change.seq, change.action, change.by.id, change.by.nick, ts],
+    );
+    const message = toMessage(change.room, after[0] as MessageRow);
+    const row = { seq: nextSeq, target_seq: change.seq, action: change.action, user_id: change.by.id, nick: change.by.nick, ts, account: false };
+    return { change: { ...toChanged(change.room, row, message), by: { ...change.by } } };
+  }
+
+  private async edit(roomId: Int8, change: NewEdit, target: TargetRow, ts: number): Promise<'changed' | ChangeResult | EntryRefusal> {
+    if (target.user_id !== change.by.id) return { refused: 'forbidden', reason: 'only its author may edit a message' };
+    if (target.deleted) return { refused: 'forbidden', reason: 'the message was deleted' };
+    if (target.text === change.text) return { unchanged: true };
+    const [ids = []] = await resolveMentions(this.client, [{ roomId, names: change.mentionNames ?? [] }]);
+    await this.client.query('DELETE FROM mentions WHERE room_id = $1 AND seq = $2', [roomId, change.seq]);
+    await this.client.query(
+      `WITH mentioned AS (
+         INSERT INTO mentions (user_id, room_id, seq) SELECT unnest($6::text[]), $1, $2 ON CONFLICT DO NOTHING
+       )
+       UPDATE messages SET text = $3, edited = $4, mentions = $5 WHERE room_id = $1 AND seq = $2`,
+      [roomId, change.seq, change.text, ts, mentionsJson(ids), mentionRows(ids, target.user_id)],
+    );
+    return 'changed';
+  }
+
+  /**
+   * Erases the text, reply, reactions and mentions. Unlike SQLite's secure_delete this is not at
+   * once physical: the old row version keeps the text until VACUUM reclaims it, and the WAL (and
+   * any archive or replica) holds it as written.
+   */
+  private async redact(roomId: Int8, change: NewRedaction, target: TargetRow): Promise<'changed' | ChangeResult | EntryRefusal> {
+    if (target.deleted) return { unchanged: true };
+    if (target.user_id !== change.by.id && !change.moderator) {
+      return { refused: 'forbidden', reason: "only its author or the room's moderators may delete a message" };
+    }
+    await this.client.query(
+      `WITH reactions_gone AS (DELETE FROM reactions WHERE room_id = $1 AND seq = $2),
+            mentions_gone AS (DELETE FROM mentions WHERE room_id = $1 AND seq = $2)
+       UPDATE messages SET text = '', deleted = true, edited = NULL, reply_seq = NULL, mentions = NULL, reactions = NULL
+       WHERE room_id = $1 AND seq = $2`,
+      [roomId, change.seq],
+    );
+    return 'changed';
+  }
+
+  /**
+   * The message's reaction rows are read once, in the order they were made; the summary is that
+   * list with the reaction added at its end or taken out (its id is the newest: we hold the room).
+   */
+  private async react(roomId: Int8, change: NewReaction, target: TargetRow): Promise<'changed' | ChangeResult | EntryRefusal> {
+    if (target.deleted) return { refused: 'forbidden', reason: 'the message was deleted' };
+    const { seq, emoji, by } = change;
+    const { rows } = await this.client.query<{ emoji: string; user_id: string }>(
+      'SELECT emoji, user_id FROM reactions WHERE room_id = $1 AND seq = $2 ORDER BY id',
+      [roomId, seq],
+    );
+    const mine = (r: { emoji: string; user_id: string }) => r.emoji === emoji && r.user_id === by.id;
+    if (rows.some(mine) === change.on) return { unchanged: true };
+    if (change.on) {
+      const emojis = new Set(rows.map((r) => r.emoji));
+      if (!emojis.has(emoji) && emojis.size >= MAX_REACTIONS_PER_MESSAGE) {
+        return { refused: 'forbidden', reason: `a message holds at most ${MAX_REACTIONS_PER_MESSAGE} different reactions` };
+      }
+    }
+    const summary = reactionSummary(change.on ? [...rows, { emoji, user_id: by.id }] : rows.filter((r) => !mine(r)));
+    await this.client.query(
+      `WITH changed AS (${
+        change.on
+          ? 'INSERT INTO reactions (room_id, seq, emoji, user_id) VALUES ($1, $2, $3, $4)'
+          : 'DELETE FROM reactions WHERE room_id = $1 AND seq = $2 AND emoji = $3 AND user_id = $4'
+      })
+       UPDATE messages SET reactions = $5 WHERE room_id = $1 AND seq = $2`,
+      [roomId, seq, emoji, by.id, summary],
+    );
+    return 'changed';
+  }
+}
