@@ -3,6 +3,7 @@
 // src/store/. A new aggregate gets its file here and a line below.
 import { afterEach, beforeEach, describe } from 'vitest';
 import { describeAccounts } from './accounts.js';
+import { describeChanges } from './changes.js';
 import { describeHealth } from './health.js';
 import { describeMessages } from './messages.js';
 import { describeRooms } from './rooms.js';
@@ -26,6 +27,7 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
     });
 
     describeMessages(t);
+    describeChanges(t);
     describeAccounts(t);
     describeRooms(t);
     describeSweep(t);
