@@ -9,9 +9,10 @@ import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/sqlite/sqlite-schema.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers.js';
+import { expectOldLogWorks } from './old-log.js';
 
 describe('SQLite migrations', () => {
-  it.each([1, 2, 3, 6])('upgrades a version %i database with its data intact', async (version) => {
+  it.each([1, 2, 3, 6, 8])('upgrades a version %i database with its data intact', async (version) => {
     const dir = tempDir();
     const old = new Database(join(dir, 'chat.db'));
     old.exec(readFileSync(new URL(`./frozen/sqlite-v${version}.sql`, import.meta.url), 'utf8'));
@@ -75,6 +76,24 @@ describe('SQLite migrations', () => {
     expect(await store.userRooms('a')).toEqual([
       { name: 'dm-ab', kind: 'dm', lastSeq: 3, readSeq: 2, unread: 1, mentions: 0, notify: 'all', peer: { id: 'b', nick: 'ben', account: true } },
     ]);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('upgrades a version 8 database: its messages keep their seqs and take edits, reactions and replies (the room log)', async () => {
+    const dir = tempDir();
+    const old = new Database(join(dir, 'chat.db'));
+    old.exec(readFileSync(new URL('./frozen/sqlite-v8.sql', import.meta.url), 'utf8'));
+    expect(old.prepare("SELECT name FROM sqlite_master WHERE name = 'changes'").get()).toBeUndefined();
+    old.prepare("INSERT INTO rooms (id, name, created_at, last_seq) VALUES (1, 'lobby', 1, 7)").run();
+    const insert = old.prepare("INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts) VALUES (1, ?, 'u1', 'old-timer', ?, ?, 1000)");
+    insert.run(5, 'c5', 'pruned before me');
+    insert.run(7, 'c7', 'the old text');
+    old.close();
+
+    const store = await new SqliteStore({ dir }).open();
+    expect(store.schemaVersion()).toBe(MIGRATIONS.length);
+    await expectOldLogWorks(store);
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
