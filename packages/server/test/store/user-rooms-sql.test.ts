@@ -89,7 +89,7 @@ describe.skipIf(!pgAvailable)('user rooms in PostgreSQL', () => {
     await ownMessagesAreNotUnread(store, async () => void (await client.query('UPDATE user_rooms SET read_seq = 0')));
   });
 
-  it('userRooms counts unread on the (room_id, seq) index, not by reading the room', async () => {
+  it('userRooms counts unread on the (room_id, seq) index and mentions on their primary key, not by reading the room', async () => {
     const { store, client } = await open();
     const alice = (await store.createAccount('alice', 'h'))!;
     for (const room of ['r1', 'r2']) {
@@ -102,14 +102,32 @@ describe.skipIf(!pgAvailable)('user rooms in PostgreSQL', () => {
        SELECT r.id, s, 'u-bob', 'bob', 'c' || s, 'hi', 1 FROM rooms r, generate_series(1, 20000) AS s WHERE r.name IN ('r1', 'r2')`,
     );
     await client.query("UPDATE rooms SET last_seq = 20000 WHERE name IN ('r1', 'r2')");
+    // Every message mentions alice, and every other one a user who is not in the list (issue 16).
+    await client.query(
+      `INSERT INTO mentions (user_id, room_id, seq)
+       SELECT u, r.id, s FROM rooms r, generate_series(1, 20000) AS s, unnest(ARRAY[$1, 'u-other']) AS u
+       WHERE r.name IN ('r1', 'r2') AND (u = $1 OR s % 2 = 0)`,
+      [alice.id],
+    );
     await client.query('UPDATE user_rooms SET read_seq = 19990');
     await client.query('ANALYZE');
     const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${userRoomsQuery('$1', 'false')}`, [alice.id]);
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(plan).toMatch(/Index (Only )?Scan using messages_room_id_seq_key on messages m/);
     expect(plan).not.toMatch(/Seq Scan on messages/);
-    expect((await store.userRooms(alice.id)).map((r) => r.unread)).toEqual([10, 10]);
+    // Unread mentions walk mentions' primary key (user_id, room_id, seq) from the marker.
+    expect(plan).toMatch(
+      /Index (Only )?Scan using mentions_pkey on mentions x.*\n\s+Index Cond: \(\(user_id = [^)]+\) AND \(room_id = ur\.room_id\) AND \(seq > ur\.read_seq\)\)/,
+    );
+    expect(plan).not.toMatch(/Seq Scan on mentions/);
+    expect((await store.userRooms(alice.id)).map((r) => [r.unread, r.mentions])).toEqual([
+      [10, 10],
+      [10, 10],
+    ]);
     await client.query('UPDATE user_rooms SET read_seq = 0');
-    expect((await store.userRooms(alice.id)).map((r) => r.unread)).toEqual([1000, 1000]);
+    expect((await store.userRooms(alice.id)).map((r) => [r.unread, r.mentions])).toEqual([
+      [1000, 1000],
+      [1000, 1000],
+    ]);
   });
 });
