@@ -2,9 +2,9 @@
 // each edit, redaction or reaction is checked against its target and applied inside the append's
 // transaction (pg-messages.ts), under the lock on the room's row that transaction holds, so the
 // change row, the target's new state and the room's seq commit together. The target's row is
-// also locked (FOR UPDATE), so retention's delete either waits for the change or, having deleted
-// the target first, leaves the change not_found. Also the mentions of texts, resolved to the
-// room's members, for messages and edits alike.
+// also locked (FOR UPDATE): retention's delete skips it then, and a target it deleted first is
+// not_found. Also the mentions of texts, resolved to the room's members, for messages and edits
+// alike.
 import type { ClientBase } from 'pg';
 import { MAX_REACTIONS_PER_MESSAGE } from '@chat/protocol';
 import type { ChangeResult, EntryRefusal, NewChange, NewEdit, NewReaction, NewRedaction } from '../change-store.js';

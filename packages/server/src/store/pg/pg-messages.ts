@@ -182,9 +182,10 @@ export class PgMessages implements MessageStore {
     return toEntryPage(room, messages, changes, targets, limit);
   }
 
-  // One transaction, as on SQLite. What belonged to the pruned messages is found by a scan
-  // (hourly at most) in statements after the delete, so they also see a reaction or mention
-  // committed while the delete waited for its target's row (pg-changes.ts locks it).
+  // One transaction, as on SQLite. A message a change holds locked right now (pg-changes.ts) is
+  // skipped, left for the next run: waiting for it could deadlock with a batch changing two old
+  // messages in the other order. What belonged to the pruned messages is then found by a scan
+  // (hourly at most).
   async pruneMessagesBefore(ts: number): Promise<number> {
     const timeout = this.db.queryTimeoutMs * 10;
     return this.db.transaction(async (client) => {
@@ -193,7 +194,7 @@ export class PgMessages implements MessageStore {
         const config = { text, values, query_timeout: timeout };
         return (await client.query(config)).rowCount ?? 0;
       };
-      const pruned = await run('DELETE FROM messages WHERE ts < $1', [ts]);
+      const pruned = await run('DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE ts < $1 FOR UPDATE SKIP LOCKED)', [ts]);
       await run('DELETE FROM changes WHERE ts < $1', [ts]);
       if (pruned > 0) {
         for (const table of ['reactions', 'mentions']) {
