@@ -76,6 +76,8 @@ describe('formatMessage', () => {
     // The href is the URL as `new URL` normalizes it; the shown text is as typed (no punycode decoding).
     expect(html('HTTPS://Example.ORG/x')).toBe('<p><a href="https://example.org/x">HTTPS://Example.ORG/x</a></p>');
     expect(html('https://xn--80ak6aa92e.com/')).toBe('<p><a href="https://xn--80ak6aa92e.com/">https://xn--80ak6aa92e.com/</a></p>');
+    // Named character references stay as typed, in link destinations too (src/lib/entities-off.ts).
+    expect(hrefs(formatMessage('[x](https://example.org/&eacute;)'))).toEqual(['https://example.org/&eacute;']);
     // Formatting inside link text; no link inside a link.
     expect(html('[**bold** https://other.example](https://example.org/)')).toBe(
       '<p><a href="https://example.org/"><strong>bold</strong> https://other.example</a></p>',
