@@ -79,7 +79,7 @@ describe('MessageItem', () => {
 
 /** What formatted text may create (MessageText.vue), and the attributes it may set. */
 const ALLOWED_TAGS = new Set(['DIV', 'P', 'BR', 'STRONG', 'EM', 'S', 'CODE', 'PRE', 'BLOCKQUOTE', 'UL', 'OL', 'LI', 'A', 'SPAN']);
-const ALLOWED_ATTRIBUTES = new Set(['dir', 'class', 'href', 'target', 'rel', 'start']);
+const ALLOWED_ATTRIBUTES = new Set(['dir', 'class', 'href', 'target', 'rel', 'start', 'tabindex']);
 
 /** Fails unless the element holds only allowed tags and attributes, and http(s) hrefs. */
 function expectSafe(root: Element, text: string): void {
