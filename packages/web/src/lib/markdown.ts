@@ -58,15 +58,20 @@ md.normalizeLinkText = (url) => url;
  * punctuation or the end (`_` and `-` belong to usernames, so they stay in).
  */
 const NAME_CHAR = String.raw`(?:[^\s\p{P}]|[_-])`;
-/** `@name` not preceded by a name character, so `bob@example.org` mentions nobody. */
-const MENTION = new RegExp(String.raw`(?<!${NAME_CHAR})@${NAME_CHAR}+`, 'gu');
+/**
+ * `@name` not preceded by a name character, so `bob@example.org` mentions nobody. (The character
+ * before is matched, not looked behind for: Safari before 16.4 has no lookbehind.)
+ */
+const MENTION = new RegExp(String.raw`(^|(?!${NAME_CHAR})[^])(@${NAME_CHAR}+)`, 'gu');
 
 function textWithMentions(text: string, into: MdNode[]): void {
   let last = 0;
   for (const match of text.matchAll(MENTION)) {
-    if (match.index > last) into.push({ kind: 'text', text: text.slice(last, match.index) });
-    into.push({ kind: 'mention', text: match[0], name: match[0].slice(1).toLowerCase() });
-    last = match.index + match[0].length;
+    const at = match.index + match[1]!.length;
+    const mention = match[2]!;
+    if (at > last) into.push({ kind: 'text', text: text.slice(last, at) });
+    into.push({ kind: 'mention', text: mention, name: mention.slice(1).toLowerCase() });
+    last = at + mention.length;
   }
   if (last < text.length) into.push({ kind: 'text', text: text.slice(last) });
 }
