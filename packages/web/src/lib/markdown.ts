@@ -54,21 +54,20 @@ md.validateLink = (url) => httpHref(url) !== null;
 md.normalizeLinkText = (url) => url;
 
 /**
- * A run of characters a name may hold, as docs/protocol.md "Mentions" ends one: at white space,
- * punctuation or the end (`_` and `-` belong to usernames, so they stay in).
+ * `@name` as the server finds mentions (packages/server/src/hub/mentions.ts, docs/protocol.md
+ * "Mentions"), so that what is highlighted is what notified: letters, marks, digits, `_` and `-`
+ * after an `@` that starts the text or follows something other than those or `@` (so
+ * `bob@example.org` mentions nobody); a final `-` is the sentence's. The character before is
+ * matched, not looked behind for: Safari before 16.4 has no lookbehind.
  */
-const NAME_CHAR = String.raw`(?:[^\s\p{P}]|[_-])`;
-/**
- * `@name` not preceded by a name character, so `bob@example.org` mentions nobody. (The character
- * before is matched, not looked behind for: Safari before 16.4 has no lookbehind.)
- */
-const MENTION = new RegExp(String.raw`(^|(?!${NAME_CHAR})[^])(@${NAME_CHAR}+)`, 'gu');
+const MENTION = /(^|[^\p{L}\p{M}\p{N}_@-])(@[\p{L}\p{M}\p{N}_-]{1,64})/gu;
 
 function textWithMentions(text: string, into: MdNode[]): void {
   let last = 0;
   for (const match of text.matchAll(MENTION)) {
     const at = match.index + match[1]!.length;
-    const mention = match[2]!;
+    const mention = match[2]!.replace(/-+$/, '');
+    if (mention.length < 2) continue; // `@-`
     if (at > last) into.push({ kind: 'text', text: text.slice(last, at) });
     into.push({ kind: 'mention', text: mention, name: mention.slice(1).toLowerCase() });
     last = at + mention.length;

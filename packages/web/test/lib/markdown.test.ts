@@ -151,7 +151,9 @@ describe('formatMessage', () => {
     expect(html('@alice, (@bob_smith) @carol-2. @Ünïcode @名前 and **@dave**')).toBe(
       '<p>{@alice}, ({@bob_smith}) {@carol-2}. {@Ünïcode} {@名前} and <strong>{@dave}</strong></p>',
     );
-    expect(html('mail bob@example.org, or @ alone, or @@eve')).toBe('<p>mail bob@example.org, or @ alone, or @{@eve}</p>');
+    // As the server finds them (packages/server/src/hub/mentions.ts).
+    expect(html('mail bob@example.org, or @ alone, or @@eve, @- or @bob- then')).toBe('<p>mail bob@example.org, or @ alone, or @@eve, @- or {@bob}- then</p>');
+    expect(html('@bob👋 @bob+carol')).toBe('<p>{@bob}👋 {@bob}+carol</p>');
     expect(html('`@bob` [@bob](https://example.org/) https://example.org/@bob')).toBe(
       '<p><code>@bob</code> <a href="https://example.org/">@bob</a> <a href="https://example.org/@bob">https://example.org/@bob</a></p>',
     );
