@@ -167,6 +167,19 @@ describe('react', () => {
   }, 30_000);
 });
 
+describe('rate limit', () => {
+  it('changes count against the sender\'s message rate like sends', async () => {
+    const w = await world(res, { rateLimit: 2 }); // burst of 4
+    const c = await w.guest('eager');
+    await join(c, 'r');
+    const seq = await say(c, 'r', 'one');
+    const replies: ServerFrame[] = [];
+    for (let i = 0; i < 6; i++) replies.push(await c.request({ type: 'react', room: 'r', seq, emoji: `:e${i}:`, on: true }));
+    expect(replies.filter((r) => r.type === 'error' && r.code === 'rate_limited').length).toBeGreaterThan(0);
+    expect(replies.find((r) => r.type === 'error')).toMatchObject({ retryAfterMs: expect.any(Number) });
+  });
+});
+
 describe('replies and mentions', () => {
   it('a reply carries the current excerpt of what it answers (200 characters), following edits and redaction', async () => {
     const { bob, a, b } = await team();
