@@ -6,6 +6,7 @@
 // Off, so shown as the characters typed: raw HTML, images, headings, tables, rules, entities
 // (`&lt;` stays `&lt;`). A link, written or found in the text (linkify.ts's finder, the same
 // rules as plain text), must be an http(s) URL as `new URL` reads it; any other link stays text.
+import { findMentions } from '@chat/protocol';
 import MarkdownIt, { type StateInline, type Token } from 'markdown-it';
 import { httpHref, linkFinder } from './linkify.js';
 
@@ -53,24 +54,13 @@ md.validateLink = (url) => httpHref(url) !== null;
 // let `xn--80ak6aa92e.com` pass for `apple.com`.
 md.normalizeLinkText = (url) => url;
 
-/**
- * `@name` as the server finds mentions (packages/server/src/hub/mentions.ts, docs/protocol.md
- * "Mentions"), so that what is highlighted is what notified: letters, marks, digits, `_` and `-`
- * after an `@` that starts the text or follows something other than those or `@` (so
- * `bob@example.org` mentions nobody); a final `-` is the sentence's. The character before is
- * matched, not looked behind for: Safari before 16.4 has no lookbehind.
- */
-const MENTION = /(^|[^\p{L}\p{M}\p{N}_@-])(@[\p{L}\p{M}\p{N}_-]{1,64})/gu;
-
+/** Text with its `@name`s split out, found by the server's own rule (findMentions). */
 function textWithMentions(text: string, into: MdNode[]): void {
   let last = 0;
-  for (const match of text.matchAll(MENTION)) {
-    const at = match.index + match[1]!.length;
-    const mention = match[2]!.replace(/-+$/, '');
-    if (mention.length < 2) continue; // `@-`
-    if (at > last) into.push({ kind: 'text', text: text.slice(last, at) });
-    into.push({ kind: 'mention', text: mention, name: mention.slice(1).toLowerCase() });
-    last = at + mention.length;
+  for (const mention of findMentions(text)) {
+    if (mention.index > last) into.push({ kind: 'text', text: text.slice(last, mention.index) });
+    into.push({ kind: 'mention', text: mention.text, name: mention.name });
+    last = mention.index + mention.text.length;
   }
   if (last < text.length) into.push({ kind: 'text', text: text.slice(last) });
 }
