@@ -6,8 +6,8 @@
 // pg-changes.ts in between.
 import type { PoolClient } from 'pg';
 import type { ChatMessage } from '@chat/protocol';
-import { isChange, type EntryRefusal, type EntryResult, type NewEntry } from '../change-store.js';
-import type { AppendResult, EntryPage, MessagePage, MessageStore, NewMessage } from '../message-store.js';
+import type { EntryRefusal } from '../change-store.js';
+import { isChange, type AppendResult, type EntryPage, type EntryResult, type MessagePage, type MessageStore, type NewEntry, type NewMessage } from '../message-store.js';
 import { CHANGE_COLUMNS, MESSAGE_COLUMNS, MESSAGE_FROM, toEntryPage, toMessage, toPage, type ChangeRow, type MessageRow } from '../rows.js';
 import type { WriteHealth } from '../write-health.js';
 import { mentionRows, mentionsJson, PgChanges, resolveMentions } from './pg-changes.js';

@@ -1,6 +1,5 @@
 // Text PostgreSQL can store.
-import { isChange, type NewEntry } from '../change-store.js';
-import type { NewMessage } from '../message-store.js';
+import { isChange, type NewEntry, type NewMessage } from '../message-store.js';
 
 // PostgreSQL text holds no NUL, and pg encodes an unpaired surrogate as U+FFFD. Both become U+FFFD
 // before a message is stored, so that one odd message cannot fail the batch it shares with others,
@@ -19,7 +18,7 @@ export function storable(m: NewMessage): NewMessage {
 
 /**
  * storable for a message or a change: a change's text, nick and emoji alike. (Mention names are
- * letters, marks, digits, `_` and `-` by hub/mentions.ts's pattern: always storable.)
+ * letters, marks, digits, `_` and `-` by the protocol's findMentions: always storable.)
  */
 export function storableEntry(entry: NewEntry): NewEntry {
   if (!isChange(entry)) return storable(entry);
