@@ -12,7 +12,6 @@ export interface JumpTarget {
   items: Ref<DisplayMessage[]>;
   start: Ref<number>;
   end: Ref<number>;
-  pinned: Ref<boolean>;
   box: Ref<HTMLElement | null>;
   /** How many messages the list renders at most. */
   window: number;
@@ -37,11 +36,12 @@ export function useJumpToMessage(list: JumpTarget): void {
     messageUi.jump = null;
     list.start.value = Math.max(0, index - Math.floor(list.window / 2));
     list.end.value = Math.min(list.items.value.length, list.start.value + list.window);
-    list.pinned.value = false;
     await nextTick();
     const el = list.box.value?.querySelector<HTMLElement>(`[data-msg-seq="${jump.seq}"]`);
     el?.scrollIntoView({ block: 'center' });
     el?.focus({ preventScroll: true });
+    // The list's own scroll handler decides whether it still follows the newest message.
+    list.box.value?.dispatchEvent(new Event('scroll'));
     messageUi.highlight = { ...jump };
     if (highlightTimer) clearTimeout(highlightTimer);
     highlightTimer = setTimeout(() => (messageUi.highlight = null), HIGHLIGHT_MS);

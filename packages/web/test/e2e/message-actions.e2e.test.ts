@@ -118,6 +118,8 @@ describe.skipIf(!available)('message actions in Chromium', () => {
     await quote.click();
     await poll(() => row(a, 'who brings the cake?').evaluate((el) => el.classList.contains('highlighted'))).toBe(true);
     await shot(a, 'reply-highlight');
+    // Briefly: the highlight goes.
+    await poll(() => row(a, 'who brings the cake?').evaluate((el) => el.classList.contains('highlighted')), 5_000).toBe(false);
 
     // ---- an edit: alice edits in place, bob sees the new text and "(edited)" ----------------------
     await act(a, 'who brings the cake?', 'action-edit');
@@ -242,6 +244,7 @@ describe.skipIf(!available)('message actions in Chromium', () => {
     page.on('pageerror', (e) => alice.errors.push(`pageerror: ${e.message}`));
     await page.goto(link);
     await waitOnline(page);
+    await noAnimations(page);
     const target = page.locator('.chat-item', { has: page.getByTestId('message').filter({ hasText: 'the message worth linking' }) });
     await poll(() => target.evaluate((el) => el.classList.contains('highlighted')).catch(() => false), 20_000).toBe(true);
     expect(await target.isVisible()).toBe(true);
