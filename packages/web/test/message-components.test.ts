@@ -57,7 +57,8 @@ describe('the action bar', () => {
     expect(labels(others)).toEqual(['Add reaction', 'Reply', 'Copy link']);
     await others.get('li').trigger('mouseleave');
     expect(others.find('[data-testid="message-actions"]').exists()).toBe(false);
-    await others.get('li').trigger('focusin');
+    (others.get('li').element as HTMLElement).focus();
+    await nextTick();
     expect(others.get('[data-testid="message-actions"]').attributes('role')).toBe('toolbar');
 
     const mine = mountItem(message(2, 'from me', ME));

@@ -17,6 +17,15 @@ interface ItemProps {
   room: RoomState;
 }
 
+/** The element has focus the browser would show a ring for (from the keyboard). */
+function keyboardFocus(target: EventTarget | null): boolean {
+  try {
+    return (target as Element).matches(':focus-visible');
+  } catch {
+    return true; // a browser without :focus-visible: any focus shows the bar
+  }
+}
+
 export type MessageActionsState = ReturnType<typeof useMessageActions>;
 
 export function useMessageActions(props: ItemProps, item: Ref<HTMLElement | null>) {
@@ -56,7 +65,8 @@ export function useMessageActions(props: ItemProps, item: Ref<HTMLElement | null
   const listeners = {
     mouseenter: () => (hovered.value = true),
     mouseleave: () => (hovered.value = false),
-    focusin: () => (focused.value = true),
+    // Keyboard focus only: a jump's focus or a click on the bubble leaves the bar to the pointer.
+    focusin: (event: FocusEvent) => (focused.value = keyboardFocus(event.target)),
     focusout: (event: FocusEvent) => {
       if (!item.value?.contains(event.relatedTarget as Node | null)) focused.value = false;
     },

@@ -176,11 +176,18 @@ describe.skipIf(!available)('message actions in Chromium', () => {
     await a.mouse.move(0, 0);
     await shot(a, 'states');
 
-    // Keyboard: Tab reaches a message, whose bar then shows; its buttons have names.
-    await bubble(a, 'I will bring it').evaluate((el) => (el.closest('.chat-item') as HTMLElement).focus());
+    // Keyboard: focus on a message shows its bar, and Tab goes on into it (past the reply's quote).
+    await a.keyboard.press('Shift'); // keyboard modality, as if tabbed to
+    await row(a, 'I will bring it').evaluate((el) => (el as HTMLElement).focus());
     await row(a, 'I will bring it').getByTestId('message-actions').waitFor();
     await a.keyboard.press('Tab');
-    expect(await a.evaluate(() => document.activeElement?.closest('[data-testid="message-actions"]') !== null || document.activeElement?.getAttribute('data-testid'))).toBeTruthy();
+    expect(await a.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('reply-quote');
+    await a.keyboard.press('Tab');
+    expect(await a.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Add reaction');
+    await a.keyboard.press('Enter');
+    expect(await a.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('React with 👍');
+    await a.keyboard.press('Escape');
+    expect(await a.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Add reaction');
 
     for (const p of [alice, bob]) expect(p.errors).toEqual([]);
   });
