@@ -13,7 +13,7 @@ import type { ChangedFrame, JoinedFrame } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
 import { audit, authenticate, createRoom, memberActions, noAnimations, openRoom, roomList } from './account-steps.js';
 import { browserAvailable } from './browser.js';
-import { bubble, NETWORK_NOISE, openPage, poll, raw, say, server, useBrowser, waitOnline, type Person } from './people.js';
+import { bubble, DESKTOP, NETWORK_NOISE, openPage, PHONE, poll, raw, say, server, useBrowser, waitOnline, type Person } from './people.js';
 
 const available = browserAvailable();
 
@@ -70,6 +70,24 @@ describe.skipIf(!available)('message actions in Chromium', () => {
     expect(await bar.getByRole('button').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')))).toEqual(['Add reaction', 'Reply', 'Delete message', 'Copy link']);
     expect(await audit(a)).toEqual([]);
     await shot(a, 'bar');
+    // On a phone there is no room beside the bubble: the bar sits over its top edge, inside the list.
+    await b.setViewportSize(PHONE);
+    // The member list is an overlay there: Escape closes it.
+    if (await b.getByTestId('members-backdrop').count()) await b.getByTestId('composer').press('Escape');
+    await b.getByTestId('members-backdrop').waitFor({ state: 'detached' });
+    await bubble(b, 'the plan for friday').hover();
+    const phoneBar = row(b, 'the plan for friday').getByTestId('message-actions');
+    await phoneBar.waitFor();
+    const inList = await phoneBar.evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      const list = el.closest('.chat-box')!.getBoundingClientRect();
+      return box.left >= list.left && box.right <= list.right;
+    });
+    expect(inList).toBe(true);
+    expect(await audit(b)).toEqual([]);
+    await shot(b, 'phone');
+    await b.mouse.move(0, 0);
+    await b.setViewportSize(DESKTOP);
     await bar.getByTestId('action-react').click();
     await bar.getByTestId('quick-emoji').first().waitFor();
     expect(await bar.getByTestId('quick-emoji').allInnerTexts()).toEqual(['👍', '❤️', '😂', '🎉', '😮', '🙏']);
