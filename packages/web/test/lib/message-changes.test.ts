@@ -71,6 +71,30 @@ describe('changed', () => {
   });
 });
 
+describe('events and a fresh read agree (STYLE.md, "Client state")', () => {
+  it('messages changed by live events equal the current state a fresh join serves', () => {
+    const live = withMessages();
+    const reply: ChatMessage = { ...message(5, BOB, 'answer', 'b-5'), replyTo: { seq: 4, from: ALICE, text: 'mine' } };
+    live.socket.receive(reply);
+    const four = message(4, ALICE, 'mine', 'a-4');
+    live.socket.receive(changed(6, 'edit', edited(four, 'mine, edited', T0 + 6)));
+    live.socket.receive(changed(7, 'react', { ...message(2), reactions: [{ emoji: '👍', count: 1, users: [BOB.id] }] }, BOB));
+    live.socket.receive(changed(8, 'redact', redacted(message(3)), BOB));
+    // What the server holds now, as a first join would serve it.
+    const current = [
+      message(1),
+      { ...message(2), reactions: [{ emoji: '👍', count: 1, users: [BOB.id] }] },
+      redacted(message(3)),
+      edited(four, 'mine, edited', T0 + 6),
+      { ...reply, replyTo: { seq: 4, from: ALICE, text: 'mine, edited' } },
+    ];
+    const fresh = onlineAsAlice({ seq: 8, history: current });
+    const view = (h: ReturnType<typeof onlineAsAlice>) => h.room().messages.map(({ version: _, ...m }) => m);
+    expect(view(live)).toEqual(view(fresh));
+    expect(live.room().lastSeq).toBe(fresh.room().lastSeq);
+  });
+});
+
 describe('forward reads mix changes with messages', () => {
   it('a resume applies joined.history in log order: messages and changes', async () => {
     const h = withMessages();
