@@ -14,6 +14,7 @@
 //   request-refs.ts    replies back to requests      room-list.ts rooms held, joins, history
 //   room-sync.ts       the server's room list after each welcome
 //   outbox.ts          unsent messages               frames/      a module per frame family
+//   message-changes.ts our edits, deletions and reactions, queued like unsent messages
 import { normalizeNick, type ClientFrame, type ModerationAction, type User } from '@chat/protocol';
 import type { AccountHooks } from './account-hooks.js';
 import { Backoff } from './backoff.js';
@@ -23,6 +24,7 @@ import { Connection, type SocketLike } from './connection.js';
 import type { FrameContext } from './frames/frame-context.js';
 import { onServerFrame } from './frames/server-frames.js';
 import { credentials, onConnectionLost, type IdentityContext } from './identity.js';
+import { MessageChanges, replyExcerpt } from './message-changes.js';
 import { Notices } from './notices.js';
 import { Outbox } from './outbox.js';
 import { RequestRefs, type PendingAction } from './request-refs.js';
@@ -64,6 +66,7 @@ export class ChatClient {
   private readonly refs = new RequestRefs();
   private readonly rooms: RoomList;
   private readonly outbox: Outbox;
+  private readonly changes: MessageChanges;
   private readonly connection: Connection;
   private readonly lastTypingSent = new Map<string, number>();
   private readonly roomSync: RoomSync;
@@ -80,6 +83,7 @@ export class ChatClient {
     const rooms = (this.rooms = new RoomList({ state, storage, refs, transmit }));
     this.roomSync = new RoomSync({ state, storage, rooms, hooks: options.accounts, refreshRooms: () => this.refreshRooms() });
     const outbox = (this.outbox = new Outbox({ state, storage, now, random, transmit }));
+    const changes = (this.changes = new MessageChanges({ state, storage, notices, now, transmit }));
     const frames: FrameContext = {
       state,
       storage,
@@ -87,6 +91,7 @@ export class ChatClient {
       refs,
       rooms,
       outbox,
+      changes,
       accounts: options.accounts !== undefined,
       now,
       transmit,
@@ -120,6 +125,7 @@ export class ChatClient {
         refs.dropPending();
         if (state.rename.pending) Object.assign(state.rename, { pending: false, error: 'offline' });
         rooms.disconnected();
+        changes.disconnected();
       },
       onLost: (identity, welcomed) => onConnectionLost(lost, identity, welcomed),
     });
@@ -313,10 +319,12 @@ export class ChatClient {
 
   /**
    * Queues a message; it is sent now if online, else on reconnect, with the same id. False when it
-   * was refused (empty, over the length limit, unknown room): the caller keeps the text.
+   * was refused (empty, over the length limit, unknown room): the caller keeps the text. `replyTo`:
+   * the seq of the message it answers (held: its excerpt is quoted at once).
    */
-  send(roomName: string, text: string): boolean {
-    const written = this.outbox.write(roomName, text);
+  send(roomName: string, text: string, replyTo?: number): boolean {
+    const room = this.state.rooms.get(roomName);
+    const written = this.outbox.write(roomName, text, room && replyTo !== undefined ? replyExcerpt(room, replyTo) : undefined);
     // The message ends this typing where it arrives, so the next keystroke, however soon (a quick
     // reply), says "typing" again at once instead of waiting out the throttle.
     if (written) this.lastTypingSent.delete(roomName);
@@ -332,6 +340,14 @@ export class ChatClient {
   discard(roomName: string, clientId: string): void {
     this.outbox.discard(roomName, clientId);
   }
+
+  // Version 1.1 changes to stored messages (message-changes.ts): queued like sends, sent once joined.
+  /** Replaces my message's text; false when refused here (not mine, deleted, empty or too long). */
+  edit = (room: string, seq: number, text: string): boolean => this.changes.edit(room, seq, text);
+  redact = (room: string, seq: number): boolean => this.changes.redact(room, seq);
+  react = (room: string, seq: number, emoji: string, on: boolean): boolean => this.changes.react(room, seq, emoji, on);
+  retryChange = (room: string, id: string): void => this.changes.retry(room, id);
+  dismissChange = (room: string, id: string): void => this.changes.dismiss(room, id);
 
   /** The composer's unsent text in a room, kept from the last visit ('' when none). */
   draft(roomName: string): string {

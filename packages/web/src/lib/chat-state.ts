@@ -2,7 +2,7 @@
 // mutates it; the page passes in a reactive object (Vue's `reactive()`), tests a plain one. The
 // lobby's name and the room kinds and roles are the protocol's (docs/protocol.md, "join → joined"
 // and "Accounts, private rooms and moderation"), not declared again here.
-import { LOBBY, type JoinedFrame, type User } from '@chat/protocol';
+import { LOBBY, type ChangeAction, type JoinedFrame, type Reaction, type ReplyExcerpt, type User } from '@chat/protocol';
 
 export { LOBBY };
 
@@ -19,6 +19,42 @@ export interface DisplayMessage {
   status: 'sent' | 'pending' | 'failed';
   /** Why a failed message failed (an error code). */
   error?: string;
+  // Version 1.1 (docs/protocol.md, "The room log"): the message's current state.
+  /** When it was last edited (ms since the epoch). */
+  edited?: number;
+  /** Redacted: its text is gone. */
+  deleted?: boolean;
+  reactions?: Reaction[];
+  /** The message this one answers, as it is now ("" text once that one was redacted). */
+  replyTo?: ReplyExcerpt;
+  /** Ids of the members its text mentions. */
+  mentions?: string[];
+  /** The seq of the last change applied to it: an older copy of the change never undoes a newer one. */
+  version?: number;
+}
+
+/**
+ * An edit, redaction or reaction of ours not yet answered (`updated`): like unsent messages, it
+ * waits while offline and goes out after the room's join (lib/message-changes.ts).
+ */
+export interface PendingChange {
+  /** Local id; the request's ref is `chg:<id>`. */
+  id: string;
+  action: ChangeAction;
+  /** The seq of the message it changes. */
+  target: number;
+  /** edit: the new text. */
+  text?: string;
+  /** react: the emoji, and whether it is added (true) or taken back. */
+  emoji?: string;
+  on?: boolean;
+  /** queued: not sent on this connection; sent: awaiting `updated`; stored: answered, its log entry not yet held; failed: refused. */
+  status: 'queued' | 'sent' | 'stored' | 'failed';
+  /** stored: the change's seq in the room's log. */
+  seq?: number;
+  /** failed: the error code. */
+  error?: string;
+  ts: number;
 }
 
 export type RoomKind = NonNullable<JoinedFrame['kind']>;
@@ -39,6 +75,10 @@ export interface RoomState {
   messages: DisplayMessage[];
   /** Messages not yet acknowledged, in the order they were written. */
   outbox: DisplayMessage[];
+  /** Our changes to stored messages not yet in the log, in the order they were made. */
+  changes: PendingChange[];
+  /** Seqs above lastSeq that were changes (not messages): the resume point passes over them too. */
+  changeSeqs: number[];
   /** Older messages exist on the server. */
   hasOlder: boolean;
   loadingOlder: boolean;
@@ -172,6 +212,8 @@ export function newRoom(name: string): RoomState {
     lastSeq: 0,
     messages: [],
     outbox: [],
+    changes: [],
+    changeSeqs: [],
     hasOlder: false,
     loadingOlder: false,
     unread: 0,

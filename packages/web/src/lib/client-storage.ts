@@ -1,8 +1,8 @@
 // What the client keeps in localStorage between visits: who it is (a guest's token and nick, or
 // the signed-in username), the rooms it holds and the active one, unsent messages, the names
 // of DM peers, and the composer's draft per room. What cannot be read back is ignored: another version of the page may have written it.
-import { DEFAULT_LIMITS } from '@chat/protocol';
-import { LOBBY, newRoom, type ChatState, type RoomState } from './chat-state.js';
+import { DEFAULT_LIMITS, type ReplyExcerpt } from '@chat/protocol';
+import { LOBBY, newRoom, type ChatState, type PendingChange, type RoomState } from './chat-state.js';
 import { messageKey } from './timeline.js';
 
 /** The part of localStorage that the client uses. */
@@ -24,6 +24,8 @@ const KEYS = {
   peers: 'chat.dmPeers',
   /** Room name -> what the composer held there, not yet sent. */
   drafts: 'chat.drafts',
+  /** Edits, deletions and reactions not yet answered (Version 1.1). */
+  changes: 'chat.changes',
 };
 
 interface SavedOutboxEntry {
@@ -31,7 +33,10 @@ interface SavedOutboxEntry {
   clientId: string;
   text: string;
   ts: number;
+  replyTo?: ReplyExcerpt;
 }
+
+type SavedChange = Pick<PendingChange, 'id' | 'action' | 'target' | 'text' | 'emoji' | 'on' | 'ts'> & { room: string; failed?: string };
 
 export class ClientStorage {
   constructor(private readonly storage: StorageLike) {}
@@ -103,10 +108,24 @@ export class ClientStorage {
   saveOutbox(rooms: Iterable<RoomState>): void {
     const saved: SavedOutboxEntry[] = [];
     for (const room of rooms) {
-      for (const m of room.outbox) saved.push({ room: room.name, clientId: m.clientId, text: m.text, ts: m.ts });
+      for (const m of room.outbox) saved.push({ room: room.name, clientId: m.clientId, text: m.text, ts: m.ts, ...(m.replyTo ? { replyTo: m.replyTo } : {}) });
     }
     if (saved.length) this.storage.setItem(KEYS.outbox, JSON.stringify(saved));
     else this.storage.removeItem(KEYS.outbox);
+  }
+
+  /** Changes not yet stored; one answered but whose log entry is not held is done (the next join shows it). */
+  saveChanges(rooms: Iterable<RoomState>): void {
+    const saved: SavedChange[] = [];
+    for (const room of rooms) {
+      for (const c of room.changes) {
+        if (c.status === 'stored') continue;
+        const { id, action, target, text, emoji, on, ts } = c;
+        saved.push({ room: room.name, id, action, target, text, emoji, on, ts, ...(c.status === 'failed' ? { failed: c.error ?? '' } : {}) });
+      }
+    }
+    if (saved.length) this.storage.setItem(KEYS.changes, JSON.stringify(saved));
+    else this.storage.removeItem(KEYS.changes);
   }
 
   /** DM room name -> the other person's name. A Map: stored names are looked up by room name. */
@@ -178,7 +197,13 @@ export class ClientStorage {
     for (const saved of parseJson<SavedOutboxEntry[]>(storage.getItem(KEYS.outbox)) ?? []) {
       const room = state.rooms.get(saved.room);
       if (!room || typeof saved.clientId !== 'string' || typeof saved.text !== 'string') continue;
-      room.outbox.push({ key: messageKey(saved.clientId, ''), seq: null, clientId: saved.clientId, from: { id: '', nick }, text: saved.text, ts: saved.ts, status: 'pending' });
+      room.outbox.push({ key: messageKey(saved.clientId, ''), seq: null, clientId: saved.clientId, from: { id: '', nick }, text: saved.text, ts: saved.ts, status: 'pending', ...(saved.replyTo ? { replyTo: saved.replyTo } : {}) });
+    }
+    for (const saved of parseJson<SavedChange[]>(storage.getItem(KEYS.changes)) ?? []) {
+      const room = state.rooms.get(saved.room);
+      if (!room || typeof saved.id !== 'string' || !['edit', 'redact', 'react'].includes(saved.action) || typeof saved.target !== 'number') continue;
+      const { room: _, failed, ...change } = saved;
+      room.changes.push({ ...change, ...(failed === undefined ? { status: 'queued' } : { status: 'failed', error: failed }) });
     }
     return added;
   }

@@ -1,7 +1,7 @@
 // Messages written but not yet stored (docs/protocol.md, "Send → ack → message" and "Idempotent
 // resend"). Each keeps its client id through resends, reconnects and reloads, so the server stores
 // it once however often it goes out; it leaves the outbox when its ack or its stored copy arrives.
-import { charCount, DEFAULT_LIMITS, type ChatMessage, type ClientFrame, type User } from '@chat/protocol';
+import { charCount, DEFAULT_LIMITS, type ChatMessage, type ClientFrame, type ReplyExcerpt, type User } from '@chat/protocol';
 import type { ChatState, DisplayMessage, RoomState } from './chat-state.js';
 import type { ClientStorage } from './client-storage.js';
 import { insertMessages, messageKey } from './timeline.js';
@@ -33,9 +33,10 @@ export class Outbox {
   /**
    * Queues a message; it is sent now if the room is joined, else after its next `joined`. Returns
    * false, queueing nothing, for an unknown room, empty text or text over the limit: the server
-   * would refuse the last, and a failed message could be neither retried nor edited.
+   * would refuse the last, and a failed message could be neither retried nor edited. `replyTo`: the
+   * message it answers (Version 1.1), quoted in the bubble until the stored copy brings the server's.
    */
-  write(roomName: string, text: string): boolean {
+  write(roomName: string, text: string, replyTo?: ReplyExcerpt): boolean {
     const { state, storage } = this.ctx;
     const room = state.rooms.get(roomName);
     const trimmed = text.trim();
@@ -51,6 +52,7 @@ export class Outbox {
       text: trimmed,
       ts: this.ctx.now(),
       status: 'pending',
+      ...(replyTo ? { replyTo } : {}),
     };
     room.outbox.push(entry);
     this.save();
@@ -83,7 +85,8 @@ export class Outbox {
 
   transmit(roomName: string, entry: DisplayMessage): void {
     // The client id alone finds the message again: `send:room|id` would outgrow 64 characters.
-    this.ctx.transmit({ type: 'send', room: roomName, text: entry.text, id: entry.clientId, ref: `send:${entry.clientId}` });
+    const replyTo = entry.replyTo ? { replyTo: entry.replyTo.seq } : {};
+    this.ctx.transmit({ type: 'send', room: roomName, text: entry.text, id: entry.clientId, ref: `send:${entry.clientId}`, ...replyTo });
   }
 
   /** The unsent message with this client id, and its room. */

@@ -3,6 +3,7 @@
 // waiting; anything else becomes the notice.
 import type { ErrorFrame } from '@chat/protocol';
 import { LOBBY, labelOf, roomLabel } from '../chat-state.js';
+import { CHANGE_REF } from '../message-changes.js';
 import type { PendingAction } from '../request-refs.js';
 import type { FrameContext } from './frame-context.js';
 
@@ -13,6 +14,7 @@ export function onError(ctx: FrameContext, frame: ErrorFrame): void {
   const { state } = ctx;
   const ref = frame.ref ?? '';
   if (ref.startsWith('send:')) return onSendError(ctx, ref.slice(5), frame);
+  if (ref.startsWith(CHANGE_REF)) return ctx.changes.refused(frame);
   const action = ctx.refs.take(ref);
   if (action) return onRefused(ctx, action, frame);
   const older = ctx.refs.refRoom(ref, 'older');

@@ -4,6 +4,7 @@
 import type { ClientFrame, ServerFrame } from '@chat/protocol';
 import type { ChatState } from '../chat-state.js';
 import type { ClientStorage } from '../client-storage.js';
+import type { MessageChanges } from '../message-changes.js';
 import type { Notices } from '../notices.js';
 import type { Outbox } from '../outbox.js';
 import type { RequestRefs } from '../request-refs.js';
@@ -16,6 +17,8 @@ export interface FrameContext {
   readonly refs: RequestRefs;
   readonly rooms: RoomList;
   readonly outbox: Outbox;
+  /** Our edits, redactions and reactions not yet answered. */
+  readonly changes: MessageChanges;
   /** The account side of the HTTP API is there (without it, the guest-only client). */
   readonly accounts: boolean;
   now(): number;

@@ -1,6 +1,7 @@
 // Stored messages reaching the timeline: a live `message`, the `ack` of one of ours, and a page of
 // `history` (docs/protocol.md, "Send → ack → message" and "history → history").
-import { isMessage, type AckFrame, type ChatMessage, type HistoryReplyFrame } from '@chat/protocol';
+import type { AckFrame, ChatMessage, HistoryReplyFrame } from '@chat/protocol';
+import { receiveEntries } from './change-frames.js';
 import type { FrameContext } from './frame-context.js';
 
 export function onMessage(ctx: FrameContext, message: ChatMessage): void {
@@ -34,9 +35,9 @@ export function onHistory(ctx: FrameContext, frame: HistoryReplyFrame): void {
   if (ctx.refs.refRoom(ref, 'older') !== null) {
     room.loadingOlder = false;
     room.hasOlder = frame.hasMore;
-    ctx.outbox.receive(room, frame.messages.filter(isMessage));
+    receiveEntries(ctx, room, frame.messages);
   } else if (ctx.refs.refRoom(ref, 'newer') !== null) {
-    ctx.outbox.receive(room, frame.messages.filter(isMessage));
+    receiveEntries(ctx, room, frame.messages);
     if (frame.hasMore) ctx.rooms.loadNewer(room);
   }
 }

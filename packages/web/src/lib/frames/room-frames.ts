@@ -2,6 +2,7 @@
 // "join → joined" and "Resume after a dropped connection"), `left`, and `kicked`.
 import { isMessage, type JoinedFrame, type KickedFrame } from '@chat/protocol';
 import { isDmName, LOBBY, roomLabel } from '../chat-state.js';
+import { receiveEntries } from './change-frames.js';
 import type { FrameContext } from './frame-context.js';
 
 export function onJoined(ctx: FrameContext, frame: JoinedFrame): void {
@@ -31,12 +32,14 @@ export function onJoined(ctx: FrameContext, frame: JoinedFrame): void {
   rooms.learnPeer(room, [...frame.members, ...frame.history.filter(isMessage).map((m) => m.from)]);
   if (fresh) {
     room.messages = [];
+    room.changeSeqs = [];
     room.hasOlder = frame.hasMore;
     room.lastSeq = frame.seq;
-    ctx.outbox.receive(room, frame.history.filter(isMessage));
+    receiveEntries(ctx, room, frame.history);
   } else {
     const before = room.messages.length;
-    ctx.outbox.receive(room, frame.history.filter(isMessage));
+    // A resume: messages and changes since lastSeq, in log order.
+    receiveEntries(ctx, room, frame.history);
     // Messages missed while offline count as unread like live ones.
     if (state.activeRoom !== room.name || state.hidden) {
       const me = state.me?.id;
@@ -46,6 +49,7 @@ export function onJoined(ctx: FrameContext, frame: JoinedFrame): void {
     if (frame.hasMore) rooms.loadNewer(room);
   }
   ctx.outbox.flush(room);
+  ctx.changes.flush(room);
 }
 
 /** The room was already forgotten when we sent `leave`. */

@@ -1,6 +1,7 @@
 // Every server frame type and its handler, one module per family of frames. The map is checked
 // against ServerFrame: a frame type added to the protocol does not compile until it is handled.
 import type { ServerFrame } from '@chat/protocol';
+import { onChanged, onUpdated } from './change-frames.js';
 import { onError } from './error-frames.js';
 import type { FrameContext, FrameHandlers } from './frame-context.js';
 import { onAck, onHistory, onMessage } from './message-frames.js';
@@ -30,9 +31,8 @@ const handlers = {
   error: onError,
   read: onRead,
   topic: onTopic,
-  // Version 1.1 changes to messages: handled from issue 16's client work on.
-  changed: () => {},
-  updated: () => {},
+  changed: onChanged,
+  updated: onUpdated,
 } satisfies FrameHandlers;
 
 /** Hands a frame to its handler; a type this client does not know (a newer server's) is ignored. */
