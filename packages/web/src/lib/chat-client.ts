@@ -174,6 +174,14 @@ export class ChatClient {
     this.rooms.markRead(name);
   }
 
+  /**
+   * The reader sees the room up to message `seq` (the newest in view, while the window has focus
+   * and the page is visible): its counts drop, and its read marker follows within a second.
+   */
+  seen(name: string, seq: number): void {
+    this.rooms.seen(name, seq);
+  }
+
   /** Leaves a room and forgets it (the lobby stays). */
   closeRoom(name: string): void {
     if (name === LOBBY || !this.state.rooms.has(name)) return;
@@ -186,9 +194,9 @@ export class ChatClient {
     this.rooms.loadOlder(roomName);
   }
 
+  /** The page is hidden or visible again (what is on screen then is marked read by the UI: seen). */
   setHidden(hidden: boolean): void {
     this.state.hidden = hidden;
-    if (!hidden) this.markRead(this.state.activeRoom);
   }
 
   dismissNotice(): void {

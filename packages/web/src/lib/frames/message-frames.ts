@@ -1,6 +1,7 @@
 // Stored messages reaching the timeline: a live `message`, the `ack` of one of ours, and a page of
 // `history` (docs/protocol.md, "Send → ack → message" and "history → history").
 import { isMessage, type AckFrame, type ChatMessage, type HistoryReplyFrame } from '@chat/protocol';
+import type { RoomState } from '../chat-state.js';
 import type { FrameContext } from './frame-context.js';
 
 export function onMessage(ctx: FrameContext, message: ChatMessage): void {
@@ -12,9 +13,8 @@ export function onMessage(ctx: FrameContext, message: ChatMessage): void {
   const added = ctx.outbox.receive(room, [message]);
   if (!mine) ctx.rooms.learnPeer(room, [message.from]);
   room.typing = room.typing.filter((t) => t.user.id !== message.from.id);
-  if (!added || mine) return;
-  if (state.activeRoom !== room.name || state.hidden) room.unread++;
-  else ctx.rooms.readSoon(room.name);
+  // Unread until seen: the message list reports what is on screen (RoomList.seen).
+  if (added) ctx.rooms.arrived(room, [message]);
 }
 
 export function onAck(ctx: FrameContext, frame: AckFrame): void {
@@ -24,6 +24,14 @@ export function onAck(ctx: FrameContext, frame: AckFrame): void {
   if (ctx.state.notice === 'muted') ctx.notices.clear();
   ctx.outbox.settle(room, frame.id);
   ctx.outbox.receive(room, [{ ...entry, seq: frame.seq, ts: frame.ts, status: 'sent' }]);
+  ctx.rooms.sent(room, frame.seq);
+}
+
+/** Stores messages; resolves with those that were not held before. */
+export function receiveNew(ctx: FrameContext, room: RoomState, messages: ChatMessage[]): ChatMessage[] {
+  const held = new Set(room.messages.map((m) => m.seq));
+  ctx.outbox.receive(room, messages);
+  return messages.filter((m) => !held.has(m.seq));
 }
 
 /** A page older than what is held (scrolling up), or newer (after a capped resume: keep paging). */
@@ -34,9 +42,11 @@ export function onHistory(ctx: FrameContext, frame: HistoryReplyFrame): void {
   if (ctx.refs.refRoom(ref, 'older') !== null) {
     room.loadingOlder = false;
     room.hasOlder = frame.hasMore;
-    ctx.outbox.receive(room, frame.messages.filter(isMessage));
+    const messages = frame.messages.filter(isMessage);
+    ctx.outbox.receive(room, messages);
+    ctx.rooms.history(room, messages);
   } else if (ctx.refs.refRoom(ref, 'newer') !== null) {
-    ctx.outbox.receive(room, frame.messages.filter(isMessage));
+    ctx.rooms.arrived(room, receiveNew(ctx, room, frame.messages.filter(isMessage)));
     if (frame.hasMore) ctx.rooms.loadNewer(room);
   }
 }
