@@ -2,11 +2,11 @@
 // cluster (docs/scaling.md) a Redis bus carries them between nodes. A bus may drop events (Redis pub/sub
 // is at-most-once): the store stays the source of truth, and a hub that sees a room's seq jump
 // reads the gap back from the store.
-import type { ChatMessage, User } from '@chat/protocol';
+import type { LogEntry, User } from '@chat/protocol';
 
 export type BusEvent =
-  /** A stored message, to be delivered to every member connection in seq order. */
-  | { type: 'message'; message: ChatMessage }
+  /** A stored entry (a message, or a change to one), to be delivered to every member connection in seq order. */
+  | { type: 'message'; message: LogEntry }
   /** A change of who is in a room; `online` is the room's distinct users after the change. */
   | { type: 'presence'; room: string; online: number; joined?: User; left?: User; renamed?: User }
   /** Someone is typing; delivered to the room's connections of other users. */

@@ -8,7 +8,7 @@
 // in seq order -> ack to the sender.
 //
 // Layers (imports run downwards only): this dispatcher -> features (join, history, typing, nick,
-// message-pipeline, moderation, room-admin, room-topic, direct-message, read-state, bus-events) -> rules (room-rules,
+// message-changes, message-pipeline, moderation, room-admin, room-topic, direct-message, read-state, bus-events) -> rules (room-rules,
 // room-access, refusal) -> this node's rooms and users (local-rooms) and the publisher -> the
 // interfaces (Store, Bus, Presence, RateLimit) and the session.
 import type { ClientFrame, ClientFrameType, User } from '@chat/protocol';
@@ -28,6 +28,7 @@ import { sendHistory } from './history.js';
 import type { HubLogger } from './hub-logger.js';
 import { Joins } from './join.js';
 import { LocalRooms } from './local-rooms.js';
+import { MessageChanges } from './message-changes.js';
 import { MessagePipeline } from './message-pipeline.js';
 import { Moderation } from './moderation.js';
 import { changeNick } from './nick.js';
@@ -78,7 +79,7 @@ export interface HubOptions {
 
 /** Requests that read or write the store: each takes from the RequestBudget first. */
 const STORE_REQUESTS: ReadonlySet<ClientFrameType> = new Set<ClientFrameType>([
-  'join', 'leave', 'history', 'nick', 'create', 'invite', 'kick', 'ban', 'unban', 'op', 'mute', 'dm', 'delete', 'read', 'topic',
+  'join', 'leave', 'history', 'nick', 'create', 'invite', 'kick', 'ban', 'unban', 'op', 'mute', 'dm', 'delete', 'read', 'topic', 'redact',
 ]);
 
 type Handler<K extends ClientFrameType> = (session: Session, frame: Extract<ClientFrame, { type: K }>) => void | Promise<void>;
@@ -211,6 +212,7 @@ export class Hub {
     const directMessage = { store, rules, joins, bus: this.options.bus };
     const readState = { store, bus: this.options.bus };
     const roomTopic = { store, publisher, rules };
+    const changes = new MessageChanges({ store, messages: this.messages });
     return {
       join: (s, f) => guarded(s, f.ref, () => joins.join(s, f.room, f.since, f.ref)),
       leave: (s, f) => joins.leave(s, f.room, f.ref),
@@ -230,10 +232,9 @@ export class Hub {
       delete: (s, f) => roomAdmin.delete(s, f),
       read: (s, f) => markRead(readState, s, f),
       topic: (s, f) => setTopic(roomTopic, s, f),
-      // Version 1.1 changes: being built (issue 16).
-      edit: (s, f) => s.error('bad_request', 'unknown frame type', f.ref),
-      redact: (s, f) => s.error('bad_request', 'unknown frame type', f.ref),
-      react: (s, f) => s.error('bad_request', 'unknown frame type', f.ref),
+      edit: (s, f) => changes.edit(s, f),
+      redact: (s, f) => changes.redact(s, f),
+      react: (s, f) => changes.react(s, f),
     };
   }
 }

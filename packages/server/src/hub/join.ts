@@ -2,7 +2,7 @@
 // presence) and `leave`. docs/protocol.md, `join` → `joined` and `leave` → `left`.
 import type { JoinedFrame, User } from '@chat/protocol';
 import type { Presence } from '../presence/presence.js';
-import type { MessagePage, Store } from '../store/store.js';
+import type { EntryPage, Store } from '../store/store.js';
 import type { HubLogger } from './hub-logger.js';
 import type { LocalRooms } from './local-rooms.js';
 import type { Publisher } from './publisher.js';
@@ -51,7 +51,7 @@ export class Joins {
       // committed from here on reach it through the channel (beginJoin above).
       // A resume larger than a reply can carry comes in pages: `joined` holds what fits and
       // `hasMore`, and the client goes on with `history` after the last seq it got.
-      const page: MessagePage =
+      const page: EntryPage =
         lastSeq === 0 || (since !== undefined && since >= lastSeq)
           ? { messages: [], hasMore: false }
           : since === undefined

@@ -1,7 +1,7 @@
 // What this node tells the others (and itself) through the bus: events, presence in batches, and
 // the `left` announcement when a user's last connection leaves a room. The bottom of the hub
 // beside LocalRooms: it knows no rules and no sessions.
-import type { ChatMessage, User } from '@chat/protocol';
+import type { LogEntry, User } from '@chat/protocol';
 import type { Bus, BusEvent } from '../bus/bus.js';
 import { OutageLog } from '../log/outage-log.js';
 import type { Presence } from '../presence/presence.js';
@@ -59,7 +59,7 @@ export class Publisher {
    * batch is corked to the end of the tick, so that each receiver gets one write for all of it (a
    * Redis bus delivers later, corked).
    */
-  publishCommit(messages: readonly ChatMessage[]): void {
+  publishCommit(messages: readonly LogEntry[]): void {
     this.lone = messages.length === 1;
     try {
       for (const message of messages) this.publish({ type: 'message', message });

@@ -1,7 +1,8 @@
 // One room's delivery on this node: which local connections are in it, and the guarantee that
-// each of them gets every message once, in seq order (docs/protocol.md, "Ordering and delivery").
-import type { ChatMessage } from '@chat/protocol';
-import type { MessagePage } from '../store/store.js';
+// each of them gets every entry of the room's log (messages, and changes to them) once, in seq
+// order (docs/protocol.md, "Ordering and delivery").
+import type { LogEntry } from '@chat/protocol';
+import type { EntryPage } from '../store/store.js';
 import { SharedFrame } from './shared-frame.js';
 
 /** What the channel needs of a connection: a way to send it pre-serialized frames. */
@@ -13,7 +14,7 @@ export interface Member {
 export interface RoomChannelOptions {
   room: string;
   /** Reads messages the bus missed back from the store. */
-  readAfter: (room: string, after: number, limit: number) => Promise<MessagePage>;
+  readAfter: (room: string, after: number, limit: number) => Promise<EntryPage>;
   onError: (err: unknown) => void;
   /** Counts message events written (for metrics). */
   onDelivered?: (count: number) => void;
@@ -35,9 +36,9 @@ export class RoomChannel {
   /** Joined connections, each with the seq it has already seen through its `joined` reply. */
   private readonly members = new Map<Member, number>();
   /** Connections whose join is reading history: live messages wait here until `joined` is sent. */
-  private readonly joining = new Map<Member, ChatMessage[]>();
+  private readonly joining = new Map<Member, LogEntry[]>();
   /** Messages held back while a gap is read from the store. */
-  private backlog: ChatMessage[] | null = null;
+  private backlog: LogEntry[] | null = null;
   /** A catch-up was asked for while a gap was being read: run it when that is done. */
   private catchUpPending = false;
 
@@ -74,7 +75,7 @@ export class RoomChannel {
    * Completes a join whose `joined` reply covered messages up to `seenSeq`. Returns the live
    * messages that arrived meanwhile and are newer, to be sent right after `joined`.
    */
-  completeJoin(member: Member, seenSeq: number): ChatMessage[] {
+  completeJoin(member: Member, seenSeq: number): LogEntry[] {
     const buffered = this.joining.get(member) ?? [];
     this.joining.delete(member);
     const newer = buffered.filter((m) => m.seq > seenSeq);
@@ -95,7 +96,7 @@ export class RoomChannel {
    * A message from the bus: delivers it in seq order, once, reading any gap from the store.
    * `lone`: it was committed alone, so its frame may be written at once (SharedFrame.writeNow).
    */
-  onMessage(message: ChatMessage, lone = false): void {
+  onMessage(message: LogEntry, lone = false): void {
     if (this.backlog) {
       this.backlog.push(message);
       return;
@@ -157,7 +158,7 @@ export class RoomChannel {
     }
   }
 
-  private fanOut(message: ChatMessage, writeNow = false): void {
+  private fanOut(message: LogEntry, writeNow = false): void {
     this.delivered = message.seq;
     if (this.members.size > 0) {
       // Serialized and framed once; every member gets the same bytes.

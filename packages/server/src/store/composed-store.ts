@@ -7,9 +7,12 @@ import type {
   AccountRecord,
   AccountStore,
   AppendResult,
+  EntryPage,
+  EntryResult,
   IssuedIdentity,
   MessagePage,
   MessageStore,
+  NewEntry,
   NewMessage,
   NotifyLevel,
   RoomInfo,
@@ -52,6 +55,9 @@ export abstract class ComposedStore implements Store {
   appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
     return this.parts.messages.appendMessages(batch);
   }
+  appendEntries(batch: NewEntry[]): Promise<EntryResult[]> {
+    return this.parts.messages.appendEntries(batch);
+  }
   ensureRoom(room: string): Promise<number> {
     return this.parts.messages.ensureRoom(room);
   }
@@ -61,7 +67,7 @@ export abstract class ComposedStore implements Store {
   messagesBefore(room: string, before: number | undefined, limit: number): Promise<MessagePage> {
     return this.parts.messages.messagesBefore(room, before, limit);
   }
-  messagesAfter(room: string, after: number, limit: number): Promise<MessagePage> {
+  messagesAfter(room: string, after: number, limit: number): Promise<EntryPage> {
     return this.parts.messages.messagesAfter(room, after, limit);
   }
   pruneMessagesBefore(ts: number): Promise<number> {

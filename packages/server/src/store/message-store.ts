@@ -1,8 +1,10 @@
 // The messages of a room: the group-committed append with its seq numbering and duplicate
 // detection, the history pages the hub serves (docs/protocol.md, `history` → `history`), and retention's delete.
-// A later table about messages (edits and their change log, reactions, replies, read markers,
-// search) gets its own interface file beside this one, and its methods there.
-import type { ChatMessage, User } from '@chat/protocol';
+// Changes to messages (edits, redactions, reactions) are entries of the same log, appended in the
+// same group commit: their types are in change-store.ts. A later table about messages (search)
+// gets its own interface file beside this one, and its methods there.
+import type { ChatMessage, LogEntry, User } from '@chat/protocol';
+import type { EntryResult, NewEntry } from './change-store.js';
 
 /** A message on its way into the store. */
 export interface NewMessage {
@@ -12,6 +14,10 @@ export interface NewMessage {
   clientId: string;
   /** Already validated and trimmed. */
   text: string;
+  /** The seq of the message of this room it answers (else the store refuses it: not_found). */
+  replyTo?: number;
+  /** Lowercased `@names` of the text (hub/mentions.ts); the store resolves them to room members. */
+  mentionNames?: string[];
 }
 
 /**
@@ -31,6 +37,13 @@ export interface MessagePage {
   hasMore: boolean;
 }
 
+/** A forward page of the log: messages and changes (`changed`, their message as it is now). */
+export interface EntryPage {
+  /** Ascending by seq. */
+  messages: LogEntry[];
+  hasMore: boolean;
+}
+
 export interface MessageStore {
   /**
    * Stores a batch of messages in ONE durable transaction (group commit) and resolves only once it
@@ -42,6 +55,15 @@ export interface MessageStore {
    * write at all for now (disk full, I/O error, read-only).
    */
   appendMessages(batch: NewMessage[]): Promise<AppendResult[]>;
+
+  /**
+   * appendMessages for a batch of messages and changes, in ONE durable transaction: each stored
+   * entry takes its room's next seq in batch order, and a change updates its target in the same
+   * transaction (change-store.ts says what each does and refuses). An entry the store turns down
+   * (a reply to a seq that is not a message of the room, a change without the right) takes no seq
+   * and does not fail the others.
+   */
+  appendEntries(batch: NewEntry[]): Promise<EntryResult[]>;
 
   /** Creates the public room if it does not exist; resolves with its last seq (0 when empty). */
   ensureRoom(room: string): Promise<number>;
@@ -55,11 +77,16 @@ export interface MessageStore {
    */
   messagesBefore(room: string, before: number | undefined, limit: number): Promise<MessagePage>;
 
-  /** The oldest `limit` messages with seq > `after`, ascending. hasMore: a newer one exists. */
-  messagesAfter(room: string, after: number, limit: number): Promise<MessagePage>;
+  /**
+   * The oldest `limit` entries with seq > `after`, ascending: messages, and changes with their
+   * target as it is now (a change whose target is gone, pruned by retention, is left out).
+   * hasMore: a newer entry exists.
+   */
+  messagesAfter(room: string, after: number, limit: number): Promise<EntryPage>;
 
   /**
-   * Deletes messages stored before `ts` (ms since the epoch); resolves with how many. Rooms keep
+   * Deletes messages and changes stored before `ts` (ms since the epoch), with the reactions and
+   * mentions of the messages deleted; resolves with how many messages. Rooms keep
    * their last seq, so numbering continues and no seq is ever reused; `hasMore` then speaks of the
    * messages that remain.
    */

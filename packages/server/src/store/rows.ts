@@ -2,9 +2,9 @@
 // SQLite returns integers as numbers and booleans as 0/1; pg returns bigint columns as strings
 // (they may exceed 2^53: ours are ms, seqs and row ids, well inside Number's exact range, except
 // message ids, which stay strings as the protocol wants) and booleans as booleans.
-import type { ChatMessage, User } from '@chat/protocol';
-import { LOBBY } from '@chat/protocol';
-import type { MessagePage } from './message-store.js';
+import type { ChangeAction, ChangedFrame, ChatMessage, LogEntry, Reaction, User } from '@chat/protocol';
+import { LOBBY, MAX_REACTION_USERS, MAX_REPLY_EXCERPT_CHARS } from '@chat/protocol';
+import type { EntryPage, MessagePage } from './message-store.js';
 import type { TokenInfo } from './account-store.js';
 import type { RoomInfo, RoomKind } from './room-store.js';
 import type { NotifyLevel, UserRoom } from './user-room-store.js';
@@ -15,12 +15,19 @@ type Flag = number | boolean;
 /** A user as the protocol shows it: `account: true` for accounts, nothing for guests. */
 export const toUser = (id: string, nick: string, account: boolean): User => (account ? { id, nick, account: true } : { id, nick });
 
+const isAccount = (userColumn: string): string => `EXISTS (SELECT 1 FROM users u WHERE u.id = ${userColumn} AND u.kind = 'account')`;
+
 /**
- * A message's columns, with whether its sender is an account (USER.account) read from users: a
- * subquery by primary key, which leaves the (room_id, seq) plan alone.
+ * A message's columns (of MESSAGE_FROM), with whether its sender is an account (USER.account) read
+ * from users, and the message it answers as it is now: subqueries and a join by primary key or
+ * unique (room_id, seq), which leave the (room_id, seq) plan alone.
  */
-export const MESSAGE_COLUMNS =
-  "m.id, m.seq, m.user_id, m.nick, m.client_id, m.text, m.ts, EXISTS (SELECT 1 FROM users u WHERE u.id = m.user_id AND u.kind = 'account') AS account";
+export const MESSAGE_COLUMNS = `m.id, m.seq, m.user_id, m.nick, m.client_id, m.text, m.ts, ${isAccount('m.user_id')} AS account,
+  m.edited, m.deleted, m.reply_seq, m.mentions, m.reactions,
+  t.user_id AS reply_user_id, t.nick AS reply_nick, t.text AS reply_text, ${isAccount('t.user_id')} AS reply_account`;
+
+/** What MESSAGE_COLUMNS read from: the message `m` and the one it answers, `t`. */
+export const MESSAGE_FROM = 'messages m LEFT JOIN messages t ON t.room_id = m.room_id AND t.seq = m.reply_seq';
 
 /** A row of MESSAGE_COLUMNS. */
 export interface MessageRow {
@@ -33,19 +40,55 @@ export interface MessageRow {
   ts: Int;
   /** The sender is an account. */
   account: Flag;
+  edited: Int | null;
+  deleted: Flag;
+  reply_seq: Int | null;
+  /** JSON: the ids the text mentions. */
+  mentions: string | null;
+  /** JSON: Reaction[] (reactionSummary). */
+  reactions: string | null;
+  reply_user_id: string | null;
+  reply_nick: string | null;
+  reply_text: string | null;
+  reply_account: Flag | null;
 }
 
+const truthy = (flag: Flag | null): boolean => flag === true || flag === 1;
+
+/** The first MAX_REPLY_EXCERPT_CHARS code points of a text. */
+export function excerpt(text: string): string {
+  if (text.length <= MAX_REPLY_EXCERPT_CHARS) return text;
+  return Array.from(text).slice(0, MAX_REPLY_EXCERPT_CHARS).join('');
+}
+
+/** A message in its current state: the optional fields only when they say something. */
 export function toMessage(room: string, row: MessageRow): ChatMessage {
-  return {
+  const message: ChatMessage = {
     type: 'message',
     room,
     seq: Number(row.seq),
     id: String(row.id),
     clientId: row.client_id,
-    from: toUser(row.user_id, row.nick, row.account === true || row.account === 1),
+    from: toUser(row.user_id, row.nick, truthy(row.account)),
     text: row.text,
     ts: Number(row.ts),
   };
+  if (row.edited !== null) message.edited = Number(row.edited);
+  if (truthy(row.deleted)) {
+    message.deleted = true;
+    return message;
+  }
+  if (row.reactions !== null) message.reactions = JSON.parse(row.reactions) as Reaction[];
+  if (row.mentions !== null) message.mentions = JSON.parse(row.mentions) as string[];
+  // A reply whose target retention pruned shows no excerpt.
+  if (row.reply_seq !== null && row.reply_user_id !== null && row.reply_nick !== null) {
+    message.replyTo = {
+      seq: Number(row.reply_seq),
+      from: toUser(row.reply_user_id, row.reply_nick, truthy(row.reply_account)),
+      text: excerpt(row.reply_text ?? ''),
+    };
+  }
+  return message;
 }
 
 /**
@@ -57,6 +100,79 @@ export function toPage(room: string, rows: MessageRow[], limit: number, newestFi
   if (hasMore) rows.pop();
   if (newestFirst) rows.reverse();
   return { messages: rows.map((r) => toMessage(room, r)), hasMore };
+}
+
+/** A change entry's columns, of `changes c`. */
+export const CHANGE_COLUMNS = `c.seq, c.target_seq, c.action, c.user_id, c.nick, c.ts, ${isAccount('c.user_id')} AS account`;
+
+/** A row of CHANGE_COLUMNS. */
+export interface ChangeRow {
+  seq: Int;
+  target_seq: Int;
+  action: ChangeAction;
+  user_id: string;
+  nick: string;
+  ts: Int;
+  account: Flag;
+}
+
+export const toChanged = (room: string, row: ChangeRow, message: ChatMessage): ChangedFrame => ({
+  type: 'changed',
+  room,
+  seq: Number(row.seq),
+  action: row.action,
+  by: toUser(row.user_id, row.nick, truthy(row.account)),
+  ts: Number(row.ts),
+  message,
+});
+
+/**
+ * A forward page from the first limit + 1 messages and the first limit + 1 changes after the same
+ * seq (both ascending): merged by seq and cut to `limit`. `targets` holds the messages the
+ * changes name, by seq (a missing one, pruned, drops its change). hasMore: an entry beyond the page
+ * exists, or an entry was read and dropped at the page's end.
+ */
+export function toEntryPage(
+  room: string,
+  messages: MessageRow[],
+  changes: ChangeRow[],
+  targets: ReadonlyMap<number, ChatMessage>,
+  limit: number,
+): EntryPage {
+  const merged: Array<{ seq: number; entry: () => LogEntry | null }> = [
+    ...messages.map((row) => ({ seq: Number(row.seq), entry: () => toMessage(room, row) })),
+    ...changes.map((row) => ({
+      seq: Number(row.seq),
+      entry: () => {
+        const target = targets.get(Number(row.target_seq));
+        return target ? toChanged(room, row, target) : null;
+      },
+    })),
+  ].sort((a, b) => a.seq - b.seq);
+  const hasMore = merged.length > limit;
+  const entries: LogEntry[] = [];
+  for (const item of merged.slice(0, limit)) {
+    const entry = item.entry();
+    if (entry) entries.push(entry);
+  }
+  return { messages: entries, hasMore };
+}
+
+/**
+ * A message's reactions as MESSAGE carries them, from its reaction rows in the order they were
+ * made: emojis in order of first use, each with its exact count and at most MAX_REACTION_USERS ids.
+ * JSON for the message row's `reactions` column, or null when there are none.
+ */
+export function reactionSummary(rows: ReadonlyArray<{ emoji: string; user_id: string }>): string | null {
+  if (rows.length === 0) return null;
+  const byEmoji = new Map<string, Reaction>();
+  for (const { emoji, user_id } of rows) {
+    let reaction = byEmoji.get(emoji);
+    if (!reaction) byEmoji.set(emoji, (reaction = { emoji, count: 0, users: [] }));
+    reaction.count++;
+    if (reaction.users.length < MAX_REACTION_USERS) reaction.users.push(user_id);
+  }
+  return JSON.stringify([...byEmoji.values()]);
 }
 
 export interface RoomInfoRow {
@@ -108,14 +224,19 @@ export const UNREAD_CAP = 1000;
  * UserRoomStore.userRooms as one query, `user` being the SQL parameter holding the user's id.
  * unread walks the (room_id, seq) index from the marker and stops at UNREAD_CAP rows, so a huge
  * backlog costs no more than that; the user's own messages after the marker are few (their sends
- * raise it). ORDER BY seq keeps PostgreSQL on that index: without it, LIMIT makes a sequential
+ * raise it); `notDeleted` is the store's false (0, or false). mentions walks mentions' primary key
+ * the same way (a redaction deletes its rows). ORDER BY seq keeps PostgreSQL on that index: without it, LIMIT makes a sequential
  * scan of messages look cheaper. A DM's peer is the other user holding a role in it.
  */
-export const userRoomsQuery = (user: string): string => `SELECT r.name, r.kind, r.last_seq, ur.read_seq, ur.notify,
+export const userRoomsQuery = (user: string, notDeleted: string): string => `SELECT r.name, r.kind, r.last_seq, ur.read_seq, ur.notify,
     (SELECT count(*) FROM (
-       SELECT 1 FROM messages m WHERE m.room_id = ur.room_id AND m.seq > ur.read_seq AND m.user_id <> ${user}
+       SELECT 1 FROM messages m WHERE m.room_id = ur.room_id AND m.seq > ur.read_seq AND m.user_id <> ${user} AND m.deleted = ${notDeleted}
        ORDER BY m.seq LIMIT ${UNREAD_CAP}
      ) AS after_marker) AS unread,
+    (SELECT count(*) FROM (
+       SELECT 1 FROM mentions x WHERE x.user_id = ${user} AND x.room_id = ur.room_id AND x.seq > ur.read_seq
+       ORDER BY x.seq LIMIT ${UNREAD_CAP}
+     ) AS mentioned) AS mentions,
     p.id AS peer_id, p.nick AS peer_nick, p.kind AS peer_kind
   FROM user_rooms ur JOIN rooms r ON r.id = ur.room_id
   LEFT JOIN users p ON r.kind = 'dm'
@@ -131,6 +252,7 @@ export interface UserRoomRow {
   read_seq: Int;
   notify: NotifyLevel | null;
   unread: Int;
+  mentions: Int;
   peer_id: string | null;
   peer_nick: string | null;
   peer_kind: 'guest' | 'account' | null;
@@ -146,7 +268,7 @@ export function toUserRoom(row: UserRoomRow): UserRoom {
     lastSeq: Number(row.last_seq),
     readSeq: Number(row.read_seq),
     unread: Number(row.unread),
-    mentions: 0, // mentions are not stored yet
+    mentions: Number(row.mentions),
     notify: row.notify ?? defaultNotify(row.kind),
   };
   if (row.peer_id !== null && row.peer_nick !== null) room.peer = toUser(row.peer_id, row.peer_nick, row.peer_kind === 'account');

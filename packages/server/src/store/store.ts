@@ -3,6 +3,7 @@
 // each in its own file with its contract:
 //
 //   message-store.ts   MessageStore   append (group commit, seq, duplicates), history pages, retention
+//   change-store.ts    (types)        edits, redactions, reactions: log entries MessageStore appends
 //   account-store.ts   AccountStore   guests, accounts, passwords, tokens and sessions
 //   room-store.ts      RoomStore      rooms, roles, bans, mutes, the room directory
 //   sweep-store.ts     SweepStore     the periodic sweep: expired tokens, abandoned rooms
@@ -29,7 +30,9 @@ import type { RoomStore } from './room-store.js';
 import type { SweepStore } from './sweep-store.js';
 import type { UserRoomStore } from './user-room-store.js';
 
-export type { AppendResult, MessagePage, NewMessage, MessageStore } from './message-store.js';
+export type { AppendResult, EntryPage, MessagePage, NewMessage, MessageStore } from './message-store.js';
+export type { ChangeResult, EntryRefusal, EntryResult, NewChange, NewEdit, NewEntry, NewReaction, NewRedaction } from './change-store.js';
+export { isChange, isRefusal } from './change-store.js';
 export type { AccountRecord, AccountStore, IssuedIdentity, TokenIdentity, TokenInfo, TokenKind } from './account-store.js';
 export type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from './room-store.js';
 export type { AbandonedRoomScan, SweepStore, TokenSweep } from './sweep-store.js';

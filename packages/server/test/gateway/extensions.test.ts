@@ -27,10 +27,11 @@ describe('joined.kind and joined.role', () => {
 });
 
 describe('GET /api/info', () => {
-  it('says whether guests may chat', async () => {
+  it('says whether guests may chat, and lists the Version 1.1 features the server has', async () => {
+    const features = ['edit', 'react', 'reply', 'read'];
     const open = await server();
-    expect(await (await fetch(`${open.httpUrl}/api/info`)).json()).toEqual({ protocol: 1, allowGuests: true });
+    expect(await (await fetch(`${open.httpUrl}/api/info`)).json()).toEqual({ protocol: 1, allowGuests: true, features });
     const closed = await server({ allowGuests: false });
-    expect(await (await fetch(`${closed.httpUrl}/api/info`)).json()).toEqual({ protocol: 1, allowGuests: false });
+    expect(await (await fetch(`${closed.httpUrl}/api/info`)).json()).toEqual({ protocol: 1, allowGuests: false, features });
   });
 });

@@ -3,12 +3,12 @@
 // with the same id, and the connection stays open.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AckFrame, ErrorFrame, JoinedFrame } from '@chat/protocol';
-import { StoreWriteError, type AppendResult, type NewMessage, type Store } from '../../src/store/store.js';
+import { StoreWriteError, type EntryResult, type NewEntry, type Store } from '../../src/store/store.js';
 import { rmSync } from 'node:fs';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startServer, tempDir, TestClient, type TestServer } from '../helpers.js';
 
-/** Switches that make a real store's ping() or appendMessages() fail. */
+/** Switches that make a real store's ping() or appendEntries() (the hub's group commit) fail. */
 interface Switches {
   failPing: boolean;
   /** What ping rejects with while failPing is on. */
@@ -28,10 +28,10 @@ function switchable(inner: Store): { store: Store; switches: Switches } {
       if (prop === 'ping') {
         return () => (switches.failPing ? Promise.reject(switches.pingError) : target.ping());
       }
-      if (prop === 'appendMessages') {
-        return (batch: NewMessage[]): Promise<AppendResult[]> => {
+      if (prop === 'appendEntries') {
+        return (batch: NewEntry[]): Promise<EntryResult[]> => {
           switches.appendCalls++;
-          return switches.failAppends ? Promise.reject(new Error('disk on fire (test)')) : target.appendMessages(batch);
+          return switches.failAppends ? Promise.reject(new Error('disk on fire (test)')) : target.appendEntries(batch);
         };
       }
       const value: unknown = Reflect.get(target, prop);

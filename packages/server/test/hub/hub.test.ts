@@ -145,8 +145,8 @@ describe('Hub', () => {
     const real = await new SqliteStore({ dir }).open();
     let failing = false;
     const store: Store = Object.assign(Object.create(real) as Store, {
-      appendMessages: (batch: Parameters<Store['appendMessages']>[0]) =>
-        failing ? Promise.reject(new Error('disk on fire')) : real.appendMessages(batch),
+      appendEntries: (batch: Parameters<Store['appendEntries']>[0]) =>
+        failing ? Promise.reject(new Error('disk on fire')) : real.appendEntries(batch),
     });
     const { hubs } = await cluster(1, store);
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));

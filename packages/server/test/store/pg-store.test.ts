@@ -2,6 +2,7 @@
 // right: several nodes (pools) appending to one room at once, several nodes migrating at once,
 // tokens kept as hashes only, and an outage. Each test has its own schema, dropped afterwards.
 // Skipped (with a "skipped: …" line) when PostgreSQL is not reachable, except in CI.
+import { isMessage } from '@chat/protocol';
 import { createHash } from 'node:crypto';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import pg from 'pg';
@@ -200,7 +201,7 @@ describe.skipIf(!available)('PostgreSQL store', () => {
       const names = deleted.flat();
       expect(new Set(names).size).toBe(names.length);
       for (const room of rooms.filter((_, i) => i % 4 === 0)) {
-        expect((await nodes[1]!.messagesAfter(room, 0, 10)).messages.map((m) => [m.seq, m.clientId]), room).toEqual([[1, 'late']]);
+        expect((await nodes[1]!.messagesAfter(room, 0, 10)).messages.filter(isMessage).map((m) => [m.seq, m.clientId]), room).toEqual([[1, 'late']]);
       }
       const left = await sql<{ name: string }>(url, "SELECT name FROM rooms WHERE name LIKE 'idle-%' AND last_seq = 0");
       expect(left).toEqual([]);
@@ -249,12 +250,12 @@ describe.skipIf(!available)('PostgreSQL store', () => {
       const all: AppendResult[] = perNode.flat();
       const stored = await nodes[0]!.messagesAfter('dup', 0, 1000);
       expect(stored.messages.map((m) => m.seq)).toEqual(range(1, KEYS));
-      expect(stored.messages.map((m) => m.clientId).sort()).toEqual([...keys].sort());
+      expect(stored.messages.filter(isMessage).map((m) => m.clientId).sort()).toEqual([...keys].sort());
       for (const key of keys) {
         const forKey = all.filter((r) => r.message.clientId === key);
         expect(forKey).toHaveLength(3);
         expect(forKey.filter((r) => !r.duplicate)).toHaveLength(1);
-        const original = stored.messages.find((m) => m.clientId === key);
+        const original = stored.messages.filter(isMessage).find((m) => m.clientId === key);
         for (const r of forKey) expect(r.message).toEqual(original);
       }
     });

@@ -53,10 +53,12 @@ describe('user rooms in SQLite', () => {
     const { store, db } = await open();
     const plan = (sql: string, ...params: unknown[]) =>
       (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
-    const list = plan(userRoomsQuery(':user'), { user: 'u' });
+    const list = plan(userRoomsQuery(':user', '0'), { user: 'u' });
     expect(list).toMatch(/SEARCH m USING INDEX sqlite_autoindex_messages_1 \(room_id=\? AND seq>\?\)/);
     expect(list).toMatch(/SEARCH ur USING INDEX sqlite_autoindex_user_rooms_1 \(user_id=\?\)/);
-    expect(list).not.toMatch(/SCAN (m|ur|r|p|rr)\b/);
+    // Unread mentions walk mentions' primary key from the marker too (issue 16).
+    expect(list).toMatch(/SEARCH x USING PRIMARY KEY \(user_id=\? AND room_id=\? AND seq>\?\)/);
+    expect(list).not.toMatch(/SCAN (m|ur|r|p|rr|x)\b/);
     // The statement sqlite-messages.ts runs per (room, sender) of a batch.
     expect(plan('UPDATE user_rooms SET read_seq = ? WHERE user_id = ? AND room_id = ? AND read_seq < ?', 1, 'u', 1, 1)).toMatch(
       /SEARCH user_rooms USING INDEX sqlite_autoindex_user_rooms_1 \(user_id=\? AND room_id=\?\)/,
@@ -102,7 +104,7 @@ describe.skipIf(!pgAvailable)('user rooms in PostgreSQL', () => {
     await client.query("UPDATE rooms SET last_seq = 20000 WHERE name IN ('r1', 'r2')");
     await client.query('UPDATE user_rooms SET read_seq = 19990');
     await client.query('ANALYZE');
-    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${userRoomsQuery('$1')}`, [alice.id]);
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${userRoomsQuery('$1', 'false')}`, [alice.id]);
     const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(plan).toMatch(/Index (Only )?Scan using messages_room_id_seq_key on messages m/);
     expect(plan).not.toMatch(/Seq Scan on messages/);

@@ -3,7 +3,9 @@
 // two batches touching the same rooms never deadlock.
 import type { ChatMessage } from '@chat/protocol';
 import type { AppendResult, MessagePage, MessageStore, NewMessage } from '../message-store.js';
-import { MESSAGE_COLUMNS, toMessage, toPage, type MessageRow } from '../rows.js';
+import { MESSAGE_COLUMNS, MESSAGE_FROM, toMessage, toPage, type MessageRow } from '../rows.js';
+import type { EntryResult, NewEntry } from '../change-store.js';
+import type { EntryPage } from '../message-store.js';
 import type { WriteHealth } from '../write-health.js';
 import type { Int8, PgDatabase } from './pg-database.js';
 import { storable } from './pg-text.js';
@@ -44,6 +46,7 @@ export class PgMessages implements MessageStore {
            JOIN messages m ON m.room_id = r.id AND m.user_id = k.user_id AND m.client_id = k.client_id
            WHERE k.room = r.name
          ) m ON true
+         LEFT JOIN messages t ON t.room_id = m.room_id AND t.seq = m.reply_seq
          WHERE r.name = ANY($1::text[])`,
         [names, keyed.map((m) => m.room), keyed.map((m) => m.from.id), keyed.map((m) => m.clientId)],
       );
@@ -135,6 +138,12 @@ export class PgMessages implements MessageStore {
     }));
   }
 
+  // TEMPORARY (issue 16, being built): messages only; replies, mentions and changes come next.
+  async appendEntries(batch: NewEntry[]): Promise<EntryResult[]> {
+    if (batch.some((e) => 'action' in e)) throw new Error('changes are not stored on PostgreSQL yet');
+    return this.appendMessages(batch as NewMessage[]);
+  }
+
   async ensureRoom(room: string): Promise<number> {
     // Usually the room exists; creating it must cope with another node creating it at the same
     // moment (our insert then does nothing, and a fresh statement sees theirs).
@@ -159,17 +168,18 @@ export class PgMessages implements MessageStore {
   async messagesBefore(room: string, before: number | undefined, limit: number): Promise<MessagePage> {
     if (limit < 0) return { messages: [], hasMore: false };
     const rows = await this.db.rows<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
        WHERE m.room_id = (SELECT id FROM rooms WHERE name = $1) AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
       [room, before ?? Number.MAX_SAFE_INTEGER, limit + 1],
     );
     return toPage(room, rows, limit, true);
   }
 
-  async messagesAfter(room: string, after: number, limit: number): Promise<MessagePage> {
+  // TEMPORARY (issue 16, being built): changes are not read back yet on PostgreSQL.
+  async messagesAfter(room: string, after: number, limit: number): Promise<EntryPage> {
     if (limit < 0) return { messages: [], hasMore: false };
     const rows = await this.db.rows<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
        WHERE m.room_id = (SELECT id FROM rooms WHERE name = $1) AND m.seq > $2 ORDER BY m.seq ASC LIMIT $3`,
       [room, after, limit + 1],
     );

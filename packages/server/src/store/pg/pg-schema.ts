@@ -116,6 +116,42 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE rooms ADD COLUMN topic text;
   `,
+  // 8: the room log (Version 1.1, issue 16), as SQLite's migration 9 says: change entries without
+  // text, a message's current state on its row (mentions and reaction summary as JSON text, like
+  // SQLite's), reactions and mentions as the truth behind them. Old messages keep their seqs.
+  `
+  ALTER TABLE messages ADD COLUMN edited bigint;
+  ALTER TABLE messages ADD COLUMN deleted boolean NOT NULL DEFAULT false;
+  ALTER TABLE messages ADD COLUMN reply_seq bigint;
+  ALTER TABLE messages ADD COLUMN mentions text;
+  ALTER TABLE messages ADD COLUMN reactions text;
+  CREATE TABLE changes (
+    room_id bigint NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    seq bigint NOT NULL,
+    target_seq bigint NOT NULL,
+    action text NOT NULL CHECK (action IN ('edit', 'redact', 'react')),
+    user_id text NOT NULL,
+    nick text NOT NULL,
+    ts bigint NOT NULL,
+    PRIMARY KEY (room_id, seq)
+  );
+  CREATE INDEX changes_ts ON changes(ts);
+  CREATE TABLE reactions (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    room_id bigint NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    seq bigint NOT NULL,
+    emoji text NOT NULL,
+    user_id text NOT NULL,
+    UNIQUE (room_id, seq, emoji, user_id)
+  );
+  CREATE TABLE mentions (
+    user_id text NOT NULL,
+    room_id bigint NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    seq bigint NOT NULL,
+    PRIMARY KEY (user_id, room_id, seq)
+  );
+  CREATE INDEX mentions_room ON mentions(room_id, seq);
+  `,
 ];
 
 /**

@@ -30,7 +30,7 @@ export class PgUserRooms implements UserRoomStore {
   }
 
   async userRooms(userId: string): Promise<UserRoom[]> {
-    return (await this.db.rows<UserRoomRow>(userRoomsQuery('$1'), [userId])).map(toUserRoom);
+    return (await this.db.rows<UserRoomRow>(userRoomsQuery('$1', 'false'), [userId])).map(toUserRoom);
   }
 
   async raiseReadSeq(userId: string, room: string, seq: number): Promise<number | null> {

@@ -1,18 +1,19 @@
-// SQLite's MessageStore: a batch is one transaction (synchronous, so nothing interleaves), each
-// room's seq read once and written back once per batch, and each sender's read marker in a room
-// raised once to their last new message there (own messages count as read).
+// SQLite's MessageStore: a batch of messages and changes is one transaction (synchronous, so
+// nothing interleaves), each room's seq read once and written back once per batch, and each
+// sender's read marker in a room raised once to their last new message there (own messages count
+// as read). Changes are checked and applied by sqlite-changes.ts inside the same transaction.
 import type Database from 'better-sqlite3';
-import type { AppendResult, MessagePage, MessageStore, NewMessage } from '../message-store.js';
-import { MESSAGE_COLUMNS, toMessage, toPage, type MessageRow } from '../rows.js';
+import type { ChatMessage } from '@chat/protocol';
+import { isChange, isRefusal, type EntryRefusal, type EntryResult, type NewEntry } from '../change-store.js';
+import type { AppendResult, EntryPage, MessagePage, MessageStore, NewMessage } from '../message-store.js';
+import { CHANGE_COLUMNS, MESSAGE_COLUMNS, MESSAGE_FROM, toEntryPage, toMessage, toPage, type ChangeRow } from '../rows.js';
 import type { WriteHealth } from '../write-health.js';
+import { SqliteChanges, type SqliteMessageRow } from './sqlite-changes.js';
 
 interface RoomRow {
   id: number;
   last_seq: number;
 }
-
-/** SQLite's rows of MESSAGE_COLUMNS: integers as numbers, `account` 0 or 1. */
-type SqliteMessageRow = MessageRow & { id: number; seq: number; ts: number; account: number };
 
 function prepare(db: Database.Database) {
   return {
@@ -20,21 +21,30 @@ function prepare(db: Database.Database) {
     createRoom: db.prepare<[string, number], RoomRow>('INSERT INTO rooms (name, created_at) VALUES (?, ?) RETURNING id, last_seq'),
     setLastSeq: db.prepare<[number, number]>('UPDATE rooms SET last_seq = ? WHERE id = ?'),
     byClientId: db.prepare<[number, string, string], SqliteMessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room_id = ? AND m.user_id = ? AND m.client_id = ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room_id = ? AND m.user_id = ? AND m.client_id = ?`,
     ),
     // A duplicate (room, user, client id) inserts nothing (changes = 0): one index probe, not a
     // lookup before every insert.
-    insert: db.prepare<[number, number, string, string, string, string, number]>(
-      `INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts) VALUES (?, ?, ?, ?, ?, ?, ?)
+    insert: db.prepare<[number, number, string, string, string, string, number, number | null]>(
+      `INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts, reply_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (room_id, user_id, client_id) DO NOTHING`,
     ),
+    setMentions: db.prepare<[string, number]>('UPDATE messages SET mentions = ? WHERE id = ?'),
+    bySeq: db.prepare<[number, number], SqliteMessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room_id = ? AND m.seq = ?`),
     before: db.prepare<[number, number, number], SqliteMessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
     ),
     after: db.prepare<[number, number, number], SqliteMessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?`,
+      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room_id = ? AND m.seq > ? ORDER BY m.seq ASC LIMIT ?`,
+    ),
+    changesAfter: db.prepare<[number, number, number], ChangeRow>(
+      `SELECT ${CHANGE_COLUMNS} FROM changes c WHERE c.room_id = ? AND c.seq > ? ORDER BY c.seq ASC LIMIT ?`,
     ),
     prune: db.prepare<[number]>('DELETE FROM messages WHERE ts < ?'),
+    pruneChanges: db.prepare<[number]>('DELETE FROM changes WHERE ts < ?'),
+    // What belonged to pruned messages (rare and hourly at most: a scan is fine).
+    pruneReactions: db.prepare('DELETE FROM reactions WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_id = reactions.room_id AND m.seq = reactions.seq)'),
+    pruneMentions: db.prepare('DELETE FROM mentions WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_id = mentions.room_id AND m.seq = mentions.seq)'),
     // The sender has read what they sent: one probe of user_rooms' (user_id, room_id) index,
     // writing only when the marker goes up; nothing when the room is not in their list.
     raiseReadSeq: db.prepare<[number, string, number, number]>(
@@ -45,52 +55,81 @@ function prepare(db: Database.Database) {
 
 export class SqliteMessages implements MessageStore {
   private readonly statements: ReturnType<typeof prepare>;
-  private readonly appendTx: (batch: NewMessage[]) => AppendResult[];
+  private readonly changes: SqliteChanges;
+  private readonly appendTx: (batch: NewEntry[]) => EntryResult[];
+  private readonly pruneTx: (ts: number) => number;
 
   constructor(
     db: Database.Database,
     private readonly writes: WriteHealth,
   ) {
     this.statements = prepare(db);
-    this.appendTx = db.transaction((batch: NewMessage[]) => this.appendInTransaction(batch));
+    this.changes = new SqliteChanges(db);
+    this.appendTx = db.transaction((batch: NewEntry[]) => this.appendInTransaction(batch));
+    this.pruneTx = db.transaction((ts: number) => this.pruneInTransaction(ts));
   }
 
-  private appendInTransaction(batch: NewMessage[]): AppendResult[] {
-    const { room: roomRow, byClientId, insert, setLastSeq, createRoom, raiseReadSeq } = this.statements;
+  private appendInTransaction(batch: NewEntry[]): EntryResult[] {
+    const { room: roomRow, setLastSeq, createRoom, raiseReadSeq } = this.statements;
     const rooms = new Map<string, RoomRow>();
     /** Each sender's last new message per room: [room id, user id, seq]. */
     const read = new Map<string, [number, string, number]>();
     const ts = Date.now();
-    const results: AppendResult[] = [];
-    for (const m of batch) {
-      let room = rooms.get(m.room);
+    const results: EntryResult[] = [];
+    for (const entry of batch) {
+      let room = rooms.get(entry.room);
       if (!room) {
-        room = roomRow.get(m.room) ?? (createRoom.get(m.room, ts) as RoomRow);
+        room = roomRow.get(entry.room) ?? (createRoom.get(entry.room, ts) as RoomRow);
         room = { ...room };
-        rooms.set(m.room, room);
+        rooms.set(entry.room, room);
       }
       const seq = room.last_seq + 1;
-      const { changes, lastInsertRowid } = insert.run(room.id, seq, m.from.id, m.from.nick, m.clientId, m.text, ts);
-      if (changes === 0) {
-        const existing = byClientId.get(room.id, m.from.id, m.clientId) as SqliteMessageRow;
-        results.push({ message: toMessage(m.room, existing), duplicate: true });
+      if (isChange(entry)) {
+        const result = this.changes.apply(room.id, entry, seq, ts);
+        if ('change' in result) room.last_seq = seq;
+        results.push(result);
         continue;
       }
-      room.last_seq = seq;
-      read.set(`${room.id}:${m.from.id}`, [room.id, m.from.id, seq]);
-      results.push({
-        message: { type: 'message', room: m.room, seq, id: String(lastInsertRowid), clientId: m.clientId, from: m.from, text: m.text, ts },
-        duplicate: false,
-      });
+      const result = this.appendMessage(room.id, entry, seq, ts);
+      if (!isRefusal(result) && !result.duplicate) {
+        room.last_seq = seq;
+        read.set(`${room.id}:${entry.from.id}`, [room.id, entry.from.id, seq]);
+      }
+      results.push(result);
     }
     for (const room of rooms.values()) setLastSeq.run(room.last_seq, room.id);
     for (const [roomId, userId, seq] of read.values()) raiseReadSeq.run(seq, userId, roomId, seq);
     return results;
   }
 
-  async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
+  private appendMessage(roomId: number, m: NewMessage, seq: number, ts: number): AppendResult | EntryRefusal {
+    const { byClientId, insert, setMentions, bySeq } = this.statements;
+    if (m.replyTo !== undefined && !this.changes.isMessage(roomId, m.replyTo)) {
+      // A resend of a stored message answers with the original even if its target is gone since.
+      const existing = byClientId.get(roomId, m.from.id, m.clientId);
+      if (existing) return { message: toMessage(m.room, existing), duplicate: true };
+      return { refused: 'not_found', reason: 'no message with that seq in this room to reply to' };
+    }
+    const { changes, lastInsertRowid } = insert.run(roomId, seq, m.from.id, m.from.nick, m.clientId, m.text, ts, m.replyTo ?? null);
+    if (changes === 0) return { message: toMessage(m.room, byClientId.get(roomId, m.from.id, m.clientId) as SqliteMessageRow), duplicate: true };
+    const mentions = this.changes.storeMentions(roomId, seq, m.from.id, m.mentionNames);
+    if (mentions !== null) setMentions.run(mentions, Number(lastInsertRowid));
+    // Plain messages (most of them) are built here; a reply or a mention is read back for its
+    // excerpt and ids as every reader will see them.
+    if (m.replyTo === undefined && mentions === null) {
+      const message: ChatMessage = { type: 'message', room: m.room, seq, id: String(lastInsertRowid), clientId: m.clientId, from: m.from, text: m.text, ts };
+      return { message, duplicate: false };
+    }
+    return { message: toMessage(m.room, bySeq.get(roomId, seq) as SqliteMessageRow), duplicate: false };
+  }
+
+  async appendEntries(batch: NewEntry[]): Promise<EntryResult[]> {
     if (batch.length === 0) return [];
     return this.writes.writeSync(() => this.appendTx(batch));
+  }
+
+  async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
+    return (await this.appendEntries(batch)) as AppendResult[];
   }
 
   async ensureRoom(room: string): Promise<number> {
@@ -108,13 +147,32 @@ export class SqliteMessages implements MessageStore {
     return toPage(room, this.statements.before.all(row.id, before ?? Number.MAX_SAFE_INTEGER, limit + 1), limit, true);
   }
 
-  async messagesAfter(room: string, after: number, limit: number): Promise<MessagePage> {
+  async messagesAfter(room: string, after: number, limit: number): Promise<EntryPage> {
     const row = this.statements.room.get(room);
     if (!row || limit < 0) return { messages: [], hasMore: false };
-    return toPage(room, this.statements.after.all(row.id, after, limit + 1), limit, false);
+    const messages = this.statements.after.all(row.id, after, limit + 1);
+    const changes = this.statements.changesAfter.all(row.id, after, limit + 1);
+    const targets = new Map<number, ChatMessage>();
+    for (const change of changes) {
+      const seq = Number(change.target_seq);
+      if (targets.has(seq)) continue;
+      const target = this.statements.bySeq.get(row.id, seq);
+      if (target) targets.set(seq, toMessage(room, target));
+    }
+    return toEntryPage(room, messages, changes, targets, limit);
+  }
+
+  private pruneInTransaction(ts: number): number {
+    const pruned = this.statements.prune.run(ts).changes;
+    this.statements.pruneChanges.run(ts);
+    if (pruned > 0) {
+      this.statements.pruneReactions.run();
+      this.statements.pruneMentions.run();
+    }
+    return pruned;
   }
 
   async pruneMessagesBefore(ts: number): Promise<number> {
-    return this.statements.prune.run(ts).changes;
+    return this.pruneTx(ts);
   }
 }

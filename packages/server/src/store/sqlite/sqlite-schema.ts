@@ -111,4 +111,46 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE rooms ADD COLUMN topic TEXT;
   `,
+  // 9: the room log (Version 1.1, issue 16). A room's seq now numbers entries: messages, and
+  // changes to them in `changes` (who edited, redacted or reacted, when; never a text). A message
+  // row holds its current state: its text (an edit overwrites it), when it was last edited,
+  // whether it was redacted, the seq it answers, and, as JSON for serving, the ids it mentions and
+  // its reaction summary (at most 50 ids per emoji). `reactions` and `mentions` are the truth those
+  // summaries and the unread mention counts come from. Old messages keep their seqs.
+  `
+  ALTER TABLE messages ADD COLUMN edited INTEGER;
+  ALTER TABLE messages ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE messages ADD COLUMN reply_seq INTEGER;
+  ALTER TABLE messages ADD COLUMN mentions TEXT;
+  ALTER TABLE messages ADD COLUMN reactions TEXT;
+  CREATE TABLE changes (
+    room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    target_seq INTEGER NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('edit', 'redact', 'react')),
+    user_id TEXT NOT NULL,
+    nick TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    PRIMARY KEY (room_id, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX changes_ts ON changes(ts);
+  -- The rowid orders a message's reactions by first use.
+  CREATE TABLE reactions (
+    id INTEGER PRIMARY KEY,
+    room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    emoji TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    UNIQUE (room_id, seq, emoji, user_id)
+  );
+  -- Who a message mentions, its author left out: api/me/rooms counts a user's unread mentions
+  -- per room from here, walking (user_id, room_id, seq) from the read marker.
+  CREATE TABLE mentions (
+    user_id TEXT NOT NULL,
+    room_id INTEGER NOT NULL REFERENCES rooms(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (user_id, room_id, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX mentions_room ON mentions(room_id, seq);
+  `,
 ];

@@ -16,7 +16,7 @@ function prepare(db: Database.Database) {
       'SELECT read_seq FROM user_rooms WHERE user_id = ? AND room_id = (SELECT id FROM rooms WHERE name = ?)',
     ),
     remove: db.prepare<[string, string]>('DELETE FROM user_rooms WHERE user_id = ? AND room_id = (SELECT id FROM rooms WHERE name = ?)'),
-    list: db.prepare<[{ user: string }], UserRoomRow>(userRoomsQuery(':user')),
+    list: db.prepare<[{ user: string }], UserRoomRow>(userRoomsQuery(':user', '0')),
     // Writes only when the marker goes up (never past the room's last seq).
     raise: db.prepare<[{ user: string; room: string; seq: number }], { read_seq: number }>(
       `UPDATE user_rooms AS ur SET read_seq = min(:seq, r.last_seq) FROM rooms r

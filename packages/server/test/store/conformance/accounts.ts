@@ -1,4 +1,5 @@
 // The AccountStore contract (src/store/account-store.ts): guests, accounts, lookalike nicks, tokens.
+import { isMessage } from '@chat/protocol';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../../src/store/store.js';
 import { msg, type StoreFixture, type StoreUnderTest } from './store-under-test.js';
@@ -99,7 +100,7 @@ export function describeAccounts(t: StoreUnderTest): void {
       const [dup] = await store.appendMessages([msg('marks', 'a', account)]);
       expect(dup).toMatchObject({ duplicate: true, message: { from: account } });
       for (const page of [await store.messagesAfter('marks', 0, 10), await store.messagesBefore('marks', undefined, 10)]) {
-        expect(page.messages.map((m) => m.from)).toEqual([account, guest]);
+        expect(page.messages.filter(isMessage).map((m) => m.from)).toEqual([account, guest]);
       }
     });
 

@@ -1,4 +1,5 @@
 // Store.ping (src/store/store.ts): health, and write outages (StoreWriteError).
+import { isMessage } from '@chat/protocol';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { StoreWriteError, type Store } from '../../../src/store/store.js';
 import { msg, type StoreFixture, type StoreUnderTest } from './store-under-test.js';
@@ -22,7 +23,7 @@ export function describeHealth(t: StoreUnderTest): void {
       await expect(store.appendMessages([msg('a', '2')])).rejects.toBeInstanceOf(StoreWriteError);
       await expect(store.ping()).rejects.toBeInstanceOf(StoreWriteError);
       expect(await store.lastSeq('a')).toBe(1);
-      expect((await store.messagesAfter('a', 0, 10)).messages.map((m) => m.clientId)).toEqual(['1']);
+      expect((await store.messagesAfter('a', 0, 10)).messages.filter(isMessage).map((m) => m.clientId)).toEqual(['1']);
 
       // Without any message to store, ping finds out by itself that writes work again.
       await repair();
