@@ -13,6 +13,7 @@
 //   connection.ts      socket, reconnect, keepalive  identity.ts  who we connect as
 //   request-refs.ts    replies back to requests      room-list.ts rooms held, joins, history
 //   room-sync.ts       the server's room list after each welcome
+//   read-state.ts      unread and mention counts against the read marker
 //   outbox.ts          unsent messages               frames/      a module per frame family
 import { normalizeNick, type ClientFrame, type ModerationAction, type User } from '@chat/protocol';
 import type { AccountHooks } from './account-hooks.js';
