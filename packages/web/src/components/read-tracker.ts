@@ -5,6 +5,7 @@
 // useReadTracker: the newest message at least half in the list's viewport (or filling half of it)
 // is "seen" (client.seen) while the window has focus and the page is visible; when focus comes
 // back, what is in view then is seen. Scrolled up among old messages, newer ones stay unread.
+// scrollToUnreadLine: where an opened room's list starts when its unread messages do not fit.
 // useUnreadDivider: the seq of the first unread message (not mine) when the room was opened, by
 // the marker the client held then; it stays while the list is mounted (MessageList is keyed by the
 // room), so it goes when the reader leaves and comes back having read.
@@ -67,6 +68,19 @@ export function useReadTracker(box: Ref<HTMLElement | null>, room: () => RoomSta
     window.removeEventListener('focus', report);
     document.removeEventListener('visibilitychange', report);
   });
+}
+
+/**
+ * A room opened with more unread than fit starts at its unread line, not at the bottom (where the
+ * newest in view would mark everything above it read). True when the list was scrolled there.
+ */
+export function scrollToUnreadLine(box: HTMLElement | null): boolean {
+  const line = box?.querySelector<HTMLElement>('[data-testid="unread-line"]');
+  if (!box || !line) return false;
+  const above = line.getBoundingClientRect().top - box.getBoundingClientRect().top;
+  if (above >= 0) return false;
+  box.scrollTop += above - 8;
+  return true;
 }
 
 export function useUnreadDivider(room: () => RoomState): Ref<number | null> {

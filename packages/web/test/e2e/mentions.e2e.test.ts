@@ -149,28 +149,54 @@ describe.skipIf(!available)('mentions and read state in Chromium', () => {
     const s = await server();
     const alice = await openPage(s.httpUrl + '/');
     await authenticate(alice, 'register', 'alice', 'alice-password-1');
+    await createRoom(alice.page, 'elsewhere');
     const bob = await raw(s.wsUrl({ nick: 'bob' }));
     await bob.request({ type: 'join', room: 'lobby' });
     const send = async (text: string) => (await bob.request({ type: 'send', room: 'lobby', id: text.replace(/\W/g, '-'), text })) as unknown as { seq: number };
-    // Tall messages, a few more than fit (and slow enough for the send rate limit).
+    // Tall messages, more than fit, while alice is in another room (slow enough for the send rate limit).
+    const before = (await myRoom(alice.page, 'lobby'))!.readSeq;
     let last = 0;
     for (let i = 1; i <= 15; i++) {
       last = (await send(`old ${i}\n${'more\n'.repeat(5)}end`)).seq;
       await alice.page.waitForTimeout(120);
     }
-    await visibleBubble(alice.page, 'old 15').waitFor();
-    await poll(async () => (await myRoom(alice.page, 'lobby'))?.readSeq).toBe(last);
+    await poll(() => unreadBadge(alice.page, 'lobby').innerText()).toBe('15');
 
-    // Scrolled up among old messages: newer ones arrive, and stay unread.
+    // She opens the lobby: it starts at the unread line, and only what is in view is read.
+    await entry(alice.page, 'lobby').locator('.room-button').click();
+    const line = alice.page.getByTestId('unread-line');
+    await line.waitFor();
     const box = alice.page.locator('.chat-box');
+    const inView = () =>
+      box.evaluate((el) => {
+        const view = el.getBoundingClientRect();
+        const seqs = [...el.querySelectorAll<HTMLElement>('[data-seq]')].filter((m) => {
+          const r = m.getBoundingClientRect();
+          return r.bottom > view.top && r.top < view.bottom;
+        });
+        return seqs.map((m) => Number(m.dataset.seq));
+      });
+    expect(await line.evaluate((el) => el.getBoundingClientRect().top >= el.parentElement!.getBoundingClientRect().top)).toBe(true);
+    await poll(async () => (await myRoom(alice.page, 'lobby'))!.readSeq).toBeGreaterThan(before);
+    await alice.page.waitForTimeout(1200);
+    const opened = (await myRoom(alice.page, 'lobby'))!;
+    expect(opened.readSeq).toBeLessThanOrEqual(Math.max(...(await inView())));
+    expect(opened.readSeq).toBeLessThan(last);
+    expect(opened.unread).toBeGreaterThan(0);
+    await alice.page.getByTestId('jump-latest').click();
+    await poll(async () => (await myRoom(alice.page, 'lobby'))?.readSeq).toBe(last);
+    expect((await myRoom(alice.page, 'lobby'))!.unread).toBe(0);
+
+    // Scrolled up among old messages: newer ones arrive, and stay unread as she scrolls there.
     await box.evaluate((el) => (el.scrollTop = 0));
-    await alice.page.getByTestId('jump-latest').waitFor();
     const firstNew = (await send('new 1')).seq;
     await send('new 2');
+    await alice.page.getByTestId('jump-latest').waitFor();
+    await box.evaluate((el) => (el.scrollTop = 200));
     await alice.page.waitForTimeout(1500);
-    const scrolled = await myRoom(alice.page, 'lobby');
-    expect(scrolled!.readSeq).toBeLessThan(firstNew);
-    expect(scrolled!.unread).toBeGreaterThanOrEqual(2);
+    const scrolled = (await myRoom(alice.page, 'lobby'))!;
+    expect(scrolled.readSeq).toBeLessThan(firstNew);
+    expect(scrolled.unread).toBe(2);
 
     // Back at the bottom: read to the end.
     await alice.page.getByTestId('jump-latest').click();
