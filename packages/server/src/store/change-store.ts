@@ -5,7 +5,6 @@
 // overwrites the message's text, a change row holds who did what when, reply excerpts are read
 // from the answered message when served, so a redaction has one place to erase.
 import type { ChangedFrame, ChangeAction, User } from '@chat/protocol';
-import type { AppendResult, NewMessage } from './message-store.js';
 
 interface ChangeOf<A extends ChangeAction> {
   action: A;
@@ -37,11 +36,6 @@ export interface NewReaction extends ChangeOf<'react'> {
 
 export type NewChange = NewEdit | NewRedaction | NewReaction;
 
-/** A message or a change on its way into the store. */
-export type NewEntry = NewMessage | NewChange;
-
-export const isChange = (entry: NewEntry): entry is NewChange => 'action' in entry;
-
 /** A request the store turned down, with the protocol's error code for it. */
 export interface EntryRefusal {
   refused: 'not_found' | 'forbidden';
@@ -55,8 +49,3 @@ export interface EntryRefusal {
  * nothing stored, no seq taken).
  */
 export type ChangeResult = { change: ChangedFrame } | { unchanged: true };
-
-/** The outcome of one entry of appendEntries, in batch order. */
-export type EntryResult = AppendResult | ChangeResult | EntryRefusal;
-
-export const isRefusal = (result: EntryResult): result is EntryRefusal => 'refused' in result;

@@ -4,7 +4,7 @@
 // same group commit: their types are in change-store.ts. A later table about messages (search)
 // gets its own interface file beside this one, and its methods there.
 import type { ChatMessage, LogEntry, User } from '@chat/protocol';
-import type { EntryResult, NewEntry } from './change-store.js';
+import type { ChangeResult, EntryRefusal, NewChange } from './change-store.js';
 
 /** A message on its way into the store. */
 export interface NewMessage {
@@ -29,6 +29,16 @@ export interface AppendResult {
   message: ChatMessage;
   duplicate: boolean;
 }
+
+/** A message or a change (change-store.ts) on its way into the store. */
+export type NewEntry = NewMessage | NewChange;
+
+export const isChange = (entry: NewEntry): entry is NewChange => 'action' in entry;
+
+/** The outcome of one entry of appendEntries, in batch order. */
+export type EntryResult = AppendResult | ChangeResult | EntryRefusal;
+
+export const isRefusal = (result: EntryResult): result is EntryRefusal => 'refused' in result;
 
 export interface MessagePage {
   /** Ascending by seq. */

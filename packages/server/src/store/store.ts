@@ -30,9 +30,9 @@ import type { RoomStore } from './room-store.js';
 import type { SweepStore } from './sweep-store.js';
 import type { UserRoomStore } from './user-room-store.js';
 
-export type { AppendResult, EntryPage, MessagePage, NewMessage, MessageStore } from './message-store.js';
-export type { ChangeResult, EntryRefusal, EntryResult, NewChange, NewEdit, NewEntry, NewReaction, NewRedaction } from './change-store.js';
-export { isChange, isRefusal } from './change-store.js';
+export type { AppendResult, EntryPage, EntryResult, MessagePage, NewEntry, NewMessage, MessageStore } from './message-store.js';
+export { isChange, isRefusal } from './message-store.js';
+export type { ChangeResult, EntryRefusal, NewChange, NewEdit, NewReaction, NewRedaction } from './change-store.js';
 export type { AccountRecord, AccountStore, IssuedIdentity, TokenIdentity, TokenInfo, TokenKind } from './account-store.js';
 export type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from './room-store.js';
 export type { AbandonedRoomScan, SweepStore, TokenSweep } from './sweep-store.js';

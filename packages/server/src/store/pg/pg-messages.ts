@@ -4,8 +4,7 @@
 import type { ChatMessage } from '@chat/protocol';
 import type { AppendResult, MessagePage, MessageStore, NewMessage } from '../message-store.js';
 import { MESSAGE_COLUMNS, MESSAGE_FROM, toMessage, toPage, type MessageRow } from '../rows.js';
-import type { EntryResult, NewEntry } from '../change-store.js';
-import type { EntryPage } from '../message-store.js';
+import type { EntryPage, EntryResult, NewEntry } from '../message-store.js';
 import type { WriteHealth } from '../write-health.js';
 import type { Int8, PgDatabase } from './pg-database.js';
 import { storable } from './pg-text.js';

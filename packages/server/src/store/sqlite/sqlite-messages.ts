@@ -4,8 +4,8 @@
 // as read). Changes are checked and applied by sqlite-changes.ts inside the same transaction.
 import type Database from 'better-sqlite3';
 import type { ChatMessage } from '@chat/protocol';
-import { isChange, isRefusal, type EntryRefusal, type EntryResult, type NewEntry } from '../change-store.js';
-import type { AppendResult, EntryPage, MessagePage, MessageStore, NewMessage } from '../message-store.js';
+import type { EntryRefusal } from '../change-store.js';
+import { isChange, isRefusal, type AppendResult, type EntryPage, type EntryResult, type MessagePage, type MessageStore, type NewEntry, type NewMessage } from '../message-store.js';
 import { CHANGE_COLUMNS, MESSAGE_COLUMNS, MESSAGE_FROM, toEntryPage, toMessage, toPage, type ChangeRow } from '../rows.js';
 import type { WriteHealth } from '../write-health.js';
 import { SqliteChanges, type SqliteMessageRow } from './sqlite-changes.js';
