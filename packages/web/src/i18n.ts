@@ -19,6 +19,14 @@ const en = {
   newRoomRule: 'Use a–z, 0–9, - and _ (start with a letter or digit).',
   leaveRoom: 'Leave {room}',
   unread: '{n} unread',
+  mentionsOne: '{n} mention',
+  mentionsMany: '{n} mentions',
+  /** A room's counts as a screen reader says them: "3 unread, 1 mention". */
+  roomCounts: '{unread}, {mentions}',
+  /** The line above the first unread message of a room, and what a screen reader says there. */
+  unreadLine: 'Unread',
+  unreadLineSpoken: 'Unread messages start here',
+  mentionSuggestions: 'People to mention',
   online: '{n} online',
   members: 'Members',
   showMembers: 'Show members',
@@ -270,6 +278,12 @@ const zhCN: Messages = {
   newRoomRule: '只能用 a–z、0–9、- 和 _（以字母或数字开头）。',
   leaveRoom: '离开 {room}',
   unread: '{n} 条未读',
+  mentionsOne: '{n} 条提及你',
+  mentionsMany: '{n} 条提及你',
+  roomCounts: '{unread}，{mentions}',
+  unreadLine: '未读',
+  unreadLineSpoken: '以下是未读消息',
+  mentionSuggestions: '可以提及的成员',
   online: '{n} 人在线',
   members: '成员',
   showMembers: '显示成员',
@@ -526,6 +540,13 @@ export function setLocale(next: Locale): void {
 export function t(key: MessageKey, params: Record<string, string | number> = {}): string {
   const template = LOCALES[locale.value].messages[key];
   return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
+}
+
+/** A room's unread and mention counts in words ("3 unread, 1 mention"); "" when both are 0. */
+export function roomCountsText(unread: number, mentions: number): string {
+  const parts = [unread > 0 ? t('unread', { n: unread }) : '', mentions > 0 ? t(mentions === 1 ? 'mentionsOne' : 'mentionsMany', { n: mentions }) : ''];
+  if (parts[0] && parts[1]) return t('roomCounts', { unread: parts[0], mentions: parts[1] });
+  return parts[0] || parts[1]!;
 }
 
 /** The notice text for an error code or notice key. */

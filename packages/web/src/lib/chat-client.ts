@@ -13,6 +13,7 @@
 //   connection.ts      socket, reconnect, keepalive  identity.ts  who we connect as
 //   request-refs.ts    replies back to requests      room-list.ts rooms held, joins, history
 //   room-sync.ts       the server's room list after each welcome
+//   read-state.ts      unread and mention counts against the read marker
 //   outbox.ts          unsent messages               frames/      a module per frame family
 //   message-changes.ts our edits, deletions and reactions, queued like unsent messages
 import { normalizeNick, type ClientFrame, type ModerationAction, type User } from '@chat/protocol';
@@ -180,10 +181,18 @@ export class ChatClient {
     this.rooms.markRead(name);
   }
 
+  /**
+   * The reader sees the room up to message `seq` (the newest in view, while the window has focus
+   * and the page is visible): its counts drop, and its read marker follows within a second.
+   */
+  seen(name: string, seq: number): void {
+    this.rooms.seen(name, seq);
+  }
+
   /** Leaves a room and forgets it (the lobby stays). */
   closeRoom(name: string): void {
     if (name === LOBBY || !this.state.rooms.has(name)) return;
-    this.transmit({ type: 'leave', room: name });
+    this.connection.transmit({ type: 'leave', room: name });
     this.rooms.remove(name);
   }
 
@@ -192,9 +201,9 @@ export class ChatClient {
     this.rooms.loadOlder(roomName);
   }
 
+  /** The page is hidden or visible again (what is on screen then is marked read by the UI: seen). */
   setHidden(hidden: boolean): void {
     this.state.hidden = hidden;
-    if (!hidden) this.markRead(this.state.activeRoom);
   }
 
   dismissNotice(): void {
@@ -267,7 +276,7 @@ export class ChatClient {
       return false;
     }
     Object.assign(rename, { pending: true, error: null });
-    this.transmit({ type: 'nick', nick: normalized, ref: this.refs.track({ kind: 'nick', nick: normalized }) });
+    this.connection.transmit({ type: 'nick', nick: normalized, ref: this.refs.track({ kind: 'nick', nick: normalized }) });
     return true;
   }
 
@@ -366,7 +375,7 @@ export class ChatClient {
     const last = this.lastTypingSent.get(roomName) ?? 0;
     if (this.now() - last < TYPING_SEND_EVERY_MS) return;
     this.lastTypingSent.set(roomName, this.now());
-    this.transmit({ type: 'typing', room: roomName });
+    this.connection.transmit({ type: 'typing', room: roomName });
   }
 
   /** Users typing in a room now (expired entries are dropped). */
@@ -383,10 +392,6 @@ export class ChatClient {
   /** Sends a request whose reply or refusal comes back with a fresh ref. */
   private request(frame: ClientFrame, action: PendingAction): void {
     if (this.state.status !== 'online' || !this.connection.open) return this.notices.set('offline_action');
-    this.transmit({ ...frame, ref: this.refs.track(action) });
-  }
-
-  private transmit(frame: ClientFrame): void {
-    this.connection.transmit(frame);
+    this.connection.transmit({ ...frame, ref: this.refs.track(action) });
   }
 }

@@ -82,7 +82,14 @@ export interface RoomState {
   /** Older messages exist on the server. */
   hasOlder: boolean;
   loadingOlder: boolean;
+  /** Others' messages after the read marker (the server's count until the messages are held: read-state.ts). */
   unread: number;
+  /** Of those, the ones that mention me. */
+  mentions: number;
+  /** Seqs of held messages after the marker that mention me (to lower `mentions` as the marker rises). */
+  mentionSeqs: number[];
+  /** My read marker in the room: the highest seq read on any device, as far as this client knows. */
+  readSeq: number;
   online: number;
   members: User[];
   typing: TypingUser[];
@@ -217,6 +224,9 @@ export function newRoom(name: string): RoomState {
     hasOlder: false,
     loadingOlder: false,
     unread: 0,
+    mentions: 0,
+    mentionSeqs: [],
+    readSeq: 0,
     online: 0,
     members: [],
     typing: [],

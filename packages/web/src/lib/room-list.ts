@@ -3,9 +3,10 @@
 // this connection (joined without `since`) and which refused us on this page (not offered again).
 // The server keeps the user's list too (`api/me/rooms`, Version 1.1): `adopt` brings this browser in
 // line with it, and read markers (`read`) go out as rooms are read, so every device agrees.
-import { DEFAULT_LIMITS, type ClientFrame, type User } from '@chat/protocol';
+import { DEFAULT_LIMITS, type ChatMessage, type ClientFrame, type User } from '@chat/protocol';
 import { isDmName, LOBBY, newRoom, type ChatState, type ListedRoom, type RoomState, type RoomSummary } from './chat-state.js';
 import type { ClientStorage } from './client-storage.js';
+import { countArrivals, covered, raiseMarker, recount, takeHistory } from './read-state.js';
 import type { RequestRefs } from './request-refs.js';
 
 export interface RoomListContext {
@@ -15,7 +16,7 @@ export interface RoomListContext {
   transmit(frame: ClientFrame): void;
 }
 
-/** Read markers go out at most this often per room while messages keep arriving on screen. */
+/** Read markers go out at most this often per room while the reader scrolls or messages arrive. */
 const READ_EVERY_MS = 1000;
 
 export class RoomList {
@@ -23,9 +24,10 @@ export class RoomList {
   private readonly fresh = new Set<string>();
   /** Rooms that refused us on this page (kicked, banned, join refused): not offered as available. */
   readonly refused = new Set<string>();
-  /** The read marker last sent per room, and rooms with one scheduled (at most one `read` a second). */
+  /** The server's read marker per room as far as we know (what we sent, or it told us). */
   private readonly readSent = new Map<string, number>();
-  private readonly readScheduled = new Set<string>();
+  /** Rooms whose last `read` went out less than a second ago: the next waits (at most one a second). */
+  private readonly readCooling = new Set<string>();
 
   constructor(private readonly ctx: RoomListContext) {}
 
@@ -51,34 +53,61 @@ export class RoomList {
     if (!state.rooms.has(name)) return;
     state.activeRoom = name;
     this.ctx.storage.saveActive(name);
-    this.markRead(name);
   }
 
-  /** The room is on screen: nothing in it is unread, here and (by `read`) on the user's other devices. */
+  /** Everything held in the room is read (as if its newest message were seen). */
   markRead(name: string): void {
+    const newest = this.ctx.state.rooms.get(name)?.messages.at(-1)?.seq;
+    if (newest) this.seen(name, newest);
+  }
+
+  /**
+   * The reader has seen the room up to message `seq` (the UI calls this for the newest message in
+   * view while the window is focused and the page visible): the counts drop at once, and the
+   * marker goes out, here and (by `read`) on the user's other devices, at most once a second.
+   */
+  seen(name: string, seq: number): void {
     const room = this.ctx.state.rooms.get(name);
-    if (!room) return;
-    room.unread = 0;
-    this.sendRead(room);
+    if (room && raiseMarker(room, seq, this.ctx.state.me?.id)) this.sendRead(room);
   }
 
-  /** A message arrived in the room on screen: its marker follows within a second. */
-  readSoon(name: string): void {
-    if (this.readScheduled.has(name)) return;
-    this.readScheduled.add(name);
-    setTimeout(() => {
-      this.readScheduled.delete(name);
-      const room = this.ctx.state.rooms.get(name);
-      if (room && this.ctx.state.activeRoom === name && !this.ctx.state.hidden) this.sendRead(room);
-    }, READ_EVERY_MS);
-  }
-
-  /** Another device (or this one) read up to `seq`: if that covers what is held here, nothing is unread. */
+  /** Another device (or this one) read up to `seq`: the counts drop to match. */
   readElsewhere(name: string, seq: number): void {
     const room = this.ctx.state.rooms.get(name);
     if (!room) return;
     this.noteRead(name, seq);
-    if (seq >= room.lastSeq) room.unread = 0;
+    raiseMarker(room, seq, this.ctx.state.me?.id);
+  }
+
+  /**
+   * The room's `joined` came, with the server's marker (`readSeq`; a server without read markers
+   * sends none, and then what a first join brings is not news). A marker raised here while offline
+   * goes out now.
+   */
+  joinedRead(room: RoomState, readSeq: number | undefined, fresh: boolean, seq: number): void {
+    const marker = readSeq ?? (fresh ? seq : 0);
+    this.noteRead(room.name, marker);
+    raiseMarker(room, marker, this.ctx.state.me?.id);
+    this.sendRead(room);
+  }
+
+  /**
+   * Messages just stored in the room, not held before (live, or missed while offline): the counts
+   * grow, and my own message raises the marker (the server raised it when I sent it).
+   */
+  arrived(room: RoomState, messages: ChatMessage[]): void {
+    this.noteRead(room.name, countArrivals(room, messages, this.ctx.state.me?.id));
+  }
+
+  /** My message was stored at `seq` (its `ack`): the server raised my marker to it. */
+  sent(room: RoomState, seq: number): void {
+    this.noteRead(room.name, seq);
+    raiseMarker(room, seq, this.ctx.state.me?.id);
+  }
+
+  /** Messages the server's counts may include already (a first join's history, an older page). */
+  history(room: RoomState, messages: ChatMessage[]): void {
+    takeHistory(room, messages, this.ctx.state.me?.id);
   }
 
   /** The server's marker is at least `seq`: no `read` below it is sent. */
@@ -86,10 +115,18 @@ export class RoomList {
     if (seq > (this.readSent.get(name) ?? 0)) this.readSent.set(name, seq);
   }
 
+  /** Sends the room's marker if the server lacks it, then waits a second before the next one. */
   private sendRead(room: RoomState): void {
-    if (!room.joined || room.lastSeq <= (this.readSent.get(room.name) ?? 0)) return;
-    this.readSent.set(room.name, room.lastSeq);
-    this.ctx.transmit({ type: 'read', room: room.name, seq: room.lastSeq });
+    const name = room.name;
+    if (this.readCooling.has(name) || !room.joined || room.readSeq <= (this.readSent.get(name) ?? 0)) return;
+    this.readSent.set(name, room.readSeq);
+    this.ctx.transmit({ type: 'read', room: name, seq: room.readSeq });
+    this.readCooling.add(name);
+    setTimeout(() => {
+      this.readCooling.delete(name);
+      const now = this.ctx.state.rooms.get(name);
+      if (now) this.sendRead(now);
+    }, READ_EVERY_MS);
   }
 
   /**
@@ -112,9 +149,8 @@ export class RoomList {
       }
       room.kind = entry.kind;
       if (entry.peer && room.peer !== entry.peer.nick) this.setPeer(room, entry.peer.nick);
-      const onScreen = state.activeRoom === entry.name && !state.hidden;
-      if (!onScreen && entry.unread > room.unread) room.unread = entry.unread;
       this.noteRead(entry.name, entry.readSeq);
+      this.takeCounts(room, entry);
     }
     const names = new Set(listed.map((r) => r.name));
     state.available = state.available.filter((r) => !names.has(r.name));
@@ -124,6 +160,23 @@ export class RoomList {
       }
     }
     return added;
+  }
+
+  /**
+   * The server's counts of a room, unless the messages held can be counted (read-state.ts) or
+   * the list is older than what is held (a message came while it was on its way).
+   */
+  private takeCounts(room: RoomState, entry: ListedRoom): void {
+    const me = this.ctx.state.me?.id;
+    raiseMarker(room, entry.readSeq, me);
+    if (covered(room)) return recount(room, me);
+    if (entry.lastSeq >= (room.messages.at(-1)?.seq ?? 0)) {
+      room.unread = entry.unread;
+      room.mentions = entry.mentions;
+    } else {
+      room.unread = Math.max(room.unread, entry.unread);
+      room.mentions = Math.max(room.mentions, entry.mentions);
+    }
   }
 
   /** Someone started a DM with us (`invitation`, kind dm): it is in the list at once, named by them. */
@@ -232,6 +285,7 @@ export class RoomList {
   /** Signed out: the next user starts with only the lobby, joined afresh. */
   reset(): void {
     this.readSent.clear();
+    this.readCooling.clear();
     this.fresh.clear();
     this.fresh.add(LOBBY);
     this.refused.clear();

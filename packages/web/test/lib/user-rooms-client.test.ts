@@ -3,7 +3,7 @@
 // add; DMs started by others arrive at once; read markers go out as rooms are read and come back
 // from other devices.
 import { describe, expect, it, vi } from 'vitest';
-import type { ServerFrame, User } from '@chat/protocol';
+import type { ChatMessage, ServerFrame, User } from '@chat/protocol';
 import type { AccountHooks, ListedRoom } from '../../src/lib/chat-client.js';
 import type { FakeSocket } from '../fakes.js';
 import { clientFixture, settle, T0, useFakeTimers } from './client-harness.js';
@@ -40,10 +40,12 @@ function welcomeOn(socket: FakeSocket): void {
 
 const joins = (socket: FakeSocket) => socket.ofType('join').map((j) => j.room);
 
-function answerJoins(socket: FakeSocket, seqs: Record<string, number> = {}): void {
+type JoinedExtras = Partial<Extract<ServerFrame, { type: 'joined' }>>;
+
+function answerJoins(socket: FakeSocket, seqs: Record<string, number> = {}, extras: Record<string, JoinedExtras> = {}): void {
   for (const join of socket.ofType('join')) {
     const room = String(join.room);
-    const frame: ServerFrame = { type: 'joined', room, seq: seqs[room] ?? 0, online: 1, members: [ALICE], history: [], hasMore: false, ref: join.ref as string };
+    const frame: ServerFrame = { type: 'joined', room, seq: seqs[room] ?? 0, online: 1, members: [ALICE], history: [], hasMore: false, ref: join.ref as string, ...extras[room] };
     socket.receive(frame);
   }
 }
@@ -110,28 +112,87 @@ describe("the user's rooms from the server", () => {
     expect(f.room(DM_ROOM).unread).toBe(1);
   });
 
-  it('reading a room sends its marker; a marker from another device clears the badge', async () => {
+  it('what is seen sends the marker, at most once a second; a marker from another device lowers the counts', async () => {
     const f = signedIn([[listed('lobby'), listed('design')]]);
     welcomeOn(f.socket);
     await settle();
     answerJoins(f.socket, { lobby: 0, design: 0 });
-    f.socket.receive({ type: 'message', room: 'design', seq: 1, id: 'm1', clientId: 'c1', from: BOB, text: 'one', ts: T0 });
-    f.socket.receive({ type: 'message', room: 'design', seq: 2, id: 'm2', clientId: 'c2', from: BOB, text: 'two', ts: T0 });
+    f.socket.receive(msg('design', 1));
+    f.socket.receive(msg('design', 2));
     expect(f.room('design').unread).toBe(2);
-    expect(f.socket.ofType('read')).toEqual([]);
-
     f.client.activate('design');
+    expect(f.socket.ofType('read')).toEqual([]); // opening it reads nothing: seeing does
+
+    f.client.seen('design', 2);
+    expect(f.room('design').unread).toBe(0);
     expect(f.socket.ofType('read')).toEqual([expect.objectContaining({ room: 'design', seq: 2 })]);
-    // While it is on screen, new messages are marked read within a second, once.
-    f.socket.receive({ type: 'message', room: 'design', seq: 3, id: 'm3', clientId: 'c3', from: BOB, text: 'three', ts: T0 });
-    f.socket.receive({ type: 'message', room: 'design', seq: 4, id: 'm4', clientId: 'c4', from: BOB, text: 'four', ts: T0 });
+    // Seen within the second: one more `read`, with the newest, when the second is over.
+    f.socket.receive(msg('design', 3));
+    f.socket.receive(msg('design', 4));
+    f.client.seen('design', 3);
+    f.client.seen('design', 4);
+    expect(f.room('design').unread).toBe(0);
+    expect(f.socket.ofType('read').map((r) => r.seq)).toEqual([2]);
     await vi.advanceTimersByTimeAsync(1000);
+    expect(f.socket.ofType('read').map((r) => r.seq)).toEqual([2, 4]);
+    f.client.seen('design', 3); // the marker never goes down
+    await vi.advanceTimersByTimeAsync(2000);
     expect(f.socket.ofType('read').map((r) => r.seq)).toEqual([2, 4]);
 
     f.client.activate('lobby');
-    f.socket.receive({ type: 'message', room: 'design', seq: 5, id: 'm5', clientId: 'c5', from: BOB, text: 'five', ts: T0 });
-    expect(f.room('design').unread).toBe(1);
+    f.socket.receive(msg('design', 5));
+    f.socket.receive(msg('design', 6));
+    expect(f.room('design').unread).toBe(2);
     f.socket.receive({ type: 'read', room: 'design', seq: 5 });
+    expect(f.room('design').unread).toBe(1);
+    f.socket.receive({ type: 'read', room: 'design', seq: 6 });
     expect(f.room('design').unread).toBe(0);
+    f.client.seen('design', 6); // the server has it already
+    expect(f.socket.ofType('read').map((r) => r.seq)).toEqual([2, 4]);
+  });
+
+  it('mentions: counted from the list at load, raised by messages naming me, lowered as the marker rises', async () => {
+    const f = signedIn([[listed('lobby'), listed('design', { lastSeq: 40, readSeq: 10, unread: 30, mentions: 2 })]]);
+    welcomeOn(f.socket);
+    await settle();
+    expect(f.room('design')).toMatchObject({ unread: 30, mentions: 2, readSeq: 10 });
+    // The first join brings the last 20 (more are older): they cannot be counted, the server's counts stay.
+    const history = Array.from({ length: 20 }, (_, i) => msg('design', 21 + i, i === 5 ? [ALICE.id] : []));
+    answerJoins(f.socket, { lobby: 0, design: 40 }, { design: { history, hasMore: true, readSeq: 10 } });
+    expect(f.room('design')).toMatchObject({ unread: 30, mentions: 2, mentionSeqs: [26] });
+
+    f.socket.receive(msg('design', 41, [ALICE.id, BOB.id]));
+    f.socket.receive(msg('design', 42, [BOB.id]));
+    expect(f.room('design')).toMatchObject({ unread: 32, mentions: 3 });
+    // Another device read up to 30: the held messages after it can be counted now.
+    f.socket.receive({ type: 'read', room: 'design', seq: 30 });
+    expect(f.room('design')).toMatchObject({ unread: 12, mentions: 1, mentionSeqs: [41] });
+    f.client.activate('design');
+    f.client.seen('design', 42);
+    expect(f.room('design')).toMatchObject({ unread: 0, mentions: 0 });
+    expect(f.socket.last('read')).toMatchObject({ room: 'design', seq: 42 });
+    // A mention of someone else is no mention of me; one of mine in my own message neither.
+    f.socket.receive(msg('design', 43, [BOB.id]));
+    f.socket.receive({ type: 'message', room: 'design', seq: 44, id: 'm44', clientId: 'c44', from: ALICE, text: '@alice', ts: T0, mentions: [ALICE.id] });
+    expect(f.room('design')).toMatchObject({ unread: 0, mentions: 0, readSeq: 44 });
+  });
+
+  it("a later list of the server's counts: taken unless the messages held can be counted", async () => {
+    const f = signedIn([[listed('lobby'), listed('design', { lastSeq: 3, readSeq: 1, unread: 2, mentions: 1 })], [listed('lobby'), listed('design', { lastSeq: 3, readSeq: 3 })]]);
+    welcomeOn(f.socket);
+    await settle();
+    expect(f.room('design')).toMatchObject({ unread: 2, mentions: 1 });
+    answerJoins(f.socket, { lobby: 0, design: 3 }, { design: { history: [msg('design', 1), msg('design', 2, [ALICE.id]), msg('design', 3)], readSeq: 1 } });
+    expect(f.room('design')).toMatchObject({ unread: 2, mentions: 1, mentionSeqs: [2] });
+    // Reconnect: the list says another device read it all (its read event was lost with the socket).
+    f.socket.drop();
+    await vi.advanceTimersByTimeAsync(1000);
+    welcomeOn(f.socket);
+    await settle();
+    expect(f.room('design')).toMatchObject({ unread: 0, mentions: 0, readSeq: 3 });
   });
 });
+
+function msg(room: string, seq: number, mentions: string[] = []): ChatMessage {
+  return { type: 'message', room, seq, id: `m${seq}`, clientId: `c${seq}`, from: BOB, text: `message ${seq}`, ts: T0 + seq, ...(mentions.length ? { mentions } : {}) };
+}

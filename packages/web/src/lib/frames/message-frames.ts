@@ -1,6 +1,7 @@
 // Stored messages reaching the timeline: a live `message`, the `ack` of one of ours, and a page of
 // `history` (docs/protocol.md, "Send → ack → message" and "history → history").
-import type { AckFrame, ChatMessage, HistoryReplyFrame } from '@chat/protocol';
+import { isMessage, type AckFrame, type ChatMessage, type HistoryReplyFrame, type LogEntry } from '@chat/protocol';
+import type { RoomState } from '../chat-state.js';
 import { receiveEntries } from './change-frames.js';
 import type { FrameContext } from './frame-context.js';
 
@@ -13,9 +14,8 @@ export function onMessage(ctx: FrameContext, message: ChatMessage): void {
   const added = ctx.outbox.receive(room, [message]);
   if (!mine) ctx.rooms.learnPeer(room, [message.from]);
   room.typing = room.typing.filter((t) => t.user.id !== message.from.id);
-  if (!added || mine) return;
-  if (state.activeRoom !== room.name || state.hidden) room.unread++;
-  else ctx.rooms.readSoon(room.name);
+  // Unread until seen: the message list reports what is on screen (RoomList.seen).
+  if (added) ctx.rooms.arrived(room, [message]);
 }
 
 export function onAck(ctx: FrameContext, frame: AckFrame): void {
@@ -25,6 +25,14 @@ export function onAck(ctx: FrameContext, frame: AckFrame): void {
   if (ctx.state.notice === 'muted') ctx.notices.clear();
   ctx.outbox.settle(room, frame.id);
   ctx.outbox.receive(room, [{ ...entry, seq: frame.seq, ts: frame.ts, status: 'sent' }]);
+  ctx.rooms.sent(room, frame.seq);
+}
+
+/** Applies log entries (messages and changes, in seq order); resolves with the messages that were not held before. */
+export function receiveNew(ctx: FrameContext, room: RoomState, entries: LogEntry[]): ChatMessage[] {
+  const held = new Set(room.messages.map((m) => m.seq));
+  receiveEntries(ctx, room, entries);
+  return entries.filter(isMessage).filter((m) => !held.has(m.seq));
 }
 
 /** A page older than what is held (scrolling up), or newer (after a capped resume: keep paging). */
@@ -36,8 +44,9 @@ export function onHistory(ctx: FrameContext, frame: HistoryReplyFrame): void {
     room.loadingOlder = false;
     room.hasOlder = frame.hasMore;
     receiveEntries(ctx, room, frame.messages);
+    ctx.rooms.history(room, frame.messages.filter(isMessage));
   } else if (ctx.refs.refRoom(ref, 'newer') !== null) {
-    receiveEntries(ctx, room, frame.messages);
+    ctx.rooms.arrived(room, receiveNew(ctx, room, frame.messages));
     if (frame.hasMore) ctx.rooms.loadNewer(room);
   }
 }

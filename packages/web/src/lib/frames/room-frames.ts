@@ -4,6 +4,7 @@ import { isMessage, type JoinedFrame, type KickedFrame } from '@chat/protocol';
 import { isDmName, LOBBY, roomLabel } from '../chat-state.js';
 import { receiveEntries } from './change-frames.js';
 import type { FrameContext } from './frame-context.js';
+import { receiveNew } from './message-frames.js';
 
 export function onJoined(ctx: FrameContext, frame: JoinedFrame): void {
   const { state, rooms } = ctx;
@@ -30,22 +31,20 @@ export function onJoined(ctx: FrameContext, frame: JoinedFrame): void {
   room.role = frame.role ?? null;
   room.topic = frame.topic ?? '';
   rooms.learnPeer(room, [...frame.members, ...frame.history.filter(isMessage).map((m) => m.from)]);
+  const history = frame.history.filter(isMessage);
   if (fresh) {
     room.messages = [];
     room.changeSeqs = [];
     room.hasOlder = frame.hasMore;
     room.lastSeq = frame.seq;
     receiveEntries(ctx, room, frame.history);
+    rooms.joinedRead(room, frame.readSeq, true, frame.seq);
+    rooms.history(room, history);
   } else {
-    const before = room.messages.length;
-    // A resume: messages and changes since lastSeq, in log order.
-    receiveEntries(ctx, room, frame.history);
     // Messages missed while offline count as unread like live ones.
-    if (state.activeRoom !== room.name || state.hidden) {
-      const me = state.me?.id;
-      const missed = frame.history.filter((m) => isMessage(m) && m.from.id !== me).length;
-      room.unread += Math.min(missed, room.messages.length - before);
-    }
+    const missed = receiveNew(ctx, room, frame.history);
+    rooms.joinedRead(room, frame.readSeq, false, frame.seq);
+    rooms.arrived(room, missed);
     if (frame.hasMore) rooms.loadNewer(room);
   }
   ctx.outbox.flush(room);
