@@ -74,6 +74,9 @@ export function setCompact(on: boolean): void {
   }
 }
 
+/** The reader's names as an `@name` in a message would say them (lowercased): an account's nick is its username. */
+export const myNames = computed(() => (chat.me ? [chat.me.nick.toLowerCase()] : []));
+
 export const totalUnread = computed(() => [...chat.rooms.values()].reduce((n, room) => n + room.unread, 0));
 
 /** Registers or signs in; on success the client connects as the account. */

@@ -28,6 +28,8 @@ const en = {
   guestTag: 'guest',
   /** A guest's nick as a screen reader says it before their message. */
   guestSpoken: '{nick} (guest)',
+  /** After an `@name` in a message that names the reader (its highlight is only seen). */
+  mentionsYou: '(mentions you)',
   status_online: 'Connected',
   status_connecting: 'Connecting…',
   status_offline: 'Offline',
@@ -241,6 +243,7 @@ const zhCN: Messages = {
   you: '我',
   guestTag: '访客',
   guestSpoken: '{nick}（访客）',
+  mentionsYou: '（提到了你）',
   status_online: '已连接',
   status_connecting: '连接中…',
   status_offline: '离线',
