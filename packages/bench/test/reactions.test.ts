@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ADAPTERS, type BenchClient } from '../src/adapters.js';
-import { parseArgs, UsageError, type BenchOptions } from '../src/options.js';
+import { defaultOptions, parseArgs, UsageError, type BenchOptions } from '../src/options.js';
+import { rowsFor } from '../src/report/table.js';
 import { encodePayload, parsePayloadBuffer, type Payload } from '../src/payload.js';
 import { isChangedFrame, isReaction, messageSeq, RecentMessages } from '../src/reactions.js';
 
@@ -30,6 +31,17 @@ describe('--reactions and --server-dir', () => {
   it('resolve --server-dir to an absolute directory', () => {
     expect(parsed(['--server-dir', '../before']).serverDir).toBe(resolve('../before'));
     expect(() => parseArgs(['--server-dir'])).toThrow(UsageError);
+  });
+});
+
+describe('the table', () => {
+  it('shows changes delivered beside the deliveries only with reactions in the load', () => {
+    const changeRows = (reactions: number): string[] =>
+      rowsFor({ ...defaultOptions(false), reactions })
+        .filter((r) => r.metric.startsWith('changes'))
+        .map((r) => `${r.scenario} ${r.metric}`);
+    expect(changeRows(0)).toEqual([]);
+    expect(changeRows(0.1)).toEqual(['fanout changesPerSec', 'saturate changesPerSecAtMax', 'rooms changesPerSec', 'rooms changesPerSecAtMax']);
   });
 });
 

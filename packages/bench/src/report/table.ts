@@ -52,14 +52,14 @@ export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms'
   ];
   // With reactions in the load (our server only), the changes they caused, beside the deliveries.
   if ((opts.reactions ?? 0) > 0) {
-    const changes = (scenario: ScenarioName, metric: string, label: string): void => {
-      const at = rows.findIndex((r) => r.scenario === scenario && r.metric === (metric === 'changesPerSec' ? 'p99Ms' : 'maxDeliveriesPerSec'));
+    const changes = (scenario: ScenarioName, after: string, metric: string, label: string): void => {
+      const at = rows.findIndex((r) => r.scenario === scenario && r.metric === after);
       rows.splice(at + 1, 0, { scenario, metric, label, better: '', unit: per });
     };
-    changes('fanout', 'changesPerSec', 'changes delivered/s (reactions)');
-    changes('rooms', 'changesPerSec', 'changes delivered/s (reactions)');
-    changes('rooms', 'changesPerSecAtMax', 'changes delivered/s at the max (reactions)');
-    changes('saturate', 'changesPerSecAtMax', 'changes delivered/s at the max (reactions)');
+    changes('fanout', 'deliveriesPerSec', 'changesPerSec', 'changes delivered/s (reactions)');
+    changes('rooms', 'lost', 'changesPerSec', 'changes delivered/s (reactions)');
+    changes('rooms', 'maxDeliveriesPerSec', 'changesPerSecAtMax', 'changes delivered/s at the max (reactions)');
+    changes('saturate', 'maxDeliveriesPerSec', 'changesPerSecAtMax', 'changes delivered/s at the max (reactions)');
   }
   for (const size of opts.cost.sizes) {
     rows.push({ scenario: 'cost', metric: `maxDeliveriesPerSec@${size}`, label: `max sustainable deliveries/s, room of ${size}`, better: 'higher', unit: per });
