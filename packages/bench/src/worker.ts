@@ -6,7 +6,7 @@ import { ADAPTERS, type BenchClient, type ClientHooks, type ConnectSpec, type Pe
 import { Histogram } from './histogram.js';
 import { encodePayload, nowUs, parsePayloadBuffer, parsePayloadString, type Payload } from './payload.js';
 import { threadCpuSeconds } from './proc.js';
-import { isReaction } from './reactions.js';
+import { isReaction, reactionPhase } from './reactions.js';
 import type { ConnectResult, SendResult, SenderSpec, WorkerCommand, WorkerReply, WorkerStats } from './worker-protocol.js';
 
 interface Slot {
@@ -164,7 +164,7 @@ function send(sendEpoch: number, senders: SenderSpec[], durationMs: number, text
         let n = requests[i] as number;
         while (n < due) {
           n++;
-          if (reactionShare > 0 && isReaction(++slot.requests, reactionShare, s.phase) && client.react(s.room)) {
+          if (reactionShare > 0 && isReaction(++slot.requests, reactionShare, reactionPhase(s.index)) && client.react(s.room)) {
             reactions++;
             continue;
           }
