@@ -1,9 +1,10 @@
-// How a benchmark client talks to each peer: connect, join a room, send a text, and hand every
-// frame that may carry a benchmark payload to the worker (which finds the payload itself).
-// These run inside the load generator's worker threads.
-import type { JoinFrame, SendFrame, ServerFrame } from '@chat/protocol';
+// How a benchmark client talks to each peer: connect, join a room, send a text (our server: or
+// react to a message), and hand every frame that may carry a benchmark payload to the worker (which
+// finds the payload itself). These run inside the load generator's worker threads.
+import type { JoinFrame, ReactFrame, SendFrame, ServerFrame } from '@chat/protocol';
 import { io as socketIo } from 'socket.io-client';
 import WebSocket from 'ws';
+import { isChangedFrame, messageSeq, RecentMessages } from './reactions.js';
 
 export const PEERS = ['chat', 'ws-broadcaster', 'nodejs-websocket', 'socketio'] as const;
 export type PeerName = (typeof PEERS)[number];
@@ -13,6 +14,11 @@ export interface ClientHooks {
   onFrame(data: Buffer): void;
   /** A text known to be one message's text (Socket.IO events, chat history). */
   onText(text: string): void;
+  /**
+   * chat: a `changed` event (a change to an earlier message). Never a delivery: its message is the
+   * target's current state, old payload included, so it is counted apart and not parsed.
+   */
+  onChange(): void;
   /** The connection ended without the worker asking for it. */
   onClose(reason: string): void;
 }
@@ -34,6 +40,17 @@ export interface BenchClient {
   /** chat: joined.seq, the room's last seq when the join completed. */
   readonly joinedSeq: number;
   send(room: string, text: string, clientId: string): void;
+  /**
+   * chat: from now on, note the seqs of the messages this client receives, as targets for react()
+   * (a load without reactions does not pay for it).
+   */
+  watchMessages(): void;
+  /**
+   * chat: toggles this client's reaction on one of the messages it saw lately. False when it
+   * cannot (a peer without reactions, or no message seen since watchMessages): the caller sends
+   * instead.
+   */
+  react(room: string): boolean;
   /** Close now (no handshake). */
   terminate(): void;
   /** Close with a handshake; resolves once closed (or after timeoutMs). */
@@ -45,6 +62,8 @@ export interface ClientAdapter {
   readonly rooms: boolean;
   /** Keeps history: a client can resume what it missed. */
   readonly history: boolean;
+  /** Has reactions (--reactions applies): our server only. */
+  readonly reactions: boolean;
   connect(port: number, spec: ConnectSpec, hooks: ClientHooks, timeoutMs: number): Promise<BenchClient>;
 }
 
@@ -54,12 +73,24 @@ class WsClient implements BenchClient {
   token: string | undefined;
   joinedSeq = 0;
   ended = false;
+  /** chat: the messages this client saw lately, from watchMessages() on. */
+  recent: RecentMessages | null = null;
   constructor(
     readonly ws: WebSocket,
     private readonly frame: (room: string, text: string, clientId: string) => string,
+    private readonly reactions = false,
   ) {}
   send(room: string, text: string, clientId: string): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(this.frame(room, text, clientId));
+  }
+  watchMessages(): void {
+    if (this.reactions) this.recent ??= new RecentMessages();
+  }
+  react(room: string): boolean {
+    const r = this.recent?.next();
+    if (!r) return false;
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'react', room, ...r } satisfies ReactFrame));
+    return true;
   }
   terminate(): void {
     this.ended = true;
@@ -110,6 +141,7 @@ function watchClose(client: WsClient, hooks: ClientHooks): void {
 const broadcaster: ClientAdapter = {
   rooms: false,
   history: false,
+  reactions: false,
   async connect(port, _spec, hooks, timeoutMs) {
     const { ws, timer, fail } = openWs(`ws://127.0.0.1:${port}/`, timeoutMs);
     const client = new WsClient(ws, (_room, text) => text);
@@ -129,11 +161,12 @@ const broadcaster: ClientAdapter = {
 const chat: ClientAdapter = {
   rooms: true,
   history: true,
+  reactions: true,
   async connect(port, spec, hooks, timeoutMs) {
     const query = spec.token !== undefined ? `token=${encodeURIComponent(spec.token)}` : `nick=b${spec.index}`;
     const { ws, timer, fail } = openWs(`ws://127.0.0.1:${port}/ws?${query}`, timeoutMs);
-    const client = new WsClient(ws, (room, text, id) => JSON.stringify({ type: 'send', room, text, id } satisfies SendFrame));
-    let live = false;
+    const client = new WsClient(ws, (room, text, id) => JSON.stringify({ type: 'send', room, text, id } satisfies SendFrame), true);
+    let isLive = false;
     ws.once('open', () => {
       const join: JoinFrame = { type: 'join', room: spec.room };
       if (spec.since !== undefined) join.since = spec.since;
@@ -141,13 +174,13 @@ const chat: ClientAdapter = {
     });
     const joined = new Promise<void>((resolve, reject) => {
       ws.on('message', (data) => {
-        if (live) return hooks.onFrame(data as Buffer);
+        if (isLive) return live(client, data as Buffer, hooks);
         const frame = JSON.parse((data as Buffer).toString()) as ServerFrame;
         if (frame.type === 'welcome') {
           client.token = frame.token;
         } else if (frame.type === 'joined' && frame.room === spec.room) {
           client.joinedSeq = frame.seq;
-          live = true;
+          isLive = true;
           if (spec.since !== undefined) for (const m of frame.history) if (m.type === 'message') hooks.onText(m.text);
           resolve();
         } else if (frame.type === 'error') {
@@ -162,10 +195,21 @@ const chat: ClientAdapter = {
   },
 };
 
+/** A frame of our server once joined: a change is counted apart; a message's seq is noted for reactions. */
+function live(client: WsClient, data: Buffer, hooks: ClientHooks): void {
+  if (isChangedFrame(data)) return hooks.onChange();
+  if (client.recent) {
+    const seq = messageSeq(data);
+    if (seq > 0) client.recent.saw(seq);
+  }
+  hooks.onFrame(data);
+}
+
 /** Socket.IO 4 over its WebSocket transport only (no long-polling upgrade dance). */
 const socketio: ClientAdapter = {
   rooms: true,
   history: false,
+  reactions: false,
   connect(port, spec, hooks, timeoutMs) {
     return new Promise((resolve, reject) => {
       const socket = socketIo(`http://127.0.0.1:${port}`, {
@@ -180,6 +224,8 @@ const socketio: ClientAdapter = {
         token: undefined,
         joinedSeq: 0,
         send: (room, text) => void socket.emit('msg', room, text),
+        watchMessages: () => {},
+        react: () => false,
         terminate: () => {
           ended = true;
           socket.disconnect();

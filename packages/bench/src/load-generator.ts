@@ -3,7 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ConnectSpec, PeerName } from './adapters.js';
 import { Histogram } from './histogram.js';
-import type { ConnectResult, SenderSpec, WorkerCommand, WorkerReply, WorkerStats } from './worker-protocol.js';
+import type { ConnectResult, SendResult, SenderSpec, WorkerCommand, WorkerReply, WorkerStats } from './worker-protocol.js';
 
 type Command = WorkerCommand extends infer C ? (C extends WorkerCommand ? Omit<C, 'id'> : never) : never;
 
@@ -114,15 +114,22 @@ export class LoadGenerator {
     await this.all(() => ({ type: 'arm', epoch, perClientTarget }));
   }
 
-  /** Sends for durationMs; resolves with the number each sender sent, by client index. */
-  async send(epoch: number, senders: SenderSpec[], durationMs: number, textBytes: number): Promise<Map<number, number>> {
+  /**
+   * Sends for durationMs, reactionShare of the requests being reactions (default none); resolves
+   * with the messages each sender sent, by client index, and the reactions of all of them.
+   */
+  async send(epoch: number, senders: SenderSpec[], durationMs: number, textBytes: number, reactionShare = 0): Promise<{ messages: Map<number, number>; reactions: number }> {
     const parts = this.split(senders);
-    const results = await this.all<number[] | null>((i) =>
-      (parts[i] as SenderSpec[]).length === 0 ? null : { type: 'send', epoch, senders: parts[i] as SenderSpec[], durationMs, textBytes },
+    const results = await this.all<SendResult | null>((i) =>
+      (parts[i] as SenderSpec[]).length === 0 ? null : { type: 'send', epoch, senders: parts[i] as SenderSpec[], durationMs, textBytes, reactionShare },
     );
-    const sent = new Map<number, number>();
-    results.forEach((counts, w) => counts?.forEach((n, k) => sent.set((parts[w] as SenderSpec[])[k]?.index as number, n)));
-    return sent;
+    const messages = new Map<number, number>();
+    let reactions = 0;
+    results.forEach((r, w) => {
+      r?.messages.forEach((n, k) => messages.set((parts[w] as SenderSpec[])[k]?.index as number, n));
+      reactions += r?.reactions ?? 0;
+    });
+    return { messages, reactions };
   }
 
   async stats(light = false): Promise<GeneratorStats> {
@@ -132,6 +139,7 @@ export class LoadGenerator {
       outOfOrder: 0,
       stale: 0,
       ownEchoes: 0,
+      changes: 0,
       lastRecvUs: 0,
       caughtUp: 0,
       open: 0,
@@ -145,6 +153,7 @@ export class LoadGenerator {
       total.outOfOrder += s.outOfOrder;
       total.stale += s.stale;
       total.ownEchoes += s.ownEchoes;
+      total.changes += s.changes;
       total.lastRecvUs = Math.max(total.lastRecvUs, s.lastRecvUs);
       total.caughtUp += s.caughtUp;
       total.open += s.open;

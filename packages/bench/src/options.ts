@@ -1,5 +1,6 @@
 // Command-line flags -> BenchOptions. The defaults are those of a full run (docs/benchmarks.md);
 // --quick shrinks every size and duration so the whole run proves the harness in well under a minute.
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PEERS, type PeerName } from './adapters.js';
 import { DEFAULT_REPEATS } from './repeat.js';
@@ -75,6 +76,17 @@ export interface BenchOptions {
   fairness: FairnessOptions;
   /** Runs per scenario and peer (peers alternating; the table shows medians); absent: 1. */
   repeats: Partial<Record<ScenarioName, number>>;
+  /**
+   * 0..<1: the share of each sender's requests that are reactions instead of sends, in the
+   * scenarios that measure steps (fanout, saturate, rooms, cost), for our server only: the other
+   * peers have no reactions. 0 (the default) is the load every earlier result was measured with.
+   */
+  reactions: number;
+  /**
+   * A checkout of this repository, built, whose packages/server/dist/main.js runs as the chat peer
+   * (an earlier commit in a git worktree, to compare with); null: this one's.
+   */
+  serverDir: string | null;
   argv: string[];
 }
 
@@ -109,6 +121,8 @@ export function defaultOptions(quick: boolean): BenchOptions {
       cluster: { receivers: 50, rate: 20, durationMs: 500, warmupMs: 0, search: { ...search, maxSteps: 1, warmupMs: 0 }, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL },
       fairness: { phaseMs: 800, floodRate: 500, pingEveryMs: 20, connectEveryMs: 200, drainMs: 1_000, seedMessages: 5 },
       repeats: {},
+      reactions: 0,
+      serverDir: null,
       argv: [],
     };
   }
@@ -142,6 +156,8 @@ export function defaultOptions(quick: boolean): BenchOptions {
     fairness: { phaseMs: 3_000, floodRate: 2_000, pingEveryMs: 10, connectEveryMs: 250, drainMs: 3_000, seedMessages: 20 },
     // The targets that sit near the line on this machine kind: one run of them is a coin toss.
     repeats: { ...DEFAULT_REPEATS },
+    reactions: 0,
+    serverDir: null,
     argv: [],
   };
 }
@@ -169,7 +185,12 @@ export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --database-url URL       cluster: the PostgreSQL database to make scratch schemas in
                            (default ${DATABASE_URL})
   --redis-url URL          cluster: the Redis to use, under a scratch key prefix (default ${REDIS_URL})
-                           cluster reports n/a when either does not answer`;
+                           cluster reports n/a when either does not answer
+  --reactions SHARE        0 to under 1: that share of each sender's requests are reactions to a
+                           recent message instead of sends (default 0); our server only (the
+                           tutorial broadcasters and Socket.IO have none), not in cluster
+  --server-dir DIR         run the chat server of another checkout, built (DIR/packages/server/dist/main.js),
+                           e.g. an earlier commit in a git worktree (default: this one's)`;
 
 export class UsageError extends Error {}
 
@@ -271,6 +292,18 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
         o.repeats = Object.fromEntries(SCENARIOS.map((s) => [s, n]));
         break;
       }
+      case '--reactions': {
+        const raw = value();
+        const n = Number(raw);
+        if (raw === undefined || raw.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new UsageError(`${flag} needs a share from 0 to under 1 (0.1: one request in ten)`);
+        o.reactions = n;
+        break;
+      }
+      case '--server-dir':
+        o.serverDir = value() ?? null;
+        if (!o.serverDir) throw new UsageError(`${flag} needs a directory`);
+        o.serverDir = resolve(o.serverDir);
+        break;
       case '--sizes':
         o.cost.sizes = (value() ?? '').split(',').map((v) => Math.round(positive(v, flag)));
         break;

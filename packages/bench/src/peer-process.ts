@@ -15,6 +15,19 @@ import { peakRssBytes, processCpuSeconds, rssBytes } from './proc.js';
 
 export const CHAT_MAIN = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url));
 
+/** The built server of a checkout of this repository (--server-dir), or this one's. */
+export function chatMainIn(dir: string | null): string {
+  return dir ? join(dir, 'packages', 'server', 'dist', 'main.js') : CHAT_MAIN;
+}
+
+// Set once by run.ts before any server starts: every scenario starts our server through
+// PeerProcess.start, and threading the choice through each of them would change them all for one
+// setting of the run.
+let chatMain = CHAT_MAIN;
+export function useChatMain(file: string): void {
+  chatMain = file;
+}
+
 const PEER_SCRIPTS: Record<Exclude<PeerName, 'chat'>, string> = {
   'ws-broadcaster': fileURLToPath(new URL('./peers/ws-broadcaster.js', import.meta.url)),
   'nodejs-websocket': fileURLToPath(new URL('./peers/nodejs-websocket.js', import.meta.url)),
@@ -125,7 +138,7 @@ export class PeerProcess {
     if (peer === 'chat') {
       dataDir = mkdtempSync(join(tmpdir(), 'chat-bench-'));
       // For profiling our server under a scenario: BENCH_CHAT_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-      args = [...(process.env.BENCH_CHAT_NODE_ARGS?.split(' ').filter(Boolean) ?? []), CHAT_MAIN];
+      args = [...(process.env.BENCH_CHAT_NODE_ARGS?.split(' ').filter(Boolean) ?? []), chatMain];
       env = { ...(options.shipped ? shippedChatEnv : chatEnv)(port, dataDir), ...extraEnv };
     } else {
       // The same for the other peers, to profile them under the same load: BENCH_PEER_NODE_ARGS.

@@ -51,6 +51,13 @@ export interface StepResult {
    */
   generatorSaturated: boolean;
   disconnects: Record<string, number>;
+  /**
+   * With reactions in the load (--reactions, our server): the share of requests that were
+   * reactions, how many, the `changed` events every member of their rooms was due and got, and
+   * those received per second. `sent`, `expected`, `received`, `lost` and the latencies are the
+   * messages' alone.
+   */
+  reactions?: { share: number; sent: number; changesExpected: number; changesReceived: number; changesLost: number; changesPerSec: number };
   pass: boolean;
   why: string;
 }

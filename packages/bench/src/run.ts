@@ -5,9 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
+import { ADAPTERS } from './adapters.js';
+import { round } from './format.js';
 import { LoadGenerator } from './load-generator.js';
 import { parseArgs, USAGE, UsageError, type BenchOptions } from './options.js';
-import { CHAT_MAIN, chatEnv, PeerProcess } from './peer-process.js';
+import { chatEnv, chatMainIn, PeerProcess, useChatMain } from './peer-process.js';
 import { describeMachine } from './proc.js';
 import { dropAllScratch, shown } from './services.js';
 import { foldRuns } from './repeat.js';
@@ -19,10 +21,10 @@ import type { BenchResults, ScenarioResult } from './results.js';
 import type { Context } from './scenario-context.js';
 import { runScenario } from './scenarios/index.js';
 
-/** The commit measured, and whether the server or protocol had uncommitted changes. */
-function source(): BenchResults['source'] {
+/** The commit measured (--server-dir: that checkout's), and whether the server or protocol had uncommitted changes. */
+function source(dir: string | null): BenchResults['source'] {
   try {
-    const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (...args: string[]): string => execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], ...(dir ? { cwd: dir } : {}) }).trim();
     return { commit: git('rev-parse', '--short', 'HEAD'), dirty: git('status', '--porcelain', '--', 'packages/server', 'packages/protocol') !== '' };
   } catch {
     return { commit: 'unknown', dirty: false };
@@ -49,6 +51,8 @@ function settings(o: BenchOptions): Record<string, unknown> {
     cluster: { ...o.cluster, databaseUrl: shown(o.cluster.databaseUrl), redisUrl: shown(o.cluster.redisUrl) },
     fairness: o.fairness,
     repeats: o.repeats,
+    reactions: o.reactions,
+    serverDir: o.serverDir,
     argv: o.argv,
     chatEnv: env,
   };
@@ -69,20 +73,27 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  if (opts.peers.includes('chat') && !existsSync(CHAT_MAIN)) {
-    process.stderr.write(`${CHAT_MAIN} is missing: run npm run build first\n`);
+  const chatMain = chatMainIn(opts.serverDir);
+  if (opts.peers.includes('chat') && !existsSync(chatMain)) {
+    process.stderr.write(`${chatMain} is missing: run npm run build ${opts.serverDir ? `in ${opts.serverDir} ` : ''}first\n`);
     return 2;
   }
+  useChatMain(chatMain);
   const o = opts;
   const started = new Date();
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   log(`bench: ${o.quick ? 'quick' : 'full'} run, scenarios ${o.scenarios.join(', ')}; peers ${o.peers.join(', ')}`);
+  if (o.serverDir) log(`  chat server: ${chatMain}`);
+  if (o.reactions > 0) {
+    const without = o.peers.filter((p) => !ADAPTERS[p].reactions);
+    log(`  reactions: ${round(o.reactions * 100, 1)} % of each sender's requests, our server only${without.length ? ` (${without.join(', ')}: no reactions, sends only)` : ''}; not in cluster`);
+  }
   const gen = LoadGenerator.start(o.workers);
   const ctx: Context = { gen, opts: o, epoch: 0, log };
   const results: ScenarioResult[] = [];
   const rows = rowsFor(o);
   const machine = describeMachine();
-  const measured = source();
+  const measured = source(o.serverDir);
   const command = `node ${relative(process.cwd(), process.argv[1] ?? 'packages/bench/dist/run.js') || 'run.js'}${o.argv.length ? ` ${o.argv.join(' ')}` : ''}`;
   const snapshot = (): BenchResults => ({
     tool: '@chat/bench',

@@ -29,13 +29,27 @@ export type WorkerCommand = { id: number } & (
       t0Us?: number;
     }
   | { type: 'arm'; epoch: number; perClientTarget: number }
-  | { type: 'send'; epoch: number; senders: SenderSpec[]; durationMs: number; textBytes: number }
+  | {
+      type: 'send';
+      epoch: number;
+      senders: SenderSpec[];
+      durationMs: number;
+      textBytes: number;
+      /** 0..1: the share of each sender's requests that are reactions instead of sends (our server only). */
+      reactionShare: number;
+    }
   | { type: 'stats'; light: boolean }
   | { type: 'close'; indices: number[] | undefined; graceful: boolean; keep: boolean }
   | { type: 'cpu' }
 );
 
 export type WorkerReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
+
+/** What a send command did: messages per sender (in the command's order), and reactions in all. */
+export interface SendResult {
+  messages: number[];
+  reactions: number;
+}
 
 export interface ConnectResult {
   connected: number;
@@ -59,6 +73,8 @@ export interface WorkerStats {
   stale: number;
   /** Senders' own messages coming back (chat: proof the message was stored). */
   ownEchoes: number;
+  /** `changed` events received (chat, with reactions in the load): not deliveries. */
+  changes: number;
   lastRecvUs: number;
   /** Clients that received perClientTarget deliveries this epoch. */
   caughtUp: number;

@@ -1,11 +1,13 @@
-// One load-generator thread: holds a share of the clients, sends on behalf of its senders, and
-// counts what its receivers get (latency, order, catch-up) for the current epoch.
+// One load-generator thread: holds a share of the clients, sends (or reacts) on behalf of its
+// senders, and counts what its receivers get (latency, order, catch-up; changes apart) for the
+// current epoch.
 import { parentPort } from 'node:worker_threads';
 import { ADAPTERS, type BenchClient, type ClientHooks, type ConnectSpec, type PeerName } from './adapters.js';
 import { Histogram } from './histogram.js';
 import { encodePayload, nowUs, parsePayloadBuffer, parsePayloadString, type Payload } from './payload.js';
 import { threadCpuSeconds } from './proc.js';
-import type { ConnectResult, SenderSpec, WorkerCommand, WorkerReply, WorkerStats } from './worker-protocol.js';
+import { isReaction, reactionPhase } from './reactions.js';
+import type { ConnectResult, SendResult, SenderSpec, WorkerCommand, WorkerReply, WorkerStats } from './worker-protocol.js';
 
 interface Slot {
   spec: ConnectSpec;
@@ -16,6 +18,8 @@ interface Slot {
   count: number;
   token: string | undefined;
   joinedSeq: number;
+  /** Requests made with reactions in the load, over every step: reactions keep their share across short steps. */
+  requests: number;
 }
 
 const port = parentPort;
@@ -27,6 +31,7 @@ let received = 0;
 let outOfOrder = 0;
 let stale = 0;
 let ownEchoes = 0;
+let changes = 0;
 let lastRecvUs = 0;
 let hist = new Histogram();
 let perClientTarget = 0;
@@ -67,6 +72,9 @@ function hooksFor(slot: Slot): ClientHooks {
     onText: (text) => {
       if (parsePayloadString(text, scratch)) deliver(slot);
     },
+    onChange: () => {
+      changes++;
+    },
     onClose: (reason) => {
       slot.client = null;
       disconnects[reason] = (disconnects[reason] ?? 0) + 1;
@@ -87,7 +95,7 @@ async function connect(peer: PeerName, serverPort: number, specs: ConnectSpec[],
       const given = specs[next++] as ConnectSpec;
       const old = slots.get(given.index);
       const spec: ConnectSpec = resume && old ? { ...given, token: old.token as string, since: old.joinedSeq } : given;
-      const slot: Slot = old ?? { spec, client: null, lastSeq: new Map(), count: 0, token: undefined, joinedSeq: 0 };
+      const slot: Slot = old ?? { spec, client: null, lastSeq: new Map(), count: 0, token: undefined, joinedSeq: 0, requests: 0 };
       slot.spec = spec;
       slots.set(spec.index, slot);
       try {
@@ -115,6 +123,7 @@ function arm(newEpoch: number, target: number): void {
   outOfOrder = 0;
   stale = 0;
   ownEchoes = 0;
+  changes = 0;
   lastRecvUs = 0;
   hist = new Histogram();
   perClientTarget = target;
@@ -128,11 +137,19 @@ function arm(newEpoch: number, target: number): void {
   }
 }
 
-function send(sendEpoch: number, senders: SenderSpec[], durationMs: number, textBytes: number): Promise<number[]> {
+/**
+ * Each sender makes `rate` requests a second: with reactionShare > 0, that share of them are
+ * reactions (a sender that has seen no message yet sends instead). Payload seqs count messages
+ * only, so receivers see 1, 2, 3… from each sender as without reactions.
+ */
+function send(sendEpoch: number, senders: SenderSpec[], durationMs: number, textBytes: number, reactionShare: number): Promise<SendResult> {
   return new Promise((resolve) => {
     const start = nowUs();
     const end = start + durationMs * 1000;
-    const sent = senders.map(() => 0);
+    const requests = senders.map(() => 0);
+    const messages = senders.map(() => 0);
+    let reactions = 0;
+    if (reactionShare > 0) for (const s of senders) slots.get(s.index)?.client?.watchMessages();
     // A few senders: tick often for an even pace; many slow senders: tick less, each has a phase.
     const tickMs = senders.length <= 10 ? 2 : 10;
     const tick = (): void => {
@@ -141,17 +158,25 @@ function send(sendEpoch: number, senders: SenderSpec[], durationMs: number, text
       for (let i = 0; i < senders.length; i++) {
         const s = senders[i] as SenderSpec;
         const due = Math.floor(((t - start) / 1e6) * s.rate + s.phase);
-        const client = slots.get(s.index)?.client;
-        let n = sent[i] as number;
+        const slot = slots.get(s.index);
+        const client = slot?.client;
+        if (!slot || !client) continue; // its requests fall due again once it is back
+        let n = requests[i] as number;
         while (n < due) {
           n++;
-          client?.send(s.room, encodePayload(sendEpoch, s.index, n, nowUs(), textBytes), `${sendEpoch}-${n}`);
+          if (reactionShare > 0 && isReaction(++slot.requests, reactionShare, reactionPhase(s.index)) && client.react(s.room)) {
+            reactions++;
+            continue;
+          }
+          const m = (messages[i] as number) + 1;
+          messages[i] = m;
+          client.send(s.room, encodePayload(sendEpoch, s.index, m, nowUs(), textBytes), `${sendEpoch}-${m}`);
         }
-        sent[i] = client ? n : (sent[i] as number);
+        requests[i] = n;
       }
       if (now >= end) {
         clearInterval(timer);
-        resolve(sent);
+        resolve({ messages, reactions });
       }
     };
     const timer = setInterval(tick, tickMs);
@@ -166,6 +191,7 @@ function stats(light: boolean): WorkerStats {
     outOfOrder,
     stale,
     ownEchoes,
+    changes,
     lastRecvUs,
     caughtUp,
     open,
@@ -200,7 +226,7 @@ async function handle(cmd: WorkerCommand): Promise<unknown> {
       arm(cmd.epoch, cmd.perClientTarget);
       return null;
     case 'send':
-      return send(cmd.epoch, cmd.senders, cmd.durationMs, cmd.textBytes);
+      return send(cmd.epoch, cmd.senders, cmd.durationMs, cmd.textBytes, cmd.reactionShare);
     case 'stats':
       return stats(cmd.light);
     case 'close':

@@ -1,5 +1,5 @@
 // A server (one process, or a cluster setup's nodes) with its clients connected and joined.
-import type { ConnectSpec, PeerName } from '../adapters.js';
+import { ADAPTERS, type ConnectSpec, type PeerName } from '../adapters.js';
 import { MiB } from '../format.js';
 import { PeerProcess, ServerGroup } from '../peer-process.js';
 import { SetupError, type Context } from '../scenario-context.js';
@@ -10,9 +10,14 @@ export interface Launcher {
   start(): Promise<ServerGroup>;
   /** Also measure the CPU of the postgres and redis-server processes in each step. */
   services: boolean;
+  /**
+   * --reactions applies (with a peer that has them). The cluster scenario's setups leave it out:
+   * PostgreSQL refused changes when the option came in, and its setups compare the same load.
+   */
+  reactions: boolean;
 }
 
-const oneProcess = (peer: PeerName): Launcher => ({ start: async () => new ServerGroup([await PeerProcess.start(peer)]), services: false });
+const oneProcess = (peer: PeerName): Launcher => ({ start: async () => new ServerGroup([await PeerProcess.start(peer)]), services: false, reactions: true });
 
 /** With several nodes: clients in contiguous blocks of the specs, so the first (the sender) is on node 1. */
 function spread(specs: ConnectSpec[], ports: number[]): ConnectSpec[] {
@@ -53,8 +58,15 @@ export class Session {
       );
     }
     const over = server.nodes.length > 1 ? ` over ${server.nodes.length} nodes` : '';
-    ctx.log(`  ${peer}: ${specs.length} clients connected${over} in ${(connect.elapsedMs / 1000).toFixed(1)} s`);
+    const share = session.reactionShare > 0 ? `; ${Math.round(session.reactionShare * 100)} % of requests are reactions` : '';
+    const none = ctx.opts.reactions > 0 && session.reactionShare === 0 ? '; sends only (no reactions here)' : '';
+    ctx.log(`  ${peer}: ${specs.length} clients connected${over} in ${(connect.elapsedMs / 1000).toFixed(1)} s${share}${none}`);
     return session;
+  }
+
+  /** The share of each sender's requests that are reactions in this session's steps (0: sends only). */
+  get reactionShare(): number {
+    return ADAPTERS[this.peer].reactions && this.launcher.reactions ? this.ctx.opts.reactions : 0;
   }
 
   peakRssMiB = 0;

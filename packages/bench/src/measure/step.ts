@@ -1,6 +1,8 @@
 // One measured step: the senders send at a target rate for a while, then the step waits for late
 // deliveries and reports latency, loss, order and the CPU of the server, the generator and (for the
-// cluster scenario) PostgreSQL and Redis.
+// cluster scenario) PostgreSQL and Redis. With reactions in the load (our server, --reactions),
+// that share of the requests are reactions: the target counts requests, the latency and loss are
+// the messages', and the `changed` events the reactions caused are counted beside them.
 import { availableParallelism } from 'node:os';
 import { fmt, round, sleep } from '../format.js';
 import { nowUs } from '../payload.js';
@@ -19,20 +21,23 @@ export async function measureStep(ctx: Context, session: Session, layout: Layout
   const w0 = await gen.workerCpuSeconds();
   const p0 = process.cpuUsage();
   const cpu0 = session.server.cpuSecondsEach();
+  const share = session.reactionShare;
   const t0 = nowUs();
-  const sentBy = await gen.send(epoch, senders, durationMs, opts.textBytes);
+  const { messages: sentBy, reactions } = await gen.send(epoch, senders, durationMs, opts.textBytes, share);
   const sendEnd = nowUs();
   let sent = 0;
   for (const n of sentBy.values()) sent += n;
   const expected = sent * layout.receiversPerMessage;
+  // A change goes to every member of the room, the reacting sender too.
+  const changesExpected = reactions * (layout.receiversPerMessage + 1);
   let last = -1;
   let lastChange = nowUs();
   for (;;) {
     const s = await gen.stats(true);
-    if (s.received >= expected) break;
+    if (s.received >= expected && s.changes >= changesExpected) break;
     const now = nowUs();
-    if (s.received !== last) {
-      last = s.received;
+    if (s.received + s.changes !== last) {
+      last = s.received + s.changes;
       lastChange = now;
     } else if (now - lastChange > 1e6) break;
     if (now - sendEnd > opts.drainMs * 1000) break;
@@ -48,6 +53,7 @@ export async function measureStep(ctx: Context, session: Session, layout: Layout
   const durationS = durationMs / 1000;
   const elapsedS = Math.max(durationS, (s.lastRecvUs - t0) / 1e6);
   const lost = Math.max(0, expected - s.received);
+  const changesLost = Math.max(0, changesExpected - s.changes);
   const workerCpuPct = s.workerCpuSeconds.map((c, i) => round(((c - (w0[i] ?? 0)) / wallS) * 100, 1));
   const generatorCpuPct = round(((p1.user + p1.system) / 1e6 / wallS) * 100, 1);
   const nodeCpu = cpu1.map((c, i) => c - (cpu0[i] ?? 0));
@@ -63,8 +69,9 @@ export async function measureStep(ctx: Context, session: Session, layout: Layout
   let why = '';
   if (!session.server.alive) why = 'server died';
   else if (disconnectCount > 0) why = `server dropped ${disconnectCount} clients`;
-  else if (sent < msgRate * durationS * 0.97) why = `generator sent only ${sent} of ${Math.round(msgRate * durationS)} messages`;
+  else if (sent + reactions < msgRate * durationS * 0.97) why = `generator sent only ${sent + reactions} of ${Math.round(msgRate * durationS)} ${reactions > 0 ? 'requests' : 'messages'}`;
   else if (expected > 0 && lost / expected > opts.lossLimit) why = `lost ${((lost / expected) * 100).toFixed(2)} %`;
+  else if (changesExpected > 0 && changesLost / changesExpected > opts.lossLimit) why = `lost ${((changesLost / changesExpected) * 100).toFixed(2)} % of changes`;
   else if (p99Ms > opts.p99LimitMs) why = `p99 ${p99Ms.toFixed(0)} ms`;
   return {
     targetPerSec: Math.round(targetPerSec),
@@ -89,6 +96,9 @@ export async function measureStep(ctx: Context, session: Session, layout: Layout
     ...(services ? { servicesCpuSeconds: round(servicesCpu, 2), servicesCpuPer100k: per100k(servicesCpu), servicesCpuPct } : {}),
     generatorSaturated: generatorCpuPct >= 0.9 * leftOver || workerCpuPct.some((p) => p >= 90),
     disconnects: s.disconnects,
+    ...(share > 0
+      ? { reactions: { share, sent: reactions, changesExpected, changesReceived: s.changes, changesLost, changesPerSec: Math.round(s.changes / elapsedS) } }
+      : {}),
     pass: why === '',
     why,
   };
@@ -99,13 +109,20 @@ export function logStep(ctx: Context, label: string, r: StepResult): void {
     `    ${label} ${fmt(r.targetPerSec)}/s → ${fmt(r.deliveriesPerSec)}/s p50 ${r.p50Ms} p99 ${r.p99Ms} max ${r.maxMs} ms` +
       ` lost ${r.lost} ooo ${r.outOfOrder} cpu ${r.serverCpuPer100k} s/100k; server ${r.serverCpuPct} %, generator ${r.generatorCpuPct} % (${r.workerCpuPct.join('/')})` +
       `${r.servicesCpuPct !== undefined ? `, postgres + redis ${r.servicesCpuPct} %` : ''}` +
+      `${r.reactions ? `; changes ${fmt(r.reactions.changesPerSec)}/s lost ${r.reactions.changesLost}` : ''}` +
       `${r.pass ? '' : `  FAIL: ${r.why}`}`,
   );
+}
+
+/** A step's reaction share and changes delivered per second, as metrics (none without reactions). */
+export function reactionMetrics(r: StepResult | null | undefined, suffix = ''): Record<string, number> {
+  return r?.reactions ? { reactionShare: r.reactions.share, [`changesPerSec${suffix}`]: r.reactions.changesPerSec, [`changesLost${suffix}`]: r.reactions.changesLost } : {};
 }
 
 /** A fixed-rate step's numbers as a scenario's metrics. */
 export function stepMetrics(r: StepResult): Record<string, number> {
   return {
+    ...reactionMetrics(r),
     deliveriesPerSec: r.deliveriesPerSec,
     expectedPerSec: r.targetPerSec,
     p50Ms: r.p50Ms,

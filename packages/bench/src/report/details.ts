@@ -1,6 +1,6 @@
 // The tables under the summary: the load generator's CPU, the steps of every saturation search, the
 // cluster setups, the fairness phases, and the notes (n/a, errors, server output).
-import { fmt } from '../format.js';
+import { fmt, round } from '../format.js';
 import { SPREAD } from '../repeat.js';
 import type { BenchResults, FairnessPhase, ScenarioResult, StepResult } from '../results.js';
 import { ABUSER_ADDRESS, WELL_BEHAVED_ADDRESS } from '../scenarios/fairness.js';
@@ -21,17 +21,22 @@ export function generatorTable(results: BenchResults): string {
   return lines.join('\n');
 }
 
-/** `services`: with the PostgreSQL + Redis CPU columns (cluster scenario). */
+/**
+ * `services`: with the PostgreSQL + Redis CPU columns (cluster scenario). With reactions in the
+ * load, the changes each step delivered per second (and lost) follow the messages'.
+ */
 function stepsTable(steps: StepResult[], services = false): string {
   const extra = services ? ' PostgreSQL + Redis CPU s/100k | PostgreSQL + Redis CPU |' : '';
+  const changes = steps.some((s) => s.reactions);
   const lines = [
-    `| target/s | achieved/s | p50 ms | p99 ms | max ms | lost | out of order | server CPU s/100k | server CPU |${extra} generator CPU | result |`,
-    `| --- | --- | --- | --- | --- | --- | --- | --- | --- |${services ? ' --- | --- |' : ''} --- | --- |`,
+    `| target/s | achieved/s | p50 ms | p99 ms | max ms | lost | out of order |${changes ? ' changes/s (lost) |' : ''} server CPU s/100k | server CPU |${extra} generator CPU | result |`,
+    `| --- | --- | --- | --- | --- | --- | --- |${changes ? ' --- |' : ''} --- | --- |${services ? ' --- | --- |' : ''} --- | --- |`,
   ];
   for (const s of steps) {
     const cols = services ? ` ${s.servicesCpuPer100k ?? '–'} | ${s.servicesCpuPct ?? '–'} % |` : '';
+    const ch = changes ? ` ${s.reactions ? `${fmt(s.reactions.changesPerSec)} (${s.reactions.changesLost})` : '–'} |` : '';
     lines.push(
-      `| ${fmt(s.targetPerSec)} | ${fmt(s.deliveriesPerSec)} | ${s.p50Ms} | ${s.p99Ms} | ${s.maxMs} | ${s.lost} | ${s.outOfOrder} | ${s.serverCpuPer100k} | ${s.serverCpuPct} % |${cols} ${s.generatorCpuPct} %${s.generatorSaturated ? ' (saturated)' : ''} | ${s.pass ? 'pass' : s.why} |`,
+      `| ${fmt(s.targetPerSec)} | ${fmt(s.deliveriesPerSec)} | ${s.p50Ms} | ${s.p99Ms} | ${s.maxMs} | ${s.lost} | ${s.outOfOrder} |${ch} ${s.serverCpuPer100k} | ${s.serverCpuPct} % |${cols} ${s.generatorCpuPct} %${s.generatorSaturated ? ' (saturated)' : ''} | ${s.pass ? 'pass' : s.why} |`,
     );
   }
   return lines.join('\n');
@@ -121,6 +126,13 @@ export function details(results: BenchResults): string {
     if (r.status !== 'ok' && !r.setups?.length && !r.phases?.length) continue;
     const sections: string[] = [];
     if (r.reason) sections.push(`Note: ${r.reason}.`);
+    const share = r.metrics.reactionShare;
+    if (typeof share === 'number' && share > 0) {
+      sections.push(
+        `${round(share * 100, 1)} % of each sender's requests were reactions to a recent message: a target counts requests × receivers; ` +
+          'achieved, latency and loss are the messages\'; changes/s are the `changed` events received (every member of the room gets one).',
+      );
+    }
     if (r.runs) {
       const each = (SPREAD[r.scenario] ?? []).map((m) => `${m} ${r.runs?.map((run) => run[m] ?? '–').join(', ')}`);
       sections.push(`${r.runs.length} runs, each: ${each.join('; ')}. The table shows their medians${r.steps?.length ? '; the steps below are the median run\'s' : ''}.`);

@@ -2,7 +2,7 @@
 // setup / SQLite; for fairness, each flood / idle).
 import type { PeerName } from '../adapters.js';
 import { FLOODS } from '../fairness-protocol.js';
-import { fmt } from '../format.js';
+import { fmt, round } from '../format.js';
 import type { BenchOptions } from '../options.js';
 import { CLUSTER_SETUPS, SETUP_LABELS, type BenchResults, type ScenarioName, type ScenarioResult } from '../results.js';
 
@@ -20,7 +20,7 @@ interface Row {
 /** Scenarios that compare our server with itself (SetupResult.vsSqlite, FairnessPhase.p99VsIdle), not with the peers. */
 const SELF_COMPARED: readonly ScenarioName[] = ['cluster', 'fairness'];
 
-export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms' | 'idle' | 'resume' | 'cost'> & Partial<Pick<BenchOptions, 'cluster'>>): Row[] {
+export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms' | 'idle' | 'resume' | 'cost'> & Partial<Pick<BenchOptions, 'cluster' | 'reactions'>>): Row[] {
   const ms = (v: number): string => `${v} ms`;
   const per = (v: number): string => `${fmt(v)}/s`;
   const s = (v: number): string => `${v} s`;
@@ -50,6 +50,17 @@ export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms'
     { scenario: 'resume', metric: 'catchUpP99Ms', label: 'per-client catch-up p99', better: 'lower', unit: ms },
     { scenario: 'resume', metric: 'lost', label: 'lost / out of order', better: '' },
   ];
+  // With reactions in the load (our server only), the changes they caused, beside the deliveries.
+  if ((opts.reactions ?? 0) > 0) {
+    const changes = (scenario: ScenarioName, after: string, metric: string, label: string): void => {
+      const at = rows.findIndex((r) => r.scenario === scenario && r.metric === after);
+      rows.splice(at + 1, 0, { scenario, metric, label, better: '', unit: per });
+    };
+    changes('fanout', 'deliveriesPerSec', 'changesPerSec', 'changes delivered/s (reactions)');
+    changes('rooms', 'lost', 'changesPerSec', 'changes delivered/s (reactions)');
+    changes('rooms', 'maxDeliveriesPerSec', 'changesPerSecAtMax', 'changes delivered/s at the max (reactions)');
+    changes('saturate', 'maxDeliveriesPerSec', 'changesPerSecAtMax', 'changes delivered/s at the max (reactions)');
+  }
   for (const size of opts.cost.sizes) {
     rows.push({ scenario: 'cost', metric: `maxDeliveriesPerSec@${size}`, label: `max sustainable deliveries/s, room of ${size}`, better: 'higher', unit: per });
   }
@@ -141,7 +152,9 @@ export function markdownTable(results: BenchResults): string {
       return typeof ratio === 'number' ? `${text} (chat ${ratio.toFixed(2)}×)` : text;
     });
     const repeated = Math.max(...peers.map((peer) => find(results.results, row.scenario, peer)?.runs?.length ?? 1));
-    const scenario = repeated > 1 ? `${row.scenario} (median of ${repeated})` : row.scenario;
+    const share = find(results.results, row.scenario, 'chat')?.metrics.reactionShare;
+    const named = typeof share === 'number' && share > 0 ? `${row.scenario}, ${round(share * 100, 1)} % reactions` : row.scenario;
+    const scenario = repeated > 1 ? `${named} (median of ${repeated})` : named;
     return `| ${scenario} | ${row.label} | ${row.better || ' '} | ${cells.join(' | ')} |`;
   });
   return [head, ...lines].join('\n');

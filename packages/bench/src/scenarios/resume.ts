@@ -21,7 +21,7 @@ export async function resume(ctx: Context, peer: PeerName): Promise<Body> {
     await gen.close({ indices: receivers.map((s) => s.index), graceful: true, keep: true });
     await sleep(ctx.opts.quick ? 200 : 1000);
     // The sender writes what the others miss, and waits for its own copies: stored and delivered.
-    const sent = (await gen.send(epoch, [{ index: 0, room, rate: 1000, phase: 0.5 }], o.missed, ctx.opts.textBytes)).get(0) ?? 0;
+    const sent = (await gen.send(epoch, [{ index: 0, room, rate: 1000, phase: 0.5 }], o.missed, ctx.opts.textBytes)).messages.get(0) ?? 0;
     const stored = Date.now() + 10_000;
     while ((await gen.stats(true)).ownEchoes < sent && Date.now() < stored) await sleep(20);
     const cpu0 = session.server.cpuSeconds();
