@@ -83,7 +83,7 @@ describe('chat-server backup under load', () => {
     }
     // The server was not disturbed: every send was acked.
     await waitFor('all replies', () => replies.length === n, 10_000);
-    expect(replies.every((r) => r.type === 'ack')).toBe(true);
+    expect(replies.filter((r) => r.type !== 'ack').slice(0, 3)).toEqual([]);
   }, 180_000);
 
   it('a backup killed midway leaves nothing at the target, and the next one succeeds and clears its leftover', async () => {

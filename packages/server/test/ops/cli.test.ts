@@ -52,6 +52,7 @@ describe('chat-server backup', () => {
     expect(existsSync(file)).toBe(true);
     expect(readFileSync(file).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
     const allAcks = [...acks, ...burstReplies.filter((r): r is AckFrame => r.type === 'ack')];
+    expect(burstReplies.filter((r) => r.type !== 'ack').slice(0, 2)).toEqual([]);
     expect(allAcks).toHaveLength(acks.length + burstReplies.length);
     const ackedSeq = new Map(allAcks.map((a) => [a.id, a.seq]));
 

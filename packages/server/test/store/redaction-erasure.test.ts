@@ -1,7 +1,7 @@
 // A redaction erases (docs/protocol.md, The room log): after a clean shutdown no file of the data
 // directory holds any version of the redacted text (the original, an earlier edit, the current
 // one), a reply's excerpt of it, or its reaction. SQLite's secure_delete zeroes what rows held,
-// and the WAL is checkpointed and truncated on close.
+// and the WAL is checkpointed and removed when the last connection closes.
 import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';

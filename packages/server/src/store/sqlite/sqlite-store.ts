@@ -98,7 +98,7 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
     db.pragma('foreign_keys = ON');
     // A redaction erases (docs/protocol.md, The room log): deleted and overwritten content is
     // zeroed in the database file rather than left in free space. The WAL's copies of old pages go
-    // at the next checkpoint, at the latest the one close() runs.
+    // at the next checkpoint, at the latest when the last connection closes (close()).
     db.pragma('secure_delete = ON');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // Checkpoint every 10000 WAL pages (about 40 MiB), not SQLite's 1000: a busy server re-dirties
@@ -168,17 +168,13 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
   }
 
   /**
-   * Checkpoints the WAL into the database and truncates it (so no page image of erased text stays
-   * in it), then closes. A reader holding an old snapshot (a backup) makes the checkpoint stop
-   * short; SQLite's own checkpoint on closing the last connection then finishes the job.
+   * Closes. The last connection to close checkpoints the WAL into the database and removes it
+   * (SQLite does this itself), so after a clean shutdown no page image of an erased text stays in
+   * a WAL file. No checkpoint is forced here: `chat-server backup` closes its store while the
+   * server writes, and a forced one there made the server's commits fail.
    */
   async close(): Promise<void> {
     if (!this.db?.open) return;
-    try {
-      this.db.pragma('wal_checkpoint(TRUNCATE)');
-    } catch (err) {
-      this.options.log?.warn({ err }, 'could not checkpoint the WAL before closing');
-    }
     this.db.close();
   }
 }
