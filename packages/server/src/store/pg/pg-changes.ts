@@ -6,17 +6,10 @@
 // not_found. Also the mentions of texts, resolved to the room's members, for messages and edits
 // alike.
 import type { ClientBase } from 'pg';
-import { MAX_REACTIONS_PER_MESSAGE } from '@chat/protocol';
-import type { ChangeResult, EntryRefusal, NewChange, NewEdit, NewReaction, NewRedaction } from '../change-store.js';
-import { MESSAGE_COLUMNS, MESSAGE_FROM, reactionSummary, toChanged, toMessage, type MessageRow } from '../rows.js';
+import { changedEntry, judgeEdit, judgeReaction, judgeRedaction, NOT_FOUND, reactionsAfter, type ChangeTarget, type ReactionRow, type Verdict } from '../change-rules.js';
+import type { ChangeResult, EntryRefusal, NewChange, NewEdit, NewReaction } from '../change-store.js';
+import { MESSAGE_COLUMNS, MESSAGE_FROM, reactionSummary, toMessage, type MessageRow } from '../rows.js';
 import type { Int8 } from './pg-database.js';
-
-/** The target's columns a change is checked against. */
-interface TargetRow {
-  user_id: string;
-  text: string;
-  deleted: boolean;
-}
 
 /** A text's `@names` in a room, and (once resolved) the room's members they name. */
 export interface MentionsOf {
@@ -24,8 +17,6 @@ export interface MentionsOf {
   /** The lowercased names (NewMessage.mentionNames). */
   names: readonly string[];
 }
-
-const notFound: EntryRefusal = { refused: 'not_found', reason: 'no message with that seq in this room' };
 
 /**
  * The room's members (its stored lists) each text names, by nick or username, case-insensitively
@@ -63,19 +54,28 @@ export class PgChanges {
    * takes if it changes anything; the caller advances the room only when a change was returned.
    */
   async apply(roomId: Int8, change: NewChange, nextSeq: number, ts: number): Promise<ChangeResult | EntryRefusal> {
-    const { rows } = await this.client.query<TargetRow>(
+    const { rows } = await this.client.query<ChangeTarget>(
       'SELECT user_id, text, deleted FROM messages WHERE room_id = $1 AND seq = $2 FOR UPDATE',
       [roomId, change.seq],
     );
     const target = rows[0];
-    if (!target) return notFound;
-    const outcome =
-      change.action === 'edit'
-        ? await this.edit(roomId, change, target, ts)
-        : change.action === 'redact'
-          ? await this.redact(roomId, change, target)
-          : await this.react(roomId, change, target);
-    if (outcome !== 'changed') return outcome;
+    if (!target) return NOT_FOUND;
+    let verdict: Verdict;
+    if (change.action === 'edit') {
+      verdict = judgeEdit(target, change);
+      if (verdict === 'apply') await this.edit(roomId, change, target, ts);
+    } else if (change.action === 'redact') {
+      verdict = judgeRedaction(target, change);
+      if (verdict === 'apply') await this.redact(roomId, change.seq);
+    } else {
+      const { rows: reactions } = await this.client.query<ReactionRow>(
+        'SELECT emoji, user_id FROM reactions WHERE room_id = $1 AND seq = $2 ORDER BY id',
+        [roomId, change.seq],
+      );
+      verdict = judgeReaction(target, change, reactions);
+      if (verdict === 'apply') await this.react(roomId, change, reactions);
+    }
+    if (verdict !== 'apply') return verdict;
     // The change row, and the target as it now is (this statement sees the updates before it).
     const { rows: after } = await this.client.query<MessageRow>(
       `WITH stored AS (
@@ -84,15 +84,10 @@ export class PgChanges {
        SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room_id = $1 AND m.seq = $3`,
       [roomId, nextSeq, change.seq, change.action, change.by.id, change.by.nick, ts],
     );
-    const message = toMessage(change.room, after[0] as MessageRow);
-    const row = { seq: nextSeq, target_seq: change.seq, action: change.action, user_id: change.by.id, nick: change.by.nick, ts, account: false };
-    return { change: { ...toChanged(change.room, row, message), by: { ...change.by } } };
+    return { change: changedEntry(change, nextSeq, ts, toMessage(change.room, after[0] as MessageRow)) };
   }
 
-  private async edit(roomId: Int8, change: NewEdit, target: TargetRow, ts: number): Promise<'changed' | ChangeResult | EntryRefusal> {
-    if (target.user_id !== change.by.id) return { refused: 'forbidden', reason: 'only its author may edit a message' };
-    if (target.deleted) return { refused: 'forbidden', reason: 'the message was deleted' };
-    if (target.text === change.text) return { unchanged: true };
+  private async edit(roomId: Int8, change: NewEdit, target: ChangeTarget, ts: number): Promise<void> {
     const [ids = []] = await resolveMentions(this.client, [{ roomId, names: change.mentionNames ?? [] }]);
     await this.client.query('DELETE FROM mentions WHERE room_id = $1 AND seq = $2', [roomId, change.seq]);
     await this.client.query(
@@ -102,7 +97,6 @@ export class PgChanges {
        UPDATE messages SET text = $3, edited = $4, mentions = $5 WHERE room_id = $1 AND seq = $2`,
       [roomId, change.seq, change.text, ts, mentionsJson(ids), mentionRows(ids, target.user_id)],
     );
-    return 'changed';
   }
 
   /**
@@ -110,41 +104,19 @@ export class PgChanges {
    * once physical: the old row version keeps the text until VACUUM reclaims it, and the WAL (and
    * any archive or replica) holds it as written.
    */
-  private async redact(roomId: Int8, change: NewRedaction, target: TargetRow): Promise<'changed' | ChangeResult | EntryRefusal> {
-    if (target.deleted) return { unchanged: true };
-    if (target.user_id !== change.by.id && !change.moderator) {
-      return { refused: 'forbidden', reason: "only its author or the room's moderators may delete a message" };
-    }
+  private async redact(roomId: Int8, seq: number): Promise<void> {
     await this.client.query(
       `WITH reactions_gone AS (DELETE FROM reactions WHERE room_id = $1 AND seq = $2),
             mentions_gone AS (DELETE FROM mentions WHERE room_id = $1 AND seq = $2)
        UPDATE messages SET text = '', deleted = true, edited = NULL, reply_seq = NULL, mentions = NULL, reactions = NULL
        WHERE room_id = $1 AND seq = $2`,
-      [roomId, change.seq],
-    );
-    return 'changed';
-  }
-
-  /**
-   * The message's reaction rows are read once, in the order they were made; the summary is that
-   * list with the reaction added at its end or taken out (its id is the newest: we hold the room).
-   */
-  private async react(roomId: Int8, change: NewReaction, target: TargetRow): Promise<'changed' | ChangeResult | EntryRefusal> {
-    if (target.deleted) return { refused: 'forbidden', reason: 'the message was deleted' };
-    const { seq, emoji, by } = change;
-    const { rows } = await this.client.query<{ emoji: string; user_id: string }>(
-      'SELECT emoji, user_id FROM reactions WHERE room_id = $1 AND seq = $2 ORDER BY id',
       [roomId, seq],
     );
-    const mine = (r: { emoji: string; user_id: string }) => r.emoji === emoji && r.user_id === by.id;
-    if (rows.some(mine) === change.on) return { unchanged: true };
-    if (change.on) {
-      const emojis = new Set(rows.map((r) => r.emoji));
-      if (!emojis.has(emoji) && emojis.size >= MAX_REACTIONS_PER_MESSAGE) {
-        return { refused: 'forbidden', reason: `a message holds at most ${MAX_REACTIONS_PER_MESSAGE} different reactions` };
-      }
-    }
-    const summary = reactionSummary(change.on ? [...rows, { emoji, user_id: by.id }] : rows.filter((r) => !mine(r)));
+  }
+
+  /** The reaction row added or taken out, and the summary from the rows as they now are (read once, in order). */
+  private async react(roomId: Int8, change: NewReaction, rows: ReactionRow[]): Promise<void> {
+    const { seq, emoji, by } = change;
     await this.client.query(
       `WITH changed AS (${
         change.on
@@ -152,8 +124,7 @@ export class PgChanges {
           : 'DELETE FROM reactions WHERE room_id = $1 AND seq = $2 AND emoji = $3 AND user_id = $4'
       })
        UPDATE messages SET reactions = $5 WHERE room_id = $1 AND seq = $2`,
-      [roomId, seq, emoji, by.id, summary],
+      [roomId, seq, emoji, by.id, reactionSummary(reactionsAfter(rows, change))],
     );
-    return 'changed';
   }
 }
