@@ -3,6 +3,7 @@
 // the change row, the target's new state and the room's seq commit together. Also the mentions
 // of a text, resolved to the room's members, for messages and edits alike.
 import type Database from 'better-sqlite3';
+import type { ChatMessage } from '@chat/protocol';
 import { changedEntry, judgeEdit, judgeReaction, judgeRedaction, NOT_FOUND, reactionsAfter, type ChangeTarget, type ReactionRow, type Verdict } from '../change-rules.js';
 import type { ChangeResult, EntryRefusal, NewChange, NewEdit, NewReaction } from '../change-store.js';
 import { MESSAGE_COLUMNS, MESSAGE_FROM, reactionSummary, toMessage, type MessageRow } from '../rows.js';
@@ -58,6 +59,12 @@ export class SqliteChanges {
     return ids.length > 0 ? JSON.stringify(ids) : null;
   }
 
+  /** The message at (room, seq) in its current state, or null. */
+  messageAt(room: string, roomId: number, seq: number): ChatMessage | null {
+    const row = this.statements.message.get(roomId, seq);
+    return row ? toMessage(room, row) : null;
+  }
+
   /** Whether (room, seq) is a message: a reply may only answer one. */
   isMessage(roomId: number, seq: number): boolean {
     return this.statements.target.get(roomId, seq) !== undefined;
@@ -84,8 +91,7 @@ export class SqliteChanges {
     }
     if (verdict !== 'apply') return verdict;
     this.statements.insertChange.run(roomId, nextSeq, change.seq, change.action, change.by.id, change.by.nick, ts);
-    const message = toMessage(change.room, this.statements.message.get(roomId, change.seq) as SqliteMessageRow);
-    return { change: changedEntry(change, nextSeq, ts, message) };
+    return { change: changedEntry(change, nextSeq, ts, this.messageAt(change.room, roomId, change.seq) as ChatMessage) };
   }
 
   private edit(roomId: number, change: NewEdit, target: ChangeTarget, ts: number): void {

@@ -30,7 +30,6 @@ function prepare(db: Database.Database) {
        ON CONFLICT (room_id, user_id, client_id) DO NOTHING`,
     ),
     setMentions: db.prepare<[string, number]>('UPDATE messages SET mentions = ? WHERE id = ?'),
-    bySeq: db.prepare<[number, number], SqliteMessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room_id = ? AND m.seq = ?`),
     before: db.prepare<[number, number, number], SqliteMessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room_id = ? AND m.seq < ? ORDER BY m.seq DESC LIMIT ?`,
     ),
@@ -103,7 +102,7 @@ export class SqliteMessages implements MessageStore {
   }
 
   private appendMessage(roomId: number, m: NewMessage, seq: number, ts: number): AppendResult | EntryRefusal {
-    const { byClientId, insert, setMentions, bySeq } = this.statements;
+    const { byClientId, insert, setMentions } = this.statements;
     if (m.replyTo !== undefined && !this.changes.isMessage(roomId, m.replyTo)) {
       // A resend of a stored message answers with the original even if its target is gone since.
       const existing = byClientId.get(roomId, m.from.id, m.clientId);
@@ -120,7 +119,7 @@ export class SqliteMessages implements MessageStore {
       const message: ChatMessage = { type: 'message', room: m.room, seq, id: String(lastInsertRowid), clientId: m.clientId, from: m.from, text: m.text, ts };
       return { message, duplicate: false };
     }
-    return { message: toMessage(m.room, bySeq.get(roomId, seq) as SqliteMessageRow), duplicate: false };
+    return { message: this.changes.messageAt(m.room, roomId, seq) as ChatMessage, duplicate: false };
   }
 
   async appendEntries(batch: NewEntry[]): Promise<EntryResult[]> {
@@ -156,8 +155,8 @@ export class SqliteMessages implements MessageStore {
     for (const change of changes) {
       const seq = Number(change.target_seq);
       if (targets.has(seq)) continue;
-      const target = this.statements.bySeq.get(row.id, seq);
-      if (target) targets.set(seq, toMessage(room, target));
+      const target = this.changes.messageAt(room, row.id, seq);
+      if (target) targets.set(seq, target);
     }
     return toEntryPage(room, messages, changes, targets, limit);
   }
