@@ -1,7 +1,7 @@
 // Validators for client frames. Hand-written rather than schema-driven: this runs on every frame,
 // and each check maps to exactly one error code of the protocol's Errors table.
 import type { ClientFrame, ClientFrameType, ErrorCode } from './frames.js';
-import { DEFAULT_LIMITS, MAX_CLIENT_ID_CHARS, MAX_EMOJI_CHARS, MAX_MUTE_MS, MAX_NICK_CHARS, MAX_REF_CHARS, MAX_TOPIC_CHARS, ROOM_NAME } from './limits.js';
+import { DEFAULT_LIMITS, MAX_CLIENT_ID_CHARS, MAX_EMOJI_CHARS, MAX_MUTE_MS, MAX_NICK_CHARS, MAX_REF_CHARS, MAX_REPLY_EXCERPT_CHARS, MAX_TOPIC_CHARS, ROOM_NAME } from './limits.js';
 
 export interface FrameLimits {
   maxMessageChars: number;
@@ -39,6 +39,16 @@ export function charCount(text: string): number {
     }
   }
   return text.length - surrogatePairs;
+}
+
+/**
+ * What a reply quotes of the answered message's text (`replyTo.text`): its first
+ * MAX_REPLY_EXCERPT_CHARS code points. The server cuts it so; the client cuts a quote it updates.
+ */
+export function replyExcerpt(text: string): string {
+  // text.length (UTF-16 units) >= code points: only a longer text can need cutting.
+  if (text.length <= MAX_REPLY_EXCERPT_CHARS) return text;
+  return Array.from(text).slice(0, MAX_REPLY_EXCERPT_CHARS).join('');
 }
 
 export function isValidRoomName(room: unknown): room is string {

@@ -3,7 +3,7 @@
 // (they may exceed 2^53: ours are ms, seqs and row ids, well inside Number's exact range, except
 // message ids, which stay strings as the protocol wants) and booleans as booleans.
 import type { ChangeAction, ChangedFrame, ChatMessage, LogEntry, Reaction, User } from '@chat/protocol';
-import { LOBBY, MAX_REACTION_USERS, MAX_REPLY_EXCERPT_CHARS } from '@chat/protocol';
+import { LOBBY, MAX_REACTION_USERS, replyExcerpt } from '@chat/protocol';
 import type { EntryPage, MessagePage } from './message-store.js';
 import type { TokenInfo } from './account-store.js';
 import type { RoomInfo, RoomKind } from './room-store.js';
@@ -55,12 +55,6 @@ export interface MessageRow {
 
 const truthy = (flag: Flag | null): boolean => flag === true || flag === 1;
 
-/** The first MAX_REPLY_EXCERPT_CHARS code points of a text. */
-export function excerpt(text: string): string {
-  if (text.length <= MAX_REPLY_EXCERPT_CHARS) return text;
-  return Array.from(text).slice(0, MAX_REPLY_EXCERPT_CHARS).join('');
-}
-
 /** A message in its current state: the optional fields only when they say something. */
 export function toMessage(room: string, row: MessageRow): ChatMessage {
   const message: ChatMessage = {
@@ -85,7 +79,7 @@ export function toMessage(room: string, row: MessageRow): ChatMessage {
     message.replyTo = {
       seq: Number(row.reply_seq),
       from: toUser(row.reply_user_id, row.reply_nick, truthy(row.reply_account)),
-      text: excerpt(row.reply_text ?? ''),
+      text: replyExcerpt(row.reply_text ?? ''),
     };
   }
   return message;

@@ -25,7 +25,7 @@ import { Connection, type SocketLike } from './connection.js';
 import type { FrameContext } from './frames/frame-context.js';
 import { onServerFrame } from './frames/server-frames.js';
 import { credentials, onConnectionLost, type IdentityContext } from './identity.js';
-import { MessageChanges, replyExcerpt } from './message-changes.js';
+import { MessageChanges, quoteOf } from './message-changes.js';
 import { Notices } from './notices.js';
 import { Outbox } from './outbox.js';
 import { RequestRefs, type PendingAction } from './request-refs.js';
@@ -333,7 +333,7 @@ export class ChatClient {
    */
   send(roomName: string, text: string, replyTo?: number): boolean {
     const room = this.state.rooms.get(roomName);
-    const written = this.outbox.write(roomName, text, room && replyTo !== undefined ? replyExcerpt(room, replyTo) : undefined);
+    const written = this.outbox.write(roomName, text, room && replyTo !== undefined ? quoteOf(room, replyTo) : undefined);
     // The message ends this typing where it arrives, so the next keystroke, however soon (a quick
     // reply), says "typing" again at once instead of waiting out the throttle.
     if (written) this.lastTypingSent.delete(roomName);

@@ -6,12 +6,12 @@
 // socket goes again after the next join, which is harmless because every change is idempotent on
 // the server (the same text, a reaction already there, a second redaction store nothing). Until
 // then the UI shows the message as the change will leave it (`shownMessage`).
-import { MAX_EMOJI_CHARS, charCount, type ClientFrame, type ErrorFrame, type Reaction, type ReplyExcerpt, type UpdatedFrame, type User } from '@chat/protocol';
+import { MAX_EMOJI_CHARS, charCount, replyExcerpt, type ClientFrame, type ErrorFrame, type Reaction, type ReplyExcerpt, type UpdatedFrame, type User } from '@chat/protocol';
 import type { ChatState, DisplayMessage, PendingChange, RoomState } from './chat-state.js';
 import type { ClientStorage } from './client-storage.js';
 import type { Notices } from './notices.js';
 import { tooLong } from './outbox.js';
-import { excerpt, findMessage } from './timeline.js';
+import { findMessage } from './timeline.js';
 
 /** The ref prefix of a change: `chg:<id>`. */
 export const CHANGE_REF = 'chg:';
@@ -230,8 +230,8 @@ export function toggled(reactions: Reaction[], emoji: string, me: string, on: bo
 }
 
 /** What a reply to message `seq` quotes (its sender and text as the server would cut it), if it is held. */
-export function replyExcerpt(room: RoomState, seq: number): ReplyExcerpt | undefined {
+export function quoteOf(room: RoomState, seq: number): ReplyExcerpt | undefined {
   const message = findMessage(room, seq);
   if (!message || message.deleted) return undefined;
-  return { seq, from: message.from, text: excerpt(message.text) };
+  return { seq, from: message.from, text: replyExcerpt(message.text) };
 }

@@ -4,7 +4,7 @@
 // each seq is held once, in order. Version 1.1 ("The room log"): the log's seqs also number changes
 // to messages (edits, redactions, reactions); a change replaces its message's copy, and its seq
 // counts towards the resume point like a message's.
-import { charCount, MAX_REPLY_EXCERPT_CHARS, type ChangedFrame, type ChatMessage } from '@chat/protocol';
+import { replyExcerpt, type ChangedFrame, type ChatMessage } from '@chat/protocol';
 import type { DisplayMessage, RoomState } from './chat-state.js';
 
 /** Messages kept in memory per room; older ones are dropped (and can be loaded again). */
@@ -67,18 +67,13 @@ export function applyChange(room: RoomState, change: ChangedFrame): void {
   const current = list[index];
   if (current?.seq === target.seq && (current.version ?? 0) < change.seq) list[index] = { ...held(target, target.seq), version: change.seq };
   if (change.action !== 'react') {
-    const text = excerpt(target.deleted ? '' : target.text);
+    const text = replyExcerpt(target.deleted ? '' : target.text);
     for (const m of [...list, ...room.outbox]) {
       if (m.replyTo?.seq === target.seq && m.replyTo.text !== text) m.replyTo = { ...m.replyTo, text };
     }
   }
   if (change.seq > room.lastSeq && !room.changeSeqs.includes(change.seq)) room.changeSeqs.push(change.seq);
   advance(room);
-}
-
-/** What a reply quotes of a message's text: at most MAX_REPLY_EXCERPT_CHARS code points, as the server cuts it. */
-export function excerpt(text: string): string {
-  return charCount(text) <= MAX_REPLY_EXCERPT_CHARS ? text : [...text].slice(0, MAX_REPLY_EXCERPT_CHARS).join('');
 }
 
 /** The held message with this seq, if any. */
