@@ -27,12 +27,14 @@ export interface LeaveFrame extends Ref {
 export interface SendFrame extends Ref {
   type: 'send';
   room: string;
-  /** Trimmed by the validator; 1..maxMessageChars code points. */
+  /** Trimmed by the validator; 1..maxMessageChars code points ("" allowed when `files` are sent). */
   text: string;
   /** The client's idempotency key, 1..64 characters. */
   id: string;
   /** Version 1.1: the seq of the message of this room it answers. */
   replyTo?: number;
+  /** Version 1.1: 1..MAX_FILES_PER_MESSAGE distinct ids of files this user uploaded to this room and has not sent yet. */
+  files?: string[];
 }
 
 export interface HistoryFrame extends Ref {

@@ -37,6 +37,28 @@ export interface ChatMessage {
   replyTo?: ReplyExcerpt;
   /** Ids of the room members its text mentions (`@name`). */
   mentions?: string[];
+  /** Version 1.1: files sent with it (`send.files`), in the order sent. */
+  files?: FileInfo[];
+}
+
+/**
+ * Version 1.1: an uploaded file as MESSAGE and `POST api/rooms/R/files` show it. `type` is what the
+ * server found in the bytes; `url` and `thumbUrl` are relative to the page and signed: they work
+ * without credentials for at least an hour. Images carry `width`, `height` and `thumbUrl`.
+ */
+export interface FileInfo {
+  id: string;
+  /** The name it was uploaded with, cleaned (no path, no control characters). */
+  name: string;
+  /** The byte count `url` serves (images: after their metadata was stripped). */
+  size: number;
+  /** A MIME type, e.g. "image/png"; "application/octet-stream" when the bytes say nothing. */
+  type: string;
+  url: string;
+  width?: number;
+  height?: number;
+  /** A WebP of at most 800×800. */
+  thumbUrl?: string;
 }
 
 /** Version 1.1: one emoji's reactions to a message. */

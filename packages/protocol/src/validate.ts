@@ -1,7 +1,7 @@
 // Validators for client frames. Hand-written rather than schema-driven: this runs on every frame,
 // and each check maps to exactly one error code of the protocol's Errors table.
 import type { ClientFrame, ClientFrameType, ErrorCode } from './frames.js';
-import { DEFAULT_LIMITS, MAX_CLIENT_ID_CHARS, MAX_EMOJI_CHARS, MAX_MUTE_MS, MAX_NICK_CHARS, MAX_REF_CHARS, MAX_REPLY_EXCERPT_CHARS, MAX_TOPIC_CHARS, ROOM_NAME } from './limits.js';
+import { DEFAULT_LIMITS, FILE_ID, MAX_CLIENT_ID_CHARS, MAX_FILES_PER_MESSAGE, MAX_EMOJI_CHARS, MAX_MUTE_MS, MAX_NICK_CHARS, MAX_REF_CHARS, MAX_REPLY_EXCERPT_CHARS, MAX_TOPIC_CHARS, ROOM_NAME } from './limits.js';
 
 export interface FrameLimits {
   maxMessageChars: number;
@@ -127,10 +127,13 @@ export function normalizeTopic(topic: unknown): string | null {
   return trimmed;
 }
 
-/** A message's text as `send` and `edit` take it: trimmed, 1..maxMessageChars code points (else invalid_text). */
-function messageText(f: Fields, limits: FrameLimits): string {
+/**
+ * A message's text as `send` and `edit` take it: trimmed, 1..maxMessageChars code points (else
+ * invalid_text); "" only when `mayBeEmpty` (a send with files).
+ */
+function messageText(f: Fields, limits: FrameLimits, mayBeEmpty = false): string {
   const text = str(f, 'text').trim();
-  if (text.length === 0) fail('invalid_text', 'text is empty');
+  if (text.length === 0 && !mayBeEmpty) fail('invalid_text', 'text is empty');
   // text.length (UTF-16 units) >= code points, so the exact count is only needed near the limit.
   if (text.length > limits.maxMessageChars && charCount(text) > limits.maxMessageChars) {
     fail('invalid_text', `text is longer than ${limits.maxMessageChars} characters`);
@@ -143,6 +146,17 @@ function targetSeq(f: Fields, key: string): number {
   const v = f[key];
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) fail('bad_request', `"${key}" must be a positive integer`);
   return v as number;
+}
+
+/** `send.files`: 1..MAX_FILES_PER_MESSAGE distinct file ids (else bad_request). */
+function fileIds(f: Fields): string[] {
+  const v = f.files;
+  if (!Array.isArray(v) || v.length < 1 || v.length > MAX_FILES_PER_MESSAGE || !v.every((id) => typeof id === 'string' && FILE_ID.test(id))) {
+    fail('bad_request', `"files" must be a list of 1-${MAX_FILES_PER_MESSAGE} file ids`);
+  }
+  const ids = v as string[];
+  if (new Set(ids).size !== ids.length) fail('bad_request', '"files" names a file twice');
+  return ids;
 }
 
 /** White space, controls, line and paragraph separators: an emoji holds none of them. */
@@ -177,9 +191,11 @@ const parsers = {
     if (id.length < 1 || charCount(id) > MAX_CLIENT_ID_CHARS) {
       fail('bad_request', `"id" must be 1-${MAX_CLIENT_ID_CHARS} characters`);
     }
-    const text = messageText(f, limits);
+    const files = f.files === undefined ? undefined : fileIds(f);
+    const text = messageText(f, limits, files !== undefined);
     const frame: ClientFrame = { type: 'send', room: r, id, text };
     if (f.replyTo !== undefined) frame.replyTo = targetSeq(f, 'replyTo');
+    if (files !== undefined) frame.files = files;
     return frame;
   },
   edit: (f, limits) => ({ type: 'edit', room: room(f), seq: targetSeq(f, 'seq'), text: messageText(f, limits) }),

@@ -26,6 +26,16 @@ export interface Config {
   retentionDays: number;
   /** Anonymous users may chat as guests; when false an upgrade needs a session or token. */
   allowGuests: boolean;
+  /** Version 1.1 files: uploads are on (else `POST api/rooms/R/files` is 403). */
+  uploads: boolean;
+  /** Where uploaded files live; null: DATA_DIR/files. A cluster's nodes must share it. */
+  uploadDir: string | null;
+  /** Largest upload, in bytes (larger: 413). */
+  maxUploadBytes: number;
+  /** Bytes one user may upload per 24 hours (more: 429). */
+  maxUploadBytesPerUserPerDay: number;
+  /** Guests may upload (accounts always may, when uploads are on). */
+  guestUploads: boolean;
   /** Usernames with owner rights in every room (and room deletion). */
   adminUsers: string[];
   /** Open WebSocket connections per client IP (0 = unlimited). */

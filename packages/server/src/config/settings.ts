@@ -100,6 +100,23 @@ export const SETTINGS: AnySetting[] = [
     parse: integer(0, 36500),
   },
   { key: 'allowGuests', env: 'ALLOW_GUESTS', help: 'let people chat without an account', default: true, parse: boolean },
+  { key: 'uploads', env: 'UPLOADS', help: 'let users upload files and images', default: true, parse: boolean },
+  { key: 'uploadDir', env: 'UPLOAD_DIR', help: 'where uploaded files live (default DATA_DIR/files; shared by a cluster)', default: null, parse: path },
+  {
+    key: 'maxUploadBytes',
+    env: 'MAX_UPLOAD_BYTES',
+    help: 'largest upload, in bytes',
+    default: 10 * 1024 * 1024,
+    parse: integer(1, 1024 * 1024 * 1024),
+  },
+  {
+    key: 'maxUploadBytesPerUserPerDay',
+    env: 'MAX_UPLOAD_BYTES_PER_USER_PER_DAY',
+    help: 'bytes one user may upload per 24 hours',
+    default: 200 * 1024 * 1024,
+    parse: integer(1, Number.MAX_SAFE_INTEGER),
+  },
+  { key: 'guestUploads', env: 'GUEST_UPLOADS', help: 'let guests upload files (when UPLOADS is on)', default: true, parse: boolean },
   { key: 'adminUsers', env: 'ADMIN_USERS', help: 'comma-separated usernames with owner rights everywhere', default: [], parse: usernames },
   {
     key: 'maxConnectionsPerIp',
