@@ -2,12 +2,19 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 
 /**
- * What this server has of Version 1.1 (docs/protocol.md): the room log's changes, replies and read
- * state. Files, search, push and IRC join the list when they land.
+ * What this server has of Version 1.1 (docs/protocol.md): the room log's changes, replies, read
+ * state, and files when UPLOADS is on. Search, push and IRC join the list when they land.
  */
 export const FEATURES: readonly string[] = ['edit', 'react', 'reply', 'read'];
 
-/** GET /api/info: what a client needs to know before signing in (whether guests may chat), and the server's features. */
+/**
+ * GET /api/info: what a client needs to know before signing in (whether guests may chat), the
+ * server's features, and with "files" the upload limits a client checks before uploading:
+ * `maxUploadBytes`, and `guestUploads` (false: guests may not upload).
+ */
 export function infoRoutes(app: FastifyInstance, config: Config): void {
-  app.get('/api/info', async () => ({ protocol: 1, allowGuests: config.allowGuests, features: FEATURES }));
+  const info = config.uploads
+    ? { protocol: 1, allowGuests: config.allowGuests, features: [...FEATURES, 'files'], maxUploadBytes: config.maxUploadBytes, guestUploads: config.guestUploads }
+    : { protocol: 1, allowGuests: config.allowGuests, features: FEATURES };
+  app.get('/api/info', async () => info);
 }

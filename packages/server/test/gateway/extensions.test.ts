@@ -30,8 +30,14 @@ describe('GET /api/info', () => {
   it('says whether guests may chat, and lists the Version 1.1 features the server has', async () => {
     const features = ['edit', 'react', 'reply', 'read'];
     const open = await server();
-    expect(await (await fetch(`${open.httpUrl}/api/info`)).json()).toEqual({ protocol: 1, allowGuests: true, features });
-    const closed = await server({ allowGuests: false });
+    expect(await (await fetch(`${open.httpUrl}/api/info`)).json()).toEqual({
+      protocol: 1,
+      allowGuests: true,
+      features: [...features, 'files'],
+      maxUploadBytes: 10 * 1024 * 1024,
+      guestUploads: true,
+    });
+    const closed = await server({ allowGuests: false, uploads: false });
     expect(await (await fetch(`${closed.httpUrl}/api/info`)).json()).toEqual({ protocol: 1, allowGuests: false, features });
   });
 });
