@@ -234,6 +234,14 @@ const en = {
   done_topic_set: 'Topic of {room} saved.',
   done_topic_cleared: 'Topic of {room} cleared.',
   bansError: 'Could not load the banned users.',
+  // files in messages (issue 17): thumbnails, players, cards and the lightbox
+  imageUnavailable: 'Image unavailable',
+  downloadFile: 'Download {name}',
+  download: 'Download',
+  messageFiles: 'Files',
+  previousImage: 'Previous image',
+  nextImage: 'Next image',
+  imageCount: '{n} of {m}',
   // the room directory, changing one's name, compact messages
   browseRooms: 'Browse rooms',
   directoryTitle: 'Public rooms',
@@ -486,6 +494,14 @@ const zhCN: Messages = {
   done_topic_set: '已保存 {room} 的主题。',
   done_topic_cleared: '已清除 {room} 的主题。',
   bansError: '无法加载已封禁的用户。',
+  // files in messages (issue 17)
+  imageUnavailable: '图片无法显示',
+  downloadFile: '下载 {name}',
+  download: '下载',
+  messageFiles: '文件',
+  previousImage: '上一张图片',
+  nextImage: '下一张图片',
+  imageCount: '第 {n} 张，共 {m} 张',
   // the room directory, changing one's name, compact messages
   browseRooms: '浏览房间',
   directoryTitle: '公开房间',

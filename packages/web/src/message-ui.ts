@@ -1,6 +1,7 @@
 // What the page does with messages beyond the protocol (Version 1.1, issue 16): which message is
-// being edited in place, which one the composer replies to, and jumps to a message (a reply's
-// quote, a permalink) that the open message list carries out (components/jump-to-message.ts).
+// being edited in place, which one the composer replies to, jumps to a message (a reply's quote, a
+// permalink) that the open message list carries out (components/jump-to-message.ts), and the image
+// the lightbox shows (issue 17).
 import { reactive, watch } from 'vue';
 import { chat, client } from './chat.js';
 import { findMessage } from './lib/timeline.js';
@@ -9,6 +10,13 @@ import { parsePermalink } from './lib/urls.js';
 export interface MessageRef {
   room: string;
   seq: number;
+}
+
+/** An image of a message: the file with id `file` of the message with render key `key`. */
+export interface ImageRef {
+  room: string;
+  key: string;
+  file: string;
 }
 
 export const messageUi = reactive({
@@ -20,6 +28,8 @@ export const messageUi = reactive({
   jump: null as MessageRef | null,
   /** The message highlighted after a jump, for a moment. */
   highlight: null as MessageRef | null,
+  /** The image open in the lightbox (FileLightbox.vue). */
+  viewing: null as ImageRef | null,
 });
 
 /** How long a jumped-to message stays highlighted. */

@@ -45,3 +45,18 @@ export function dayLabel(ts: number, now: number, locale: string): { kind: 'toda
   if (dayKey(ts) === dayKey(now - 86_400_000)) return { kind: 'yesterday', text: '' };
   return { kind: 'date', text: new Date(ts).toLocaleDateString(locale, { year: 'numeric', month: 'long', day: 'numeric' }) };
 }
+
+const SIZE_UNITS = ['B', 'KB', 'MB', 'GB'] as const;
+
+/** A byte count as people read it: "512 B", "1.5 KB", "23 MB" (1 KB = 1024 B, as file managers show). */
+export function fileSize(bytes: number, locale: string): string {
+  let value = Math.max(0, bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  // One decimal under 10 ("1.5 KB"), none above ("230 KB"), none for bytes.
+  const digits = unit > 0 && value < 10 ? 1 : 0;
+  return `${new Intl.NumberFormat(locale, { maximumFractionDigits: digits }).format(value)} ${SIZE_UNITS[unit]}`;
+}

@@ -214,7 +214,7 @@ function applyLocally(shown: DisplayMessage, change: PendingChange, me: string):
   if (change.action === 'edit') Object.assign(shown, { text: change.text!, edited: change.ts });
   else if (change.action === 'redact') {
     Object.assign(shown, { text: '', deleted: true });
-    for (const key of ['reactions', 'replyTo', 'mentions'] as const) delete shown[key];
+    for (const key of ['reactions', 'replyTo', 'mentions', 'files'] as const) delete shown[key];
   } else shown.reactions = toggled(shown.reactions ?? [], change.emoji!, me, change.on!);
 }
 
