@@ -95,7 +95,7 @@ export async function createBackends(config: Config, log: BackendLogger, overrid
 }
 
 /** UPLOAD_DIR (default DATA_DIR/files), opened: its signing key read or made. */
-export async function openFiles(config: Config): Promise<Backends['files']> {
+export async function openFiles(config: Pick<Config, 'uploadDir' | 'dataDir'>): Promise<Backends['files']> {
   const dir = await new UploadDir(config.uploadDir ?? join(config.dataDir, 'files')).open();
   return { dir, links: new FileLinks(dir.key) };
 }
