@@ -3,7 +3,6 @@
 // box is known from the file's width and height before its bytes arrive, so an image that loads
 // never moves the messages around it (the list keeps following the newest message).
 import type { FileInfo } from '@chat/protocol';
-import type { DisplayMessage } from './chat-state.js';
 
 /** A thumbnail's box at most, in CSS pixels (the stylesheet makes it smaller on phones). */
 export const THUMB_MAX = 320;
@@ -59,20 +58,4 @@ const KINDS: Array<[CardKind, RegExp]> = [
 export function cardKind(file: FileInfo): CardKind {
   const typeAndName = `${file.type} .${extensionOf(file.name)}`;
   return KINDS.find(([, pattern]) => pattern.test(typeAndName))?.[0] ?? 'generic';
-}
-
-export interface TimelineImage {
-  /** The message's render key (lib/timeline.ts): the same while pending and once stored. */
-  key: string;
-  file: FileInfo;
-}
-
-/** Every image of these messages, in timeline order; redacted messages have none. */
-export function timelineImages(messages: readonly DisplayMessage[]): TimelineImage[] {
-  const images: TimelineImage[] = [];
-  for (const message of messages) {
-    if (message.deleted) continue;
-    for (const file of message.files ?? []) if (showAs(file) === 'image') images.push({ key: message.key, file });
-  }
-  return images;
 }

@@ -3,7 +3,8 @@
 // a room's images, and a message's files as the timeline keeps them through edits and redactions.
 import { describe, expect, it } from 'vitest';
 import type { ChangedFrame, ChatMessage, FileInfo } from '@chat/protocol';
-import { cardKind, showAs, thumbBox, timelineImages } from '../../src/lib/files.js';
+import { cardKind, showAs, thumbBox } from '../../src/lib/files.js';
+import { timelineImages } from '../../src/lib/timeline-images.js';
 import { fileSize } from '../../src/lib/format.js';
 import type { DisplayMessage } from '../../src/lib/chat-state.js';
 import { BOB, T0, message, onlineAsAlice, useFakeTimers } from './client-harness.js';
