@@ -113,7 +113,7 @@ describe('a message’s files', () => {
     const w = mountItem(message(1, [file('f1', 'quarterly report 2026 final version.pdf', 'application/pdf', { size: 1536 })], 'the report'));
     const card = w.get('[data-testid="file-card"]');
     expect(card.get('.file-icon').classes()).toContain('kind-pdf');
-    expect(card.get('.file-icon text').text()).toBe('PDF');
+    expect(card.get('.file-icon').attributes('data-ext')).toBe('PDF');
     const name = card.get('[data-testid="file-name"]');
     expect(name.text()).toBe('quarterly report 2026 final version.pdf');
     expect(name.attributes('title')).toBe('quarterly report 2026 final version.pdf');

@@ -135,6 +135,8 @@ describe.skipIf(!available)('files in the timeline, in Chromium', () => {
     const name = card.getByTestId('file-name');
     expect(await name.evaluate((el) => el.scrollWidth > el.clientWidth)).toBe(true);
     expect(await audit(page)).toEqual([]);
+    await card.evaluate((el) => el.scrollIntoView({ block: 'start' }));
+    await page.screenshot({ path: `${SHOTS}files-cards.png` });
     await page.locator('[data-file-id="i1"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${SHOTS}files-images.png` });
 
