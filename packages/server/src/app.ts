@@ -1,6 +1,7 @@
 // buildApp(options): the whole server as a Fastify instance. Never listens and never reads
 // process.env: main.ts does both, and tests call this with their own config on port 0.
 import type { Server } from 'node:http';
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Admins, unclaimedWarning } from './auth/admins.js';
 import { NickPolicy } from './auth/nick-policy.js';
@@ -9,6 +10,9 @@ import type { BackendLogger, Backends } from './backends.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
 import { accountRoutes } from './http/account-routes.js';
+import { FileLinks } from './files/file-links.js';
+import { fileRoutes } from './files/file-routes.js';
+import { UploadDir } from './files/upload-dir.js';
 import { csrfCheck } from './http/csrf.js';
 import { healthRoutes } from './http/health.js';
 import { hostCheck } from './http/host-check.js';
@@ -27,6 +31,7 @@ import { Metrics } from './metrics/metrics.js';
 import { DEFAULT_REQUEST_BUDGET, RequestBudget } from './rate-limit/request-budget.js';
 import { Retention } from './store/retention.js';
 import { Sweeper } from './store/sweeper.js';
+import type { FileStore } from './store/file-store.js';
 import type { Store } from './store/store.js';
 
 /** PEM contents (not paths): main.ts reads and checks the files, and re-reads them on SIGHUP. */
@@ -80,6 +85,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Root plugins: their hooks guard every route, present and future, in this order after the host.
   await app.register(securityHeaders);
   await app.register(csrfCheck, { origins: { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, hosts } });
+  // Uploaded files (docs/protocol.md, "Files"): their directory, and the key their URLs are signed with.
+  const uploadDir = await new UploadDir(config.uploadDir ?? join(config.dataDir, 'files')).open();
+  const fileLinks = new FileLinks(uploadDir.key);
   const backends = await options.backends(app.log);
   const { store, bus, presence, rateLimiter, addressRateLimiter } = backends;
   const admins = new Admins({ store, usernames: config.adminUsers });
@@ -146,6 +154,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(tokenRoutes, { prefix: '/api/auth/tokens', store, onTokenRevoked });
   await app.register(roomRoutes, { prefix: '/api/rooms', store, config, presence, admins });
   await app.register(meRoomRoutes, { prefix: '/api/me/rooms', store });
+  // TODO(17): no cast once Store extends FileStore.
+  await app.register(fileRoutes, { store: store as Store & FileStore, config, admins, rateLimiter, uploadDir, links: fileLinks });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
   if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);
