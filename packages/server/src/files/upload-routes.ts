@@ -7,10 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import multipart from '@fastify/multipart';
-import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminCheck } from '../auth/admins.js';
 import type { Config } from '../config.js';
-import { apiErrorHandler, fail, type ErrorCode } from '../http/api-errors.js';
+import { fail, type ErrorCode } from '../http/api-errors.js';
 import { apiScope, roomParams } from '../http/api-scope.js';
 import { caller } from '../http/signed-in.js';
 import { mayRead, standingIn } from '../hub/room-access.js';
@@ -44,10 +44,8 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (api,
   apiScope(api);
   // Only this scope reads multipart bodies; the limits per request are set in upload-receiver.ts.
   await api.register(multipart, { throwFileSizeLimit: true });
-  api.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err.statusCode === 415) return fail(reply, 415, 'bad_request', 'send multipart/form-data with one part "file"');
-    return apiErrorHandler(err, req, reply);
-  });
+  // Any other type reaches the handler unread, to be refused there with a word about multipart.
+  api.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
   /**
    * A refusal of a body not read (or not read to its end). Node reads a declared body (at most the
@@ -76,6 +74,7 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (api,
     async (req, reply) => {
       const { room } = req.params;
       if (!config.uploads) return refuse(reply, 403, 'forbidden', 'uploads are turned off on this server');
+      if (!req.isMultipart()) return refuse(reply, 415, 'bad_request', 'send multipart/form-data with one part "file"');
       const identity = await caller(store, req);
       if (identity === null) return refuse(reply, 401, 'unauthorized', 'sign in, or send your guest token, to upload');
       if (!identity.account && !config.guestUploads) return refuse(reply, 403, 'forbidden', 'guests may not upload files here; sign in');
