@@ -7,7 +7,7 @@
 import { relative } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import contentDisposition from 'content-disposition';
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { FILE_ID } from '@chat/protocol';
 import { apiErrorHandler, fail } from '../http/api-errors.js';
 import type { FileStore } from '../store/file-store.js';
@@ -51,7 +51,15 @@ interface ServeRequest {
 export const serveRoutes: FastifyPluginAsync<ServeRoutesOptions> = async (app, { store, uploadDir, links }) => {
   // reply.sendFile in this scope only, rooted in the upload directory; it serves no route itself.
   await app.register(fastifyStatic, { root: uploadDir.dir, serve: false });
-  app.setErrorHandler(apiErrorHandler);
+  app.setErrorHandler((err: FastifyError & { headers?: Record<string, string> }, req, reply) => {
+    // @fastify/send's refusals of a range or a precondition, as JSON like every other answer here.
+    if (err.statusCode === 416 || err.statusCode === 412) {
+      const range = err.headers?.['Content-Range'];
+      if (range !== undefined) reply.header('content-range', range);
+      return fail(reply, err.statusCode, 'bad_request', err.statusCode === 416 ? 'the range is not satisfiable' : 'a precondition failed');
+    }
+    return apiErrorHandler(err, req, reply);
+  });
 
   app.addHook<ServeRequest>('onRequest', async (req, reply) => {
     // helmet set the page's policy on the raw response; this one replaces it.

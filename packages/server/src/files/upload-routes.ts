@@ -15,7 +15,7 @@ import { apiScope, roomParams } from '../http/api-scope.js';
 import { caller } from '../http/signed-in.js';
 import { mayRead, standingIn } from '../hub/room-access.js';
 import type { RateLimit } from '../rate-limit/rate-limit.js';
-import type { FileStore } from '../store/file-store.js';
+import type { FileStore, StoredFile } from '../store/file-store.js';
 import type { Store } from '../store/store.js';
 import { cleanFileName } from './file-name.js';
 import { FileInspector } from './file-inspector.js';
@@ -57,7 +57,48 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (api,
     return fail(reply, status, code, message);
   };
 
+  const uploadedToday = (userId: string) => store.uploadedBytesSince(userId, Date.now() - DAY_MS);
   const quotaMessage = `the daily upload limit (${config.maxUploadBytesPerUserPerDay} bytes per 24 hours) is reached`;
+
+  type Refused = { refused: 422 | 429; code: ErrorCode; message: string };
+
+  /**
+   * Inspects the received file, puts what is to be served in place and records it. Whatever it
+   * fails on, it leaves no bytes in place and no row; and it always empties tmp/ of this upload.
+   */
+  const keep = async (upload: string, filename: string, room: string, userId: string): Promise<StoredFile | Refused> => {
+    const temporary = [upload];
+    try {
+      const inspected = await inspector.inspect(upload).catch((err: unknown) => {
+        if (err instanceof ImageRefused) return err;
+        throw err;
+      });
+      if (inspected instanceof ImageRefused) return { refused: 422, code: 'bad_request', message: inspected.message };
+      temporary.push(inspected.path, ...(inspected.thumbPath === undefined ? [] : [inspected.thumbPath]));
+      // Again with the real size: the declared one was only an upper bound, or absent.
+      if ((await uploadedToday(userId)) + inspected.size > config.maxUploadBytesPerUserPerDay) return { refused: 429, code: 'rate_limited', message: quotaMessage };
+      const stored: StoredFile = {
+        id: randomBytes(16).toString('base64url'),
+        name: cleanFileName(filename),
+        size: inspected.size,
+        type: inspected.type,
+        ...(inspected.width === undefined ? {} : { width: inspected.width, height: inspected.height }),
+        ...(inspected.thumbPath === undefined ? {} : { thumb: true as const }),
+      };
+      await uploadDir.place(stored.id, inspected.path, inspected.thumbPath);
+      try {
+        await store.addFile({ ...stored, room, userId, createdAt: Date.now() });
+      } catch (err) {
+        // No row, no bytes: the file was never uploaded.
+        await uploadDir.remove(stored.id);
+        throw err;
+      }
+      return stored;
+    } finally {
+      // What is still in tmp/: the original of a re-encoded image, or everything after a failure.
+      await Promise.all(temporary.map((path) => rm(path, { force: true })));
+    }
+  };
 
   api.post<{ Params: { room: string } }>(
     '/:room/files',
@@ -89,47 +130,18 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (api,
         reply.header('retry-after', String(Math.max(1, Math.ceil(wait / 1000))));
         return refuse(reply, 429, 'rate_limited', 'too many messages and uploads; slow down');
       }
-      const uploadedToday = () => store.uploadedBytesSince(userId, Date.now() - DAY_MS);
       const declared = declaredLength(req);
-      const usedBefore = await uploadedToday();
+      const usedBefore = await uploadedToday(userId);
       if (usedBefore + Math.max(0, (declared ?? 0) - MULTIPART_OVERHEAD_BYTES) > config.maxUploadBytesPerUserPerDay) {
         return refuse(reply, 429, 'rate_limited', quotaMessage);
       }
 
       const received = await receiveUpload(req, { tempPath: () => uploadDir.tempPath(), maxBytes: config.maxUploadBytes });
       if (!received.ok) return refuse(reply, received.status, 'bad_request', received.message, true);
-      const temporary = [received.path];
-      try {
-        const inspected = await inspector.inspect(received.path).catch((err: unknown) => {
-          if (err instanceof ImageRefused) return err;
-          throw err;
-        });
-        if (inspected instanceof ImageRefused) return fail(reply, 422, 'bad_request', inspected.message);
-        temporary.push(inspected.path, ...(inspected.thumbPath === undefined ? [] : [inspected.thumbPath]));
-        // Again with the real size: the declared one was only an upper bound, or absent.
-        if ((await uploadedToday()) + inspected.size > config.maxUploadBytesPerUserPerDay) return fail(reply, 429, 'rate_limited', quotaMessage);
-        const id = randomBytes(16).toString('base64url');
-        const stored = {
-          id,
-          name: cleanFileName(received.filename),
-          size: inspected.size,
-          type: inspected.type,
-          ...(inspected.width === undefined ? {} : { width: inspected.width, height: inspected.height }),
-          ...(inspected.thumbPath === undefined ? {} : { thumb: true as const }),
-        };
-        await uploadDir.place(id, inspected.path, inspected.thumbPath);
-        try {
-          await store.addFile({ ...stored, room, userId, createdAt: Date.now() });
-        } catch (err) {
-          // No row, no bytes: the file was never uploaded.
-          await uploadDir.remove(id);
-          throw err;
-        }
-        return reply.code(201).send({ file: links.info(stored) });
-      } finally {
-        // What is still in tmp/ (the original of a re-encoded image, or everything after a failure).
-        await Promise.all(temporary.map((path) => rm(path, { force: true })));
-      }
+      // Answered only once tmp/ is clean again, so that an answer means nothing is left over.
+      const kept = await keep(received.path, received.filename, room, userId);
+      if ('refused' in kept) return fail(reply, kept.refused, kept.code, kept.message);
+      return reply.code(201).send({ file: links.info(kept) });
     },
   );
 };
