@@ -1,7 +1,6 @@
 // buildApp(options): the whole server as a Fastify instance. Never listens and never reads
 // process.env: main.ts does both, and tests call this with their own config on port 0.
 import type { Server } from 'node:http';
-import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Admins, unclaimedWarning } from './auth/admins.js';
 import { NickPolicy } from './auth/nick-policy.js';
@@ -10,9 +9,6 @@ import type { BackendLogger, Backends } from './backends.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
 import { accountRoutes } from './http/account-routes.js';
-import { FileLinks } from './files/file-links.js';
-import { fileRoutes } from './files/file-routes.js';
-import { UploadDir } from './files/upload-dir.js';
 import { csrfCheck } from './http/csrf.js';
 import { healthRoutes } from './http/health.js';
 import { hostCheck } from './http/host-check.js';
@@ -31,7 +27,8 @@ import { Metrics } from './metrics/metrics.js';
 import { DEFAULT_REQUEST_BUDGET, RequestBudget } from './rate-limit/request-budget.js';
 import { Retention } from './store/retention.js';
 import { Sweeper } from './store/sweeper.js';
-import type { FileStore } from './store/file-store.js';
+import { FileSweeper } from './files/file-sweeper.js';
+import { fileRoutes } from './files/file-routes.js';
 import type { Store } from './store/store.js';
 
 /** PEM contents (not paths): main.ts reads and checks the files, and re-reads them on SIGHUP. */
@@ -85,11 +82,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Root plugins: their hooks guard every route, present and future, in this order after the host.
   await app.register(securityHeaders);
   await app.register(csrfCheck, { origins: { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, hosts } });
-  // Uploaded files (docs/protocol.md, "Files"): their directory, and the key their URLs are signed with.
-  const uploadDir = await new UploadDir(config.uploadDir ?? join(config.dataDir, 'files')).open();
-  const fileLinks = new FileLinks(uploadDir.key);
   const backends = await options.backends(app.log);
-  const { store, bus, presence, rateLimiter, addressRateLimiter } = backends;
+  const { store, bus, presence, rateLimiter, addressRateLimiter, files } = backends;
   const admins = new Admins({ store, usernames: config.adminUsers });
   // ADMIN_USERS are reserved from the start, before the operator makes their accounts.
   const nicks = new NickPolicy({ store, reserved: config.adminUsers });
@@ -133,8 +127,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   metrics.observe({ connections: () => gateway.size, roomsActive: () => hub.stats().roomsActive, memberships: () => hub.stats().memberships });
   const retention = new Retention({ store, days: config.retentionDays, log: app.log });
   const sweeper = new Sweeper({ store, inUse: async (room) => (await presence.roomOnline(room)) > 0, log: app.log });
+  const fileSweeper = new FileSweeper({ store, dir: files.dir, log: app.log });
 
-  healthRoutes(app, { store, bus, presence });
+  // The upload directory too: in a cluster it is a shared volume every node must be able to write.
+  healthRoutes(app, { store, bus, presence, uploads: files.dir });
   infoRoutes(app, config);
   // A revoked token's connections may be on any node: the bus tells every gateway.
   const revocationOutage = new OutageLog({ log: app.log, component: 'bus publish (token revocations)', effect: 'other nodes keep those connections open' });
@@ -146,6 +142,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   const stopRevoking = bus.subscribe((event) => {
     if (event.type === 'tokenRevoked') gateway.closeToken(event.tokenId);
+    // A redaction or a room deletion, on any node, left files gone: their bytes go now.
+    if ((event.type === 'message' && event.message.type === 'changed' && event.message.action === 'redact') || event.type === 'roomDeleted') fileSweeper.nudge();
   });
   // The JSON API: route plugins, each with its prefix and its own error answers (docs/protocol.md,
   // "Accounts, private rooms and moderation").
@@ -154,8 +152,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(tokenRoutes, { prefix: '/api/auth/tokens', store, onTokenRevoked });
   await app.register(roomRoutes, { prefix: '/api/rooms', store, config, presence, admins });
   await app.register(meRoomRoutes, { prefix: '/api/me/rooms', store });
-  // TODO(17): no cast once Store extends FileStore.
-  await app.register(fileRoutes, { store: store as Store & FileStore, config, admins, rateLimiter, uploadDir, links: fileLinks });
+  await app.register(fileRoutes, { store, config, admins, rateLimiter, uploadDir: files.dir, links: files.links });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
   if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);
@@ -175,6 +172,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onListen', async () => {
     retention.start();
     sweeper.start();
+    fileSweeper.start();
   });
   // preClose runs before the HTTP server stops. Order matters: stop reading frames, let queued
   // messages commit and get their acks, and only then close the sockets with 1001.
@@ -184,6 +182,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await gateway.close();
     await retention.stop();
     await sweeper.stop();
+    await fileSweeper.stop();
   });
   app.addHook('onClose', async () => {
     stopRevoking();

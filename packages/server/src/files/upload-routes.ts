@@ -15,7 +15,7 @@ import { apiScope, roomParams } from '../http/api-scope.js';
 import { caller } from '../http/signed-in.js';
 import { mayRead, standingIn } from '../hub/room-access.js';
 import type { RateLimit } from '../rate-limit/rate-limit.js';
-import type { FileStore, StoredFile } from '../store/file-store.js';
+import type { StoredFile } from '../store/file-store.js';
 import type { Store } from '../store/store.js';
 import { cleanFileName } from './file-name.js';
 import { FileInspector } from './file-inspector.js';
@@ -29,7 +29,7 @@ export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface UploadRoutesOptions {
-  store: Store & FileStore;
+  store: Store;
   config: Pick<Config, 'uploads' | 'guestUploads' | 'maxUploadBytes' | 'maxUploadBytesPerUserPerDay'>;
   admins: AdminCheck;
   /** The per-user send rate (RATE_LIMIT): an upload costs what a message costs. */
