@@ -10,7 +10,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AdminCheck } from '../auth/admins.js';
 import type { Config } from '../config.js';
-import { fail, type ErrorCode } from '../http/api-errors.js';
+import { fail, tooMany, type ErrorCode } from '../http/api-errors.js';
 import { apiScope, roomParams } from '../http/api-scope.js';
 import { caller } from '../http/signed-in.js';
 import { mayRead, standingIn } from '../hub/room-access.js';
@@ -48,13 +48,14 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (api,
   api.addContentTypeParser('*', (_req, _payload, done) => done(null));
 
   /**
-   * A refusal of a body not read (or not read to its end). Node reads a declared body (at most the
-   * cap) to its end after the answer and keeps the connection, which browsers handle best; a
-   * body of unknown length, or one we stopped reading, ends with the connection instead.
+   * The reply to a request whose body was not read (or not to its end). After the answer Node
+   * reads a declared body (at most the cap, by then) to its end and keeps the connection, which
+   * browsers handle best; a body of unknown length, or one we stopped reading (`close`), ends
+   * with the connection instead.
    */
-  const refuse = (reply: FastifyReply, status: number, code: ErrorCode, message: string, close = declaredLength(reply.request) === null) => {
+  const unread = (reply: FastifyReply, close = declaredLength(reply.request) === null): FastifyReply => {
     if (close) reply.header('connection', 'close');
-    return fail(reply, status, code, message);
+    return reply;
   };
 
   const uploadedToday = (userId: string) => store.uploadedBytesSince(userId, Date.now() - DAY_MS);
@@ -108,36 +109,33 @@ export const uploadRoutes: FastifyPluginAsync<UploadRoutesOptions> = async (api,
       onRequest: async (req, reply) => {
         const declared = declaredLength(req);
         if (declared !== null && declared > config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES) {
-          return refuse(reply, 413, 'bad_request', `the file is larger than ${config.maxUploadBytes} bytes`, true);
+          return fail(unread(reply, true), 413, 'bad_request', `the file is larger than ${config.maxUploadBytes} bytes`);
         }
       },
     },
     async (req, reply) => {
       const { room } = req.params;
-      if (!config.uploads) return refuse(reply, 403, 'forbidden', 'uploads are turned off on this server');
-      if (!req.isMultipart()) return refuse(reply, 415, 'bad_request', 'send multipart/form-data with one part "file"');
+      if (!config.uploads) return fail(unread(reply), 403, 'forbidden', 'uploads are turned off on this server');
+      if (!req.isMultipart()) return fail(unread(reply), 415, 'bad_request', 'send multipart/form-data with one part "file"');
       const identity = await caller(store, req);
-      if (identity === null) return refuse(reply, 401, 'unauthorized', 'sign in, or send your guest token, to upload');
-      if (!identity.account && !config.guestUploads) return refuse(reply, 403, 'forbidden', 'guests may not upload files here; sign in');
+      if (identity === null) return fail(unread(reply), 401, 'unauthorized', 'sign in, or send your guest token, to upload');
+      if (!identity.account && !config.guestUploads) return fail(unread(reply), 403, 'forbidden', 'guests may not upload files here; sign in');
       const userId = identity.user.id;
       const standing = await standingIn(store, room, { id: userId, admin: await admins.isAdmin(identity.user) });
-      if (standing === null) return refuse(reply, 404, 'not_found', 'no such room');
-      if (!mayRead(standing)) return refuse(reply, 403, 'forbidden', standing.banned ? 'you are banned from this room' : 'this room is private');
+      if (standing === null) return fail(unread(reply), 404, 'not_found', 'no such room');
+      if (!mayRead(standing)) return fail(unread(reply), 403, 'forbidden', standing.banned ? 'you are banned from this room' : 'this room is private');
       const mutedUntil = await store.mutedUntil(room, userId);
-      if (mutedUntil > Date.now()) return refuse(reply, 403, 'forbidden', `you are muted in this room until ${new Date(mutedUntil).toISOString()}`);
+      if (mutedUntil > Date.now()) return fail(unread(reply), 403, 'forbidden', `you are muted in this room until ${new Date(mutedUntil).toISOString()}`);
       const wait = await rateLimiter.take(userId);
-      if (wait > 0) {
-        reply.header('retry-after', String(Math.max(1, Math.ceil(wait / 1000))));
-        return refuse(reply, 429, 'rate_limited', 'too many messages and uploads; slow down');
-      }
+      if (wait > 0) return tooMany(unread(reply), wait, 'too many messages and uploads; slow down');
       const declared = declaredLength(req);
       const usedBefore = await uploadedToday(userId);
       if (usedBefore + Math.max(0, (declared ?? 0) - MULTIPART_OVERHEAD_BYTES) > config.maxUploadBytesPerUserPerDay) {
-        return refuse(reply, 429, 'rate_limited', quotaMessage);
+        return fail(unread(reply), 429, 'rate_limited', quotaMessage);
       }
 
       const received = await receiveUpload(req, { tempPath: () => uploadDir.tempPath(), maxBytes: config.maxUploadBytes });
-      if (!received.ok) return refuse(reply, received.status, 'bad_request', received.message, true);
+      if (!received.ok) return fail(unread(reply, true), received.status, 'bad_request', received.message);
       // Answered only once tmp/ is clean again, so that an answer means nothing is left over.
       const kept = await keep(received.path, received.filename, room, userId);
       if ('refused' in kept) return fail(reply, kept.refused, kept.code, kept.message);

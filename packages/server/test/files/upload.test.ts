@@ -44,6 +44,12 @@ describe('uploading', () => {
     const served = await fetchFile(server, file.url);
     expect(served.bytes.equals(binary)).toBe(true);
     expect(served.headers.get('content-disposition')).toBe(`attachment; filename="?? ünïcode.bin"; filename*=UTF-8''%E6%95%B0%E6%8D%AE%20%C3%BCn%C3%AFcode.bin`);
+    // Text that is not UTF-8 (Latin-1 here) is no text/plain; nor is an empty file.
+    const latin1 = await uploaded(server, 'lobby', Buffer.from('caf\xe9 cr\xe8me', 'latin1'), 'menu.txt', { cookie: alice.cookie });
+    expect(latin1.type).toBe('application/octet-stream');
+    const empty = await uploaded(server, 'lobby', Buffer.alloc(0), 'empty.txt', { cookie: alice.cookie });
+    expect(empty).toMatchObject({ type: 'application/octet-stream', size: 0 });
+    expect((await fetchFile(server, empty.url)).bytes.length).toBe(0);
     // A PDF is known by its bytes, whatever it is called, and still not inline.
     const pdf = await uploaded(server, 'lobby', '%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n', 'report.png', { cookie: alice.cookie });
     expect(pdf.type).toBe('application/pdf');
