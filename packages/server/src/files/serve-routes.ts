@@ -7,7 +7,7 @@
 import { relative } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import contentDisposition from 'content-disposition';
-import type { FastifyError, FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, LogLevel } from 'fastify';
 import { FILE_ID } from '@chat/protocol';
 import { apiErrorHandler, fail } from '../http/api-errors.js';
 import type { FileStore } from '../store/file-store.js';
@@ -72,7 +72,10 @@ export const serveRoutes: FastifyPluginAsync<ServeRoutesOptions> = async (app, {
   });
 
   // One wildcard route: a name may be longer than a path parameter may (maxParamLength is 100).
-  app.get<ServeRequest>('/:id/*', async (req, reply) => {
+  // Not in the info log: the path holds the file's name (what the user wrote), and every image in
+  // every message is fetched, so it would outnumber all other lines. LOG_LEVEL=debug shows them.
+  const logLevel = (app.log.level === 'info' ? 'warn' : app.log.level) as LogLevel;
+  app.get<ServeRequest>('/:id/*', { logLevel }, async (req, reply) => {
     const { id, '*': rest } = req.params;
     const variant: FileVariant = rest.startsWith('thumb/') ? 'thumb' : 'file';
     const name = variant === 'thumb' ? rest.slice('thumb/'.length) : rest;

@@ -89,6 +89,10 @@ describe('serving files', () => {
     const whole = await fetchFile(server, file.url);
     expect(whole.headers.get('accept-ranges')).toBe('bytes');
     expect(whole.headers.get('content-disposition')).toBe('inline; filename="beep.wav"');
+    const head = await fetch(new URL(file.url, `${server.httpUrl}/`), { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(sound.length));
+    expect(head.headers.get('content-security-policy')).toBe('sandbox');
     const part = await fetchFile(server, file.url, { range: 'bytes=100-199' });
     expect(part.status).toBe(206);
     expect(part.headers.get('content-range')).toBe(`bytes 100-199/${sound.length}`);
