@@ -6,6 +6,7 @@
 // XMLHttpRequest, not fetch: fetch reports no upload progress. Credentials as account-api.ts: the
 // request is same-origin, so the session cookie goes by itself, and a guest's token as a bearer.
 import { MAX_FILES_PER_MESSAGE, type FileInfo } from '@chat/protocol';
+import { isFileInfo } from './file-info.js';
 
 /** Why an upload failed, in terms the UI can put into words. */
 export type UploadFailure = 'too_big' | 'not_allowed' | 'quota' | 'rate' | 'network' | 'other';
@@ -206,12 +207,27 @@ export class UploadQueue {
   }
 }
 
+/** The time in a pasted file's name, as the page's clock says it. */
+function stamp(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}-${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
+}
+
+/**
+ * A pasted file under a name worth keeping: a screenshot is "image.png" in every browser, so an
+ * unnamed one, or one of those, becomes `paste-20261203-141502.png`.
+ */
+export function pastedFile(now: Date, file: File): File {
+  if (file.name && !/^(image\.\w+|blob)$/i.test(file.name)) return file;
+  const ext = /^image\/(png|gif|webp|jpeg)$/.exec(file.type)?.[1]?.replace('jpeg', 'jpg') ?? (file.name.split('.')[1] || 'bin');
+  return new File([file], `paste-${stamp(now)}.${ext}`, { type: file.type, lastModified: file.lastModified });
+}
+
 /** The server's answer as an outcome: its FILE (checked), or why it refused. */
 export function outcome(status: number, body: string): { file: FileInfo } | { failure: UploadFailure } {
   if (status === 200 || status === 201) {
-    const file = parse(body)?.file as Partial<FileInfo> | undefined;
-    const valid = file && typeof file.id === 'string' && typeof file.name === 'string' && typeof file.size === 'number' && typeof file.type === 'string' && typeof file.url === 'string';
-    return valid ? { file: file as FileInfo } : { failure: 'other' };
+    const file = parse(body)?.file;
+    return isFileInfo(file) ? { file } : { failure: 'other' };
   }
   if (status === 413) return { failure: 'too_big' };
   if (status === 401 || status === 403) return { failure: 'not_allowed' };
