@@ -82,11 +82,10 @@ watch(
     if (status === 'online') for (const queue of queues.values()) queue.resume();
   },
 );
-// Signed out: nothing of this user's files stays on the page.
+// Signed out, or in (a guest's uploads are not the account's to send): the files go.
 watch(
-  () => chat.needsName,
-  (needsName) => {
-    if (!needsName) return;
+  () => [chat.needsName, chat.account],
+  () => {
     for (const queue of queues.values()) queue.clear();
     leftOut.clear();
   },
