@@ -27,6 +27,7 @@ import { Metrics } from './metrics/metrics.js';
 import { DEFAULT_REQUEST_BUDGET, RequestBudget } from './rate-limit/request-budget.js';
 import { Retention } from './store/retention.js';
 import { Sweeper } from './store/sweeper.js';
+import { FileSweeper } from './files/file-sweeper.js';
 import type { Store } from './store/store.js';
 
 /** PEM contents (not paths): main.ts reads and checks the files, and re-reads them on SIGHUP. */
@@ -81,7 +82,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(securityHeaders);
   await app.register(csrfCheck, { origins: { allowedOrigins: config.allowedOrigins, trustProxy: config.trustProxy, hosts } });
   const backends = await options.backends(app.log);
-  const { store, bus, presence, rateLimiter, addressRateLimiter } = backends;
+  const { store, bus, presence, rateLimiter, addressRateLimiter, files } = backends;
   const admins = new Admins({ store, usernames: config.adminUsers });
   // ADMIN_USERS are reserved from the start, before the operator makes their accounts.
   const nicks = new NickPolicy({ store, reserved: config.adminUsers });
@@ -125,8 +126,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   metrics.observe({ connections: () => gateway.size, roomsActive: () => hub.stats().roomsActive, memberships: () => hub.stats().memberships });
   const retention = new Retention({ store, days: config.retentionDays, log: app.log });
   const sweeper = new Sweeper({ store, inUse: async (room) => (await presence.roomOnline(room)) > 0, log: app.log });
+  const fileSweeper = new FileSweeper({ store, dir: files.dir, log: app.log });
 
-  healthRoutes(app, { store, bus, presence });
+  // The upload directory too: in a cluster it is a shared volume every node must be able to write.
+  healthRoutes(app, { store, bus, presence, uploads: files.dir });
   infoRoutes(app, config);
   // A revoked token's connections may be on any node: the bus tells every gateway.
   const revocationOutage = new OutageLog({ log: app.log, component: 'bus publish (token revocations)', effect: 'other nodes keep those connections open' });
@@ -138,6 +141,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   };
   const stopRevoking = bus.subscribe((event) => {
     if (event.type === 'tokenRevoked') gateway.closeToken(event.tokenId);
+    // A redaction or a room deletion, on any node, left files gone: their bytes go now.
+    if ((event.type === 'message' && event.message.type === 'changed' && event.message.action === 'redact') || event.type === 'roomDeleted') fileSweeper.nudge();
   });
   // The JSON API: route plugins, each with its prefix and its own error answers (docs/protocol.md,
   // "Accounts, private rooms and moderation").
@@ -165,6 +170,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onListen', async () => {
     retention.start();
     sweeper.start();
+    fileSweeper.start();
   });
   // preClose runs before the HTTP server stops. Order matters: stop reading frames, let queued
   // messages commit and get their acks, and only then close the sockets with 1001.
@@ -174,6 +180,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await gateway.close();
     await retention.stop();
     await sweeper.stop();
+    await fileSweeper.stop();
   });
   app.addHook('onClose', async () => {
     stopRevoking();

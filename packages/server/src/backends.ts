@@ -3,6 +3,7 @@
 // selects PostgreSQL; REDIS_URL adds the Redis bus, presence and rate limiter, and the nodes
 // sharing both form one cluster (docs/scaling.md).
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Bus } from './bus/bus.js';
 import { MemoryBus } from './bus/memory-bus.js';
 import { RedisBus } from './bus/redis-bus.js';
@@ -13,6 +14,8 @@ import { RedisPresence } from './presence/redis-presence.js';
 import { MemoryRateLimiter } from './rate-limit/memory-rate-limiter.js';
 import type { RateLimit } from './rate-limit/rate-limit.js';
 import { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
+import { FileLinks } from './files/file-links.js';
+import { UploadDir } from './files/upload-dir.js';
 import { PgStore } from './store/pg/pg-store.js';
 import { SqliteStore } from './store/sqlite/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -25,6 +28,8 @@ export interface Backends {
   rateLimiter: RateLimit;
   /** Sends per client address (RATE_LIMIT_PER_IP): cluster-wide with Redis, else in process. */
   addressRateLimiter: RateLimit;
+  /** UPLOAD_DIR, and the links the store signs MESSAGE.files with (its key is the directory's). */
+  files: { dir: UploadDir; links: FileLinks };
 }
 
 export interface BackendLogger {
@@ -40,6 +45,8 @@ const STARTUP_TIMEOUT_MS = 15_000;
 export async function createBackends(config: Config, log: BackendLogger, overrides: Partial<Backends> = {}): Promise<Backends> {
   const opened: Array<{ close(): Promise<void> }> = [];
   try {
+    const files = overrides.files ?? (await openFiles(config));
+    const signFile = files.links.info.bind(files.links);
     const store =
       overrides.store ??
       (config.databaseUrl !== null
@@ -48,12 +55,14 @@ export async function createBackends(config: Config, log: BackendLogger, overrid
             poolMax: config.databasePoolMax,
             onError: (err) => log.error({ err }, 'postgresql connection error'),
             log,
+            signFile,
           }).open()
-        : await new SqliteStore({ dir: config.dataDir, log }).open());
+        : await new SqliteStore({ dir: config.dataDir, log, signFile }).open());
     opened.push(store);
     if (config.redisUrl === null) {
       return {
         store,
+        files,
         bus: overrides.bus ?? new MemoryBus(),
         presence: overrides.presence ?? new MemoryPresence(),
         rateLimiter: overrides.rateLimiter ?? new MemoryRateLimiter({ rate: config.rateLimit }),
@@ -78,9 +87,15 @@ export async function createBackends(config: Config, log: BackendLogger, overrid
       (config.rateLimitPerIp > 0
         ? await new RedisRateLimiter({ ...redis, keyPrefix: `${config.redisPrefix}addr:`, rate: config.rateLimitPerIp }).open(STARTUP_TIMEOUT_MS)
         : new MemoryRateLimiter({ rate: 0 }));
-    return { store, bus, presence, rateLimiter, addressRateLimiter };
+    return { store, files, bus, presence, rateLimiter, addressRateLimiter };
   } catch (err) {
     await Promise.allSettled(opened.map((b) => b.close()));
     throw err;
   }
+}
+
+/** UPLOAD_DIR (default DATA_DIR/files), opened: its signing key read or made. */
+export async function openFiles(config: Pick<Config, 'uploadDir' | 'dataDir'>): Promise<Backends['files']> {
+  const dir = await new UploadDir(config.uploadDir ?? join(config.dataDir, 'files')).open();
+  return { dir, links: new FileLinks(dir.key) };
 }

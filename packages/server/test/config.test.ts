@@ -49,6 +49,11 @@ const ENV_NAMES = [
   'MAX_LOGINS_PER_IP',
   'MAX_NAME_CONFLICTS_PER_IP',
   'ADMIN_PASSWORD_FILE',
+  'UPLOADS',
+  'UPLOAD_DIR',
+  'MAX_UPLOAD_BYTES',
+  'MAX_UPLOAD_BYTES_PER_USER_PER_DAY',
+  'GUEST_UPLOADS',
 ];
 /** Defaults of the operations settings (TLS, metrics, retention), the same in every expectation below. */
 const OPS_DEFAULTS = {
@@ -79,6 +84,11 @@ const OPS_DEFAULTS = {
   maxLoginsPerIp: 60,
   maxNameConflictsPerIp: 10,
   adminPasswordFile: null,
+  uploads: true,
+  uploadDir: null,
+  maxUploadBytes: 10 * 1024 * 1024,
+  maxUploadBytesPerUserPerDay: 200 * 1024 * 1024,
+  guestUploads: true,
 };
 
 function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
@@ -171,6 +181,11 @@ describe('loadConfig: environment', () => {
       MAX_LOGINS_PER_IP: '200',
       MAX_NAME_CONFLICTS_PER_IP: '0',
       ADMIN_PASSWORD_FILE: '/etc/chat/admin-password',
+      UPLOADS: 'false',
+      UPLOAD_DIR: '/srv/shared/chat-files',
+      MAX_UPLOAD_BYTES: '1048576',
+      MAX_UPLOAD_BYTES_PER_USER_PER_DAY: '5242880',
+      GUEST_UPLOADS: 'no',
     });
     expect(config).toEqual({
       port: 8080,
@@ -211,6 +226,11 @@ describe('loadConfig: environment', () => {
       maxLoginsPerIp: 200,
       maxNameConflictsPerIp: 0,
       adminPasswordFile: '/etc/chat/admin-password',
+      uploads: false,
+      uploadDir: '/srv/shared/chat-files',
+      maxUploadBytes: 1048576,
+      maxUploadBytesPerUserPerDay: 5242880,
+      guestUploads: false,
     });
   });
 
@@ -358,6 +378,10 @@ describe('loadConfig: bad values name the setting', () => {
     ['PORT', '1e3'],
     ['HOST', '   '],
     ['DATA_DIR', ' '],
+    ['UPLOADS', 'maybe'],
+    ['MAX_UPLOAD_BYTES', '0'],
+    ['MAX_UPLOAD_BYTES_PER_USER_PER_DAY', '-5'],
+    ['UPLOAD_DIR', ' '],
     ['RATE_LIMIT', '-1'],
     ['RATE_LIMIT', 'ten'],
     ['MAX_MESSAGE_CHARS', '0'],

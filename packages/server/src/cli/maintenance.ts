@@ -35,7 +35,7 @@ function pathTaken(path: string): boolean {
 }
 
 export async function backup(config: Config, file: string): Promise<void> {
-  if (config.databaseUrl !== null) fail('error: with DATABASE_URL, back up PostgreSQL with pg_dump (see docs/scaling.md)', 2);
+  if (config.databaseUrl !== null) fail('error: with DATABASE_URL, back up PostgreSQL with pg_dump, and UPLOAD_DIR with a file copy (see docs/scaling.md)', 2);
   // lstat, not exists: a symbolic link at FILE (even one pointing nowhere) is refused, never followed.
   if (pathTaken(file)) fail(`error: ${file} already exists; choose a new file name`, 2);
   // A typo in DATA_DIR must not produce an empty "backup" of a database created on the spot.
@@ -50,6 +50,9 @@ export async function backup(config: Config, file: string): Promise<void> {
     await store.close();
   }
   process.stdout.write(`backup of ${config.dataDir} written to ${file}\n`);
+  // The database holds the files' metadata, not their bytes (docs/deployment.md, Backups).
+  const uploads = config.uploadDir ?? join(config.dataDir, 'files');
+  process.stdout.write(`uploaded files are not in it: copy ${uploads} too (after the backup, so that it holds every file the backup names)\n`);
 }
 
 export async function migrate(config: Config): Promise<void> {

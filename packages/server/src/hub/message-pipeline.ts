@@ -52,6 +52,7 @@ export class MessagePipeline {
       ...message,
       ...(f.replyTo === undefined ? {} : { replyTo: f.replyTo }),
       ...(names === undefined ? {} : { mentionNames: names }),
+      ...(f.files === undefined ? {} : { files: f.files }),
     });
   }
 

@@ -29,6 +29,7 @@ import type {
   UserRoom,
   UserRoomStore,
 } from './store.js';
+import type { FileRecord, FileStore, NewFile } from './file-store.js';
 
 /** The objects a ComposedStore hands its calls to. */
 export interface StoreParts {
@@ -37,6 +38,7 @@ export interface StoreParts {
   rooms: RoomStore;
   sweep: SweepStore;
   userRooms: UserRoomStore;
+  files: FileStore;
 }
 
 export abstract class ComposedStore implements Store {
@@ -189,5 +191,28 @@ export abstract class ComposedStore implements Store {
   }
   deleteAbandonedRooms(rooms: string[], createdBefore: number): Promise<string[]> {
     return this.parts.sweep.deleteAbandonedRooms(rooms, createdBefore);
+  }
+
+  // FileStore
+  addFile(file: NewFile): Promise<void> {
+    return this.parts.files.addFile(file);
+  }
+  fileById(id: string): Promise<FileRecord | null> {
+    return this.parts.files.fileById(id);
+  }
+  uploadedBytesSince(userId: string, since: number): Promise<number> {
+    return this.parts.files.uploadedBytesSince(userId, since);
+  }
+  expireUnsentFiles(before: number): Promise<number> {
+    return this.parts.files.expireUnsentFiles(before);
+  }
+  goneFiles(limit: number): Promise<string[]> {
+    return this.parts.files.goneFiles(limit);
+  }
+  bytesRemoved(ids: string[]): Promise<void> {
+    return this.parts.files.bytesRemoved(ids);
+  }
+  purgeFiles(before: number): Promise<number> {
+    return this.parts.files.purgeFiles(before);
   }
 }

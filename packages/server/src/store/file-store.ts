@@ -7,6 +7,8 @@
 // sweeper removes its bytes (goneFiles, bytesRemoved), and its row only after a day, so that the
 // daily upload quota still counts it. A gone row keeps no name.
 
+import type { FileInfo } from '@chat/protocol';
+
 /** A file as MESSAGE.files holds it before its URLs are signed (files/file-links.ts). */
 export interface StoredFile {
   id: string;
@@ -29,6 +31,22 @@ export interface FileRecord extends NewFile {
   /** Sent with a message (no longer claimable). */
   sent: boolean;
 }
+
+/**
+ * Turns a stored file into MESSAGE's FILE with signed URLs (files/file-links.ts). Stores take one
+ * in their options, so that every MESSAGE they return, wherever it is served, carries URLs.
+ */
+export type FileSigner = (file: StoredFile) => FileInfo;
+
+/**
+ * For a store opened without a signer (maintenance commands, some tests): URLs that name the file
+ * but carry no signature, so the file routes refuse them.
+ */
+export const unsignedFiles: FileSigner = ({ thumb, ...file }) => {
+  const name = encodeURIComponent(file.name);
+  const url = `api/files/${file.id}/${name}`;
+  return thumb ? { ...file, url, thumbUrl: `api/files/${file.id}/thumb/${name}` } : { ...file, url };
+};
 
 /** How long an upload may wait to be sent; then it is gone. */
 export const UNSENT_FILE_MS = 24 * 60 * 60 * 1000;

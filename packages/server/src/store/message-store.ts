@@ -18,6 +18,11 @@ export interface NewMessage {
   replyTo?: number;
   /** Lowercased `@names` of the text (hub/mentions.ts); the store resolves them to room members. */
   mentionNames?: string[];
+  /**
+   * Ids of files this sender uploaded to this room and has not sent (file-store.ts); the store
+   * claims them with the message, or refuses it (not_found) if any is not claimable.
+   */
+  files?: string[];
 }
 
 /**

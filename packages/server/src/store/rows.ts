@@ -4,6 +4,7 @@
 // message ids, which stay strings as the protocol wants) and booleans as booleans.
 import type { ChangeAction, ChangedFrame, ChatMessage, LogEntry, Reaction, User } from '@chat/protocol';
 import { LOBBY, MAX_REACTION_USERS, replyExcerpt } from '@chat/protocol';
+import type { FileRecord, FileSigner, StoredFile } from './file-store.js';
 import type { EntryPage, MessagePage } from './message-store.js';
 import type { TokenInfo } from './account-store.js';
 import type { RoomInfo, RoomKind } from './room-store.js';
@@ -23,7 +24,7 @@ const isAccount = (userColumn: string): string => `EXISTS (SELECT 1 FROM users u
  * unique (room_id, seq), which leave the (room_id, seq) plan alone.
  */
 export const MESSAGE_COLUMNS = `m.id, m.seq, m.user_id, m.nick, m.client_id, m.text, m.ts, ${isAccount('m.user_id')} AS account,
-  m.edited, m.deleted, m.reply_seq, m.mentions, m.reactions,
+  m.edited, m.deleted, m.reply_seq, m.mentions, m.reactions, m.files,
   t.user_id AS reply_user_id, t.nick AS reply_nick, t.text AS reply_text, ${isAccount('t.user_id')} AS reply_account`;
 
 /** What MESSAGE_COLUMNS read from: the message `m` and the one it answers, `t`. */
@@ -47,6 +48,8 @@ export interface MessageRow {
   mentions: string | null;
   /** JSON: Reaction[] (reactionSummary). */
   reactions: string | null;
+  /** JSON: StoredFile[], in the order sent. */
+  files: string | null;
   reply_user_id: string | null;
   reply_nick: string | null;
   reply_text: string | null;
@@ -55,8 +58,8 @@ export interface MessageRow {
 
 const truthy = (flag: Flag | null): boolean => flag === true || flag === 1;
 
-/** A message in its current state: the optional fields only when they say something. */
-export function toMessage(room: string, row: MessageRow): ChatMessage {
+/** A message in its current state: the optional fields only when they say something; its files' URLs signed with `sign`. */
+export function toMessage(room: string, row: MessageRow, sign: FileSigner): ChatMessage {
   const message: ChatMessage = {
     type: 'message',
     room,
@@ -74,6 +77,7 @@ export function toMessage(room: string, row: MessageRow): ChatMessage {
   }
   if (row.reactions !== null) message.reactions = JSON.parse(row.reactions) as Reaction[];
   if (row.mentions !== null) message.mentions = JSON.parse(row.mentions) as string[];
+  if (row.files !== null) message.files = (JSON.parse(row.files) as StoredFile[]).map(sign);
   // A reply whose target retention pruned shows no excerpt.
   if (row.reply_seq !== null && row.reply_user_id !== null && row.reply_nick !== null) {
     message.replyTo = {
@@ -89,11 +93,11 @@ export function toMessage(room: string, row: MessageRow): ChatMessage {
  * A page of `limit` from rows fetched with LIMIT limit + 1 (the extra row only says there is more),
  * ascending by seq; `newestFirst` when the query walked backwards (ORDER BY seq DESC).
  */
-export function toPage(room: string, rows: MessageRow[], limit: number, newestFirst: boolean): MessagePage {
+export function toPage(room: string, rows: MessageRow[], limit: number, newestFirst: boolean, sign: FileSigner): MessagePage {
   const hasMore = rows.length > limit;
   if (hasMore) rows.pop();
   if (newestFirst) rows.reverse();
-  return { messages: rows.map((r) => toMessage(room, r)), hasMore };
+  return { messages: rows.map((r) => toMessage(room, r, sign)), hasMore };
 }
 
 /** A change entry's columns, of `changes c`. */
@@ -132,9 +136,10 @@ export function toEntryPage(
   changes: ChangeRow[],
   targets: ReadonlyMap<number, ChatMessage>,
   limit: number,
+  sign: FileSigner,
 ): EntryPage {
   const merged: Array<{ seq: number; entry: () => LogEntry | null }> = [
-    ...messages.map((row) => ({ seq: Number(row.seq), entry: () => toMessage(room, row) })),
+    ...messages.map((row) => ({ seq: Number(row.seq), entry: () => toMessage(room, row, sign) })),
     ...changes.map((row) => ({
       seq: Number(row.seq),
       entry: () => {
@@ -268,3 +273,43 @@ export function toUserRoom(row: UserRoomRow): UserRoom {
   if (row.peer_id !== null && row.peer_nick !== null) room.peer = toUser(row.peer_id, row.peer_nick, row.peer_kind === 'account');
   return room;
 }
+
+/** A row of `files` (file-store.ts), with its room's name where the query joined rooms. */
+export interface FileRow {
+  id: string;
+  room?: string;
+  user_id: string;
+  name: string;
+  size: Int;
+  type: string;
+  width: Int | null;
+  height: Int | null;
+  thumb: Flag;
+  created_at: Int;
+  state: 'unsent' | 'sent' | 'gone' | 'removed';
+}
+
+/** The columns of a FileRow, of `files f` joined with `rooms r`. */
+export const FILE_COLUMNS = 'f.id, r.name AS room, f.user_id, f.name, f.size, f.type, f.width, f.height, f.thumb, f.created_at, f.state';
+
+/** A file as MESSAGE.files stores it: the optional fields only when they say something. */
+export function toStoredFile(row: FileRow): StoredFile {
+  const file: StoredFile = { id: row.id, name: row.name, size: Number(row.size), type: row.type };
+  if (row.width !== null && row.height !== null) {
+    file.width = Number(row.width);
+    file.height = Number(row.height);
+  }
+  if (truthy(row.thumb)) file.thumb = true;
+  return file;
+}
+
+export const toFileRecord = (row: FileRow): FileRecord => ({
+  ...toStoredFile(row),
+  room: row.room ?? '',
+  userId: row.user_id,
+  createdAt: Number(row.created_at),
+  sent: row.state === 'sent',
+});
+
+/** What a file that is gone keeps: no name (redaction erases it), its size and time for the quota. */
+export const FILE_GONE = "state = 'gone', name = ''";

@@ -4,7 +4,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AckFrame, ErrorFrame, JoinedFrame } from '@chat/protocol';
 import { StoreWriteError, type EntryResult, type NewEntry, type Store } from '../../src/store/store.js';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { startServer, tempDir, TestClient, type TestServer } from '../helpers.js';
 
@@ -108,6 +109,20 @@ describe('GET /healthz', () => {
     const down = await server.app.inject({ method: 'GET', url: '/healthz' });
     expect(down.statusCode).toBe(503);
     expect(down.json()).toEqual({ status: 'unavailable', reason: 'store writes failing' });
+  });
+
+  it("answers 503 while UPLOAD_DIR cannot be written (a cluster's shared volume gone), and 200 again once it can", async () => {
+    const uploadDir = tempDir('chat-uploads-');
+    server = await startServer({ uploadDir });
+    expect((await fetch(`${server.httpUrl}/healthz`)).status).toBe(200);
+    // Root may write through any mode bits, so the directory goes away instead (an unmounted volume).
+    rmSync(uploadDir, { recursive: true, force: true });
+    const down = await fetch(`${server.httpUrl}/healthz`);
+    expect(down.status).toBe(503);
+    expect(await down.json()).toEqual({ status: 'unavailable', reason: 'uploads not answering' });
+    mkdirSync(join(uploadDir, 'tmp'), { recursive: true });
+    expect((await fetch(`${server.httpUrl}/healthz`)).status).toBe(200);
+    rmSync(uploadDir, { recursive: true, force: true });
   });
 });
 

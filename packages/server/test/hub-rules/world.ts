@@ -4,6 +4,7 @@
 import { rmSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { ErrorCode, ErrorFrame, JoinedFrame, PongFrame, ServerFrame, User } from '@chat/protocol';
+import { openFiles } from '../../src/backends.js';
 import type { Config } from '../../src/config.js';
 import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir, trackResources, TestClient, type TestServer } from '../helpers.js';
@@ -42,8 +43,10 @@ export async function world(
 ): Promise<World> {
   const dir = tempDir('chat-hub-rules-');
   res.track({ close: async () => rmSync(dir, { recursive: true, force: true }) });
-  const store = await new SqliteStore({ ...storeOptions, dir }).open();
-  const server = await res.server({ dataDir: dir, ...overrides }, { store });
+  // The store signs file URLs with the upload directory's key, as createBackends would make it.
+  const files = await openFiles({ dataDir: dir, uploadDir: overrides.uploadDir ?? null });
+  const store = await new SqliteStore({ signFile: (f) => files.links.info(f), ...storeOptions, dir }).open();
+  const server = await res.server({ dataDir: dir, ...overrides }, { store, files });
   const connect = (query: Record<string, string> = {}, headers: Record<string, string> = {}) => res.connect(server, query, headers);
   const account = async (username: string, options: { operatorAdmin?: boolean } = {}): Promise<Account> => {
     const operatorAdmin = options.operatorAdmin ?? (overrides.adminUsers ?? []).includes(username);

@@ -31,3 +31,18 @@ export async function expectOldLogWorks(store: Store): Promise<void> {
   ]);
   expect(await store.lastSeq('lobby')).toBe(10);
 }
+
+/**
+ * What both stores' migration tests check of a database from before files (SQLite's version 9,
+ * PostgreSQL's version 8) holding the lobby above with a 👍 on message 7: the old message reads as
+ * before, with no files, and a file uploaded now is sent with a message.
+ */
+export async function expectFilesArrive(store: Store): Promise<void> {
+  const old = (await store.messagesBefore('lobby', undefined, 10)).messages.find((m) => m.seq === 7);
+  expect(old).toMatchObject({ text: 'the old text', reactions: [{ emoji: '👍', count: 1, users: ['u2'] }] });
+  expect(old?.files).toBeUndefined();
+  const id = 'F'.repeat(22);
+  await store.addFile({ id, room: 'lobby', userId: oldTimer.id, name: 'notes.txt', size: 3, type: 'text/plain', createdAt: Date.now() });
+  const [sent] = await store.appendEntries([{ room: 'lobby', from: oldTimer, clientId: 'with-file', text: '', files: [id] }]);
+  expect(sent).toMatchObject({ duplicate: false, message: { seq: 8, text: '', files: [{ id, name: 'notes.txt', size: 3, type: 'text/plain' }] } });
+}

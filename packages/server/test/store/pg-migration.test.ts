@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/pg/pg-schema.js';
 import { PgStore } from '../../src/store/pg/pg-store.js';
 import { createSchema, servicesAvailable } from '../services.js';
-import { expectOldLogWorks } from './old-log.js';
+import { expectFilesArrive, expectOldLogWorks } from './old-log.js';
 
 const available = await servicesAvailable(['postgres']);
 
@@ -180,6 +180,27 @@ describe.skipIf(!available)('PostgreSQL migrations', () => {
     const versions = await client.query<{ version: number }>('SELECT version FROM schema_version ORDER BY version');
     expect(versions.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
     await expectOldLogWorks(store);
+  });
+
+  it('upgrades a version 8 schema: its messages keep their reactions, and files can be sent', async () => {
+    const { url, drop } = await createSchema();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanups.push(drop, () => client.end());
+    await client.query(readFileSync(new URL('./frozen/pg-v8.sql', import.meta.url), 'utf8'));
+    expect((await client.query("SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'files'")).rows).toEqual([]);
+    await client.query("INSERT INTO rooms (name, created_at, last_seq) VALUES ('lobby', 1, 7)");
+    await client.query(
+      `INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts)
+       SELECT id, s, 'u1', 'old-timer', 'c' || s, CASE s WHEN 5 THEN 'pruned before me' ELSE 'the old text' END, 1000
+       FROM rooms, unnest(ARRAY[5, 7]) AS s WHERE name = 'lobby'`,
+    );
+    await client.query(`UPDATE messages SET reactions = '[{"emoji":"👍","count":1,"users":["u2"]}]' WHERE seq = 7`);
+    await client.query("INSERT INTO reactions (room_id, seq, emoji, user_id) SELECT id, 7, '👍', 'u2' FROM rooms WHERE name = 'lobby'");
+    const store = await open(url);
+    const versions = await client.query<{ version: number }>('SELECT version FROM schema_version ORDER BY version');
+    expect(versions.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
+    await expectFilesArrive(store);
   });
 
   it('migrates a version 1 schema once when several nodes start together', async () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/sqlite/sqlite-schema.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers.js';
-import { expectOldLogWorks } from './old-log.js';
+import { expectFilesArrive, expectOldLogWorks } from './old-log.js';
 
 describe('SQLite migrations', () => {
   it.each([1, 2, 3, 6, 8])('upgrades a version %i database with its data intact', async (version) => {
@@ -94,6 +94,25 @@ describe('SQLite migrations', () => {
     const store = await new SqliteStore({ dir }).open();
     expect(store.schemaVersion()).toBe(MIGRATIONS.length);
     await expectOldLogWorks(store);
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('upgrades a version 9 database: its messages keep their reactions, and files can be sent', async () => {
+    const dir = tempDir();
+    const old = new Database(join(dir, 'chat.db'));
+    old.exec(readFileSync(new URL('./frozen/sqlite-v9.sql', import.meta.url), 'utf8'));
+    expect(old.prepare("SELECT name FROM sqlite_master WHERE name = 'files'").get()).toBeUndefined();
+    old.prepare("INSERT INTO rooms (id, name, created_at, last_seq) VALUES (1, 'lobby', 1, 7)").run();
+    const insert = old.prepare("INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts, reactions) VALUES (1, ?, 'u1', 'old-timer', ?, ?, 1000, ?)");
+    insert.run(5, 'c5', 'pruned before me', null);
+    insert.run(7, 'c7', 'the old text', JSON.stringify([{ emoji: '👍', count: 1, users: ['u2'] }]));
+    old.prepare("INSERT INTO reactions (room_id, seq, emoji, user_id) VALUES (1, 7, '👍', 'u2')").run();
+    old.close();
+
+    const store = await new SqliteStore({ dir }).open();
+    expect(store.schemaVersion()).toBe(MIGRATIONS.length);
+    await expectFilesArrive(store);
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -8,7 +8,8 @@
 import type { ClientBase } from 'pg';
 import { changedEntry, judgeEdit, judgeReaction, judgeRedaction, NOT_FOUND, reactionsAfter, type ChangeTarget, type ReactionRow, type Verdict } from '../change-rules.js';
 import type { ChangeResult, EntryRefusal, NewChange, NewEdit, NewReaction } from '../change-store.js';
-import { MESSAGE_COLUMNS, MESSAGE_FROM, reactionSummary, toMessage, type MessageRow } from '../rows.js';
+import type { FileSigner } from '../file-store.js';
+import { FILE_GONE, MESSAGE_COLUMNS, MESSAGE_FROM, reactionSummary, toMessage, type MessageRow } from '../rows.js';
 import type { Int8 } from './pg-database.js';
 
 /** A text's `@names` in a room, and (once resolved) the room's members they name. */
@@ -47,7 +48,10 @@ export const mentionsJson = (ids: readonly string[]): string | null => (ids.leng
 export const mentionRows = (ids: readonly string[], authorId: string): string[] => ids.filter((id) => id !== authorId);
 
 export class PgChanges {
-  constructor(private readonly client: ClientBase) {}
+  constructor(
+    private readonly client: ClientBase,
+    private readonly sign: FileSigner,
+  ) {}
 
   /**
    * Checks and applies one change inside the caller's transaction. `nextSeq` is the seq the change
@@ -84,7 +88,7 @@ export class PgChanges {
        SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room_id = $1 AND m.seq = $3`,
       [roomId, nextSeq, change.seq, change.action, change.by.id, change.by.nick, ts],
     );
-    return { change: changedEntry(change, nextSeq, ts, toMessage(change.room, after[0] as MessageRow)) };
+    return { change: changedEntry(change, nextSeq, ts, toMessage(change.room, after[0] as MessageRow, this.sign)) };
   }
 
   private async edit(roomId: Int8, change: NewEdit, target: ChangeTarget, ts: number): Promise<void> {
@@ -100,15 +104,16 @@ export class PgChanges {
   }
 
   /**
-   * Erases the text, reply, reactions and mentions. Unlike SQLite's secure_delete this is not at
+   * Erases the text, reply, reactions, mentions and files (gone: the sweeper removes their bytes). Unlike SQLite's secure_delete this is not at
    * once physical: the old row version keeps the text until VACUUM reclaims it, and the WAL (and
    * any archive or replica) holds it as written.
    */
   private async redact(roomId: Int8, seq: number): Promise<void> {
     await this.client.query(
       `WITH reactions_gone AS (DELETE FROM reactions WHERE room_id = $1 AND seq = $2),
-            mentions_gone AS (DELETE FROM mentions WHERE room_id = $1 AND seq = $2)
-       UPDATE messages SET text = '', deleted = true, edited = NULL, reply_seq = NULL, mentions = NULL, reactions = NULL
+            mentions_gone AS (DELETE FROM mentions WHERE room_id = $1 AND seq = $2),
+            files_gone AS (UPDATE files SET ${FILE_GONE} WHERE room_id = $1 AND seq = $2 AND state = 'sent')
+       UPDATE messages SET text = '', deleted = true, edited = NULL, reply_seq = NULL, mentions = NULL, reactions = NULL, files = NULL
        WHERE room_id = $1 AND seq = $2`,
       [roomId, seq],
     );

@@ -8,11 +8,13 @@ import type { PoolClient } from 'pg';
 import type { ChatMessage } from '@chat/protocol';
 import type { EntryRefusal } from '../change-store.js';
 import { isChange, type AppendResult, type EntryPage, type EntryResult, type MessagePage, type MessageStore, type NewEntry, type NewMessage } from '../message-store.js';
-import { CHANGE_COLUMNS, MESSAGE_COLUMNS, MESSAGE_FROM, toEntryPage, toMessage, toPage, type ChangeRow, type MessageRow } from '../rows.js';
+import { CHANGE_COLUMNS, FILE_GONE, MESSAGE_COLUMNS, MESSAGE_FROM, toEntryPage, toMessage, toPage, type ChangeRow, type MessageRow } from '../rows.js';
 import type { WriteHealth } from '../write-health.js';
 import { mentionRows, mentionsJson, PgChanges, resolveMentions } from './pg-changes.js';
 import type { Int8, PgDatabase } from './pg-database.js';
 import { storableEntry } from './pg-text.js';
+import { claimableFiles, FileClaims } from './pg-uploads.js';
+import type { FileSigner, StoredFile } from '../file-store.js';
 
 /** A locked room of the batch: its id, the last seq given out so far, and the one stored before. */
 interface BatchRoom {
@@ -32,6 +34,8 @@ interface Fresh {
   seq: number;
   roomId: Int8;
   slot: Slot;
+  /** The files it sends, claimed. */
+  files: StoredFile[] | null;
 }
 
 /** The messages between two changes, and the duplicates among them to read again (see appendInTransaction). */
@@ -41,6 +45,7 @@ interface Run {
 }
 
 const noReplyTarget: EntryRefusal = { refused: 'not_found', reason: 'no message with that seq in this room to reply to' };
+const noFiles: EntryRefusal = { refused: 'not_found', reason: 'a file is not an upload of yours to this room that is still to be sent' };
 
 const seqKey = (roomId: Int8, seq: number): string => `${roomId}:${seq}`;
 
@@ -48,6 +53,7 @@ export class PgMessages implements MessageStore {
   constructor(
     private readonly db: PgDatabase,
     private readonly writes: WriteHealth,
+    private readonly sign: FileSigner,
   ) {}
 
   async appendMessages(batch: NewMessage[]): Promise<AppendResult[]> {
@@ -63,13 +69,14 @@ export class PgMessages implements MessageStore {
   private async appendInTransaction(client: PoolClient, batch: NewEntry[]): Promise<EntryResult[]> {
     const ts = Date.now();
     const messages = batch.filter((e): e is NewMessage => !isChange(e));
-    const { rooms, stored } = await lockRooms(client, batch, messages, ts);
+    const { rooms, stored } = await lockRooms(client, batch, messages, ts, this.sign);
     const replyable = await replyTargets(client, rooms, messages);
+    const files = new FileClaims(await claimableFiles(client, messages));
 
     // 3. Take the batch in order. A repeat of a key (stored, or earlier in this batch) is a
     //    duplicate answered with the original as it is at that point of the batch: as stored or
     //    first numbered, unless a change of this batch changed it since (then read again).
-    const changes = new PgChanges(client);
+    const changes = new PgChanges(client, this.sign);
     const results: Array<() => EntryResult> = [];
     const fresh = new Map<string, Fresh>();
     const touched = new Set<string>();
@@ -80,7 +87,7 @@ export class PgMessages implements MessageStore {
       const room = rooms.get(entry.room);
       if (!room) throw new Error('room vanished while locked'); // cannot happen: we hold its lock
       if (isChange(entry)) {
-        await storeRun(client, run, ts);
+        await storeRun(client, run, ts, this.sign);
         run = { fresh: [], reread: [] };
         const result = await changes.apply(room.id, entry, room.lastSeq + 1, ts);
         if ('change' in result) {
@@ -105,14 +112,19 @@ export class PgMessages implements MessageStore {
         results.push(() => noReplyTarget);
         continue;
       }
-      const item: Fresh = { m, seq: ++room.lastSeq, roomId: room.id, slot: {} };
+      const claimed = m.files === undefined ? null : files.claim(room.id, m.from.id, m.files);
+      if (claimed === undefined) {
+        results.push(() => noFiles);
+        continue;
+      }
+      const item: Fresh = { m, seq: ++room.lastSeq, roomId: room.id, slot: {}, files: claimed };
       fresh.set(key, item);
       replyable.add(seqKey(room.id, item.seq));
       read.set(`${room.id}:${m.from.id}`, { roomId: room.id, userId: m.from.id, seq: item.seq });
       run.fresh.push(item);
       results.push(() => ({ message: item.slot.message as ChatMessage, duplicate: false }));
     }
-    await storeRun(client, run, ts, { rooms: [...rooms.values()], marks: [...read.values()] });
+    await storeRun(client, run, ts, this.sign, { rooms: [...rooms.values()], marks: [...read.values()] });
     return results.map((result) => result());
   }
 
@@ -144,7 +156,7 @@ export class PgMessages implements MessageStore {
        WHERE m.room_id = (SELECT id FROM rooms WHERE name = $1) AND m.seq < $2 ORDER BY m.seq DESC LIMIT $3`,
       [room, before ?? Number.MAX_SAFE_INTEGER, limit + 1],
     );
-    return toPage(room, rows, limit, true);
+    return toPage(room, rows, limit, true, this.sign);
   }
 
   // Three statements outside a transaction, each its own snapshot: the first reads the messages
@@ -177,9 +189,9 @@ export class PgMessages implements MessageStore {
         `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room_id = $1 AND m.seq = ANY($2::bigint[])`,
         [roomRow.room_id, seqs],
       );
-      for (const row of found) targets.set(Number(row.seq), toMessage(room, row));
+      for (const row of found) targets.set(Number(row.seq), toMessage(room, row, this.sign));
     }
-    return toEntryPage(room, messages, changes, targets, limit);
+    return toEntryPage(room, messages, changes, targets, limit, this.sign);
   }
 
   // One transaction, as on SQLite. A message a change holds locked right now (pg-changes.ts) is
@@ -200,6 +212,7 @@ export class PgMessages implements MessageStore {
         for (const table of ['reactions', 'mentions']) {
           await run(`DELETE FROM ${table} x WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_id = x.room_id AND m.seq = x.seq)`);
         }
+        await run(`UPDATE files x SET ${FILE_GONE} WHERE x.state = 'sent' AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.room_id = x.room_id AND m.seq = x.seq)`);
       }
       return pruned;
     });
@@ -214,7 +227,7 @@ export class PgMessages implements MessageStore {
  *    statement's snapshot is newer than any commit we waited for, so a concurrent appender's
  *    message with the same key is seen here.
  */
-async function lockRooms(client: PoolClient, batch: NewEntry[], messages: NewMessage[], ts: number) {
+async function lockRooms(client: PoolClient, batch: NewEntry[], messages: NewMessage[], ts: number, sign: FileSigner) {
   const names = [...new Set(batch.map((m) => m.room))].sort();
   await client.query(
     `INSERT INTO rooms (name, created_at)
@@ -241,7 +254,7 @@ async function lockRooms(client: PoolClient, batch: NewEntry[], messages: NewMes
   const stored = new Map<string, ChatMessage>();
   for (const row of rows) {
     rooms.set(row.room, { id: row.room_id, lastSeq: Number(row.last_seq), storedSeq: Number(row.last_seq) });
-    if (row.id != null) stored.set(JSON.stringify([row.room, row.user_id, row.client_id]), toMessage(row.room, row as MessageRow));
+    if (row.id != null) stored.set(JSON.stringify([row.room, row.user_id, row.client_id]), toMessage(row.room, row as MessageRow, sign));
   }
   return { rooms, stored };
 }
@@ -270,7 +283,7 @@ async function replyTargets(client: PoolClient, rooms: ReadonlyMap<string, Batch
  *    locked, so no other batch is waiting for them. Plain messages are built here; a reply or a
  *    mention, and a duplicate to read again, is read back as every reader will see it.
  */
-async function storeRun(client: PoolClient, run: Run, ts: number, end?: { rooms: BatchRoom[]; marks: Array<{ roomId: Int8; userId: string; seq: number }> }) {
+async function storeRun(client: PoolClient, run: Run, ts: number, sign: FileSigner, end?: { rooms: BatchRoom[]; marks: Array<{ roomId: Int8; userId: string; seq: number }> }) {
   const { fresh, reread } = run;
   const bumped = end?.rooms.filter((r) => r.lastSeq !== r.storedSeq) ?? [];
   const marks = end?.marks ?? [];
@@ -278,13 +291,16 @@ async function storeRun(client: PoolClient, run: Run, ts: number, end?: { rooms:
   const ids = new Map<string, Int8>();
   if (fresh.length > 0 || bumped.length > 0) {
     const mentions = fresh.flatMap((f, i) => mentionRows(mentioned[i] ?? [], f.m.from.id).map((userId) => [userId, f.roomId, f.seq] as const));
+    const sentFiles = fresh.flatMap((f) => (f.files ?? []).map((file) => [file.id, f.seq] as const));
     const inserted = await client.query<{ room_id: Int8; seq: Int8; id: Int8 }>(
       `WITH inserted AS (
-         INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts, reply_seq, mentions)
-         SELECT room_id, seq, user_id, nick, client_id, text, $7, reply_seq, mentions
-         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $8::bigint[], $9::text[])
-           AS k(room_id, seq, user_id, nick, client_id, text, reply_seq, mentions)
+         INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts, reply_seq, mentions, files)
+         SELECT room_id, seq, user_id, nick, client_id, text, $7, reply_seq, mentions, files
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $8::bigint[], $9::text[], $18::text[])
+           AS k(room_id, seq, user_id, nick, client_id, text, reply_seq, mentions, files)
          RETURNING room_id, seq, id
+       ), sent AS (
+         UPDATE files SET state = 'sent', seq = v.seq FROM unnest($19::text[], $20::bigint[]) AS v(id, seq) WHERE files.id = v.id
        ), mentioned AS (
          INSERT INTO mentions (user_id, room_id, seq) SELECT * FROM unnest($10::text[], $11::bigint[], $12::bigint[])
        ), bumped AS (
@@ -315,6 +331,9 @@ async function storeRun(client: PoolClient, run: Run, ts: number, end?: { rooms:
         marks.map((r) => r.roomId),
         marks.map((r) => r.userId),
         marks.map((r) => r.seq),
+        fresh.map((f) => (f.files === null ? null : JSON.stringify(f.files))),
+        sentFiles.map((r) => r[0]),
+        sentFiles.map((r) => r[1]),
       ],
     );
     for (const row of inserted.rows) ids.set(seqKey(row.room_id, Number(row.seq)), row.id);
@@ -328,6 +347,7 @@ async function storeRun(client: PoolClient, run: Run, ts: number, end?: { rooms:
     if (id === undefined) throw new Error('inserted message not returned');
     const { room, from, clientId, text } = f.m;
     f.slot.message = { type: 'message', room, seq: f.seq, id, clientId, from, text, ts };
+    if (f.files !== null) f.slot.message.files = f.files.map(sign);
   }
   if (back.length === 0) return;
   const { rows } = await client.query<MessageRow & { room_id: Int8 }>(
@@ -338,6 +358,6 @@ async function storeRun(client: PoolClient, run: Run, ts: number, end?: { rooms:
   const found = new Map(rows.map((r) => [seqKey(r.room_id, Number(r.seq)), r]));
   for (const b of back) {
     const row = found.get(seqKey(b.roomId, b.seq));
-    if (row) b.slot.message = toMessage(b.room, row);
+    if (row) b.slot.message = toMessage(b.room, row, sign);
   }
 }

@@ -1,7 +1,7 @@
 // PostgreSQL's RoomStore: rooms, roles, bans, mutes and the room directory. What must change
 // together is one statement (a data-modifying CTE), so it commits together.
 import type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from '../room-store.js';
-import { ROOM_INFO_COLUMNS, toRoomInfo, type RoomInfoRow } from '../rows.js';
+import { FILE_GONE, ROOM_INFO_COLUMNS, toRoomInfo, type RoomInfoRow } from '../rows.js';
 import type { Int8, PgDatabase } from './pg-database.js';
 import { pgText } from './pg-text.js';
 
@@ -112,11 +112,17 @@ export class PgRooms implements RoomStore {
 
   async deleteRoom(room: string): Promise<boolean> {
     // Messages, changes, reactions, mentions, roles, bans, mutes and user_rooms entries go with the
-    // room (ON DELETE CASCADE, each served by an index that starts with room_id).
+    // room (ON DELETE CASCADE, each served by an index that starts with room_id); its files are
+    // gone (the sweeper removes their bytes).
     // Deleting the row waits for any appender holding its lock; an appender arriving later creates
     // a new room.
-    const result = await this.db.query('DELETE FROM rooms WHERE name = $1', [room]);
-    return result.rowCount === 1;
+    const rows = await this.db.rows<{ id: string }>(
+      `WITH deleted AS (DELETE FROM rooms WHERE name = $1 RETURNING id),
+            files_gone AS (UPDATE files SET ${FILE_GONE} WHERE room_id IN (SELECT id FROM deleted) AND state IN ('unsent', 'sent'))
+       SELECT id FROM deleted`,
+      [room],
+    );
+    return rows.length === 1;
   }
 
   async listRooms(userId: string | null, query: RoomListQuery): Promise<RoomPage> {

@@ -152,6 +152,29 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX mentions_room ON mentions(room_id, seq);
   `,
+  // 9: uploaded files (Version 1.1, issue 17), as SQLite's migration 10 says: no foreign key to
+  // rooms (deleting a room marks its files gone, so that the sweeper removes their bytes), the
+  // message row's files as JSON text.
+  `
+  ALTER TABLE messages ADD COLUMN files text;
+  CREATE TABLE files (
+    id text PRIMARY KEY,
+    room_id bigint NOT NULL,
+    user_id text NOT NULL,
+    name text NOT NULL,
+    size bigint NOT NULL,
+    type text NOT NULL,
+    width integer,
+    height integer,
+    thumb boolean NOT NULL DEFAULT false,
+    created_at bigint NOT NULL,
+    seq bigint,
+    state text NOT NULL DEFAULT 'unsent' CHECK (state IN ('unsent', 'sent', 'gone', 'removed'))
+  );
+  CREATE INDEX files_user ON files(user_id, created_at);
+  CREATE INDEX files_state ON files(state, created_at);
+  CREATE INDEX files_message ON files(room_id, seq) WHERE seq IS NOT NULL;
+  `,
 ];
 
 /**

@@ -21,6 +21,8 @@ import { PgRooms } from './pg-rooms.js';
 import { migrate } from './pg-schema.js';
 import { PgSweep } from './pg-sweep.js';
 import { PgUserRooms } from './pg-user-rooms.js';
+import { PgUploads } from './pg-uploads.js';
+import { unsignedFiles, type FileSigner } from '../file-store.js';
 
 /** tokenTtlMs and sessionTtlMs: see token-life.ts. */
 export interface PgStoreOptions extends Partial<TokenLifetimes> {
@@ -39,6 +41,8 @@ export interface PgStoreOptions extends Partial<TokenLifetimes> {
   onError?: (err: Error) => void;
   /** Told when writes start failing (disk full, read-only) and when they work again. */
   log?: StoreLog;
+  /** Signs the URLs of MESSAGE.files (files/file-links.ts); default unsignedFiles. */
+  signFile?: FileSigner;
 }
 
 /** ping() rejects after this long: /healthz must answer promptly during an outage. */
@@ -70,7 +74,8 @@ export class PgStore extends ComposedStore implements Store {
     this.db = new PgDatabase(options);
     this.writes = new WriteHealth({ log: options.log, classify: writeFailure, probe: () => this.probeWrite() });
     this.compose({
-      messages: new PgMessages(this.db, this.writes),
+      messages: new PgMessages(this.db, this.writes, options.signFile ?? unsignedFiles),
+      files: new PgUploads(this.db),
       accounts: new PgAccounts(this.db, {
         tokenTtlMs: options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS,
         sessionTtlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,

@@ -6,7 +6,9 @@ import type Database from 'better-sqlite3';
 import type { ChatMessage } from '@chat/protocol';
 import { changedEntry, judgeEdit, judgeReaction, judgeRedaction, NOT_FOUND, reactionsAfter, type ChangeTarget, type ReactionRow, type Verdict } from '../change-rules.js';
 import type { ChangeResult, EntryRefusal, NewChange, NewEdit, NewReaction } from '../change-store.js';
+import type { FileSigner } from '../file-store.js';
 import { MESSAGE_COLUMNS, MESSAGE_FROM, reactionSummary, toMessage, type MessageRow } from '../rows.js';
+import type { SqliteUploads } from './sqlite-uploads.js';
 
 /** SQLite's rows of MESSAGE_COLUMNS: integers as numbers, flags 0 or 1. */
 export type SqliteMessageRow = MessageRow & { id: number; seq: number; ts: number; account: number; deleted: number };
@@ -22,7 +24,7 @@ function prepare(db: Database.Database) {
     ),
     edit: db.prepare<[string, number, string | null, number, number]>('UPDATE messages SET text = ?, edited = ?, mentions = ? WHERE room_id = ? AND seq = ?'),
     redact: db.prepare<[number, number]>(
-      "UPDATE messages SET text = '', deleted = 1, edited = NULL, reply_seq = NULL, mentions = NULL, reactions = NULL WHERE room_id = ? AND seq = ?",
+      "UPDATE messages SET text = '', deleted = 1, edited = NULL, reply_seq = NULL, mentions = NULL, reactions = NULL, files = NULL WHERE room_id = ? AND seq = ?",
     ),
     setReactions: db.prepare<[string | null, number, number]>('UPDATE messages SET reactions = ? WHERE room_id = ? AND seq = ?'),
     reactionRows: db.prepare<[number, number], ReactionRow>('SELECT emoji, user_id FROM reactions WHERE room_id = ? AND seq = ? ORDER BY id'),
@@ -43,7 +45,11 @@ function prepare(db: Database.Database) {
 export class SqliteChanges {
   private readonly statements: ReturnType<typeof prepare>;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    private readonly uploads: SqliteUploads,
+    private readonly sign: FileSigner,
+  ) {
     this.statements = prepare(db);
   }
 
@@ -62,7 +68,7 @@ export class SqliteChanges {
   /** The message at (room, seq) in its current state, or null. */
   messageAt(room: string, roomId: number, seq: number): ChatMessage | null {
     const row = this.statements.message.get(roomId, seq);
-    return row ? toMessage(room, row) : null;
+    return row ? toMessage(room, row, this.sign) : null;
   }
 
   /** Whether (room, seq) is a message: a reply may only answer one. */
@@ -100,9 +106,10 @@ export class SqliteChanges {
     this.statements.edit.run(change.text, ts, mentions, roomId, change.seq);
   }
 
-  /** Erases the text (overwritten in place: secure_delete zeroes what it held), reactions and mentions. */
+  /** Erases the text (overwritten in place: secure_delete zeroes what it held), reactions, mentions and files (their bytes go with the sweeper). */
   private redact(roomId: number, seq: number): void {
     this.statements.redact.run(roomId, seq);
+    this.uploads.goneWithMessage(roomId, seq);
     this.statements.removeReactions.run(roomId, seq);
     this.statements.removeMentions.run(roomId, seq);
   }

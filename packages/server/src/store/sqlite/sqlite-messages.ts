@@ -8,7 +8,12 @@ import type { EntryRefusal } from '../change-store.js';
 import { isChange, isRefusal, type AppendResult, type EntryPage, type EntryResult, type MessagePage, type MessageStore, type NewEntry, type NewMessage } from '../message-store.js';
 import { CHANGE_COLUMNS, MESSAGE_COLUMNS, MESSAGE_FROM, toEntryPage, toMessage, toPage, type ChangeRow } from '../rows.js';
 import type { WriteHealth } from '../write-health.js';
+import type { FileSigner, StoredFile } from '../file-store.js';
 import { SqliteChanges, type SqliteMessageRow } from './sqlite-changes.js';
+import type { SqliteUploads } from './sqlite-uploads.js';
+
+const NO_REPLY_TARGET: EntryRefusal = { refused: 'not_found', reason: 'no message with that seq in this room to reply to' };
+const NO_FILES: EntryRefusal = { refused: 'not_found', reason: 'a file is not an upload of yours to this room that is still to be sent' };
 
 interface RoomRow {
   id: number;
@@ -25,8 +30,8 @@ function prepare(db: Database.Database) {
     ),
     // A duplicate (room, user, client id) inserts nothing (changes = 0): one index probe, not a
     // lookup before every insert.
-    insert: db.prepare<[number, number, string, string, string, string, number, number | null]>(
-      `INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts, reply_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+    insert: db.prepare<[number, number, string, string, string, string, number, number | null, string | null]>(
+      `INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts, reply_seq, files) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (room_id, user_id, client_id) DO NOTHING`,
     ),
     setMentions: db.prepare<[string, number]>('UPDATE messages SET mentions = ? WHERE id = ?'),
@@ -61,9 +66,11 @@ export class SqliteMessages implements MessageStore {
   constructor(
     db: Database.Database,
     private readonly writes: WriteHealth,
+    private readonly uploads: SqliteUploads,
+    private readonly sign: FileSigner,
   ) {
     this.statements = prepare(db);
-    this.changes = new SqliteChanges(db);
+    this.changes = new SqliteChanges(db, uploads, sign);
     this.appendTx = db.transaction((batch: NewEntry[]) => this.appendInTransaction(batch));
     this.pruneTx = db.transaction((ts: number) => this.pruneInTransaction(ts));
   }
@@ -103,20 +110,26 @@ export class SqliteMessages implements MessageStore {
 
   private appendMessage(roomId: number, m: NewMessage, seq: number, ts: number): AppendResult | EntryRefusal {
     const { byClientId, insert, setMentions } = this.statements;
-    if (m.replyTo !== undefined && !this.changes.isMessage(roomId, m.replyTo)) {
-      // A resend of a stored message answers with the original even if its target is gone since.
+    // A resend of a stored message answers with the original even if its reply target is gone
+    // since, or its files are no longer claimable (they were claimed by that original).
+    const refuse = (refusal: EntryRefusal): AppendResult | EntryRefusal => {
       const existing = byClientId.get(roomId, m.from.id, m.clientId);
-      if (existing) return { message: toMessage(m.room, existing), duplicate: true };
-      return { refused: 'not_found', reason: 'no message with that seq in this room to reply to' };
-    }
-    const { changes, lastInsertRowid } = insert.run(roomId, seq, m.from.id, m.from.nick, m.clientId, m.text, ts, m.replyTo ?? null);
-    if (changes === 0) return { message: toMessage(m.room, byClientId.get(roomId, m.from.id, m.clientId) as SqliteMessageRow), duplicate: true };
+      return existing ? { message: toMessage(m.room, existing, this.sign), duplicate: true } : refusal;
+    };
+    if (m.replyTo !== undefined && !this.changes.isMessage(roomId, m.replyTo)) return refuse(NO_REPLY_TARGET);
+    let files: StoredFile[] | null = null;
+    if (m.files !== undefined && (files = this.uploads.claimable(roomId, m.from.id, m.files)) === null) return refuse(NO_FILES);
+    const filesJson = files === null ? null : JSON.stringify(files);
+    const { changes, lastInsertRowid } = insert.run(roomId, seq, m.from.id, m.from.nick, m.clientId, m.text, ts, m.replyTo ?? null, filesJson);
+    if (changes === 0) return { message: toMessage(m.room, byClientId.get(roomId, m.from.id, m.clientId) as SqliteMessageRow, this.sign), duplicate: true };
+    if (m.files !== undefined) this.uploads.markSent(seq, m.files);
     const mentions = this.changes.storeMentions(roomId, seq, m.from.id, m.mentionNames);
     if (mentions !== null) setMentions.run(mentions, Number(lastInsertRowid));
     // Plain messages (most of them) are built here; a reply or a mention is read back for its
     // excerpt and ids as every reader will see them.
     if (m.replyTo === undefined && mentions === null) {
       const message: ChatMessage = { type: 'message', room: m.room, seq, id: String(lastInsertRowid), clientId: m.clientId, from: m.from, text: m.text, ts };
+      if (files !== null) message.files = files.map(this.sign);
       return { message, duplicate: false };
     }
     return { message: this.changes.messageAt(m.room, roomId, seq) as ChatMessage, duplicate: false };
@@ -143,7 +156,7 @@ export class SqliteMessages implements MessageStore {
   async messagesBefore(room: string, before: number | undefined, limit: number): Promise<MessagePage> {
     const row = this.statements.room.get(room);
     if (!row || limit < 0) return { messages: [], hasMore: false };
-    return toPage(room, this.statements.before.all(row.id, before ?? Number.MAX_SAFE_INTEGER, limit + 1), limit, true);
+    return toPage(room, this.statements.before.all(row.id, before ?? Number.MAX_SAFE_INTEGER, limit + 1), limit, true, this.sign);
   }
 
   async messagesAfter(room: string, after: number, limit: number): Promise<EntryPage> {
@@ -158,7 +171,7 @@ export class SqliteMessages implements MessageStore {
       const target = this.changes.messageAt(room, row.id, seq);
       if (target) targets.set(seq, target);
     }
-    return toEntryPage(room, messages, changes, targets, limit);
+    return toEntryPage(room, messages, changes, targets, limit, this.sign);
   }
 
   private pruneInTransaction(ts: number): number {
@@ -167,6 +180,7 @@ export class SqliteMessages implements MessageStore {
     if (pruned > 0) {
       this.statements.pruneReactions.run();
       this.statements.pruneMentions.run();
+      this.uploads.goneWithPrunedMessages();
     }
     return pruned;
   }

@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from '../room-store.js';
 import { ROOM_INFO_COLUMNS, toRoomInfo, type RoomInfoRow } from '../rows.js';
+import type { SqliteUploads } from './sqlite-uploads.js';
 
 function prepare(db: Database.Database) {
   return {
@@ -73,7 +74,10 @@ function prepare(db: Database.Database) {
 export class SqliteRooms implements RoomStore {
   private readonly statements: ReturnType<typeof prepare>;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    private readonly uploads: SqliteUploads,
+  ) {
     this.statements = prepare(db);
   }
 
@@ -146,6 +150,7 @@ export class SqliteRooms implements RoomStore {
       if (!row) return false;
       // Roles, bans, mutes and user_rooms entries go with the room (ON DELETE CASCADE); messages
       // reference it plainly.
+      this.uploads.goneWithRoom(row.id);
       this.statements.deleteMessagesOf.run(row.id);
       this.statements.deleteRoom.run(row.id);
       return true;

@@ -153,4 +153,30 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX mentions_room ON mentions(room_id, seq);
   `,
+  // 10: uploaded files (Version 1.1, issue 17). The bytes are in UPLOAD_DIR; a row says whose,
+  // where, what (type from the bytes, image size, thumbnail) and its state: unsent, sent with the
+  // message at (room_id, seq), or gone (redacted, pruned, never sent, room deleted: 404, name
+  // erased) until the sweeper removed its bytes (`removed`). Rows stay a day for the upload quota.
+  // No foreign key to rooms: deleting a room marks its files gone, so their bytes get removed.
+  // The message row holds its files as JSON for serving.
+  `
+  ALTER TABLE messages ADD COLUMN files TEXT;
+  CREATE TABLE files (
+    id TEXT PRIMARY KEY,
+    room_id INTEGER NOT NULL,
+    user_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    thumb INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    seq INTEGER,
+    state TEXT NOT NULL DEFAULT 'unsent' CHECK (state IN ('unsent', 'sent', 'gone', 'removed'))
+  ) WITHOUT ROWID;
+  CREATE INDEX files_user ON files(user_id, created_at);
+  CREATE INDEX files_state ON files(state, created_at);
+  CREATE INDEX files_message ON files(room_id, seq) WHERE seq IS NOT NULL;
+  `,
 ];

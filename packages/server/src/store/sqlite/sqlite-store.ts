@@ -19,13 +19,17 @@ import { SqliteMessages } from './sqlite-messages.js';
 import { SqliteRooms } from './sqlite-rooms.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { SqliteSweep } from './sqlite-sweep.js';
+import { SqliteUploads } from './sqlite-uploads.js';
 import { SqliteUserRooms } from './sqlite-user-rooms.js';
+import { unsignedFiles, type FileSigner } from '../file-store.js';
 
 /** tokenTtlMs and sessionTtlMs: see token-life.ts. */
 export interface SqliteStoreOptions extends Partial<TokenLifetimes> {
   /** Directory holding chat.db (created 0700 if missing; sqlite-files.ts). */
   dir: string;
   log?: StoreLog;
+  /** Signs the URLs of MESSAGE.files (files/file-links.ts); default unsignedFiles. */
+  signFile?: FileSigner;
 }
 
 /** WAL pages between automatic checkpoints, and the size the WAL file is trimmed back to (see open). */
@@ -80,10 +84,13 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
       db.close();
       throw err;
     }
+    const uploads = new SqliteUploads(db);
+    const sign = this.options.signFile ?? unsignedFiles;
     this.compose({
-      messages: new SqliteMessages(db, this.writes),
+      messages: new SqliteMessages(db, this.writes, uploads, sign),
+      files: uploads,
       accounts: new SqliteAccounts(db, { tokenTtlMs: this.tokenTtlMs, sessionTtlMs: this.sessionTtlMs }),
-      rooms: new SqliteRooms(db),
+      rooms: new SqliteRooms(db, uploads),
       sweep: new SqliteSweep(db),
       userRooms: new SqliteUserRooms(db),
     });

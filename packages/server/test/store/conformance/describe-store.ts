@@ -4,6 +4,7 @@
 import { afterEach, beforeEach, describe } from 'vitest';
 import { describeAccounts } from './accounts.js';
 import { describeChanges } from './changes.js';
+import { describeFiles } from './files.js';
 import { describeHealth } from './health.js';
 import { describeMessages } from './messages.js';
 import { describeRooms } from './rooms.js';
@@ -28,6 +29,7 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
 
     describeMessages(t);
     describeChanges(t);
+    describeFiles(t);
     describeAccounts(t);
     describeRooms(t);
     describeSweep(t);
