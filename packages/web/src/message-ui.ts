@@ -2,6 +2,7 @@
 // being edited in place, which one the composer replies to, and jumps to a message (a reply's
 // quote, a permalink) that the open message list carries out (components/jump-to-message.ts).
 import { reactive, watch } from 'vue';
+import type { FileInfo } from '@chat/protocol';
 import { chat, client } from './chat.js';
 import { findMessage } from './lib/timeline.js';
 import { parsePermalink } from './lib/urls.js';
@@ -33,10 +34,10 @@ export function jumpTo(room: string, seq: number): void {
   messageUi.jump = { room, seq };
 }
 
-/** Sends the composer's text, as a reply when one is chosen for this room. */
-export function sendMessage(room: string, text: string): boolean {
+/** Sends the composer's text and uploaded files, as a reply when one is chosen for this room. */
+export function sendMessage(room: string, text: string, files?: FileInfo[]): boolean {
   const replying = messageUi.replying?.room === room ? messageUi.replying.seq : undefined;
-  const sent = client.send(room, text, replying);
+  const sent = client.send(room, text, replying, files);
   if (sent && replying !== undefined) messageUi.replying = null;
   return sent;
 }

@@ -2,7 +2,7 @@
 // mutates it; the page passes in a reactive object (Vue's `reactive()`), tests a plain one. The
 // lobby's name and the room kinds and roles are the protocol's (docs/protocol.md, "join → joined"
 // and "Accounts, private rooms and moderation"), not declared again here.
-import { LOBBY, type ChangeAction, type JoinedFrame, type Reaction, type ReplyExcerpt, type User } from '@chat/protocol';
+import { LOBBY, type ChangeAction, type FileInfo, type JoinedFrame, type Reaction, type ReplyExcerpt, type User } from '@chat/protocol';
 
 export { LOBBY };
 
@@ -29,6 +29,8 @@ export interface DisplayMessage {
   replyTo?: ReplyExcerpt;
   /** Ids of the members its text mentions. */
   mentions?: string[];
+  /** Files sent with it (Version 1.1, "Files"); an unsent one holds the FILEs its upload answered. */
+  files?: FileInfo[];
   /** The seq of the last change applied to it: an older copy of the change never undoes a newer one. */
   version?: number;
 }

@@ -23,6 +23,7 @@ function held(m: ChatMessage | DisplayMessage, seq: number): DisplayMessage {
   if (m.reactions?.length) message.reactions = m.reactions;
   if (m.replyTo) message.replyTo = m.replyTo;
   if (m.mentions?.length) message.mentions = m.mentions;
+  if (m.files?.length) message.files = m.files;
   return message;
 }
 
