@@ -28,6 +28,7 @@ import { DEFAULT_REQUEST_BUDGET, RequestBudget } from './rate-limit/request-budg
 import { Retention } from './store/retention.js';
 import { Sweeper } from './store/sweeper.js';
 import { FileSweeper } from './files/file-sweeper.js';
+import { fileRoutes } from './files/file-routes.js';
 import type { Store } from './store/store.js';
 
 /** PEM contents (not paths): main.ts reads and checks the files, and re-reads them on SIGHUP. */
@@ -151,6 +152,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(tokenRoutes, { prefix: '/api/auth/tokens', store, onTokenRevoked });
   await app.register(roomRoutes, { prefix: '/api/rooms', store, config, presence, admins });
   await app.register(meRoomRoutes, { prefix: '/api/me/rooms', store });
+  await app.register(fileRoutes, { store, config, admins, rateLimiter, uploadDir: files.dir, links: files.links });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
   if (config.metrics && config.metricsPort === 0) metricsRoutes(app, metrics);

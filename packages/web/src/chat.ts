@@ -1,7 +1,7 @@
 // The one ChatClient of the page, on Vue-reactive state, wired to the browser: the WebSocket URL
 // from the page's location, localStorage, visibility and online events, the tab title; and the
 // account API (sign-in, sign-out) that decides how the client connects.
-import { computed, reactive, watchEffect } from 'vue';
+import { computed, reactive, watch, watchEffect } from 'vue';
 import type { User } from '@chat/protocol';
 import { AccountApi, type ApiFailure, type AuthMode, type FetchLike } from './lib/account-api.js';
 import { ChatClient, initialState, type ChatState, type SocketLike } from './lib/chat-client.js';
@@ -62,7 +62,20 @@ export const ui = reactive({
   authOpen: false,
   /** Which form the welcome screen shows first. */
   authMode: 'signin' as AuthMode,
+  /** `api/info` lists "files" (Version 1.1): its upload limits; null without uploads, or until known. */
+  uploads: null as { maxBytes: number | null; guests: boolean } | null,
 });
+
+/** `api/info`: whether guests may enter, and whether files may be sent (unreachable: as it was). */
+async function loadInfo(): Promise<void> {
+  try {
+    const info = await api.info();
+    chat.allowGuests = info.allowGuests;
+    ui.uploads = info.features.includes('files') ? { maxBytes: info.maxUploadBytes, guests: info.guestUploads } : null;
+  } catch {
+    // the server is down: the next connect asks again
+  }
+}
 
 export function setCompact(on: boolean): void {
   ui.compact = on;
@@ -111,10 +124,13 @@ function refreshRooms(): void {
 
 /** Connects, and keeps the connection and the tab title in step with the browser. */
 export function startChat(): void {
-  void api
-    .info()
-    .then((info) => (chat.allowGuests = info.allowGuests))
-    .catch(() => {});
+  // Asked again at each connect: a page loaded while the server was down learns it then, and a
+  // restarted server may have turned uploads on or off.
+  void loadInfo();
+  watch(
+    () => chat.status,
+    (status) => void (status === 'online' && loadInfo()),
+  );
   client.start();
   // A page that was signed in connects with its cookie at once; api/me confirms the session (a
   // guest is not asked: a 401 would be an error in the console on every visit).

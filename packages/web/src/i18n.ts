@@ -266,6 +266,24 @@ const en = {
   renameError_generic: 'The name was not changed ({code}). Try again.',
   done_renamed: 'You are now {nick}.',
   compactMessages: 'Compact messages',
+  // Files (issue 17): the composer's paperclip, its strip of files, and the drop overlay.
+  attachFiles: 'Attach files',
+  dropFiles: 'Drop files to share',
+  filesToSend: 'Files to send',
+  uploading: 'Uploading {name}',
+  uploadWaiting: 'Waiting for the connection…',
+  removeFile: 'Remove {name}',
+  retryUpload: 'Retry {name}',
+  uploadTooBig: 'Too big: files may be up to {max}.',
+  uploadTooBigPlain: 'Too big for this server.',
+  uploadNotAllowed: 'You may not share files here.',
+  uploadQuota: 'You have reached today’s upload limit.',
+  uploadRate: 'Too many uploads. Wait a moment and retry.',
+  uploadNetwork: 'Upload interrupted.',
+  uploadFailed: 'Upload failed.',
+  filesUploading: 'Sends once the files are uploaded…',
+  filesFailed: 'Retry or remove the file that failed.',
+  filesLeftOut: 'At most {max} files per message: {n} left out.',
 };
 
 type Messages = typeof en;
@@ -526,6 +544,23 @@ const zhCN: Messages = {
   renameError_generic: '名字没有修改（{code}），请重试。',
   done_renamed: '你现在的名字是 {nick}。',
   compactMessages: '紧凑消息',
+  attachFiles: '添加文件',
+  dropFiles: '拖放文件以分享',
+  filesToSend: '待发送的文件',
+  uploading: '正在上传 {name}',
+  uploadWaiting: '等待连接…',
+  removeFile: '移除 {name}',
+  retryUpload: '重试 {name}',
+  uploadTooBig: '文件太大：最大 {max}。',
+  uploadTooBigPlain: '文件超出服务器的大小限制。',
+  uploadNotAllowed: '你不能在这里分享文件。',
+  uploadQuota: '你已达到今天的上传上限。',
+  uploadRate: '上传太频繁了，请稍后重试。',
+  uploadNetwork: '上传中断。',
+  uploadFailed: '上传失败。',
+  filesUploading: '文件上传完成后即可发送…',
+  filesFailed: '请重试或移除上传失败的文件。',
+  filesLeftOut: '每条消息最多 {max} 个文件：{n} 个未添加。',
 };
 
 export const LOCALES = { en: { name: 'English', messages: en }, 'zh-CN': { name: '中文', messages: zhCN } } as const;

@@ -3,6 +3,7 @@
 // permalink) that the open message list carries out (components/jump-to-message.ts), and the image
 // the lightbox shows (issue 17).
 import { reactive, watch } from 'vue';
+import type { FileInfo } from '@chat/protocol';
 import { chat, client } from './chat.js';
 import { findMessage } from './lib/timeline.js';
 import { parsePermalink } from './lib/urls.js';
@@ -43,10 +44,10 @@ export function jumpTo(room: string, seq: number): void {
   messageUi.jump = { room, seq };
 }
 
-/** Sends the composer's text, as a reply when one is chosen for this room. */
-export function sendMessage(room: string, text: string): boolean {
+/** Sends the composer's text and uploaded files, as a reply when one is chosen for this room. */
+export function sendMessage(room: string, text: string, files?: FileInfo[]): boolean {
   const replying = messageUi.replying?.room === room ? messageUi.replying.seq : undefined;
-  const sent = client.send(room, text, replying);
+  const sent = client.send(room, text, replying, files);
   if (sent && replying !== undefined) messageUi.replying = null;
   return sent;
 }

@@ -68,9 +68,17 @@ describe('AccountApi', () => {
     expect(await apiWith(() => 'network').api.checkNick('alice')).toBeNull();
   });
 
-  it('api/info: allowGuests (true unless it says false)', async () => {
-    expect(await apiWith(() => ({ status: 200, body: { protocol: 1, allowGuests: false } })).api.info()).toEqual({ protocol: 1, allowGuests: false });
+  it('api/info: allowGuests (true unless it says false), and the features with the upload limits', async () => {
+    expect(await apiWith(() => ({ status: 200, body: { protocol: 1, allowGuests: false } })).api.info()).toEqual({
+      protocol: 1,
+      allowGuests: false,
+      features: [],
+      maxUploadBytes: null,
+      guestUploads: false,
+    });
     expect((await apiWith(() => ({ status: 200, body: { protocol: 1 } })).api.info()).allowGuests).toBe(true);
+    const files = { protocol: 1, allowGuests: true, features: ['edit', 'files', 7], maxUploadBytes: 1024, guestUploads: true };
+    expect(await apiWith(() => ({ status: 200, body: files })).api.info()).toEqual({ protocol: 1, allowGuests: true, features: ['edit', 'files'], maxUploadBytes: 1024, guestUploads: true });
   });
 
   it('logs out with POST and no body (204)', async () => {

@@ -41,12 +41,12 @@ describe('MessageComposer', () => {
     expect(wrapper.emitted('send')).toBeUndefined();
 
     await textarea.trigger('keydown', { key: 'Enter' });
-    expect(wrapper.emitted('send')).toEqual([['line one']]);
+    expect(wrapper.emitted('send')).toEqual([['line one', []]]);
     expect((textarea.element as HTMLTextAreaElement).value).toBe('');
 
     await textarea.setValue('by button');
     await wrapper.get('form').trigger('submit');
-    expect(wrapper.emitted('send')?.[1]).toEqual(['by button']);
+    expect(wrapper.emitted('send')?.[1]).toEqual(['by button', []]);
   });
 });
 

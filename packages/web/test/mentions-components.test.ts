@@ -64,7 +64,7 @@ describe('the @ list in the composer', () => {
     expect(c.options()).toEqual([]);
     // Enter now sends, as ever.
     await c.field.trigger('keydown', { key: 'Enter' });
-    expect(c.wrapper.emitted('send')).toEqual([['hi @alice ']]);
+    expect(c.wrapper.emitted('send')).toEqual([['hi @alice ', []]]);
     c.wrapper.unmount();
   });
 

@@ -1,8 +1,9 @@
 // Security headers on every response, the page and the API alike, via @fastify/helmet: a root
 // plugin (app.ts registers it), so its hook covers every route and the not-found answers.
 // The page is the Vite build: one module script and one stylesheet from ./assets/, a data: favicon,
-// no inline script or style, no eval; the WebSocket goes to the same host ('self' covers ws: and
-// wss: there, CSP Level 3 §6.7.2.8). Nothing in it may be loaded from, or framed by, another site.
+// no inline script or style, no eval; images also from blob: (previews of files about to be
+// sent); the WebSocket goes to the same host ('self' covers ws: and wss: there, CSP Level 3
+// §6.7.2.8). Nothing in it may be loaded from, or framed by, another site.
 import helmet from '@fastify/helmet';
 import { rootPlugin } from './root-plugin.js';
 
@@ -10,7 +11,8 @@ export const CONTENT_SECURITY_POLICY = {
   'default-src': ["'self'"],
   'script-src': ["'self'"],
   'style-src': ["'self'"],
-  'img-src': ["'self'", 'data:'],
+  // blob: the composer's previews of chosen images (object URLs of the files, issue 17).
+  'img-src': ["'self'", 'data:', 'blob:'],
   'font-src': ["'self'"],
   'connect-src': ["'self'"],
   'manifest-src': ["'self'"],

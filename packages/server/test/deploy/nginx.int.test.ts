@@ -5,6 +5,7 @@
 // last block loads the whole example site.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS } from '@chat/protocol';
@@ -241,6 +242,44 @@ describe.skipIf(!available)('behind nginx under /wsline/ (deploy/nginx/chat-loca
     await alice.request({ type: 'send', room: 'lobby', id: 'a2', text: 'still here' });
     expect((await later).seq).toBeGreaterThan(0);
     expect(await alice.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
+  });
+
+  it('carries a 3 MiB upload through the proxy (over nginx\'s 1 MiB default) and serves it back under the prefix', async () => {
+    const c = await connect({ nick: 'uploader' });
+    const boundary = 'chat-test-boundary';
+    const bytes = Buffer.alloc(3 * 1024 * 1024, 7);
+    const body = Buffer.concat([
+      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\nContent-Type: application/octet-stream\r\n\r\n`),
+      bytes,
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    ]);
+    const answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = https.request(
+        `${base}${PREFIX}api/rooms/lobby/files`,
+        {
+          method: 'POST',
+          ca: cert.pem,
+          agent: false,
+          headers: { authorization: `Bearer ${c.welcome.token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+    expect(answer.status, answer.text).toBe(201);
+    const { file } = JSON.parse(answer.text) as { file: { url: string; size: number } };
+    expect(file.size).toBe(bytes.length);
+    // The URL is relative to the page (…/wsline/), so it resolves under the prefix.
+    const served = await httpsGet(new URL(file.url, `${base}${PREFIX}`).href, cert.pem);
+    expect(served.status).toBe(200);
+    expect(served.body.equals(bytes)).toBe(true);
+    expect(served.headers['content-disposition']).toMatch(/^attachment/);
+    await c.close();
   });
 
   it("refuses a foreign host (DNS rebinding) with the server's 421, through the proxy; a client's own X-Forwarded-Host is replaced", async () => {

@@ -31,7 +31,7 @@ function expectSecurityHeaders(headers: Headers, what: string): void {
   expect(csp.get('default-src'), what).toEqual(["'self'"]);
   expect(csp.get('script-src'), what).toEqual(["'self'"]);
   expect(csp.get('style-src'), what).toEqual(["'self'"]);
-  expect(csp.get('img-src'), what).toEqual(["'self'", 'data:']);
+  expect(csp.get('img-src'), what).toEqual(["'self'", 'data:', 'blob:']);
   expect(csp.get('connect-src'), what).toEqual(["'self'"]);
   expect(csp.get('frame-ancestors'), what).toEqual(["'none'"]);
   expect(csp.get('base-uri'), what).toEqual(["'self'"]);

@@ -21,6 +21,11 @@ export type FetchLike = (url: string, init?: { method?: string; headers?: Record
 export interface ServerInfo {
   protocol: number;
   allowGuests: boolean;
+  /** Version 1.1: what the server has ("edit", "files", …); [] from an older server. */
+  features: string[];
+  /** With "files": the largest upload in bytes (null: not said), and whether guests may upload. */
+  maxUploadBytes: number | null;
+  guestUploads: boolean;
 }
 
 /**
@@ -88,8 +93,16 @@ export class AccountApi {
   async info(): Promise<ServerInfo> {
     const res = await this.fetchFn(this.url('api/info'), { cache: 'no-store' });
     if (!res.ok) throw new Error(`api/info: ${res.status}`);
-    const body = (await res.json()) as Partial<ServerInfo>;
-    return { protocol: Number(body.protocol ?? 1), allowGuests: body.allowGuests !== false };
+    const body = (await res.json()) as Partial<Record<keyof ServerInfo, unknown>>;
+    const features = Array.isArray(body.features) ? body.features.filter((f): f is string => typeof f === 'string') : [];
+    const max = body.maxUploadBytes;
+    return {
+      protocol: Number(body.protocol ?? 1),
+      allowGuests: body.allowGuests !== false,
+      features,
+      maxUploadBytes: typeof max === 'number' && max > 0 ? max : null,
+      guestUploads: body.guestUploads === true,
+    };
   }
 
   /**

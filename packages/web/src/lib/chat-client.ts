@@ -16,7 +16,7 @@
 //   read-state.ts      unread and mention counts against the read marker
 //   outbox.ts          unsent messages               frames/      a module per frame family
 //   message-changes.ts our edits, deletions and reactions, queued like unsent messages
-import { normalizeNick, type ClientFrame, type ModerationAction, type User } from '@chat/protocol';
+import { normalizeNick, type ClientFrame, type FileInfo, type ModerationAction, type User } from '@chat/protocol';
 import type { AccountHooks } from './account-hooks.js';
 import { Backoff } from './backoff.js';
 import { LOBBY, MUTE_MS, newRoom, type ChatState } from './chat-state.js';
@@ -329,11 +329,11 @@ export class ChatClient {
   /**
    * Queues a message; it is sent now if online, else on reconnect, with the same id. False when it
    * was refused (empty, over the length limit, unknown room): the caller keeps the text. `replyTo`:
-   * the seq of the message it answers (held: its excerpt is quoted at once).
+   * the seq of the message it answers (held: its excerpt is quoted at once); `files`: uploaded files.
    */
-  send(roomName: string, text: string, replyTo?: number): boolean {
+  send(roomName: string, text: string, replyTo?: number, files?: FileInfo[]): boolean {
     const room = this.state.rooms.get(roomName);
-    const written = this.outbox.write(roomName, text, room && replyTo !== undefined ? quoteOf(room, replyTo) : undefined);
+    const written = this.outbox.write(roomName, text, room && replyTo !== undefined ? quoteOf(room, replyTo) : undefined, files);
     // The message ends this typing where it arrives, so the next keystroke, however soon (a quick
     // reply), says "typing" again at once instead of waiting out the throttle.
     if (written) this.lastTypingSent.delete(roomName);

@@ -1,8 +1,9 @@
 // What the client keeps in localStorage between visits: who it is (a guest's token and nick, or
 // the signed-in username), the rooms it holds and the active one, unsent messages, the names
 // of DM peers, and the composer's draft per room. What cannot be read back is ignored: another version of the page may have written it.
-import { DEFAULT_LIMITS, type ReplyExcerpt } from '@chat/protocol';
+import { DEFAULT_LIMITS, MAX_FILES_PER_MESSAGE, type FileInfo, type ReplyExcerpt } from '@chat/protocol';
 import { LOBBY, newRoom, type ChatState, type PendingChange, type RoomState } from './chat-state.js';
+import { isFileInfo } from './file-info.js';
 import { messageKey } from './timeline.js';
 
 /** The part of localStorage that the client uses. */
@@ -34,6 +35,8 @@ interface SavedOutboxEntry {
   text: string;
   ts: number;
   replyTo?: ReplyExcerpt;
+  /** Version 1.1: the uploaded files it carries (their ids go out again with a resend). */
+  files?: FileInfo[];
 }
 
 type SavedChange = Pick<PendingChange, 'id' | 'action' | 'target' | 'text' | 'emoji' | 'on' | 'ts'> & { room: string; failed?: string };
@@ -108,7 +111,9 @@ export class ClientStorage {
   saveOutbox(rooms: Iterable<RoomState>): void {
     const saved: SavedOutboxEntry[] = [];
     for (const room of rooms) {
-      for (const m of room.outbox) saved.push({ room: room.name, clientId: m.clientId, text: m.text, ts: m.ts, ...(m.replyTo ? { replyTo: m.replyTo } : {}) });
+      for (const m of room.outbox) {
+        saved.push({ room: room.name, clientId: m.clientId, text: m.text, ts: m.ts, ...(m.replyTo ? { replyTo: m.replyTo } : {}), ...(m.files?.length ? { files: m.files } : {}) });
+      }
     }
     if (saved.length) this.storage.setItem(KEYS.outbox, JSON.stringify(saved));
     else this.storage.removeItem(KEYS.outbox);
@@ -197,7 +202,21 @@ export class ClientStorage {
     for (const saved of parseJson<SavedOutboxEntry[]>(storage.getItem(KEYS.outbox)) ?? []) {
       const room = state.rooms.get(saved.room);
       if (!room || typeof saved.clientId !== 'string' || typeof saved.text !== 'string') continue;
-      room.outbox.push({ key: messageKey(saved.clientId, ''), seq: null, clientId: saved.clientId, from: { id: '', nick }, text: saved.text, ts: saved.ts, status: 'pending', ...(saved.replyTo ? { replyTo: saved.replyTo } : {}) });
+      // A message is sent with all its files or not at all: one that lost some would go out without them.
+      const files = Array.isArray(saved.files) ? saved.files.filter(isFileInfo).slice(0, MAX_FILES_PER_MESSAGE) : [];
+      if (Array.isArray(saved.files) && files.length !== saved.files.length) continue;
+      if (!saved.text.trim() && files.length === 0) continue;
+      room.outbox.push({
+        key: messageKey(saved.clientId, ''),
+        seq: null,
+        clientId: saved.clientId,
+        from: { id: '', nick },
+        text: saved.text,
+        ts: saved.ts,
+        status: 'pending',
+        ...(saved.replyTo ? { replyTo: saved.replyTo } : {}),
+        ...(files.length ? { files } : {}),
+      });
     }
     for (const saved of parseJson<SavedChange[]>(storage.getItem(KEYS.changes)) ?? []) {
       const room = state.rooms.get(saved.room);

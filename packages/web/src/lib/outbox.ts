@@ -1,7 +1,7 @@
 // Messages written but not yet stored (docs/protocol.md, "Send → ack → message" and "Idempotent
 // resend"). Each keeps its client id through resends, reconnects and reloads, so the server stores
 // it once however often it goes out; it leaves the outbox when its ack or its stored copy arrives.
-import { charCount, DEFAULT_LIMITS, type ChatMessage, type ClientFrame, type ReplyExcerpt, type User } from '@chat/protocol';
+import { charCount, DEFAULT_LIMITS, MAX_FILES_PER_MESSAGE, type ChatMessage, type ClientFrame, type FileInfo, type ReplyExcerpt, type User } from '@chat/protocol';
 import type { ChatState, DisplayMessage, RoomState } from './chat-state.js';
 import type { ClientStorage } from './client-storage.js';
 import { insertMessages, messageKey } from './timeline.js';
@@ -35,12 +35,14 @@ export class Outbox {
    * false, queueing nothing, for an unknown room, empty text or text over the limit: the server
    * would refuse the last, and a failed message could be neither retried nor edited. `replyTo`: the
    * message it answers (Version 1.1), quoted in the bubble until the stored copy brings the server's.
+   * `files`: uploaded files it carries (Version 1.1, "Files"; then the text may be empty), shown in
+   * the bubble as the stored copy will show them, and kept with it through reloads and resends.
    */
-  write(roomName: string, text: string, replyTo?: ReplyExcerpt): boolean {
+  write(roomName: string, text: string, replyTo?: ReplyExcerpt, files: FileInfo[] = []): boolean {
     const { state, storage } = this.ctx;
     const room = state.rooms.get(roomName);
     const trimmed = text.trim();
-    if (!room || !trimmed || tooLong(trimmed)) return false;
+    if (!room || (!trimmed && files.length === 0) || tooLong(trimmed) || files.length > MAX_FILES_PER_MESSAGE) return false;
     // Before the first welcome (a reload while the server is down) the sender is filled in later.
     const from = state.me ? { ...state.me } : { id: '', nick: storage.account() ?? storage.nick() ?? '' };
     const clientId = this.newClientId();
@@ -53,6 +55,7 @@ export class Outbox {
       ts: this.ctx.now(),
       status: 'pending',
       ...(replyTo ? { replyTo } : {}),
+      ...(files.length ? { files: [...files] } : {}),
     };
     room.outbox.push(entry);
     this.save();
@@ -86,7 +89,8 @@ export class Outbox {
   transmit(roomName: string, entry: DisplayMessage): void {
     // The client id alone finds the message again: `send:room|id` would outgrow 64 characters.
     const replyTo = entry.replyTo ? { replyTo: entry.replyTo.seq } : {};
-    this.ctx.transmit({ type: 'send', room: roomName, text: entry.text, id: entry.clientId, ref: `send:${entry.clientId}`, ...replyTo });
+    const files = entry.files?.length ? { files: entry.files.map((f) => f.id) } : {};
+    this.ctx.transmit({ type: 'send', room: roomName, text: entry.text, id: entry.clientId, ref: `send:${entry.clientId}`, ...replyTo, ...files });
   }
 
   /** The unsent message with this client id, and its room. */
