@@ -55,6 +55,9 @@ export class FileSweeper {
     if (this.timer) clearInterval(this.timer);
     if (this.nudged) clearTimeout(this.nudged);
     this.timer = this.nudged = null;
+    // A sweep under way may have listed the gone files before the last redaction: wait for it,
+    // then sweep once more.
+    await this.running;
     await this.sweep();
   }
 
