@@ -9,7 +9,7 @@
 // Chinese, Japanese and Korean runs are indexed as every character plus every overlapping pair,
 // and a query of two or more such characters asks for all its pairs: `北京` finds
 // `我们明天在北京开会`, and `北会` does not find `北京开会` (its pair is not in the text).
-import { scanPieces, type Piece } from './text-scan.js';
+import { isPictographic, scanPieces, type Piece } from './text-scan.js';
 import { ENGLISH_STOP_WORDS } from './stop-words.js';
 
 /** Longest query, in characters (code points); the search route answers 400 above it. */
@@ -49,8 +49,6 @@ export function emojiToken(codePoints: readonly number[]): string {
   return codePoints.map((cp) => `x${cp}`).join('');
 }
 
-const isPictographic = (cp: number) => /\p{Extended_Pictographic}/u.test(String.fromCodePoint(cp));
-
 /** The document form of `text`: its tokens, deduplicated, joined by single spaces. */
 export function indexText(text: string): string {
   const tokens = new Set<string>();
@@ -83,7 +81,7 @@ export function indexText(text: string): string {
 function addEmoji(codePoints: number[], add: (token: string) => boolean): boolean {
   if (!add(emojiToken(codePoints))) return false;
   if (codePoints.length < 2) return true;
-  for (const cp of codePoints) if (isPictographic(cp) && !add(emojiToken([cp]))) return false;
+  for (const cp of codePoints) if (isPictographic(String.fromCodePoint(cp)) && !add(emojiToken([cp]))) return false;
   return true;
 }
 

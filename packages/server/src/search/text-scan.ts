@@ -43,6 +43,10 @@ const isRegionalIndicator = (cp: number) => cp >= 0x1f1e6 && cp <= 0x1f1ff;
 // Tag characters spell subdivision flags (🏴 + "gbeng" + cancel tag), and U+20E3 makes keycaps.
 const isEmojiTail = (cp: number) => (cp >= 0xe0020 && cp <= 0xe007f) || cp === 0x20e3;
 
+export function isPictographic(ch: string): boolean {
+  return PICTOGRAPHIC.test(ch);
+}
+
 export function isCjkChar(ch: string): boolean {
   return CJK_EXTRA.has(ch) || (CJK_SCRIPT.test(ch) && LETTER_OR_NUMBER.test(ch));
 }
