@@ -111,8 +111,9 @@ function tooLong(q: string): boolean {
 /**
  * A search box's text → what to search. `from:nick` and `in:room` (keys in any case, the value up
  * to white space, the first of each kept, later ones ignored) filter; the rest is text. English
- * stop words are dropped (see stop-words.ts), so a query of only stop words or punctuation has
- * no terms: the caller should answer with no results rather than ask a store.
+ * stop words are dropped (see stop-words.ts), so a query of only stop words, punctuation or
+ * filters has no terms: the caller decides (no results, or 400) rather than ask a store, since
+ * ftsMatch and tsQuery refuse an empty list.
  * Throws a RangeError above MAX_QUERY_CHARS: the route must check first (400).
  */
 export function parseQuery(q: string): ParsedQuery {
