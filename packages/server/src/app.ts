@@ -18,6 +18,7 @@ import { metricsRoutes } from './http/metrics.js';
 import { meRoomRoutes } from './http/me-room-routes.js';
 import { nickRoutes } from './http/nick-routes.js';
 import { roomRoutes } from './http/room-routes.js';
+import { searchRoutes } from './http/search-routes.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticRoutes } from './http/static.js';
 import { tokenRoutes } from './http/token-routes.js';
@@ -28,6 +29,7 @@ import { DEFAULT_REQUEST_BUDGET, RequestBudget } from './rate-limit/request-budg
 import { Retention } from './store/retention.js';
 import { Sweeper } from './store/sweeper.js';
 import { FileSweeper } from './files/file-sweeper.js';
+import { SearchBacklog } from './store/search-backlog.js';
 import { fileRoutes } from './files/file-routes.js';
 import type { Store } from './store/store.js';
 
@@ -128,6 +130,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const retention = new Retention({ store, days: config.retentionDays, log: app.log });
   const sweeper = new Sweeper({ store, inUse: async (room) => (await presence.roomOnline(room)) > 0, log: app.log });
   const fileSweeper = new FileSweeper({ store, dir: files.dir, log: app.log });
+  const searchBacklog = new SearchBacklog({ store, log: app.log });
 
   // The upload directory too: in a cluster it is a shared volume every node must be able to write.
   healthRoutes(app, { store, bus, presence, uploads: files.dir });
@@ -152,6 +155,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(tokenRoutes, { prefix: '/api/auth/tokens', store, onTokenRevoked });
   await app.register(roomRoutes, { prefix: '/api/rooms', store, config, presence, admins });
   await app.register(meRoomRoutes, { prefix: '/api/me/rooms', store });
+  await app.register(searchRoutes, { prefix: '/api/search', store });
   await app.register(fileRoutes, { store, config, admins, rateLimiter, uploadDir: files.dir, links: files.links });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
@@ -173,6 +177,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     retention.start();
     sweeper.start();
     fileSweeper.start();
+    searchBacklog.start();
   });
   // preClose runs before the HTTP server stops. Order matters: stop reading frames, let queued
   // messages commit and get their acks, and only then close the sockets with 1001.
@@ -183,6 +188,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await retention.stop();
     await sweeper.stop();
     await fileSweeper.stop();
+    await searchBacklog.stop();
   });
   app.addHook('onClose', async () => {
     stopRevoking();

@@ -3,9 +3,9 @@ import type { Config } from '../config.js';
 
 /**
  * What this server has of Version 1.1 (docs/protocol.md): the room log's changes, replies, read
- * state, and files when UPLOADS is on. Search, push and IRC join the list when they land.
+ * state, search, and files when UPLOADS is on. Push and IRC join the list when they land.
  */
-export const FEATURES: readonly string[] = ['edit', 'react', 'reply', 'read'];
+export const FEATURES: readonly string[] = ['edit', 'react', 'reply', 'read', 'search'];
 
 /**
  * GET /api/info: what a client needs to know before signing in (whether guests may chat), the

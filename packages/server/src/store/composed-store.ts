@@ -30,6 +30,7 @@ import type {
   UserRoomStore,
 } from './store.js';
 import type { FileRecord, FileStore, NewFile } from './file-store.js';
+import type { SearchPage, SearchQuery, SearchStore } from './search-store.js';
 
 /** The objects a ComposedStore hands its calls to. */
 export interface StoreParts {
@@ -39,6 +40,7 @@ export interface StoreParts {
   sweep: SweepStore;
   userRooms: UserRoomStore;
   files: FileStore;
+  search: SearchStore;
 }
 
 export abstract class ComposedStore implements Store {
@@ -191,6 +193,14 @@ export abstract class ComposedStore implements Store {
   }
   deleteAbandonedRooms(rooms: string[], createdBefore: number): Promise<string[]> {
     return this.parts.sweep.deleteAbandonedRooms(rooms, createdBefore);
+  }
+
+  // SearchStore
+  search(query: SearchQuery): Promise<SearchPage> {
+    return this.parts.search.search(query);
+  }
+  indexBacklog(batch: number): Promise<number> {
+    return this.parts.search.indexBacklog(batch);
   }
 
   // FileStore

@@ -6,6 +6,7 @@ import type { ChangeAction, ChangedFrame, ChatMessage, LogEntry, Reaction, User 
 import { LOBBY, MAX_REACTION_USERS, replyExcerpt } from '@chat/protocol';
 import type { FileRecord, FileSigner, StoredFile } from './file-store.js';
 import type { EntryPage, MessagePage } from './message-store.js';
+import type { SearchPage } from './search-store.js';
 import type { TokenInfo } from './account-store.js';
 import type { RoomInfo, RoomKind } from './room-store.js';
 import type { NotifyLevel, UserRoom } from './user-room-store.js';
@@ -313,3 +314,18 @@ export const toFileRecord = (row: FileRow): FileRecord => ({
 
 /** What a file that is gone keeps: no name (redaction erases it), its size and time for the quota. */
 export const FILE_GONE = "state = 'gone', name = ''";
+
+/**
+ * SearchStore's rule for the rooms a search may look in, `r` being the room and `user` the SQL
+ * parameter holding the caller's id: public rooms they are not banned from, and rooms where they
+ * hold a role (members of private rooms and DMs; a ban takes the role away).
+ */
+export const searchableRoom = (user: string): string => `((r.kind = 'public' AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ${user}))
+  OR EXISTS (SELECT 1 FROM room_roles x WHERE x.room_id = r.id AND x.user_id = ${user}))`;
+
+/** A page of search hits from rows fetched with LIMIT limit + 1, newest first. */
+export function toSearchPage(rows: Array<MessageRow & { room: string }>, limit: number, sign: FileSigner): SearchPage {
+  const hasMore = rows.length > limit;
+  if (hasMore) rows.pop();
+  return { results: rows.map((row) => ({ room: row.room, message: toMessage(row.room, row, sign) })), hasMore };
+}

@@ -9,6 +9,7 @@
 //   sweep-store.ts     SweepStore     the periodic sweep: expired tokens, abandoned rooms
 //   user-room-store.ts UserRoomStore  each user's stored room list, read markers, notify levels
 //   file-store.ts      FileStore      uploaded files: who sent what where, their state, the quota
+//   search-store.ts    SearchStore    full-text search of messages, and indexing the history before it
 //   store.ts           Store          all of them plus health (ping) and close; StoreWriteError
 //
 // A new table gets a new interface file beside these, named after its aggregate, and joins Store
@@ -31,6 +32,7 @@ import type { RoomStore } from './room-store.js';
 import type { SweepStore } from './sweep-store.js';
 import type { UserRoomStore } from './user-room-store.js';
 import type { FileStore } from './file-store.js';
+import type { SearchStore } from './search-store.js';
 
 export type { AppendResult, EntryPage, EntryResult, MessagePage, NewEntry, NewMessage, MessageStore } from './message-store.js';
 export { isChange, isRefusal } from './message-store.js';
@@ -42,6 +44,7 @@ export type { NotifyLevel, UserRoom, UserRoomStore } from './user-room-store.js'
 export { NOTIFY_LEVELS } from './user-room-store.js';
 export type { FileRecord, FileSigner, FileStore, NewFile, StoredFile } from './file-store.js';
 export { UNSENT_FILE_MS, unsignedFiles } from './file-store.js';
+export type { SearchHit, SearchPage, SearchQuery, SearchStore } from './search-store.js';
 
 /** Where a store tells the operator what they must know (never message text, tokens or passwords). */
 export interface StoreLog {
@@ -66,7 +69,7 @@ export class StoreWriteError extends Error {
 }
 
 /** Every aggregate's operations, and the store's health and lifecycle. */
-export interface Store extends MessageStore, AccountStore, RoomStore, SweepStore, UserRoomStore, FileStore {
+export interface Store extends MessageStore, AccountStore, RoomStore, SweepStore, UserRoomStore, FileStore, SearchStore {
   /**
    * Resolves when the store can answer queries and write; rejects otherwise (used by /healthz).
    * After a write failed with a StoreWriteError it rejects with one until a write succeeds again;

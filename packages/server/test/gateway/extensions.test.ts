@@ -28,7 +28,7 @@ describe('joined.kind and joined.role', () => {
 
 describe('GET /api/info', () => {
   it('says whether guests may chat, and lists the Version 1.1 features the server has', async () => {
-    const features = ['edit', 'react', 'reply', 'read'];
+    const features = ['edit', 'react', 'reply', 'read', 'search'];
     const open = await server();
     expect(await (await fetch(`${open.httpUrl}/api/info`)).json()).toEqual({
       protocol: 1,

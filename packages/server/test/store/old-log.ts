@@ -46,3 +46,22 @@ export async function expectFilesArrive(store: Store): Promise<void> {
   const [sent] = await store.appendEntries([{ room: 'lobby', from: oldTimer, clientId: 'with-file', text: '', files: [id] }]);
   expect(sent).toMatchObject({ duplicate: false, message: { seq: 8, text: '', files: [{ id, name: 'notes.txt', size: 3, type: 'text/plain' }] } });
 }
+
+/**
+ * What both stores' migration tests check of a database from before search, holding the lobby
+ * above: its messages are not found until indexBacklog has indexed them (newest first, in
+ * batches), then they are; a new message is found at once.
+ */
+export async function expectBacklogIndexed(store: Store): Promise<void> {
+  const find = async (word: string) =>
+    (await store.search({ terms: [word], userId: 'u2', limit: 10 })).results.map((r) => r.message.seq);
+  await store.appendMessages([{ room: 'lobby', from: oldTimer, clientId: 'fresh', text: 'a fresh text' }]);
+  expect(await find('fresh')).toHaveLength(1);
+  expect(await find('text')).toHaveLength(1);
+  expect(await store.indexBacklog(1)).toBe(1);
+  let more = 1;
+  while (more > 0) more = await store.indexBacklog(1);
+  expect((await find('text')).length).toBeGreaterThanOrEqual(2);
+  expect(await find('pruned')).toEqual([5]);
+  expect(await store.indexBacklog(10)).toBe(0);
+}

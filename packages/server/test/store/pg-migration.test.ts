@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/pg/pg-schema.js';
 import { PgStore } from '../../src/store/pg/pg-store.js';
 import { createSchema, servicesAvailable } from '../services.js';
-import { expectFilesArrive, expectOldLogWorks } from './old-log.js';
+import { expectBacklogIndexed, expectFilesArrive, expectOldLogWorks } from './old-log.js';
 
 const available = await servicesAvailable(['postgres']);
 
@@ -201,6 +201,7 @@ describe.skipIf(!available)('PostgreSQL migrations', () => {
     const versions = await client.query<{ version: number }>('SELECT version FROM schema_version ORDER BY version');
     expect(versions.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
     await expectFilesArrive(store);
+    await expectBacklogIndexed(store);
   });
 
   it('migrates a version 1 schema once when several nodes start together', async () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/sqlite/sqlite-schema.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { tempDir } from '../helpers.js';
-import { expectFilesArrive, expectOldLogWorks } from './old-log.js';
+import { expectBacklogIndexed, expectFilesArrive, expectOldLogWorks } from './old-log.js';
 
 describe('SQLite migrations', () => {
   it.each([1, 2, 3, 6, 8])('upgrades a version %i database with its data intact', async (version) => {
@@ -113,6 +113,7 @@ describe('SQLite migrations', () => {
     const store = await new SqliteStore({ dir }).open();
     expect(store.schemaVersion()).toBe(MIGRATIONS.length);
     await expectFilesArrive(store);
+    await expectBacklogIndexed(store);
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   });

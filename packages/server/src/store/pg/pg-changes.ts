@@ -9,6 +9,8 @@ import type { ClientBase } from 'pg';
 import { changedEntry, judgeEdit, judgeReaction, judgeRedaction, NOT_FOUND, reactionsAfter, type ChangeTarget, type ReactionRow, type Verdict } from '../change-rules.js';
 import type { ChangeResult, EntryRefusal, NewChange, NewEdit, NewReaction } from '../change-store.js';
 import type { FileSigner } from '../file-store.js';
+import { indexText } from '../../search/search-text.js';
+import { SEARCH_VECTOR } from './pg-search.js';
 import { FILE_GONE, MESSAGE_COLUMNS, MESSAGE_FROM, reactionSummary, toMessage, type MessageRow } from '../rows.js';
 import type { Int8 } from './pg-database.js';
 
@@ -98,8 +100,8 @@ export class PgChanges {
       `WITH mentioned AS (
          INSERT INTO mentions (user_id, room_id, seq) SELECT unnest($6::text[]), $1, $2 ON CONFLICT DO NOTHING
        )
-       UPDATE messages SET text = $3, edited = $4, mentions = $5 WHERE room_id = $1 AND seq = $2`,
-      [roomId, change.seq, change.text, ts, mentionsJson(ids), mentionRows(ids, target.user_id)],
+       UPDATE messages SET text = $3, edited = $4, mentions = $5, search = ${SEARCH_VECTOR('$7')} WHERE room_id = $1 AND seq = $2`,
+      [roomId, change.seq, change.text, ts, mentionsJson(ids), mentionRows(ids, target.user_id), indexText(change.text)],
     );
   }
 
@@ -113,7 +115,7 @@ export class PgChanges {
       `WITH reactions_gone AS (DELETE FROM reactions WHERE room_id = $1 AND seq = $2),
             mentions_gone AS (DELETE FROM mentions WHERE room_id = $1 AND seq = $2),
             files_gone AS (UPDATE files SET ${FILE_GONE} WHERE room_id = $1 AND seq = $2 AND state = 'sent')
-       UPDATE messages SET text = '', deleted = true, edited = NULL, reply_seq = NULL, mentions = NULL, reactions = NULL, files = NULL
+       UPDATE messages SET text = '', deleted = true, edited = NULL, reply_seq = NULL, mentions = NULL, reactions = NULL, files = NULL, search = NULL
        WHERE room_id = $1 AND seq = $2`,
       [roomId, seq],
     );

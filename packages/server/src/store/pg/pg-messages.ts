@@ -14,6 +14,8 @@ import { mentionRows, mentionsJson, PgChanges, resolveMentions } from './pg-chan
 import type { Int8, PgDatabase } from './pg-database.js';
 import { storableEntry } from './pg-text.js';
 import { claimableFiles, FileClaims } from './pg-uploads.js';
+import { SEARCH_VECTOR } from './pg-search.js';
+import { indexText } from '../../search/search-text.js';
 import type { FileSigner, StoredFile } from '../file-store.js';
 
 /** A locked room of the batch: its id, the last seq given out so far, and the one stored before. */
@@ -294,10 +296,10 @@ async function storeRun(client: PoolClient, run: Run, ts: number, sign: FileSign
     const sentFiles = fresh.flatMap((f) => (f.files ?? []).map((file) => [file.id, f.seq] as const));
     const inserted = await client.query<{ room_id: Int8; seq: Int8; id: Int8 }>(
       `WITH inserted AS (
-         INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts, reply_seq, mentions, files)
-         SELECT room_id, seq, user_id, nick, client_id, text, $7, reply_seq, mentions, files
-         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $8::bigint[], $9::text[], $18::text[])
-           AS k(room_id, seq, user_id, nick, client_id, text, reply_seq, mentions, files)
+         INSERT INTO messages (room_id, seq, user_id, nick, client_id, text, ts, reply_seq, mentions, files, search)
+         SELECT room_id, seq, user_id, nick, client_id, text, $7, reply_seq, mentions, files, ${SEARCH_VECTOR('terms')}
+         FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $8::bigint[], $9::text[], $18::text[], $21::text[])
+           AS k(room_id, seq, user_id, nick, client_id, text, reply_seq, mentions, files, terms)
          RETURNING room_id, seq, id
        ), sent AS (
          UPDATE files SET state = 'sent', seq = v.seq FROM unnest($19::text[], $20::bigint[]) AS v(id, seq) WHERE files.id = v.id
@@ -334,6 +336,7 @@ async function storeRun(client: PoolClient, run: Run, ts: number, sign: FileSign
         fresh.map((f) => (f.files === null ? null : JSON.stringify(f.files))),
         sentFiles.map((r) => r[0]),
         sentFiles.map((r) => r[1]),
+        fresh.map((f) => indexText(f.m.text)),
       ],
     );
     for (const row of inserted.rows) ids.set(seqKey(row.room_id, Number(row.seq)), row.id);

@@ -175,6 +175,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX files_state ON files(state, created_at);
   CREATE INDEX files_message ON files(room_id, seq) WHERE seq IS NOT NULL;
   `,
+  // 10: search (Version 1.1, issue 18), as SQLite's migration 11 says: our tokens as a tsvector
+  // (english configuration: stemmed English words; CJK tokens pass as they are) on the message row,
+  // with a GIN index; NULL for a redacted message and for history not yet indexed.
+  `
+  ALTER TABLE messages ADD COLUMN search tsvector;
+  CREATE INDEX messages_search ON messages USING gin (search);
+  CREATE TABLE search_backlog (below bigint NOT NULL);
+  INSERT INTO search_backlog SELECT coalesce(max(id), 0) + 1 FROM messages;
+  `,
 ];
 
 /**

@@ -22,6 +22,7 @@ import { migrate } from './pg-schema.js';
 import { PgSweep } from './pg-sweep.js';
 import { PgUserRooms } from './pg-user-rooms.js';
 import { PgUploads } from './pg-uploads.js';
+import { PgSearch } from './pg-search.js';
 import { unsignedFiles, type FileSigner } from '../file-store.js';
 
 /** tokenTtlMs and sessionTtlMs: see token-life.ts. */
@@ -76,6 +77,7 @@ export class PgStore extends ComposedStore implements Store {
     this.compose({
       messages: new PgMessages(this.db, this.writes, options.signFile ?? unsignedFiles),
       files: new PgUploads(this.db),
+      search: new PgSearch(this.db, options.signFile ?? unsignedFiles),
       accounts: new PgAccounts(this.db, {
         tokenTtlMs: options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS,
         sessionTtlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,

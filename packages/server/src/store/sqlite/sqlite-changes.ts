@@ -8,14 +8,13 @@ import { changedEntry, judgeEdit, judgeReaction, judgeRedaction, NOT_FOUND, reac
 import type { ChangeResult, EntryRefusal, NewChange, NewEdit, NewReaction } from '../change-store.js';
 import type { FileSigner } from '../file-store.js';
 import { MESSAGE_COLUMNS, MESSAGE_FROM, reactionSummary, toMessage, type MessageRow } from '../rows.js';
+import type { SqliteSearch } from './sqlite-search.js';
 import type { SqliteUploads } from './sqlite-uploads.js';
 
 /** SQLite's rows of MESSAGE_COLUMNS: integers as numbers, flags 0 or 1. */
 export type SqliteMessageRow = MessageRow & { id: number; seq: number; ts: number; account: number; deleted: number };
 
 function prepare(db: Database.Database) {
-  // Case-insensitive beyond ASCII (SQLite's lower() folds A-Z only): `@Émile` mentions émile.
-  db.function('unicode_lower', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
   return {
     target: db.prepare<[number, number], ChangeTarget>('SELECT user_id, text, deleted FROM messages WHERE room_id = ? AND seq = ?'),
     message: db.prepare<[number, number], SqliteMessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.room_id = ? AND m.seq = ?`),
@@ -48,6 +47,7 @@ export class SqliteChanges {
   constructor(
     db: Database.Database,
     private readonly uploads: SqliteUploads,
+    private readonly search: SqliteSearch,
     private readonly sign: FileSigner,
   ) {
     this.statements = prepare(db);
@@ -104,10 +104,12 @@ export class SqliteChanges {
     this.statements.removeMentions.run(roomId, change.seq);
     const mentions = this.storeMentions(roomId, change.seq, target.user_id, change.mentionNames);
     this.statements.edit.run(change.text, ts, mentions, roomId, change.seq);
+    this.search.reindexAt(roomId, change.seq, change.text);
   }
 
   /** Erases the text (overwritten in place: secure_delete zeroes what it held), reactions, mentions and files (their bytes go with the sweeper). */
   private redact(roomId: number, seq: number): void {
+    this.search.unindexAt(roomId, seq);
     this.statements.redact.run(roomId, seq);
     this.uploads.goneWithMessage(roomId, seq);
     this.statements.removeReactions.run(roomId, seq);

@@ -10,6 +10,7 @@ import { CHANGE_COLUMNS, MESSAGE_COLUMNS, MESSAGE_FROM, toEntryPage, toMessage, 
 import type { WriteHealth } from '../write-health.js';
 import type { FileSigner, StoredFile } from '../file-store.js';
 import { SqliteChanges, type SqliteMessageRow } from './sqlite-changes.js';
+import type { SqliteSearch } from './sqlite-search.js';
 import type { SqliteUploads } from './sqlite-uploads.js';
 
 const NO_REPLY_TARGET: EntryRefusal = { refused: 'not_found', reason: 'no message with that seq in this room to reply to' };
@@ -67,10 +68,11 @@ export class SqliteMessages implements MessageStore {
     db: Database.Database,
     private readonly writes: WriteHealth,
     private readonly uploads: SqliteUploads,
+    private readonly search: SqliteSearch,
     private readonly sign: FileSigner,
   ) {
     this.statements = prepare(db);
-    this.changes = new SqliteChanges(db, uploads, sign);
+    this.changes = new SqliteChanges(db, uploads, search, sign);
     this.appendTx = db.transaction((batch: NewEntry[]) => this.appendInTransaction(batch));
     this.pruneTx = db.transaction((ts: number) => this.pruneInTransaction(ts));
   }
@@ -123,6 +125,7 @@ export class SqliteMessages implements MessageStore {
     const { changes, lastInsertRowid } = insert.run(roomId, seq, m.from.id, m.from.nick, m.clientId, m.text, ts, m.replyTo ?? null, filesJson);
     if (changes === 0) return { message: toMessage(m.room, byClientId.get(roomId, m.from.id, m.clientId) as SqliteMessageRow, this.sign), duplicate: true };
     if (m.files !== undefined) this.uploads.markSent(seq, m.files);
+    this.search.index(Number(lastInsertRowid), m.text);
     const mentions = this.changes.storeMentions(roomId, seq, m.from.id, m.mentionNames);
     if (mentions !== null) setMentions.run(mentions, Number(lastInsertRowid));
     // Plain messages (most of them) are built here; a reply or a mention is read back for its
@@ -175,6 +178,7 @@ export class SqliteMessages implements MessageStore {
   }
 
   private pruneInTransaction(ts: number): number {
+    this.search.unindexBefore(ts);
     const pruned = this.statements.prune.run(ts).changes;
     this.statements.pruneChanges.run(ts);
     if (pruned > 0) {

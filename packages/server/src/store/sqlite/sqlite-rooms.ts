@@ -2,6 +2,7 @@
 import type Database from 'better-sqlite3';
 import type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from '../room-store.js';
 import { ROOM_INFO_COLUMNS, toRoomInfo, type RoomInfoRow } from '../rows.js';
+import type { SqliteSearch } from './sqlite-search.js';
 import type { SqliteUploads } from './sqlite-uploads.js';
 
 function prepare(db: Database.Database) {
@@ -77,6 +78,7 @@ export class SqliteRooms implements RoomStore {
   constructor(
     private readonly db: Database.Database,
     private readonly uploads: SqliteUploads,
+    private readonly search: SqliteSearch,
   ) {
     this.statements = prepare(db);
   }
@@ -151,6 +153,7 @@ export class SqliteRooms implements RoomStore {
       // Roles, bans, mutes and user_rooms entries go with the room (ON DELETE CASCADE); messages
       // reference it plainly.
       this.uploads.goneWithRoom(row.id);
+      this.search.unindexRoom(row.id);
       this.statements.deleteMessagesOf.run(row.id);
       this.statements.deleteRoom.run(row.id);
       return true;

@@ -179,4 +179,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX files_state ON files(state, created_at);
   CREATE INDEX files_message ON files(room_id, seq) WHERE seq IS NOT NULL;
   `,
+  // 11: search (Version 1.1, issue 18). An FTS5 table of our tokens (search/search-text.ts) keyed
+  // by the message id: contentless (no copy of the text), with secure-delete, so that a redacted
+  // or edited text leaves no token in the index. Messages stored before it are indexed in the
+  // background, newest first: search_backlog holds the id below which that is still to be done.
+  `
+  CREATE VIRTUAL TABLE message_search USING fts5(terms, content='', contentless_delete=1, tokenize='porter unicode61 remove_diacritics 0');
+  INSERT INTO message_search (message_search, rank) VALUES ('secure-delete', 1);
+  CREATE TABLE search_backlog (below INTEGER NOT NULL);
+  INSERT INTO search_backlog SELECT coalesce(max(id), 0) + 1 FROM messages;
+  `,
 ];

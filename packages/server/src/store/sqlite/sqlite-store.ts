@@ -19,6 +19,7 @@ import { SqliteMessages } from './sqlite-messages.js';
 import { SqliteRooms } from './sqlite-rooms.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { SqliteSweep } from './sqlite-sweep.js';
+import { SqliteSearch } from './sqlite-search.js';
 import { SqliteUploads } from './sqlite-uploads.js';
 import { SqliteUserRooms } from './sqlite-user-rooms.js';
 import { unsignedFiles, type FileSigner } from '../file-store.js';
@@ -52,6 +53,7 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
   private readonly tokenTtlMs: number;
   private readonly sessionTtlMs: number;
   private pingStatement!: Database.Statement;
+  private searchIndex!: SqliteSearch;
   private readonly writes: WriteHealth;
 
   constructor(private readonly options: SqliteStoreOptions) {
@@ -86,11 +88,13 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
     }
     const uploads = new SqliteUploads(db);
     const sign = this.options.signFile ?? unsignedFiles;
+    const search = (this.searchIndex = new SqliteSearch(db, sign));
     this.compose({
-      messages: new SqliteMessages(db, this.writes, uploads, sign),
+      messages: new SqliteMessages(db, this.writes, uploads, search, sign),
       files: uploads,
+      search,
       accounts: new SqliteAccounts(db, { tokenTtlMs: this.tokenTtlMs, sessionTtlMs: this.sessionTtlMs }),
-      rooms: new SqliteRooms(db, uploads),
+      rooms: new SqliteRooms(db, uploads, search),
       sweep: new SqliteSweep(db),
       userRooms: new SqliteUserRooms(db),
     });
@@ -99,6 +103,9 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
   }
 
   private configure(db: Database.Database): void {
+    // Case-insensitive beyond ASCII (SQLite's lower() folds A-Z only): `@Émile` mentions émile,
+    // `from:Émile` finds her messages.
+    db.function('unicode_lower', { deterministic: true }, (text: unknown) => (typeof text === 'string' ? text.toLowerCase() : text));
     db.pragma('journal_mode = WAL');
     // FULL: the WAL is fsynced at every commit, so an acknowledged message survives power loss.
     db.pragma('synchronous = FULL');
@@ -182,6 +189,12 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
    */
   async close(): Promise<void> {
     if (!this.db?.open) return;
+    // Failing here must not keep the database open: the erasure is then done at the next close.
+    try {
+      this.searchIndex.eraseLeftovers();
+    } catch (err) {
+      this.options.log?.error({ err }, 'search index: could not rewrite it after deletions');
+    }
     this.db.close();
   }
 }

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import { describeAccounts } from './accounts.js';
 import { describeChanges } from './changes.js';
 import { describeFiles } from './files.js';
+import { describeSearch } from './search.js';
 import { describeHealth } from './health.js';
 import { describeMessages } from './messages.js';
 import { describeRooms } from './rooms.js';
@@ -30,6 +31,7 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
     describeMessages(t);
     describeChanges(t);
     describeFiles(t);
+    describeSearch(t);
     describeAccounts(t);
     describeRooms(t);
     describeSweep(t);
