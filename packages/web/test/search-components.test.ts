@@ -248,6 +248,25 @@ describe('SearchPanel', () => {
     expect($$('search-result')).toHaveLength(1);
   });
 
+  it('after "too many searches" searches again by itself once the server says it may', async () => {
+    vi.useFakeTimers();
+    let reply: Reply = { status: 429, body: { error: 'rate_limited' }, headers: { 'retry-after': '1' } };
+    const { api, calls } = scripted(() => reply);
+    mountPanel(api);
+    input().value = 'deploy';
+    input().dispatchEvent(new Event('input'));
+    key('Enter');
+    await vi.advanceTimersByTimeAsync(0);
+    expect($('search-error')!.textContent).toContain('Too many searches, wait a moment');
+    reply = results([row('dev', 1, 'deploy done')]);
+    await vi.advanceTimersByTimeAsync(999);
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls.map((q) => q.get('q'))).toEqual(['deploy', 'deploy']);
+    expect($('search-error')).toBeNull();
+    expect($$('search-result')).toHaveLength(1);
+  });
+
   it('loads the next page with the cursor, under the rooms already shown', async () => {
     const { api, calls } = scripted((q) => (q.get('cursor') === 'P2' ? results([row(LOBBY, 2, 'b'), row('dev', 1, 'c')]) : results([row('dev', 5, 'a')], 'P2')));
     mountPanel(api);

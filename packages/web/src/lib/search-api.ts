@@ -7,8 +7,11 @@ import type { ChatMessage } from '@chat/protocol';
 
 /** Results per page (the server's default; it allows 1 to 100). */
 export const SEARCH_PAGE_SIZE = 20;
-/** The longest `q` the client sends; the field stops there too. */
-export const MAX_QUERY_CHARS = 256;
+/** The longest `q` the server takes, in characters (code points); the field stops there too. */
+export const MAX_QUERY_CHARS = 200;
+
+/** `q` cut to what the server takes, never in the middle of a character. */
+const cut = (q: string) => [...q].slice(0, MAX_QUERY_CHARS).join('');
 
 /** One found message and the room it is in. */
 export interface SearchHit {
@@ -57,7 +60,7 @@ export interface SearchApiOptions {
 
 /** The page-relative path of one search page. */
 export function searchPath(request: SearchRequest): string {
-  const params = new URLSearchParams({ q: request.q.slice(0, MAX_QUERY_CHARS) });
+  const params = new URLSearchParams({ q: cut(request.q) });
   if (request.room !== undefined) params.set('room', request.room);
   if (request.limit !== undefined) params.set('limit', String(Math.min(100, Math.max(1, Math.floor(request.limit)))));
   if (request.cursor) params.set('cursor', request.cursor);
@@ -173,7 +176,7 @@ export class SearchSession {
 
   /** The first page for what the user typed; '' clears the results and asks nothing. */
   async search(typed: string): Promise<void> {
-    const query = typed.trim().slice(0, MAX_QUERY_CHARS);
+    const query = cut(typed.trim());
     const request = ++this.requests;
     if (query === '') {
       this.api.abort();

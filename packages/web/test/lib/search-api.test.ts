@@ -75,6 +75,8 @@ describe('search requests', () => {
       'api/search?q=%E5%8C%97%E4%BA%AC+from%3Abob&room=dev&limit=100&cursor=a%2Bb%2F%3D',
     );
     expect(searchPath({ q: 'x', limit: 0, cursor: null })).toBe('api/search?q=x&limit=1');
+    // At most the server's 200 characters, counted as characters: an emoji is never cut in half.
+    expect(new URLSearchParams(searchPath({ q: '😀'.repeat(250) }).split('?')[1]).get('q')).toBe('😀'.repeat(200));
   });
 
   it('asks the server under the page prefix, with a guest token as a bearer, and reads the page', async () => {
