@@ -64,14 +64,17 @@ export const ui = reactive({
   authMode: 'signin' as AuthMode,
   /** `api/info` lists "files" (Version 1.1): its upload limits; null without uploads, or until known. */
   uploads: null as { maxBytes: number | null; guests: boolean } | null,
+  /** `api/info` lists "search" (Version 1.1, issue 18): the header offers message search. */
+  search: false,
 });
 
-/** `api/info`: whether guests may enter, and whether files may be sent (unreachable: as it was). */
+/** `api/info`: whether guests may enter, files may be sent, messages searched (unreachable: as it was). */
 async function loadInfo(): Promise<void> {
   try {
     const info = await api.info();
     chat.allowGuests = info.allowGuests;
     ui.uploads = info.features.includes('files') ? { maxBytes: info.maxUploadBytes, guests: info.guestUploads } : null;
+    ui.search = info.features.includes('search');
   } catch {
     // the server is down: the next connect asks again
   }
@@ -125,7 +128,7 @@ function refreshRooms(): void {
 /** Connects, and keeps the connection and the tab title in step with the browser. */
 export function startChat(): void {
   // Asked again at each connect: a page loaded while the server was down learns it then, and a
-  // restarted server may have turned uploads on or off.
+  // restarted (or upgraded) server may have turned uploads or search on or off.
   void loadInfo();
   watch(
     () => chat.status,

@@ -58,6 +58,8 @@ const en = {
   pending: 'Sending…',
   failed: 'Not sent',
   retry: 'Retry',
+  /** The header's search button (issue 18); the search panel's own texts are in search-i18n.ts. */
+  searchOpen: 'Search messages',
   discard: 'Discard',
   // Version 1.1 (issue 16): edits, deletions, reactions, replies and permalinks of messages.
   messageActions: 'Actions for this message',
@@ -337,6 +339,7 @@ const zhCN: Messages = {
   pending: '发送中…',
   failed: '未发送',
   retry: '重试',
+  searchOpen: '搜索消息',
   discard: '删除',
   // Version 1.1 (issue 16)
   messageActions: '消息操作',

@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import { detectLocale, LOCALES, locale, noticeText, setLocale, t } from '../src/i18n.js';
+import { SEARCH_TEXTS, ts } from '../src/search-i18n.js';
 
 describe('i18n', () => {
   it('picks Chinese for zh browsers, English otherwise, and a saved choice over both', () => {
@@ -27,5 +28,14 @@ describe('i18n', () => {
     for (const text of Object.values(LOCALES['zh-CN'].messages)) expect(text.length).toBeGreaterThan(0);
     expect(noticeText('identity_lost')).toContain('identity');
     expect(noticeText('weird_code')).toContain('weird_code');
+  });
+
+  it('has every text of the lazily loaded search panel in both languages too, following the page language', () => {
+    expect(Object.keys(SEARCH_TEXTS['zh-CN']).sort()).toEqual(Object.keys(SEARCH_TEXTS.en).sort());
+    for (const text of Object.values(SEARCH_TEXTS['zh-CN'])) expect(text.length).toBeGreaterThan(0);
+    setLocale('zh-CN');
+    expect(ts('searchNone', { q: '北京' })).toBe('没有消息匹配“北京”。');
+    setLocale('en');
+    expect(ts('searchNone', { q: 'x' })).toBe('No messages match “x”.');
   });
 });
