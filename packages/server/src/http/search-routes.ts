@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import { fail, tooMany } from './api-errors.js';
 import { apiScope } from './api-scope.js';
 import { caller } from './signed-in.js';
+import { mayRead, standingIn } from '../hub/room-access.js';
 
 export interface SearchRoutesOptions {
   store: Store;
@@ -50,6 +51,14 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (api,
     const userId = identity.user.id;
     const parsed = parseQuery(q);
     if (parsed.terms.length === 0) return { results: [], next: null };
+    const room = req.query.room ?? parsed.in;
+    // A room the caller may not read (or that does not exist) holds nothing for them: answered
+    // without a query, which would otherwise walk every match of the words in every room.
+    // (Admins search what they belong to, as everyone: admin: false.)
+    if (room !== undefined) {
+      const standing = await standingIn(store, room, { id: userId, admin: false });
+      if (standing === null || !mayRead(standing)) return { results: [], next: null };
+    }
     const mine = inFlight.get(userId) ?? 0;
     if (mine >= SEARCHES_PER_USER || nodeInFlight >= SEARCHES_PER_NODE) return tooMany(reply, 1000, 'too many searches at once; wait for the last one');
     inFlight.set(userId, mine + 1);
@@ -59,7 +68,7 @@ export const searchRoutes: FastifyPluginAsync<SearchRoutesOptions> = async (api,
         terms: parsed.terms,
         userId,
         limit: req.query.limit ?? DEFAULT_LIMIT,
-        ...(req.query.room ?? parsed.in ? { room: (req.query.room ?? parsed.in) as string } : {}),
+        ...(room === undefined ? {} : { room }),
         ...(parsed.from === undefined ? {} : { from: parsed.from.toLowerCase() }),
         ...(req.query.cursor === undefined ? {} : { before: req.query.cursor }),
       });

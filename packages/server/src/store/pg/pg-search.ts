@@ -25,7 +25,7 @@ export class PgSearch implements SearchStore {
       `SELECT r.name AS room, ${MESSAGE_COLUMNS}
        FROM ${MESSAGE_FROM} JOIN rooms r ON r.id = m.room_id
        WHERE m.search @@ to_tsquery('english', $1) AND NOT m.deleted AND ${searchableRoom('$2')}
-         AND ($3::text IS NULL OR r.name = $3)
+         AND ($3::text IS NULL OR m.room_id = (SELECT id FROM rooms WHERE name = $3))
          AND ($4::text IS NULL OR lower(m.nick) = $4 OR m.user_id IN (SELECT id FROM users WHERE username = $4))
          AND ($5::bigint IS NULL OR m.id < $5)
        ORDER BY m.id DESC LIMIT $6`,

@@ -38,6 +38,18 @@ function prepare(db: Database.Database) {
          AND (:before IS NULL OR s.rowid < :before)
        ORDER BY s.rowid DESC LIMIT :limit`,
     ),
+    // One room: walked from the room's newest message back, each tested against the set of the
+    // terms' matches, so that the cost follows the room, not the word's matches in every room.
+    searchRoom: db.prepare<[SearchParams], MessageRow & { room: string }>(
+      `SELECT r.name AS room, ${MESSAGE_COLUMNS}
+       FROM rooms r JOIN messages m ON m.room_id = r.id
+       LEFT JOIN messages t ON t.room_id = m.room_id AND t.seq = m.reply_seq
+       WHERE r.name = :room AND m.id IN (SELECT rowid FROM message_search WHERE message_search MATCH :match)
+         AND m.deleted = 0 AND ${searchableRoom(':user')}
+         AND (:from IS NULL OR unicode_lower(m.nick) = :from OR m.user_id IN (SELECT id FROM users WHERE username = :from))
+         AND (:before IS NULL OR m.id < :before)
+       ORDER BY m.seq DESC LIMIT :limit`,
+    ),
     optimize: db.prepare("INSERT INTO message_search (message_search) VALUES ('optimize')"),
     backlogBelow: db.prepare<[], { below: number }>('SELECT below FROM search_backlog'),
     backlog: db.prepare<[number, number], { id: number; text: string }>('SELECT id, text FROM messages WHERE id < ? AND deleted = 0 ORDER BY id DESC LIMIT ?'),
@@ -61,7 +73,8 @@ export class SqliteSearch implements SearchStore {
 
   async search(q: SearchQuery): Promise<SearchPage> {
     const before = q.before === undefined ? null : Number(q.before);
-    const rows = this.statements.search.all({
+    const statement = q.room === undefined ? this.statements.search : this.statements.searchRoom;
+    const rows = statement.all({
       match: ftsMatch(q.terms),
       user: q.userId,
       room: q.room ?? null,

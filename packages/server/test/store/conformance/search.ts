@@ -46,6 +46,14 @@ export function describeSearch(t: StoreUnderTest): void {
       await store.appendMessages([msg('a', '1', alice, 'plan A'), msg('b', '2', alice, 'plan B'), msg('a', '3', bob, 'plan C')]);
       expect(await found(store, 'plan', alice.id, { room: 'a' })).toEqual(['a:plan C', 'a:plan A']);
       expect(await found(store, 'plan', alice.id, { from: 'alice' })).toEqual(['b:plan B', 'a:plan A']);
+      // A room's pages, newest first, whatever the other rooms hold.
+      await store.appendMessages([msg('b', '4', alice, 'plan D'), msg('a', '5', alice, 'plan E'), msg('b', '6', alice, 'plan F')]);
+      const first = await store.search({ terms: ['plan'], userId: bob.id, room: 'a', limit: 2 });
+      expect(first.results.map((r) => r.message.text)).toEqual(['plan E', 'plan C']);
+      expect(first.hasMore).toBe(true);
+      const rest = await store.search({ terms: ['plan'], userId: bob.id, room: 'a', limit: 2, before: first.results[1]!.message.id });
+      expect(rest.results.map((r) => r.message.text)).toEqual(['plan A']);
+      expect(rest.hasMore).toBe(false);
     });
 
     it('never looks in a private room or DM the caller is not in, nor in a public room they are banned from', async () => {
