@@ -320,12 +320,14 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
         break;
       case '--search-messages':
         o.search.messages = Math.round(positive(value(), flag));
+        if (o.search.messages > 50_000_000) throw new UsageError(`${flag}: at most 50000000`);
         break;
       case '--search-stores':
         o.search.stores = list(value(), flag, ['sqlite', 'postgres'] as const);
         break;
       case '--search-requests':
         o.search.requests = Math.round(positive(value(), flag));
+        if (o.search.requests > 100_000) throw new UsageError(`${flag}: at most 100000`);
         break;
       case '--search-keep':
         o.search.keep = true;
