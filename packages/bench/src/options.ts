@@ -74,6 +74,12 @@ export interface BenchOptions {
    * (scenarios/fairness.ts).
    */
   fairness: FairnessOptions;
+  /**
+   * Search latency (scenarios/search.ts): a fresh store per kind filled with `messages` messages
+   * through the Store API, then GET api/search timed per query kind. Not in the default scenarios
+   * (a million messages take minutes to store): `--scenario search`.
+   */
+  search: { messages: number; stores: Array<'sqlite' | 'postgres'>; rooms: number; privateRooms: number; senders: number; batch: number; requests: number; warmup: number; concurrency: number; keep: boolean };
   /** Runs per scenario and peer (peers alternating; the table shows medians); absent: 1. */
   repeats: Partial<Record<ScenarioName, number>>;
   /**
@@ -94,13 +100,15 @@ const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 const DOC = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
 const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = 'redis://127.0.0.1:6379';
+/** The search scenario's full size: a million messages over 50 rooms, 300 timed requests per query kind. */
+const SEARCH: BenchOptions['search'] = { messages: 1_000_000, stores: ['sqlite', 'postgres'], rooms: 50, privateRooms: 8, senders: 200, batch: 2_000, requests: 300, warmup: 20, concurrency: 1, keep: false };
 
 export function defaultOptions(quick: boolean): BenchOptions {
   if (quick) {
     const search: SearchOptions = { startDeliveries: 2_000, factor: 2, bisect: 0, maxSteps: 2, stepMs: 500, warmupMs: 200 };
     return {
       quick,
-      scenarios: [...SCENARIOS],
+      scenarios: SCENARIOS.filter((s) => s !== 'search'),
       peers: [...PEERS],
       out: `${RESULTS}quick.json`,
       doc: null,
@@ -120,6 +128,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
       // Three setups, four server processes: shorter still (no warm-up), to keep the whole quick run under a minute.
       cluster: { receivers: 50, rate: 20, durationMs: 500, warmupMs: 0, search: { ...search, maxSteps: 1, warmupMs: 0 }, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL },
       fairness: { phaseMs: 800, floodRate: 500, pingEveryMs: 20, connectEveryMs: 200, drainMs: 1_000, seedMessages: 5 },
+      search: { ...SEARCH, stores: [...SEARCH.stores], messages: 100_000, requests: 100, warmup: 5 },
       repeats: {},
       reactions: 0,
       serverDir: null,
@@ -129,7 +138,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
   const search: SearchOptions = { startDeliveries: 25_000, factor: 2, bisect: 2, maxSteps: 10, stepMs: 2_000, warmupMs: 1_000 };
   return {
     quick,
-    scenarios: [...SCENARIOS],
+    scenarios: SCENARIOS.filter((s) => s !== 'search'),
     peers: [...PEERS],
     out: `${RESULTS}latest.json`,
     doc: DOC,
@@ -154,6 +163,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
     // The issue's nick flood ran at about 2,000 frames/s. Seven phases of 3 s, each on a fresh
     // server, with drains of at most 3 s: well under two minutes even against a server that stalls.
     fairness: { phaseMs: 3_000, floodRate: 2_000, pingEveryMs: 10, connectEveryMs: 250, drainMs: 3_000, seedMessages: 20 },
+    search: { ...SEARCH, stores: [...SEARCH.stores] },
     // The targets that sit near the line on this machine kind: one run of them is a coin toss.
     repeats: { ...DEFAULT_REPEATS },
     reactions: 0,
@@ -164,7 +174,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
 
 export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --quick                  small sizes, short steps: proves the harness in under a minute
-  --scenario NAME[,NAME]   ${SCENARIOS.join(', ')} (default: all; repeatable)
+  --scenario NAME[,NAME]   ${SCENARIOS.join(', ')} (default: all but search; repeatable)
   --peer NAME[,NAME]       ${PEERS.join(', ')} (default: all; repeatable)
   --out FILE               JSON results (default packages/bench/results/latest.json, quick.json with --quick);
                            the table (.md) and chart (.svg) are written beside it
@@ -189,6 +199,10 @@ export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --reactions SHARE        0 to under 1: that share of each sender's requests are reactions to a
                            recent message instead of sends (default 0); our server only (the
                            tutorial broadcasters and Socket.IO have none), not in cluster
+  --search-messages N      search: messages stored before searching (default 1000000; --quick 100000)
+  --search-stores S[,S]    search: sqlite, postgres (default both; postgres at --database-url)
+  --search-requests N      search: timed requests per query kind (default 300; --quick 100)
+  --search-keep            search: leave the filled data directory and schema behind (for EXPLAIN)
   --server-dir DIR         run the chat server of another checkout, built (DIR/packages/server/dist/main.js),
                            e.g. an earlier commit in a git worktree (default: this one's)`;
 
@@ -303,6 +317,20 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
         o.serverDir = value() ?? null;
         if (!o.serverDir) throw new UsageError(`${flag} needs a directory`);
         o.serverDir = resolve(o.serverDir);
+        break;
+      case '--search-messages':
+        o.search.messages = Math.round(positive(value(), flag));
+        if (o.search.messages > 50_000_000) throw new UsageError(`${flag}: at most 50000000`);
+        break;
+      case '--search-stores':
+        o.search.stores = list(value(), flag, ['sqlite', 'postgres'] as const);
+        break;
+      case '--search-requests':
+        o.search.requests = Math.round(positive(value(), flag));
+        if (o.search.requests > 100_000) throw new UsageError(`${flag}: at most 100000`);
+        break;
+      case '--search-keep':
+        o.search.keep = true;
         break;
       case '--sizes':
         o.cost.sizes = (value() ?? '').split(',').map((v) => Math.round(positive(v, flag)));

@@ -28,6 +28,11 @@ export function useChatMain(file: string): void {
   chatMain = file;
 }
 
+/** The built server this run measures (the search scenario loads its store from beside it). */
+export function currentChatMain(): string {
+  return chatMain;
+}
+
 const PEER_SCRIPTS: Record<Exclude<PeerName, 'chat'>, string> = {
   'ws-broadcaster': fileURLToPath(new URL('./peers/ws-broadcaster.js', import.meta.url)),
   'nodejs-websocket': fileURLToPath(new URL('./peers/nodejs-websocket.js', import.meta.url)),

@@ -50,6 +50,7 @@ function settings(o: BenchOptions): Record<string, unknown> {
     cost: o.cost,
     cluster: { ...o.cluster, databaseUrl: shown(o.cluster.databaseUrl), redisUrl: shown(o.cluster.redisUrl) },
     fairness: o.fairness,
+    search: o.search,
     repeats: o.repeats,
     reactions: o.reactions,
     serverDir: o.serverDir,

@@ -16,8 +16,9 @@ import { idle } from './idle.js';
 import { resume } from './resume.js';
 import { rooms } from './rooms.js';
 import { saturate } from './saturate.js';
+import { search } from './search.js';
 
-const RUNNERS: Record<ScenarioName, Scenario> = { fanout, saturate, rooms, idle, resume, cost, cluster, fairness };
+const RUNNERS: Record<ScenarioName, Scenario> = { fanout, saturate, rooms, idle, resume, cost, cluster, fairness, search };
 
 /** Why a scenario does not apply to a peer, or null. */
 export function notApplicable(scenario: ScenarioName, peer: PeerName): string | null {
@@ -26,6 +27,7 @@ export function notApplicable(scenario: ScenarioName, peer: PeerName): string | 
   if (scenario === 'resume' && !adapter.history) return 'no history: a client that reconnects cannot get what it missed';
   if (scenario === 'cluster' && peer !== 'chat') return 'our server only: what running it as a cluster costs and buys';
   if (scenario === 'fairness' && peer !== 'chat') return 'our server only: what its limits leave one abusive connection';
+  if (scenario === 'search' && peer !== 'chat') return 'our server only: the others keep no history to search';
   return null;
 }
 
