@@ -113,7 +113,11 @@ describe('GET api/rooms/R/bans', () => {
     const { alice, bob, carol, a } = await club(w);
     const [dave, erin] = await w.accounts('dave', 'erin');
     const root = await w.account('root');
-    for (const u of [dave, erin]) await ok(a, { type: 'ban', room: 'club', user: u.user.id }, 'moderated');
+    // Oldest first: two bans in the same millisecond would be listed by user id instead.
+    for (const u of [dave, erin]) {
+      await ok(a, { type: 'ban', room: 'club', user: u.user.id }, 'moderated');
+      await new Promise((r) => setTimeout(r, 5));
+    }
     for (const who of [alice, carol, root]) {
       const got = await api(w.server, 'GET', '/api/rooms/club/bans', { bearer: who.token });
       expect(got.status, who.user.nick).toBe(200);
