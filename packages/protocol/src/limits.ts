@@ -48,6 +48,8 @@ export const MAX_REACTION_USERS = 50;
 /** Version 1.1: code points of the answered message's text a reply carries. */
 export const MAX_REPLY_EXCERPT_CHARS = 200;
 
+/** Version 1.1: the longest `q` of `GET api/search`, in code points after trimming (longer: 400). */
+export const MAX_SEARCH_QUERY_CHARS = 200;
 /** Version 1.1: files one message may carry (`send.files`). */
 export const MAX_FILES_PER_MESSAGE = 10;
 /** Version 1.1: an uploaded file's id: 16 random bytes, base64url. */

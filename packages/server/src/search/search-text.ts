@@ -9,11 +9,12 @@
 // Chinese, Japanese and Korean runs are indexed as every character plus every overlapping pair,
 // and a query of two or more such characters asks for all its pairs: `北京` finds
 // `我们明天在北京开会`, and `北会` does not find `北京开会` (its pair is not in the text).
+import { MAX_SEARCH_QUERY_CHARS } from '@chat/protocol';
 import { isPictographic, scanPieces, type Piece } from './text-scan.js';
 import { ENGLISH_STOP_WORDS } from './stop-words.js';
 
 /** Longest query, in characters (code points); the search route answers 400 above it. */
-export const MAX_QUERY_CHARS = 200;
+export const MAX_QUERY_CHARS = MAX_SEARCH_QUERY_CHARS;
 /** Most terms one query sends to a store; later ones are dropped, so a query's cost is bounded. */
 export const MAX_QUERY_TERMS = 32;
 /**

@@ -323,6 +323,14 @@ export const FILE_GONE = "state = 'gone', name = ''";
 export const searchableRoom = (user: string): string => `((r.kind = 'public' AND NOT EXISTS (SELECT 1 FROM room_bans b WHERE b.room_id = r.id AND b.user_id = ${user}))
   OR EXISTS (SELECT 1 FROM room_roles x WHERE x.room_id = r.id AND x.user_id = ${user}))`;
 
+/**
+ * SearchQuery.from as SQL: the message was sent under that nick (`lower` being the store's
+ * Unicode lower-case function) or by the account of that username; `from` the SQL parameter
+ * holding it, NULL for anyone.
+ */
+export const searchAuthor = (from: string, lower: string): string =>
+  `(${from} IS NULL OR ${lower}(m.nick) = ${from} OR m.user_id IN (SELECT id FROM users WHERE username = ${from}))`;
+
 /** A page of search hits from rows fetched with LIMIT limit + 1, newest first. */
 export function toSearchPage(rows: Array<MessageRow & { room: string }>, limit: number, sign: FileSigner): SearchPage {
   const hasMore = rows.length > limit;

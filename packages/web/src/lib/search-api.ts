@@ -3,12 +3,12 @@
 // flight: a new search (or the next page) aborts the one before it, so a slow answer to what the
 // user typed three keys ago can never replace the answer to what is typed now. Credentials are those
 // of `api/me/rooms`: the session cookie (same-origin), or a guest's token as a bearer.
-import type { ChatMessage } from '@chat/protocol';
+import { MAX_SEARCH_QUERY_CHARS, type ChatMessage } from '@chat/protocol';
 
 /** Results per page (the server's default; it allows 1 to 100). */
 export const SEARCH_PAGE_SIZE = 20;
 /** The longest `q` the server takes, in characters (code points); the field stops there too. */
-export const MAX_QUERY_CHARS = 200;
+export const MAX_QUERY_CHARS = MAX_SEARCH_QUERY_CHARS;
 
 /** `q` cut to what the server takes, never in the middle of a character. */
 const cut = (q: string) => [...q].slice(0, MAX_QUERY_CHARS).join('');

@@ -6,7 +6,7 @@
 import { indexText } from '../../search/search-text.js';
 import { tsQuery } from '../../search/store-match.js';
 import type { FileSigner } from '../file-store.js';
-import { MESSAGE_COLUMNS, MESSAGE_FROM, searchableRoom, toSearchPage, type MessageRow } from '../rows.js';
+import { MESSAGE_COLUMNS, MESSAGE_FROM, searchableRoom, searchAuthor, toSearchPage, type MessageRow } from '../rows.js';
 import type { SearchPage, SearchQuery, SearchStore } from '../search-store.js';
 import type { Int8, PgDatabase } from './pg-database.js';
 
@@ -26,7 +26,7 @@ export class PgSearch implements SearchStore {
        FROM ${MESSAGE_FROM} JOIN rooms r ON r.id = m.room_id
        WHERE m.search @@ to_tsquery('english', $1) AND NOT m.deleted AND ${searchableRoom('$2')}
          AND ($3::text IS NULL OR m.room_id = (SELECT id FROM rooms WHERE name = $3))
-         AND ($4::text IS NULL OR lower(m.nick) = $4 OR m.user_id IN (SELECT id FROM users WHERE username = $4))
+         AND ${searchAuthor('$4::text', 'lower')}
          AND ($5::bigint IS NULL OR m.id < $5)
        ORDER BY m.id DESC LIMIT $6`,
       [tsQuery(q.terms), q.userId, q.room ?? null, q.from ?? null, before !== null && Number.isSafeInteger(before) ? before : null, q.limit + 1],

@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import { indexText } from '../../search/search-text.js';
 import { ftsMatch } from '../../search/store-match.js';
 import type { FileSigner } from '../file-store.js';
-import { MESSAGE_COLUMNS, searchableRoom, toSearchPage, type MessageRow } from '../rows.js';
+import { MESSAGE_COLUMNS, searchableRoom, searchAuthor, toSearchPage, type MessageRow } from '../rows.js';
 import type { SearchPage, SearchQuery, SearchStore } from '../search-store.js';
 
 interface SearchParams {
@@ -34,7 +34,7 @@ function prepare(db: Database.Database) {
        LEFT JOIN messages t ON t.room_id = m.room_id AND t.seq = m.reply_seq
        WHERE message_search MATCH :match AND m.deleted = 0 AND ${searchableRoom(':user')}
          AND (:room IS NULL OR r.name = :room)
-         AND (:from IS NULL OR unicode_lower(m.nick) = :from OR m.user_id IN (SELECT id FROM users WHERE username = :from))
+         AND ${searchAuthor(':from', 'unicode_lower')}
          AND (:before IS NULL OR s.rowid < :before)
        ORDER BY s.rowid DESC LIMIT :limit`,
     ),
@@ -46,7 +46,7 @@ function prepare(db: Database.Database) {
        LEFT JOIN messages t ON t.room_id = m.room_id AND t.seq = m.reply_seq
        WHERE r.name = :room AND m.id IN (SELECT rowid FROM message_search WHERE message_search MATCH :match)
          AND m.deleted = 0 AND ${searchableRoom(':user')}
-         AND (:from IS NULL OR unicode_lower(m.nick) = :from OR m.user_id IN (SELECT id FROM users WHERE username = :from))
+         AND ${searchAuthor(':from', 'unicode_lower')}
          AND (:before IS NULL OR m.id < :before)
        ORDER BY m.seq DESC LIMIT :limit`,
     ),
