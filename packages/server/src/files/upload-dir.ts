@@ -8,7 +8,7 @@
 //   ab/<id>.thumb.webp  its thumbnail (images)
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const KEY_FILE = 'url-signing.key';
 const KEY_BYTES = 32;
@@ -16,7 +16,12 @@ const KEY_BYTES = 32;
 export class UploadDir {
   private signingKey: Buffer | null = null;
 
-  constructor(readonly dir: string) {}
+  /** Absolute: a relative DATA_DIR or UPLOAD_DIR (the default ./data) is taken from the working directory once, here, and the file routes need an absolute root. */
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = resolve(dir);
+  }
 
   /** Creates the directory (0700) and its tmp/, and reads or makes the signing key. */
   async open(): Promise<this> {

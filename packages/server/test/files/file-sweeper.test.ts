@@ -3,7 +3,7 @@
 // after upload, once their bytes are gone; what an interrupted upload left in tmp/ goes after an
 // hour; files still wanted stay.
 import { existsSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileSweeper } from '../../src/files/file-sweeper.js';
 import { UploadDir } from '../../src/files/upload-dir.js';
@@ -40,6 +40,16 @@ async function setup() {
 }
 
 const id = (c: string): string => c.repeat(22);
+
+describe('UploadDir', () => {
+  it('holds an absolute path when given a relative one (the default DATA_DIR is ./data), as the file routes need', async () => {
+    const data = tempDir('chat-relative-');
+    cleanup.push(() => rmSync(data, { recursive: true, force: true }));
+    const dir = await new UploadDir(relative(process.cwd(), join(data, 'files'))).open();
+    expect(isAbsolute(dir.dir)).toBe(true);
+    expect(dir.dir).toBe(join(data, 'files'));
+  });
+});
 
 describe('FileSweeper', () => {
   it('removes the bytes of uploads never sent within a day and of redacted messages; keeps the rest', async () => {
