@@ -6,6 +6,7 @@ import { nickSkeletons, usernameSkeleton } from '../../auth/nick-skeleton.js';
 import { hashToken, newGuestCredentials, newUserId } from '../ids.js';
 import { toTokenInfo, toUser, type TokenInfoRow } from '../rows.js';
 import { newAccountToken, touchAfterLookup, type TokenLifetimes } from '../token-life.js';
+import { writeTransaction } from './sqlite-transaction.js';
 
 function prepare(db: Database.Database) {
   return {
@@ -57,7 +58,7 @@ export function fillSkeletons(db: Database.Database): void {
     .all();
   if (missing.length === 0) return;
   const set = db.prepare<[string, string]>('UPDATE users SET skeleton = ? WHERE id = ?');
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const { id, username } of missing) set.run(usernameSkeleton(username), id);
   })();
 }
@@ -71,7 +72,7 @@ export class SqliteAccounts implements AccountStore {
     private readonly lifetimes: TokenLifetimes,
   ) {
     this.statements = prepare(db);
-    this.guestTx = db.transaction((user: User, tokenHash: Buffer, tokenId: string, now: number) => {
+    this.guestTx = writeTransaction(db, (user: User, tokenHash: Buffer, tokenId: string, now: number) => {
       this.statements.createUser.run(user.id, user.nick, 'guest', now);
       this.statements.createToken.run(tokenHash, user.id, 'guest', now, now + this.lifetimes.tokenTtlMs, tokenId, null);
     });
@@ -141,7 +142,7 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async resetAccount(userId: string, changes: { passwordHash: string; operatorAdmin: boolean }): Promise<number> {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const updated = this.statements.resetAccount.run(changes.passwordHash, changes.operatorAdmin ? 1 : 0, userId).changes;
       return updated === 0 ? 0 : this.statements.revokeAllTokens.run(userId).changes;
     })();

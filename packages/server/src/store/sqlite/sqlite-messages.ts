@@ -12,6 +12,7 @@ import type { FileSigner, StoredFile } from '../file-store.js';
 import { SqliteChanges, type SqliteMessageRow } from './sqlite-changes.js';
 import type { SqliteSearch } from './sqlite-search.js';
 import type { SqliteUploads } from './sqlite-uploads.js';
+import { writeTransaction } from './sqlite-transaction.js';
 
 const NO_REPLY_TARGET: EntryRefusal = { refused: 'not_found', reason: 'no message with that seq in this room to reply to' };
 const NO_FILES: EntryRefusal = { refused: 'not_found', reason: 'a file is not an upload of yours to this room that is still to be sent' };
@@ -73,8 +74,8 @@ export class SqliteMessages implements MessageStore {
   ) {
     this.statements = prepare(db);
     this.changes = new SqliteChanges(db, uploads, search, sign);
-    this.appendTx = db.transaction((batch: NewEntry[]) => this.appendInTransaction(batch));
-    this.pruneTx = db.transaction((ts: number) => this.pruneInTransaction(ts));
+    this.appendTx = writeTransaction(db, (batch: NewEntry[]) => this.appendInTransaction(batch));
+    this.pruneTx = writeTransaction(db, (ts: number) => this.pruneInTransaction(ts));
   }
 
   private appendInTransaction(batch: NewEntry[]): EntryResult[] {

@@ -4,6 +4,7 @@ import type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore }
 import { ROOM_INFO_COLUMNS, toRoomInfo, type RoomInfoRow } from '../rows.js';
 import type { SqliteSearch } from './sqlite-search.js';
 import type { SqliteUploads } from './sqlite-uploads.js';
+import { writeTransaction } from './sqlite-transaction.js';
 
 function prepare(db: Database.Database) {
   return {
@@ -89,7 +90,7 @@ export class SqliteRooms implements RoomStore {
   }
 
   async createRoom(room: string, kind: RoomKind, ownerId: string | null): Promise<boolean> {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const { changes } = this.statements.createRoomOfKind.run(room, kind, kind === 'public' ? 0 : 1, ownerId, Date.now());
       if (changes === 1 && ownerId !== null) this.statements.setRole.run(ownerId, 'owner', room);
       return changes === 1;
@@ -105,7 +106,7 @@ export class SqliteRooms implements RoomStore {
   }
 
   async ban(room: string, userId: string): Promise<void> {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       this.statements.ban.run(userId, Date.now(), room);
       this.statements.dropRole.run(room, userId);
       this.statements.dropUserRoom.run(room, userId);
@@ -113,7 +114,7 @@ export class SqliteRooms implements RoomStore {
   }
 
   async revokeRole(room: string, userId: string): Promise<void> {
-    this.db.transaction(() => {
+    writeTransaction(this.db, () => {
       // An owner keeps both: there is nothing to revoke.
       if (this.statements.roleOf.get(room, userId)?.role === 'owner') return;
       this.statements.dropNonOwnerRole.run(room, userId);
@@ -147,7 +148,7 @@ export class SqliteRooms implements RoomStore {
   }
 
   async deleteRoom(room: string): Promise<boolean> {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const row = this.statements.room.get(room);
       if (!row) return false;
       // Roles, bans, mutes and user_rooms entries go with the room (ON DELETE CASCADE); messages

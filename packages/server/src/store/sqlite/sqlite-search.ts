@@ -10,6 +10,7 @@ import { ftsMatch } from '../../search/store-match.js';
 import type { FileSigner } from '../file-store.js';
 import { MESSAGE_COLUMNS, searchableRoom, searchAuthor, toSearchPage, type MessageRow } from '../rows.js';
 import type { SearchPage, SearchQuery, SearchStore } from '../search-store.js';
+import { writeTransaction } from './sqlite-transaction.js';
 
 interface SearchParams {
   match: string;
@@ -68,7 +69,7 @@ export class SqliteSearch implements SearchStore {
     private readonly sign: FileSigner,
   ) {
     this.statements = prepare(db);
-    this.backlogTx = db.transaction((batch: number) => this.indexBacklogInTransaction(batch));
+    this.backlogTx = writeTransaction(db, (batch: number) => this.indexBacklogInTransaction(batch));
   }
 
   async search(q: SearchQuery): Promise<SearchPage> {

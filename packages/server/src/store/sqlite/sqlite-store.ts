@@ -23,6 +23,7 @@ import { SqliteSearch } from './sqlite-search.js';
 import { SqliteUploads } from './sqlite-uploads.js';
 import { SqliteUserRooms } from './sqlite-user-rooms.js';
 import { unsignedFiles, type FileSigner } from '../file-store.js';
+import { writeTransaction } from './sqlite-transaction.js';
 
 /** tokenTtlMs and sessionTtlMs: see token-life.ts. */
 export interface SqliteStoreOptions extends Partial<TokenLifetimes> {
@@ -126,7 +127,7 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
   private migrate(): void {
     const current = this.db.pragma('user_version', { simple: true }) as number;
     for (let version = current; version < MIGRATIONS.length; version++) {
-      this.db.transaction(() => {
+      writeTransaction(this.db, () => {
         this.db.exec(MIGRATIONS[version] as string);
         this.db.pragma(`user_version = ${version + 1}`);
       })();

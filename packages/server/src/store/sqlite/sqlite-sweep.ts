@@ -3,6 +3,7 @@
 import type Database from 'better-sqlite3';
 import type { AbandonedRoomScan, SweepStore, TokenSweep } from '../sweep-store.js';
 import { abandonedRoom } from '../rows.js';
+import { writeTransaction } from './sqlite-transaction.js';
 
 const ABANDONED = abandonedRoom(':cutoff');
 
@@ -30,13 +31,13 @@ export class SqliteSweep implements SweepStore {
 
   constructor(db: Database.Database) {
     this.statements = prepare(db);
-    this.sweepTokensTx = db.transaction((now: number, limit: number) => {
+    this.sweepTokensTx = writeTransaction(db, (now: number, limit: number) => {
       const owners = this.statements.deleteExpiredTokens.all(now, limit);
       let guests = 0;
       for (const userId of new Set(owners.map((o) => o.user_id))) guests += this.statements.deleteTokenlessGuest.run(userId, userId).changes;
       return { tokens: owners.length, guests };
     });
-    this.deleteAbandonedTx = db.transaction((rooms: string[], cutoff: number) =>
+    this.deleteAbandonedTx = writeTransaction(db, (rooms: string[], cutoff: number) =>
       rooms.filter((name) => this.statements.deleteAbandonedRoom.run({ name, cutoff }).changes === 1),
     );
   }

@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import { toUserRoom, userRoomsQuery, type UserRoomRow } from '../rows.js';
 import type { NotifyLevel, UserRoom, UserRoomStore } from '../user-room-store.js';
+import { writeTransaction } from './sqlite-transaction.js';
 
 function prepare(db: Database.Database) {
   return {
@@ -35,7 +36,7 @@ export class SqliteUserRooms implements UserRoomStore {
 
   constructor(db: Database.Database) {
     this.statements = prepare(db);
-    this.addTx = db.transaction((userId: string, room: string) => {
+    this.addTx = writeTransaction(db, (userId: string, room: string) => {
       this.statements.add.run(userId, room);
       const row = this.statements.readSeq.get(userId, room);
       if (!row) throw new Error(`no room ${JSON.stringify(room)}`);
