@@ -4,3 +4,4 @@ export * from './frames.js';
 export * from './limits.js';
 export * from './mentions.js';
 export * from './validate.js';
+export * from './push.js';
