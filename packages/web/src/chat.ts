@@ -2,9 +2,10 @@
 // from the page's location, localStorage, visibility and online events, the tab title; and the
 // account API (sign-in, sign-out) that decides how the client connects.
 import { computed, reactive, watch, watchEffect } from 'vue';
-import type { User } from '@chat/protocol';
+import type { ChatMessage, User } from '@chat/protocol';
 import { AccountApi, type ApiFailure, type AuthMode, type FetchLike } from './lib/account-api.js';
-import { ChatClient, initialState, type ChatState, type SocketLike } from './lib/chat-client.js';
+import { ChatClient, initialState, type ChatState, type RoomState, type SocketLike } from './lib/chat-client.js';
+import { loadNotifyPrefs } from './lib/client-storage.js';
 import { httpUrl, webSocketUrl } from './lib/urls.js';
 import { t } from './i18n.js';
 
@@ -47,6 +48,7 @@ export const client = new ChatClient({
     rooms: () => api.rooms(),
     myRooms: (guestToken) => api.myRooms(guestToken),
   },
+  onLive: (room, message) => notifyLive(room, message),
 });
 
 export const chat = client.state;
@@ -66,6 +68,8 @@ export const ui = reactive({
   uploads: null as { maxBytes: number | null; guests: boolean } | null,
   /** `api/info` lists "search" (Version 1.1, issue 18): the header offers message search. */
   search: false,
+  /** `api/info` lists "push" (issue 19): the server sends Web Push to this account's subscriptions. */
+  push: false,
 });
 
 /** `api/info`: whether guests may enter, files may be sent, messages searched (unreachable: as it was). */
@@ -75,6 +79,7 @@ async function loadInfo(): Promise<void> {
     chat.allowGuests = info.allowGuests;
     ui.uploads = info.features.includes('files') ? { maxBytes: info.maxUploadBytes, guests: info.guestUploads } : null;
     ui.search = info.features.includes('search');
+    ui.push = info.features.includes('push');
   } catch {
     // the server is down: the next connect asks again
   }
@@ -108,8 +113,29 @@ function signedInAs(user: User): void {
   client.signedIn(user);
 }
 
+/** The browser's side of notifications, loaded when first needed (browser-notifications.ts). */
+export const browserNotifications = () => import('./browser-notifications.js');
+let notifier: Promise<{ live(room: RoomState, message: ChatMessage): unknown } | null> | null = null;
+
+/** A live message while the tab is hidden, with notifications or the sound on here: the page notifies. */
+function notifyLive(room: RoomState, message: ChatMessage): void {
+  if (document.visibilityState !== 'hidden') return;
+  const prefs = loadNotifyPrefs(localStorage);
+  if (!prefs.device && !prefs.sound) return;
+  notifier ??= browserNotifications()
+    .then((m) => m.pageNotifications(chat))
+    .catch(() => (notifier = null)); // a failed load (a new deployment) is tried again at the next message
+  void notifier.then((n) => n?.live(room, message));
+}
+
 /** Signs out on the server, then forgets this user on the page: back to the welcome screen. */
 export async function signOut(): Promise<void> {
+  // The push subscription is the account's: it goes first, while the session can still delete it.
+  if (loadNotifyPrefs(localStorage).device) {
+    await browserNotifications()
+      .then((m) => m.disableNotifications(m.pushDeps(chat.account, () => ui.push)))
+      .catch(() => {});
+  }
   await api.signOut();
   client.signedOut();
 }

@@ -31,6 +31,11 @@ const en = {
   members: 'Members',
   showMembers: 'Show members',
   hideMembers: 'Hide members',
+  /** The room header's bell (issue 19): what the room notifies me of. */
+  notifyBell: 'Notifications: {level}',
+  notifyLevel_all: 'All messages',
+  notifyLevel_mentions: 'Mentions only',
+  notifyLevel_none: 'Nothing',
   you: 'you',
   /** Beside a guest's nick: a guest's nick may imitate an account's name. */
   guestTag: 'guest',
@@ -316,6 +321,10 @@ const zhCN: Messages = {
   members: '成员',
   showMembers: '显示成员',
   hideMembers: '隐藏成员',
+  notifyBell: '通知：{level}',
+  notifyLevel_all: '所有消息',
+  notifyLevel_mentions: '仅提及我的消息',
+  notifyLevel_none: '不通知',
   you: '我',
   guestTag: '访客',
   guestSpoken: '{nick}（访客）',

@@ -3,7 +3,7 @@
 // to the page (so a proxy prefix such as /wsline/ works), and every request is same-origin, so the
 // browser sends the HttpOnly `session` cookie and the Origin header the server's CSRF rule wants.
 import { MIN_PASSWORD_CHARS, USERNAME, type User } from '@chat/protocol';
-import type { ListedRoom, RoomSummary } from './chat-state.js';
+import type { ListedRoom, NotifyLevel, RoomSummary } from './chat-state.js';
 import { directoryPath, parseDirectoryPage, type DirectoryPage } from './room-directory.js';
 
 /** Rooms per `api/rooms` page (the server's most), and pages read at most: 5000 private rooms. */
@@ -204,6 +204,11 @@ export class AccountApi {
     if (!result.ok) return null;
     const rooms = (result.value as { rooms?: unknown }).rooms;
     return Array.isArray(rooms) ? (rooms as ListedRoom[]).filter((r) => typeof r?.name === 'string') : null;
+  }
+
+  /** `PUT api/me/rooms/R {"notify"}`: what the room notifies this user of (a guest's token as a bearer). */
+  async setNotify(room: string, notify: NotifyLevel, guestToken: string | null): Promise<ApiResult<unknown>> {
+    return this.call('PUT', `api/me/rooms/${encodeURIComponent(room)}`, { notify }, guestToken === null ? {} : { authorization: `Bearer ${guestToken}` });
   }
 
   private async authenticate(path: string, username: string, password: string): Promise<ApiResult<User>> {

@@ -16,10 +16,10 @@
 //   read-state.ts      unread and mention counts against the read marker
 //   outbox.ts          unsent messages               frames/      a module per frame family
 //   message-changes.ts our edits, deletions and reactions, queued like unsent messages
-import { normalizeNick, type ClientFrame, type FileInfo, type ModerationAction, type User } from '@chat/protocol';
+import { normalizeNick, type ChatMessage, type ClientFrame, type FileInfo, type ModerationAction, type User } from '@chat/protocol';
 import type { AccountHooks } from './account-hooks.js';
 import { Backoff } from './backoff.js';
-import { LOBBY, MUTE_MS, newRoom, type ChatState } from './chat-state.js';
+import { LOBBY, MUTE_MS, newRoom, type ChatState, type RoomState } from './chat-state.js';
 import { ClientStorage, type StorageLike } from './client-storage.js';
 import { Connection, type SocketLike } from './connection.js';
 import type { FrameContext } from './frames/frame-context.js';
@@ -55,6 +55,8 @@ export interface ChatClientOptions {
   keepaliveMs?: number;
   /** The account side of the HTTP API; without it the client is the guest-only client. */
   accounts?: AccountHooks;
+  /** Someone else's message just arrived live (not history, not a resume): the page may notify. */
+  onLive?: (room: RoomState, message: ChatMessage) => void;
 }
 
 /** `typing` goes out at most this often per room. */
@@ -100,6 +102,7 @@ export class ChatClient {
       signedOut: (notice) => this.signedOut(notice),
       refreshRooms: () => void this.refreshRooms(),
       syncRooms: () => void this.roomSync.afterWelcome(),
+      live: (room, message) => options.onLive?.(room, message),
     };
     const lost: IdentityContext = {
       state,
@@ -153,10 +156,7 @@ export class ChatClient {
     if (this.state.status !== 'online') this.connection.wake();
   }
 
-  /**
-   * The browser lost the network (its `offline` event): show "connecting" at once and start
-   * reconnecting, instead of showing "connected" until the dead socket's close event arrives.
-   */
+  /** The browser went offline (its event): "connecting" at once, not "connected" until the dead socket closes. */
   networkLost(): void {
     this.connection.networkLost();
   }
@@ -357,6 +357,8 @@ export class ChatClient {
   react = (room: string, seq: number, emoji: string, on: boolean): boolean => this.changes.react(room, seq, emoji, on);
   retryChange = (room: string, id: string): void => this.changes.retry(room, id);
   dismissChange = (room: string, id: string): void => this.changes.dismiss(room, id);
+  /** A guest's token, its bearer for `api/me/…` (the bell's level); null for an account (its cookie). */
+  guestToken = (): string | null => (this.state.account ? null : this.storage.token());
 
   /** The composer's unsent text in a room, kept from the last visit ('' when none). */
   draft(roomName: string): string {

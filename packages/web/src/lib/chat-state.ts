@@ -105,6 +105,8 @@ export interface RoomState {
   mutedUntil: number;
   /** The room's topic from `joined` and `topic` events (Version 1.1, issue 15); "" when none. */
   topic: string;
+  /** My notification level here, from `api/me/rooms` or the bell; null until known (`notifyLevel`). */
+  notify: NotifyLevel | null;
 }
 
 /** A private room or DM this account may join and has not opened (from `api/rooms`). */
@@ -124,6 +126,10 @@ export interface RoomSummary {
   topic?: string;
 }
 
+/** docs/protocol.md, "Mentions, read state and the user's rooms": what a room notifies me of. */
+export type NotifyLevel = 'all' | 'mentions' | 'none';
+export const NOTIFY_LEVELS: readonly NotifyLevel[] = ['all', 'mentions', 'none'];
+
 /** One row of `GET api/me/rooms`: a room this user keeps, from any device. */
 export interface ListedRoom {
   name: string;
@@ -132,7 +138,7 @@ export interface ListedRoom {
   readSeq: number;
   unread: number;
   mentions: number;
-  notify: 'all' | 'mentions' | 'none';
+  notify: NotifyLevel;
   /** A DM's other person (an extension of this server). */
   peer?: User;
 }
@@ -237,6 +243,7 @@ export function newRoom(name: string): RoomState {
     peer: null,
     mutedUntil: 0,
     topic: '',
+    notify: null,
   };
 }
 
@@ -264,4 +271,9 @@ export function labelOf(state: Pick<ChatState, 'rooms'>, name: string): string {
 /** May this role invite, kick, ban and mute? */
 export function canModerate(role: RoomRole | null): boolean {
   return role === 'owner' || role === 'moderator';
+}
+
+/** The room's notification level: the server's, else its default (`all` in DMs, `mentions` elsewhere). */
+export function notifyLevel(room: Pick<RoomState, 'name' | 'kind' | 'notify'>): NotifyLevel {
+  return room.notify ?? (room.kind === 'dm' || isDmName(room.name) ? 'all' : 'mentions');
 }

@@ -27,7 +27,34 @@ const KEYS = {
   drafts: 'chat.drafts',
   /** Edits, deletions and reactions not yet answered (Version 1.1). */
   changes: 'chat.changes',
+  /** "1": the user turned notifications on on this device (issue 19); its push belongs to the account, so sign-out forgets it. */
+  notifications: 'chat.notifications',
 };
+
+/** The notification sound is a preference of this browser, kept across sign-outs (like the language). */
+const SOUND_KEY = 'chat.notifySound';
+
+/** This device's notification choices (the bell's menu). */
+export interface NotifyPrefs {
+  /** Desktop notifications (and push, where the browser can) were turned on here. */
+  device: boolean;
+  /** A soft tone with each notification. */
+  sound: boolean;
+}
+
+export function loadNotifyPrefs(storage: StorageLike): NotifyPrefs {
+  return { device: storage.getItem(KEYS.notifications) === '1', sound: storage.getItem(SOUND_KEY) === '1' };
+}
+
+export function saveNotifyPref(storage: StorageLike, which: keyof NotifyPrefs, on: boolean): void {
+  const key = which === 'device' ? KEYS.notifications : SOUND_KEY;
+  try {
+    if (on) storage.setItem(key, '1');
+    else storage.removeItem(key);
+  } catch {
+    // storage full or refused: the choice lasts for this page
+  }
+}
 
 interface SavedOutboxEntry {
   room: string;

@@ -4,7 +4,7 @@
 // The server keeps the user's list too (`api/me/rooms`, Version 1.1): `adopt` brings this browser in
 // line with it, and read markers (`read`) go out as rooms are read, so every device agrees.
 import { DEFAULT_LIMITS, type ChatMessage, type ClientFrame, type User } from '@chat/protocol';
-import { isDmName, LOBBY, newRoom, type ChatState, type ListedRoom, type RoomState, type RoomSummary } from './chat-state.js';
+import { isDmName, LOBBY, newRoom, NOTIFY_LEVELS, type ChatState, type ListedRoom, type RoomState, type RoomSummary } from './chat-state.js';
 import type { ClientStorage } from './client-storage.js';
 import { countArrivals, covered, raiseMarker, recount, takeHistory } from './read-state.js';
 import type { RequestRefs } from './request-refs.js';
@@ -148,6 +148,7 @@ export class RoomList {
         room = state.rooms.get(entry.name)!;
       }
       room.kind = entry.kind;
+      if (NOTIFY_LEVELS.includes(entry.notify)) room.notify = entry.notify;
       if (entry.peer && room.peer !== entry.peer.nick) this.setPeer(room, entry.peer.nick);
       this.noteRead(entry.name, entry.readSeq);
       this.takeCounts(room, entry);

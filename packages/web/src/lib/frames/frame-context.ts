@@ -1,8 +1,8 @@
 // What a handler of server frames may use: the state, and the client's pieces beside it. The
 // façade (chat-client.ts) builds it; handlers never see ChatClient itself, so no piece imports
 // the module that imports it.
-import type { ClientFrame, ServerFrame } from '@chat/protocol';
-import type { ChatState } from '../chat-state.js';
+import type { ChatMessage, ClientFrame, ServerFrame } from '@chat/protocol';
+import type { ChatState, RoomState } from '../chat-state.js';
 import type { ClientStorage } from '../client-storage.js';
 import type { MessageChanges } from '../message-changes.js';
 import type { Notices } from '../notices.js';
@@ -33,6 +33,8 @@ export interface FrameContext {
    * joins every room held, and asks for the private rooms this account may join.
    */
   syncRooms(): void;
+  /** Someone else's message arrived live (the page's notifications, chat.ts). */
+  live(room: RoomState, message: ChatMessage): void;
 }
 
 /** One handler per server frame type: a new type does not compile until it is handled. */

@@ -16,6 +16,8 @@ export function onMessage(ctx: FrameContext, message: ChatMessage): void {
   room.typing = room.typing.filter((t) => t.user.id !== message.from.id);
   // Unread until seen: the message list reports what is on screen (RoomList.seen).
   if (added) ctx.rooms.arrived(room, [message]);
+  // A `message` frame is live: what a join or resume brings comes in `joined` or `history`.
+  if (added && !mine) ctx.live(room, message);
 }
 
 export function onAck(ctx: FrameContext, frame: AckFrame): void {
