@@ -68,6 +68,8 @@ export interface FixtureOptions {
   jitter?: () => number;
   /** The account side of the HTTP API; without it, the guest-only client. */
   accounts?: AccountHooks;
+  /** ChatClient's onLive: others' messages as they arrive live. */
+  onLive?: (room: RoomState, message: ChatMessage) => void;
 }
 
 /** The client and what the test holds of its world: sockets opened, storage, the clock. */
@@ -91,6 +93,7 @@ export function clientFixture(options: FixtureOptions = {}) {
     backoff: new Backoff({ baseMs: 1000, maxMs: 8000, random: options.jitter ?? (() => 1) }),
     keepaliveMs: options.keepaliveMs ?? 60_000,
     ...(options.accounts ? { accounts: options.accounts } : {}),
+    ...(options.onLive ? { onLive: options.onLive } : {}),
   });
   return {
     client,
