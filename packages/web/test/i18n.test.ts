@@ -1,6 +1,7 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from 'vitest';
 import { detectLocale, LOCALES, locale, noticeText, setLocale, t } from '../src/i18n.js';
+import { NOTIFY_TEXTS, tn } from '../src/notify-i18n.js';
 import { SEARCH_TEXTS, ts } from '../src/search-i18n.js';
 
 describe('i18n', () => {
@@ -37,5 +38,14 @@ describe('i18n', () => {
     expect(ts('searchNone', { q: '北京' })).toBe('没有消息匹配“北京”。');
     setLocale('en');
     expect(ts('searchNone', { q: 'x' })).toBe('No messages match “x”.');
+  });
+
+  it("has every text of the lazily loaded bell menu in both languages too, following the page language", () => {
+    expect(Object.keys(NOTIFY_TEXTS['zh-CN']).sort()).toEqual(Object.keys(NOTIFY_TEXTS.en).sort());
+    for (const text of Object.values(NOTIFY_TEXTS['zh-CN'])) expect(text.length).toBeGreaterThan(0);
+    setLocale('zh-CN');
+    expect(tn('notifyRoom', { room: '#lobby' })).toBe('在 #lobby 中通知我：');
+    setLocale('en');
+    expect(tn('notifyRoom', { room: '#lobby' })).toBe('In #lobby, notify me of');
   });
 });
