@@ -4,6 +4,7 @@
 // ends in a clear state without an unhandled rejection where no push service is reachable; the
 // open menu passes axe. With the permission granted and the tab made hidden, a mention from someone
 // else shows a desktop notification whose click opens the room at the message.
+import type { AckFrame } from '@chat/protocol';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { audit, authenticate, createRoom, roomTitle } from './account-steps.js';
@@ -130,7 +131,7 @@ describe.skipIf(!available)('notifications in Chromium', () => {
     await bob.request({ type: 'join', room: 'garden' });
     await page.evaluate(() => (window as unknown as { __hide(on: boolean): void }).__hide(true));
     await bob.request({ type: 'send', room: 'garden', text: 'just chatting', id: 'b-1' });
-    const sent = await bob.request<{ type: 'ack'; seq: number }>({ type: 'send', room: 'garden', text: '@alice the roses are out', id: 'b-2' });
+    const sent = await bob.request<AckFrame>({ type: 'send', room: 'garden', text: '@alice the roses are out', id: 'b-2' });
     const shown = () => page.evaluate(() => (window as unknown as { __shown: Array<{ title: string; body: string; tag: string }> }).__shown.map(({ title, body, tag }) => ({ title, body, tag })));
     // Only the mention (the room's level is the default, mentions).
     await poll(shown).toEqual([{ title: 'bob · #garden', body: '@alice the roses are out', tag: 'room:garden' }]);
