@@ -9,7 +9,7 @@ import { loadNotifyPrefs } from './lib/client-storage.js';
 import { PageNotifications, playTone, type PageNotification, type ToneContext } from './lib/page-notifications.js';
 import type { PushDeps } from './lib/push-subscription.js';
 
-export { deviceStatus, disableNotifications, enableNotifications } from './lib/push-subscription.js';
+export { deviceStatus, disableNotifications, enableNotifications, renewSubscription } from './lib/push-subscription.js';
 import { serviceWorkerReady } from './lib/service-worker.js';
 import { httpUrl } from './lib/urls.js';
 

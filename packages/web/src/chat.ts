@@ -160,6 +160,16 @@ export function startChat(): void {
     () => chat.status,
     (status) => void (status === 'online' && loadInfo()),
   );
+  // Notifications on here: an account's push subscription is renewed at each connect (see renewSubscription).
+  watch(
+    () => chat.status === 'online' && chat.account && ui.push,
+    (ready) => {
+      if (!ready || !loadNotifyPrefs(localStorage).device) return;
+      void browserNotifications()
+        .then((m) => m.renewSubscription(m.pushDeps(true, () => ui.push)))
+        .catch(() => {});
+    },
+  );
   client.start();
   // A page that was signed in connects with its cookie at once; api/me confirms the session (a
   // guest is not asked: a 401 would be an error in the console on every visit).

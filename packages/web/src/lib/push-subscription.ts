@@ -144,6 +144,16 @@ export async function enableNotifications(deps: PushDeps): Promise<DeviceStatus>
   return { state: 'page', reason: 'refused' };
 }
 
+/**
+ * At each connect as an account, with notifications on here and the permission granted: the
+ * subscription is posted again (a guest who enabled them and then signed in gets push; a server
+ * that dropped it, or changed its key, gets it back). Never prompts; null when there is nothing to renew.
+ */
+export async function renewSubscription(deps: PushDeps): Promise<DeviceStatus | null> {
+  if (!deps.account || deps.notifications?.permission !== 'granted' || !loadNotifyPrefs(deps.storage).device) return null;
+  return enableNotifications(deps);
+}
+
 /** "Turn off on this device": no desktop notifications from the page, the push subscription dropped here and on the server. Never rejects. */
 export async function disableNotifications(deps: PushDeps): Promise<DeviceStatus> {
   saveNotifyPref(deps.storage, 'device', false);

@@ -12,6 +12,7 @@ import {
   deviceStatus,
   disableNotifications,
   enableNotifications,
+  renewSubscription,
   type PushDeps,
   type PushManagerLike,
   type PushSubscriptionLike,
@@ -195,6 +196,27 @@ describe('enableNotifications', () => {
     t.deps.notifications = null;
     expect(await enableNotifications(t.deps)).toEqual({ state: 'unsupported' });
     expect(await deviceStatus(t.deps)).toEqual({ state: 'unsupported' });
+  });
+});
+
+describe('renewSubscription', () => {
+  it('posts the subscription again only for an account with notifications on here and the permission granted, never prompting', async () => {
+    const notOn = deps({ permission: 'granted' });
+    expect(await renewSubscription(notOn.deps)).toBeNull(); // never turned on here
+    const asking = deps({ permission: 'default' });
+    asking.storage.setItem('chat.notifications', '1');
+    expect(await renewSubscription(asking.deps)).toBeNull();
+    expect(asking.asked.n).toBe(0);
+    const guest = deps({ permission: 'granted', account: false });
+    guest.storage.setItem('chat.notifications', '1');
+    expect(await renewSubscription(guest.deps)).toBeNull();
+    expect(requests).toEqual([]);
+
+    const on = deps({ permission: 'granted' });
+    on.storage.setItem('chat.notifications', '1');
+    expect(await renewSubscription(on.deps)).toEqual({ state: 'on' });
+    expect(on.asked.n).toBe(0);
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/push/key', 'POST /api/push/subscriptions']);
   });
 });
 
