@@ -189,7 +189,12 @@ describe.skipIf(!available)('mentions and read state in Chromium', () => {
     expect((await myRoom(alice.page, 'lobby'))!.unread).toBe(0);
 
     // Scrolled up among old messages: newer ones arrive, and stay unread as she scrolls there.
-    await box.evaluate((el) => (el.scrollTop = 0));
+    // The list learns it left the bottom from its scroll event, which the browser dispatches at its
+    // next frame: wait for it, or a message arriving first would still find the list following.
+    await box.evaluate((el) => new Promise((resolve) => {
+      el.addEventListener('scroll', resolve, { once: true });
+      el.scrollTop = 0;
+    }));
     const firstNew = (await send('new 1')).seq;
     await send('new 2');
     await alice.page.getByTestId('jump-latest').waitFor();
