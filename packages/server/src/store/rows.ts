@@ -339,17 +339,22 @@ export function toSearchPage(rows: Array<MessageRow & { room: string }>, limit: 
   return { results: rows.map((row) => ({ room: row.room, message: toMessage(row.room, row, sign) })), hasMore };
 }
 
-/** defaultNotify in SQL: the user's level in a room of user_rooms `ur` and rooms `r`. */
-const NOTIFY_LEVEL_SQL = "coalesce(ur.notify, CASE r.kind WHEN 'dm' THEN 'all' ELSE 'mentions' END)";
-
 /**
- * push-store.ts pushTargets: the subscriptions of the room's members but the sender whose level
- * asks for the message. `mention` is the store's test of "s.user_id is among the mentioned".
+ * push-store.ts pushTargets, for the room `roomId` once its kind is known: the subscriptions of
+ * its members but the sender whose level asks for the message. A DM has two members: both are
+ * read. In another room only the few candidates are, so that a big room's messages do not walk
+ * its members: those on `all` (a partial index on notify = 'all') and the mentioned on `mentions`
+ * (their (user_id, room_id) key). `mentioned` is the store's test "ur.user_id is among them".
  */
-export const pushTargetsQuery = (room: string, sender: string, mention: string): string => `SELECT s.endpoint, s.p256dh, s.auth, s.user_id, r.kind, (${mention}) AS mention
-  FROM rooms r JOIN user_rooms ur ON ur.room_id = r.id JOIN push_subscriptions s ON s.user_id = ur.user_id
-  WHERE r.name = ${room} AND ur.user_id <> ${sender}
-    AND (${NOTIFY_LEVEL_SQL} = 'all' OR (${NOTIFY_LEVEL_SQL} = 'mentions' AND (${mention})))`;
+export const pushTargetsQuery = (roomId: string, sender: string, mentioned: string, dm: boolean): string => {
+  const select = (where: string) => `SELECT s.endpoint, s.p256dh, s.auth, s.user_id, ${dm ? "'dm'" : "'room'"} AS kind, (${mentioned}) AS mention
+    FROM user_rooms ur JOIN push_subscriptions s ON s.user_id = ur.user_id
+    WHERE ur.room_id = ${roomId} AND ur.user_id <> ${sender} AND ${where}`;
+  if (dm) return select(`(coalesce(ur.notify, 'all') = 'all' OR (ur.notify = 'mentions' AND (${mentioned})))`);
+  return `${select("ur.notify = 'all'")}
+  UNION ALL
+  ${select(`(${mentioned}) AND coalesce(ur.notify, 'mentions') = 'mentions'`)}`;
+};
 
 /** A row of pushTargetsQuery. */
 export interface PushTargetRow {
@@ -357,7 +362,7 @@ export interface PushTargetRow {
   p256dh: string;
   auth: string;
   user_id: string;
-  kind: RoomKind;
+  kind: 'dm' | 'room';
   mention: boolean | Int;
 }
 

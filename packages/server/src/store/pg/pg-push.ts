@@ -1,7 +1,7 @@
 // PostgreSQL's PushStore: the VAPID key pair in server_keys, subscriptions in push_subscriptions.
 import { MAX_PUSH_SUBSCRIPTIONS_PER_USER, type PushStore, type PushSubscriptionKeys, type PushTarget, type VapidKeyPair } from '../push-store.js';
 import { pushTargetsQuery, type PushTargetRow, toPushTarget } from '../rows.js';
-import type { PgDatabase } from './pg-database.js';
+import type { Int8, PgDatabase } from './pg-database.js';
 
 export class PgPush implements PushStore {
   constructor(private readonly db: PgDatabase) {}
@@ -37,7 +37,9 @@ export class PgPush implements PushStore {
   }
 
   async pushTargets(room: string, senderId: string, mentioned: readonly string[]): Promise<PushTarget[]> {
-    const rows = await this.db.rows<PushTargetRow>(pushTargetsQuery('$1', '$2', 's.user_id = ANY($3::text[])'), [room, senderId, mentioned]);
+    const [found] = await this.db.rows<{ id: Int8; kind: string }>('SELECT id, kind FROM rooms WHERE name = $1', [room]);
+    if (!found) return [];
+    const rows = await this.db.rows<PushTargetRow>(pushTargetsQuery('$1', '$2', 'ur.user_id = ANY($3::text[])', found.kind === 'dm'), [found.id, senderId, mentioned]);
     return rows.map(toPushTarget);
   }
 }

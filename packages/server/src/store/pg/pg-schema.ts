@@ -199,6 +199,7 @@ export const MIGRATIONS: readonly string[] = [
     created_at bigint NOT NULL
   );
   CREATE INDEX push_subscriptions_user ON push_subscriptions(user_id, created_at);
+  CREATE INDEX user_rooms_notify_all ON user_rooms(room_id) WHERE notify = 'all';
   `,
 ];
 

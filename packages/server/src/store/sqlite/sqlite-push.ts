@@ -4,6 +4,9 @@ import { MAX_PUSH_SUBSCRIPTIONS_PER_USER, type PushStore, type PushSubscriptionK
 import { pushTargetsQuery, type PushTargetRow, toPushTarget } from '../rows.js';
 import { writeTransaction } from './sqlite-transaction.js';
 
+/** ur.user_id is one of the JSON array :mentioned. */
+const MENTIONED = 'ur.user_id IN (SELECT value FROM json_each(:mentioned))';
+
 function prepare(db: Database.Database) {
   return {
     key: db.prepare<[string], { value: string }>('SELECT value FROM server_keys WHERE name = ?'),
@@ -19,9 +22,9 @@ function prepare(db: Database.Database) {
     ),
     remove: db.prepare<[string, string]>('DELETE FROM push_subscriptions WHERE user_id = ? AND endpoint = ?'),
     delete: db.prepare<[string]>('DELETE FROM push_subscriptions WHERE endpoint = ?'),
-    targets: db.prepare<{ room: string; sender: string; mentioned: string }, PushTargetRow>(
-      pushTargetsQuery(':room', ':sender', 's.user_id IN (SELECT value FROM json_each(:mentioned))'),
-    ),
+    room: db.prepare<[string], { id: number; kind: string }>('SELECT id, kind FROM rooms WHERE name = ?'),
+    targets: db.prepare<{ room: number; sender: string; mentioned: string }, PushTargetRow>(pushTargetsQuery(':room', ':sender', MENTIONED, false)),
+    dmTargets: db.prepare<{ room: number; sender: string; mentioned: string }, PushTargetRow>(pushTargetsQuery(':room', ':sender', MENTIONED, true)),
   };
 }
 
@@ -55,6 +58,9 @@ export class SqlitePush implements PushStore {
   }
 
   async pushTargets(room: string, senderId: string, mentioned: readonly string[]): Promise<PushTarget[]> {
-    return this.statements.targets.all({ room, sender: senderId, mentioned: JSON.stringify(mentioned) }).map(toPushTarget);
+    const row = this.statements.room.get(room);
+    if (!row) return [];
+    const statement = row.kind === 'dm' ? this.statements.dmTargets : this.statements.targets;
+    return statement.all({ room: row.id, sender: senderId, mentioned: JSON.stringify(mentioned) }).map(toPushTarget);
   }
 }

@@ -202,5 +202,8 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX push_subscriptions_user ON push_subscriptions(user_id, created_at);
+  -- Who in a room hears of every message (rows.ts pushTargetsQuery): without it, each message of a
+  -- big room would walk all its members.
+  CREATE INDEX user_rooms_notify_all ON user_rooms(room_id) WHERE notify = 'all';
   `,
 ];

@@ -42,6 +42,12 @@ export function describePush(t: StoreUnderTest): void {
       expect(await targets('r', alice, [bob.id])).toEqual([[bob.id, sub('bob').endpoint, true, false]]);
       expect(await targets('dm-ab', alice)).toEqual([[bob.id, sub('bob').endpoint, false, true]]);
       expect(await targets('dm-ab', bob)).toEqual([[alice.id, sub('alice').endpoint, false, true]]);
+      // A DM set to mentions: only a mention pushes; to all in a room: a mention is marked as one.
+      await store.setNotify(bob.id, 'dm-ab', 'mentions');
+      expect(await targets('dm-ab', alice)).toEqual([]);
+      expect(await targets('dm-ab', alice, [bob.id])).toEqual([[bob.id, sub('bob').endpoint, true, true]]);
+      await store.setNotify(bob.id, 'r', 'all');
+      expect(await targets('r', alice, [bob.id])).toEqual([[bob.id, sub('bob').endpoint, true, false]]);
     });
 
     it('follows the notify level: all, mentions, none; only members with a subscription', async () => {
