@@ -10,6 +10,7 @@ import type { SearchPage } from './search-store.js';
 import type { TokenInfo } from './account-store.js';
 import type { RoomInfo, RoomKind } from './room-store.js';
 import type { NotifyLevel, UserRoom } from './user-room-store.js';
+import type { PushTarget } from './push-store.js';
 
 type Int = number | string;
 type Flag = number | boolean;
@@ -337,3 +338,34 @@ export function toSearchPage(rows: Array<MessageRow & { room: string }>, limit: 
   if (hasMore) rows.pop();
   return { results: rows.map((row) => ({ room: row.room, message: toMessage(row.room, row, sign) })), hasMore };
 }
+
+/** defaultNotify in SQL: the user's level in a room of user_rooms `ur` and rooms `r`. */
+const NOTIFY_LEVEL_SQL = "coalesce(ur.notify, CASE r.kind WHEN 'dm' THEN 'all' ELSE 'mentions' END)";
+
+/**
+ * push-store.ts pushTargets: the subscriptions of the room's members but the sender whose level
+ * asks for the message. `mention` is the store's test of "s.user_id is among the mentioned".
+ */
+export const pushTargetsQuery = (room: string, sender: string, mention: string): string => `SELECT s.endpoint, s.p256dh, s.auth, s.user_id, r.kind, (${mention}) AS mention
+  FROM rooms r JOIN user_rooms ur ON ur.room_id = r.id JOIN push_subscriptions s ON s.user_id = ur.user_id
+  WHERE r.name = ${room} AND ur.user_id <> ${sender}
+    AND (${NOTIFY_LEVEL_SQL} = 'all' OR (${NOTIFY_LEVEL_SQL} = 'mentions' AND (${mention})))`;
+
+/** A row of pushTargetsQuery. */
+export interface PushTargetRow {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  user_id: string;
+  kind: RoomKind;
+  mention: boolean | Int;
+}
+
+export const toPushTarget = (row: PushTargetRow): PushTarget => ({
+  endpoint: row.endpoint,
+  p256dh: row.p256dh,
+  auth: row.auth,
+  userId: row.user_id,
+  dm: row.kind === 'dm',
+  mention: Boolean(row.mention),
+});
