@@ -74,6 +74,15 @@ describe('push delivery', { timeout: PUSH_TEST_TIMEOUT_MS }, () => {
     }
     await t.quiet();
     expect([r.requests('bob-phone').length, r.requests('bob-laptop').length]).toEqual([1, 1]);
+
+    // Cut in a run of emoji (two UTF-16 units each): at most 200 units, no half of a pair.
+    const emoji = await say(a, room, '🎉'.repeat(150));
+    const [, party] = await r.waitForPushes('bob-phone', 2, PUSH_WAIT_MS);
+    expect(party!.payload.seq).toBe(emoji.seq);
+    const cut = party!.payload.text as string;
+    expect(cut.length).toBeLessThanOrEqual(PUSH_TEXT_CHARS);
+    expect(cut.length).toBeGreaterThan(100);
+    expect(cut, 'a lone surrogate').not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
   });
 
   it('nothing is pushed while the account has an open connection; after it disconnects, the next message is', async () => {
@@ -123,6 +132,11 @@ describe('push delivery', { timeout: PUSH_TEST_TIMEOUT_MS }, () => {
     const everything = await say(a, 'plaza', 'anything at all');
     await r.waitForPushes('bob', 2, PUSH_WAIT_MS);
     expect(r.pushes('bob')[1]!.payload).toMatchObject({ room: 'plaza', seq: everything.seq, from: 'alice', text: 'anything at all' });
+
+    // A mention in a room bob never joined pushes nothing ("mentions" counts the room's members).
+    const c = await t.connect(node, alice);
+    await joinRoom(c, 'elsewhere');
+    await say(c, 'elsewhere', '@bob are you here?');
 
     await setNotify(node, bob, 'plaza', 'none');
     await say(a, 'plaza', 'nobody hears this');
