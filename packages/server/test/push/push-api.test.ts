@@ -122,6 +122,16 @@ describe('push API', { timeout: PUSH_TEST_TIMEOUT_MS }, () => {
     expect((await post(node, bob!, good)).status).toBe(201);
   });
 
+  it('400 for a p256dh that is 65 bytes but not a point on P-256 (it could never be encrypted to)', async () => {
+    const r = await t.receiver();
+    const node = await t.server(t.dir('push-data-'), r);
+    const [bob] = await people(node, 'bob');
+    const good = r.subscription('bob');
+    const offCurve = Buffer.concat([Buffer.from([0x04]), Buffer.alloc(64, 0x01)]).toString('base64url');
+    const res = await post(node, bob!, { ...good, keys: { ...good.keys, p256dh: offCurve } });
+    expect(res.status, res.text).toBe(400);
+  });
+
   it('DELETE api/push/subscriptions {"endpoint"}: 204, and that subscription gets no more pushes; another account cannot delete it', async () => {
     const r = await t.receiver();
     const node = await t.server(t.dir('push-data-'), r);
