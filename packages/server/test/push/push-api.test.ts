@@ -4,6 +4,7 @@
 // at subscription and again at sending.
 import { lookup } from 'node:dns/promises';
 import { hostname } from 'node:os';
+import webpush from 'web-push';
 import { describe, expect, it } from 'vitest';
 import { TestClient } from '../helpers.js';
 import { api } from '../http/http-helpers.js';
@@ -55,6 +56,22 @@ describe('push API', { timeout: PUSH_TEST_TIMEOUT_MS }, () => {
     // A different data directory has a key of its own.
     const other = await t.server(t.dir('push-data-'), r);
     expect(await serverKey(other)).not.toBe(key);
+  });
+
+  it('VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT: that key is served, pushes are signed with it, sub is the subject', async () => {
+    const r = await t.receiver();
+    const keys = webpush.generateVAPIDKeys();
+    const node = await t.server(t.dir('push-data-'), r, {
+      env: { VAPID_PUBLIC_KEY: keys.publicKey, VAPID_PRIVATE_KEY: keys.privateKey, VAPID_SUBJECT: 'mailto:ops@chat.example' },
+    });
+    expect(await serverKey(node)).toBe(keys.publicKey);
+    const [alice, bob] = await people(node, 'alice', 'bob');
+    await subscribe(node, bob!, r.subscription('bob'));
+    const a = await t.connect(node, alice!);
+    await say(a, await openDm(a, 'bob'), 'signed with the configured key');
+    const [push] = await r.waitForPushes('bob', 1, PUSH_WAIT_MS);
+    expect(push!.jwtClaims.sub).toBe('mailto:ops@chat.example');
+    expect(r.errors('bob')).toEqual([]);
   });
 
   it('POST api/push/subscriptions: 201 for an account (cookie or bearer), 401 for a guest or nobody', async () => {

@@ -2,7 +2,10 @@
 // 404 and 410 delete the subscription (counted as removed); 429 is retried no sooner than its
 // Retry-After; 5xx is retried; failures given up on are counted; message delivery goes on.
 import { describe, expect, it } from 'vitest';
+import { nextMessages } from '../helpers.js';
 import {
+  disconnect,
+  joinRoom,
   metric,
   metricReaches,
   openDm,
@@ -11,6 +14,7 @@ import {
   PUSH_WAIT_MS,
   say,
   seqsOf,
+  setNotify,
   subscribe,
   usePushTests,
 } from './push-world.js';
@@ -94,5 +98,29 @@ describe('push service answers', { timeout: PUSH_TEST_TIMEOUT_MS }, () => {
     const pushes = await r.waitForPushes('flaky', 2, PUSH_WAIT_MS);
     expect(pushes[1]!.payload).toMatchObject({ room, seq: later.seq });
     expect(r.requests('flaky').map((q) => q.status)).toEqual([503, 201, 400, 201]);
+  });
+
+  it('a push service that never answers delays no message: every send is acked and delivered while the push hangs', async () => {
+    const r = await t.receiver();
+    const node = await t.server(t.dir('push-data-'), r);
+    const [alice, bob, carol] = await people(node, 'alice', 'bob', 'carol');
+    await subscribe(node, bob!, r.subscription('bob'));
+    r.respond('bob', Array.from({ length: 100 }, () => ({ status: 0, hang: true })));
+    const a = await t.connect(node, alice!);
+    await joinRoom(a, 'plaza');
+    const c = await t.connect(node, carol!);
+    await joinRoom(c, 'plaza');
+    const b = await t.connect(node, bob!);
+    await joinRoom(b, 'plaza');
+    await setNotify(node, bob!, 'plaza', 'all');
+    await disconnect(b, a, 'plaza');
+
+    await say(a, 'plaza', 'the first push hangs');
+    await r.waitForRequests('bob', 1, PUSH_WAIT_MS);
+    // say() waits (bounded) for each ack; carol must hear them all.
+    for (let i = 0; i < 30; i++) await say(a, 'plaza', `while the push service hangs ${i}`);
+    const heard = await nextMessages(c, 'plaza', 31, 10_000);
+    expect(heard.map((m) => m.text).at(-1)).toBe('while the push service hangs 29');
+    expect(r.requests('bob').every((q) => q.status === 0)).toBe(true);
   });
 });

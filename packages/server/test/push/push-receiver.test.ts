@@ -114,6 +114,11 @@ describe('push receiver', () => {
     expect(r.attempts('bob').map((p) => p.payload.n)).toEqual([1, 2, 3]);
     expect(r.pushes('bob').map((p) => p.payload.n)).toEqual([3]);
     expect(r.errors('bob')).toEqual([]);
+
+    // A hanging answer: the sender times out; the request is recorded with status 0.
+    r.respond('bob', [{ status: 0, hang: true }]);
+    await expect(webpush.sendNotification(sub, '{"n":4}', { ...options, timeout: 300 })).rejects.toThrow();
+    expect(r.requests('bob').map((q) => q.status)).toEqual([429, 410, 201, 0]);
   });
 
   it('refuses a tampered body, a body for another subscription, and says why', async () => {

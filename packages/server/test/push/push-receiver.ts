@@ -27,6 +27,8 @@ export interface BrowserSubscription {
 export interface ScriptedAnswer {
   status: number;
   headers?: Record<string, string>;
+  /** Never answer (a push service that hangs); the request is recorded with status 0. */
+  hang?: boolean;
 }
 
 /** A push that passed every check. */
@@ -140,8 +142,9 @@ export async function startPushReceiver(dir: string, options: ReceiverOptions = 
       if (body === null) throw new Error(`body: more than ${READ_LIMIT_BYTES} bytes`);
       const push = check(endpoint, req, body, at);
       const scripted = endpoint.answers.shift() ?? { status: 201 };
-      record.status = scripted.status;
-      record.push = { ...push, status: scripted.status };
+      record.status = scripted.hang ? 0 : scripted.status;
+      record.push = { ...push, status: record.status };
+      if (scripted.hang) return; // close() cuts the connection
       return answer(scripted.status, scripted.headers);
     } catch (err) {
       record.error = (err as Error).message;
