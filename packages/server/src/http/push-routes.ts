@@ -1,6 +1,7 @@
 // Web Push subscriptions (docs/protocol.md, "Push notifications"), under /api/push (app.ts): the
 // server's VAPID public key, and an account's subscriptions, one per browser. Guests get no
 // pushes (they have no lasting identity a subscription could belong to): 401.
+import { createECDH } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { EndpointRefused, type EndpointGuard } from '../push/endpoint-guard.js';
 import type { Store } from '../store/store.js';
@@ -13,6 +14,19 @@ export interface PushRoutesOptions {
   guard: EndpointGuard;
   /** The VAPID public key, base64url. */
   publicKey: string;
+}
+
+/** A P-256 key of our own, to check that a browser's key is a point on the curve (computeSecret throws otherwise). */
+const curveCheck = createECDH('prime256v1');
+curveCheck.generateKeys();
+
+function onCurve(point: Buffer): boolean {
+  try {
+    curveCheck.computeSecret(point);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** base64url of exactly `bytes` bytes, else null. */
@@ -36,7 +50,7 @@ export const pushRoutes: FastifyPluginAsync<PushRoutesOptions> = async (api, { s
     if (typeof body !== 'object' || body === null) return fail(reply, 400, 'bad_request', 'expected a PushSubscription: {"endpoint","keys":{"p256dh","auth"}}');
     // The browser's key: an uncompressed P-256 point (65 bytes, 0x04 first); the secret: 16 bytes.
     const p256dh = base64urlOf(body.keys?.p256dh, 65);
-    if (p256dh === null || Buffer.from(p256dh, 'base64url')[0] !== 4) return fail(reply, 400, 'bad_request', '"keys.p256dh" must be a base64url P-256 public key (65 bytes)');
+    if (p256dh === null || Buffer.from(p256dh, 'base64url')[0] !== 4 || !onCurve(Buffer.from(p256dh, 'base64url'))) return fail(reply, 400, 'bad_request', '"keys.p256dh" must be a base64url P-256 public key (65 bytes)');
     const auth = base64urlOf(body.keys?.auth, 16);
     if (auth === null) return fail(reply, 400, 'bad_request', '"keys.auth" must be a base64url 16-byte secret');
     let endpoint: string;

@@ -134,8 +134,9 @@ export class PushSender {
         metrics?.pushRemoved.inc();
         return;
       }
-      // Network failures and timeouts (no status), too many requests, the service's own trouble.
-      const transient = status === null || status === 429 || status >= 500;
+      // Network failures and timeouts, too many requests, the service's own trouble. Anything else
+      // (a key web-push cannot encrypt to, a 4xx) will not get better by trying again.
+      const transient = status === null ? isNetworkError(err) : status === 429 || status >= 500;
       if (transient && job.attempt < MAX_ATTEMPTS) return this.retryLater(job, err instanceof WebPushError ? retryAfterMs(err.headers) : null);
       metrics?.pushFailed.inc();
       log.warn({ host, status, attempts: job.attempt }, 'push not sent');
@@ -164,6 +165,12 @@ export function retryAfterMs(headers: Record<string, string | string[] | undefin
   const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - now;
   if (!Number.isFinite(ms)) return null;
   return Math.min(Math.max(ms, 0), MAX_RETRY_DELAY_MS);
+}
+
+/** A failure of the connection rather than of the push: a system error code, or web-push's own timeout. */
+function isNetworkError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return (typeof code === 'string' && /^(E[A-Z_]+|UND_ERR_\w+)$/.test(code)) || (err as Error).message === 'Socket timeout';
 }
 
 function hostOf(endpoint: string): string {
