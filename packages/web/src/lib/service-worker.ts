@@ -9,7 +9,8 @@ let registration: Promise<ServiceWorkerRegistration | null> | null = null;
 export function registerServiceWorker(): Promise<ServiceWorkerRegistration | null> {
   if (registration) return registration;
   if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return (registration = Promise.resolve(null));
-  registration = navigator.serviceWorker.register('./sw.js', { scope: './' }).catch(() => null);
+  // Resolved against the page, not this chunk (which lives in assets/): sw.js sits beside index.html.
+  registration = navigator.serviceWorker.register('sw.js', { scope: './' }).catch(() => null);
   return registration;
 }
 
