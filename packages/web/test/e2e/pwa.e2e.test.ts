@@ -146,12 +146,15 @@ describe.skipIf(!available)('progressive web app under a prefix', () => {
     // room at the message: the page jumps to it and highlights it.
     await page.goto(base);
     await poll(() => connectionState(page)).toBe('online');
-    await page.evaluate(
-      ({ room, seq }) => navigator.serviceWorker.dispatchEvent(new MessageEvent('message', { data: { type: 'open-message', room, seq } })),
-      { room: 'lobby', seq: ack.seq },
-    );
+    // (Sent until it is taken: the page loads its side of the worker after its `load` event.)
     const row = page.locator('.chat-item', { has: bubble(page, 'the notified message') });
-    await poll(() => row.evaluate((el) => el.classList.contains('highlighted')).catch(() => false)).toBe(true);
+    await poll(async () => {
+      await page.evaluate(
+        ({ room, seq }) => navigator.serviceWorker.dispatchEvent(new MessageEvent('message', { data: { type: 'open-message', room, seq } })),
+        { room: 'lobby', seq: ack.seq },
+      );
+      return row.evaluate((el) => el.classList.contains('highlighted')).catch(() => false);
+    }).toBe(true);
     // The 404s are the page outside the scope (and its favicon).
     expect(person.errors.filter((e) => !/status of 404/.test(e))).toEqual([]);
   });
