@@ -1,8 +1,9 @@
 // The app shell offline (issue 19): the page, its initial script and stylesheet, the manifest and
 // the icons are cached at install, so that with the server unreachable the app still opens and
 // shows its own "offline" status rather than the browser's error page.
-//   - Navigations to the app's page, and the manifest and icons: network first (a new deployment is seen at once), the cached
-//     page when the network fails or a proxy answers for a server that is down (5xx).
+//   - Navigations to the app's page, and the manifest and icons: network first (a new deployment
+//     is seen at once), the cached copy when the network fails or a proxy answers for a server
+//     that is down (5xx).
 //   - ./assets/*: hashed names, so a cached copy is never stale: cache first, and lazy chunks are
 //     added as they are first loaded.
 //   - Everything else, the API, the WebSocket, healthz and files above all, is left to the
@@ -38,7 +39,11 @@ export async function dropOldShells(deps: Pick<ShellDeps, 'caches'>, version: st
  * How a request is answered: 'page' (the app's page) and 'shell' (the manifest, the icons: the
  * other precached files) network first, 'asset' cache first, null by the network alone.
  */
-export function shellRoute(request: Pick<Request, 'method' | 'url' | 'mode'>, scope: string, precached: readonly string[] = []): 'page' | 'shell' | 'asset' | null {
+export function shellRoute(
+  request: Pick<Request, 'method' | 'url' | 'mode'>,
+  scope: string,
+  precached: readonly string[] = [],
+): 'page' | 'shell' | 'asset' | null {
   if (request.method !== 'GET' || !request.url.startsWith(scope)) return null;
   const path = new URL(request.url).pathname.slice(new URL(scope).pathname.length);
   // The page itself only: a navigation to anything else in the scope (a file under api/files/

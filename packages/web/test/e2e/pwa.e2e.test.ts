@@ -129,17 +129,21 @@ describe.skipIf(!available)('progressive web app under a prefix', () => {
       }),
     );
     await cdp.send('ServiceWorker.enable');
+    const id = await registrationId;
+    const push = (data: string) => cdp.send('ServiceWorker.deliverPushMessage', { origin: new URL(base).origin, registrationId: id, data });
     const payload = { room: 'lobby', seq: ack.seq, from: 'writer', text: 'the notified message', unread: 1 };
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: new URL(base).origin, registrationId: await registrationId, data: JSON.stringify(payload) });
+    await push(JSON.stringify(payload));
     const shown = () =>
       page.evaluate(async (scope) => {
         const r = await navigator.serviceWorker.getRegistration(scope);
         return (await r!.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data as unknown, icon: n.icon }));
       }, base);
-    await poll(shown).toEqual([{ title: 'writer in #lobby', body: 'the notified message', tag: 'room:lobby', data: { room: 'lobby', seq: ack.seq }, icon: `${base}icon-192.png` }]);
+    await poll(shown).toEqual([
+      { title: 'writer in #lobby', body: 'the notified message', tag: 'room:lobby', data: { room: 'lobby', seq: ack.seq }, icon: `${base}icon-192.png` },
+    ]);
     // A second message of the room replaces it (one per room), and a bad push is ignored.
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: new URL(base).origin, registrationId: await registrationId, data: 'not json' });
-    await cdp.send('ServiceWorker.deliverPushMessage', { origin: new URL(base).origin, registrationId: await registrationId, data: JSON.stringify({ ...payload, text: 'and another' }) });
+    await push('not json');
+    await push(JSON.stringify({ ...payload, text: 'and another' }));
     await poll(shown).toEqual([expect.objectContaining({ body: 'and another', tag: 'room:lobby' })]);
 
     // Back in the app, the worker's message after a click (unit-tested in test/sw/) opens the

@@ -36,7 +36,12 @@ describe('app shell routes', () => {
   });
 
   it('precaches the page, what it references and the icons, all relative', () => {
-    const html = '<script type="module" src="./assets/index-1.js"></script><link rel="stylesheet" href="./assets/index-2.css"><link rel="manifest" href="./manifest.webmanifest" /><link rel="icon" href="data:x">';
+    const html = [
+      '<script type="module" src="./assets/index-1.js"></script>',
+      '<link rel="stylesheet" href="./assets/index-2.css">',
+      '<link rel="manifest" href="./manifest.webmanifest" />',
+      '<link rel="icon" href="data:x">',
+    ].join('');
     const manifest = JSON.stringify({ icons: [{ src: './icon-192.png' }, { src: 'icon-512.png' }] });
     expect(shellFiles(html, manifest)).toEqual(['./', './assets/index-1.js', './assets/index-2.css', './manifest.webmanifest', './icon-192.png', './icon-512.png']);
   });
