@@ -1,9 +1,11 @@
 import vue from '@vitejs/plugin-vue';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { serviceWorker } from './sw-build.js';
 
 export default defineConfig({
-  plugins: [vue()],
+  // serviceWorker: dist/sw.js, built after the page from src/sw/sw.ts (issue 19).
+  plugins: [vue(), serviceWorker('src/sw/sw.ts')],
   // Relative asset URLs: the page also works under a proxy prefix such as /wsline/.
   base: './',
   // markdown-it's `entities` without its tables of named references (src/lib/entities-off.ts).

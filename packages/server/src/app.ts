@@ -18,6 +18,7 @@ import { metricsRoutes } from './http/metrics.js';
 import { meRoomRoutes } from './http/me-room-routes.js';
 import { nickRoutes } from './http/nick-routes.js';
 import { roomRoutes } from './http/room-routes.js';
+import { pushRoutes } from './http/push-routes.js';
 import { searchRoutes } from './http/search-routes.js';
 import { securityHeaders } from './http/security-headers.js';
 import { staticRoutes } from './http/static.js';
@@ -31,6 +32,7 @@ import { Sweeper } from './store/sweeper.js';
 import { FileSweeper } from './files/file-sweeper.js';
 import { SearchBacklog } from './store/search-backlog.js';
 import { fileRoutes } from './files/file-routes.js';
+import { openPush } from './push/push-service.js';
 import type { Store } from './store/store.js';
 
 /** PEM contents (not paths): main.ts reads and checks the files, and re-reads them on SIGHUP. */
@@ -91,6 +93,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const nicks = new NickPolicy({ store, reserved: config.adminUsers });
   await checkAdmins(app, store, admins, config, adminPassword);
   const metrics = new Metrics();
+  const push = config.push ? await openPush({ config, store, presence, metrics, log: app.log.child({ component: 'push' }) }) : null;
   const hub = new Hub({
     store,
     bus,
@@ -108,6 +111,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     nicks,
     log: app.log,
     metrics,
+    ...(push ? { notifier: push.notifier } : {}),
   });
   const gateway = new Gateway({
     server: app.server as Server,
@@ -156,6 +160,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(roomRoutes, { prefix: '/api/rooms', store, config, presence, admins });
   await app.register(meRoomRoutes, { prefix: '/api/me/rooms', store });
   await app.register(searchRoutes, { prefix: '/api/search', store });
+  if (push) await app.register(pushRoutes, { prefix: '/api/push', store, guard: push.guard, publicKey: push.publicKey });
   await app.register(fileRoutes, { store, config, admins, rateLimiter, uploadDir: files.dir, links: files.links });
   await staticRoutes(app);
   let metricsApp: FastifyInstance | null = null;
@@ -189,6 +194,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await sweeper.stop();
     await fileSweeper.stop();
     await searchBacklog.stop();
+    await push?.stop();
   });
   app.addHook('onClose', async () => {
     stopRevoking();

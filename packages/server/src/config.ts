@@ -1,6 +1,7 @@
 // Environment variables and command-line flags -> one validated Config. main.ts is the only caller
 // that passes real process.env / argv. The pieces live in config/: the Config type, the value
 // parsers, the settings table (the only place that knows the names of settings) and ConfigError.
+import { createECDH } from 'node:crypto';
 import { ConfigError } from './config/config-error.js';
 import type { Config } from './config/config-types.js';
 import { defaultConfig, flagName, SETTINGS, type AnySetting } from './config/settings.js';
@@ -43,11 +44,27 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   if (config.adminPasswordFile !== null && (config.adminUsers as string[]).length === 0) {
     throw new ConfigError('ADMIN_PASSWORD_FILE needs ADMIN_USERS: the file holds the password of the first name listed there');
   }
+  if ((config.vapidPublicKey === null) !== (config.vapidPrivateKey === null)) {
+    throw new ConfigError('VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together');
+  }
+  if (config.vapidPrivateKey !== null && !vapidPairMatches(config.vapidPublicKey as string, config.vapidPrivateKey as string)) {
+    throw new ConfigError('VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY');
+  }
   // Several nodes on one SQLite file would each number messages on their own: not a cluster.
   if (config.redisUrl !== null && config.databaseUrl === null) {
     throw new ConfigError('REDIS_URL (cluster mode) needs DATABASE_URL: the nodes must share one PostgreSQL database');
   }
   return { kind: 'config', config: config as unknown as Config };
+}
+
+function vapidPairMatches(publicKey: string, privateKey: string): boolean {
+  try {
+    const ecdh = createECDH('prime256v1');
+    ecdh.setPrivateKey(Buffer.from(privateKey, 'base64url'));
+    return ecdh.getPublicKey().equals(Buffer.from(publicKey, 'base64url'));
+  } catch {
+    return false; // not a valid private scalar for the curve
+  }
 }
 
 export function helpText(): string {

@@ -54,7 +54,17 @@ const ENV_NAMES = [
   'MAX_UPLOAD_BYTES',
   'MAX_UPLOAD_BYTES_PER_USER_PER_DAY',
   'GUEST_UPLOADS',
+  'PUSH',
+  'VAPID_PUBLIC_KEY',
+  'VAPID_PRIVATE_KEY',
+  'VAPID_SUBJECT',
+  'PUSH_ALLOW_PRIVATE_ENDPOINTS',
 ];
+/** A VAPID key pair made once for these tests (web-push's generateVAPIDKeys). */
+const VAPID = {
+  publicKey: 'BASGJWDmxC7MV4XSGIBJLsKodoAK8Yu1P8_U_y6euOjdnl7bxQ4Z0foYoabnWxM67dQFE820z9EQFal4ItsWYLE',
+  privateKey: 'OrvnfpJe5VCyAp6ADldnZOHYcxzW71m-NV2EhylOCHc',
+};
 /** Defaults of the operations settings (TLS, metrics, retention), the same in every expectation below. */
 const OPS_DEFAULTS = {
   tlsCert: null,
@@ -89,6 +99,11 @@ const OPS_DEFAULTS = {
   maxUploadBytes: 10 * 1024 * 1024,
   maxUploadBytesPerUserPerDay: 200 * 1024 * 1024,
   guestUploads: true,
+  push: true,
+  vapidPublicKey: null,
+  vapidPrivateKey: null,
+  vapidSubject: 'mailto:postmaster@localhost',
+  pushAllowPrivateEndpoints: false,
 };
 
 function configOf(env: Record<string, string | undefined>, argv: string[] = []): Config {
@@ -186,6 +201,11 @@ describe('loadConfig: environment', () => {
       MAX_UPLOAD_BYTES: '1048576',
       MAX_UPLOAD_BYTES_PER_USER_PER_DAY: '5242880',
       GUEST_UPLOADS: 'no',
+      PUSH: 'false',
+      VAPID_PUBLIC_KEY: VAPID.publicKey,
+      VAPID_PRIVATE_KEY: VAPID.privateKey,
+      VAPID_SUBJECT: 'https://chat.example.org/contact',
+      PUSH_ALLOW_PRIVATE_ENDPOINTS: 'true',
     });
     expect(config).toEqual({
       port: 8080,
@@ -231,7 +251,24 @@ describe('loadConfig: environment', () => {
       maxUploadBytes: 1048576,
       maxUploadBytesPerUserPerDay: 5242880,
       guestUploads: false,
+      push: false,
+      vapidPublicKey: VAPID.publicKey,
+      vapidPrivateKey: VAPID.privateKey,
+      vapidSubject: 'https://chat.example.org/contact',
+      pushAllowPrivateEndpoints: true,
     });
+  });
+
+  it('VAPID keys: both or neither, well formed, one pair; the subject a mailto: or https: URL; never echoed', () => {
+    expect(configError({ VAPID_PUBLIC_KEY: VAPID.publicKey })).toMatch(/VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY must be set together/);
+    expect(configError({ VAPID_PUBLIC_KEY: 'short', VAPID_PRIVATE_KEY: VAPID.privateKey })).toMatch(/VAPID_PUBLIC_KEY must be a base64url uncompressed P-256 public key/);
+    expect(configError({ VAPID_PUBLIC_KEY: VAPID.publicKey, VAPID_PRIVATE_KEY: 'x'.repeat(43) + '!' })).toMatch(/VAPID_PRIVATE_KEY must be/);
+    const other = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAE';
+    const mismatch = configError({ VAPID_PUBLIC_KEY: VAPID.publicKey, VAPID_PRIVATE_KEY: other });
+    expect(mismatch).toMatch(/VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY/);
+    expect(mismatch).not.toContain(other);
+    expect(configError({ VAPID_SUBJECT: 'http://chat.example.org' })).toMatch(/VAPID_SUBJECT must start with mailto:/);
+    expect(configOf({ VAPID_SUBJECT: 'mailto:ops@example.org' }).vapidSubject).toBe('mailto:ops@example.org');
   });
 
   it('ADMIN_PASSWORD_FILE needs ADMIN_USERS (it holds the password of the first name listed)', () => {

@@ -9,3 +9,8 @@ document.documentElement.lang = locale.value;
 createApp(App).mount('#app');
 startChat();
 followPermalinks();
+// The service worker (issue 19) after the page has loaded: not needed for the first paint, so
+// neither is its code (a chunk of its own, off the initial bundle's budget).
+const serviceWorker = () => void import('./lib/service-worker.js').then((m) => m.startServiceWorker());
+if (document.readyState === 'complete') serviceWorker();
+else window.addEventListener('load', serviceWorker, { once: true });

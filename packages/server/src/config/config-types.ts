@@ -36,6 +36,15 @@ export interface Config {
   maxUploadBytesPerUserPerDay: number;
   /** Guests may upload (accounts always may, when uploads are on). */
   guestUploads: boolean;
+  /** Version 1.1 Web Push: the server sends pushes to subscribed accounts (else api/push is 404). */
+  push: boolean;
+  /** VAPID key pair (base64url); null: generated once and kept in the database. Set both or neither. */
+  vapidPublicKey: string | null;
+  vapidPrivateKey: string | null;
+  /** The VAPID `sub` claim: how a push service reaches the operator (mailto: or https:). */
+  vapidSubject: string;
+  /** Push endpoints on loopback, link-local and private addresses are allowed (tests, an in-house push service). */
+  pushAllowPrivateEndpoints: boolean;
   /** Usernames with owner rights in every room (and room deletion). */
   adminUsers: string[];
   /** Open WebSocket connections per client IP (0 = unlimited). */

@@ -133,3 +133,15 @@ export function logLevel(raw: string, name: string): LogLevel {
   }
   return v as LogLevel;
 }
+
+/** A VAPID key: base64url of `bytes` bytes (65: an uncompressed P-256 point; 32: its private scalar). The value is never echoed. */
+export function vapidKey(bytes: number) {
+  return (raw: string, name: string): string => {
+    const key = raw.trim();
+    const decoded = /^[A-Za-z0-9_-]+$/.test(key) ? Buffer.from(key, 'base64url') : null;
+    if (decoded === null || decoded.length !== bytes || (bytes === 65 && decoded[0] !== 4)) {
+      throw new ConfigError(`${name} must be a base64url ${bytes === 65 ? 'uncompressed P-256 public key (65 bytes)' : 'P-256 private key (32 bytes)'}`);
+    }
+    return key;
+  };
+}

@@ -15,6 +15,7 @@ import {
   roomCreation,
   urlWithScheme,
   usernames,
+  vapidKey,
 } from './parsers.js';
 
 export interface Setting<K extends keyof Config> {
@@ -117,6 +118,23 @@ export const SETTINGS: AnySetting[] = [
     parse: integer(1, Number.MAX_SAFE_INTEGER),
   },
   { key: 'guestUploads', env: 'GUEST_UPLOADS', help: 'let guests upload files (when UPLOADS is on)', default: true, parse: boolean },
+  { key: 'push', env: 'PUSH', help: 'send Web Push notifications to subscribed accounts', default: true, parse: boolean },
+  { key: 'vapidPublicKey', env: 'VAPID_PUBLIC_KEY', help: 'VAPID public key, base64url (default: generated once, kept in the database)', default: null, parse: vapidKey(65) },
+  { key: 'vapidPrivateKey', env: 'VAPID_PRIVATE_KEY', help: 'VAPID private key, base64url (set with VAPID_PUBLIC_KEY)', default: null, parse: vapidKey(32) },
+  {
+    key: 'vapidSubject',
+    env: 'VAPID_SUBJECT',
+    help: 'how push services reach the operator: mailto:you@example.org or an https: URL',
+    default: 'mailto:postmaster@localhost',
+    parse: urlWithScheme(['mailto:', 'https:']),
+  },
+  {
+    key: 'pushAllowPrivateEndpoints',
+    env: 'PUSH_ALLOW_PRIVATE_ENDPOINTS',
+    help: 'allow push endpoints on loopback and private addresses (tests, a push service in your network)',
+    default: false,
+    parse: boolean,
+  },
   { key: 'adminUsers', env: 'ADMIN_USERS', help: 'comma-separated usernames with owner rights everywhere', default: [], parse: usernames },
   {
     key: 'maxConnectionsPerIp',

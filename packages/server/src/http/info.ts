@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 
 /**
  * What this server has of Version 1.1 (docs/protocol.md): the room log's changes, replies, read
- * state, search, and files when UPLOADS is on. Push and IRC join the list when they land.
+ * state, search; files when UPLOADS is on, push when PUSH is on. IRC joins the list when it lands.
  */
 export const FEATURES: readonly string[] = ['edit', 'react', 'reply', 'read', 'search'];
 
@@ -13,8 +13,9 @@ export const FEATURES: readonly string[] = ['edit', 'react', 'reply', 'read', 's
  * `maxUploadBytes`, and `guestUploads` (false: guests may not upload).
  */
 export function infoRoutes(app: FastifyInstance, config: Config): void {
+  const features = [...FEATURES, ...(config.uploads ? ['files'] : []), ...(config.push ? ['push'] : [])];
   const info = config.uploads
-    ? { protocol: 1, allowGuests: config.allowGuests, features: [...FEATURES, 'files'], maxUploadBytes: config.maxUploadBytes, guestUploads: config.guestUploads }
-    : { protocol: 1, allowGuests: config.allowGuests, features: FEATURES };
+    ? { protocol: 1, allowGuests: config.allowGuests, features, maxUploadBytes: config.maxUploadBytes, guestUploads: config.guestUploads }
+    : { protocol: 1, allowGuests: config.allowGuests, features };
   app.get('/api/info', async () => info);
 }

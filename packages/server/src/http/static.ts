@@ -13,5 +13,18 @@ export async function staticRoutes(app: FastifyInstance, root = WEB_DIST): Promi
     app.get('/', async (_req, reply) => reply.code(503).send({ error: 'web client not built; run npm run build' }));
     return;
   }
-  await app.register(fastifyStatic, { root, index: 'index.html', wildcard: false });
+  // A scope of its own, so the hook below sees only the web client's files.
+  await app.register(async (scope) => {
+    scope.addHook('onSend', async (request, reply, payload) => {
+      const url = request.routeOptions.url;
+      // The service worker and the manifest have fixed names: a browser must ask again each time
+      // (conditionally, so usually a 304) or it keeps an earlier deployment's worker and app
+      // shell. (Browsers cap a worker script's HTTP caching at 24 h anyway; this makes it 0.)
+      if (url === '/sw.js' || url === '/manifest.webmanifest') reply.header('cache-control', 'no-cache');
+      // The type the Web App Manifest spec registers (send's table may not know the extension).
+      if (url === '/manifest.webmanifest') reply.header('content-type', 'application/manifest+json; charset=utf-8');
+      return payload;
+    });
+    await scope.register(fastifyStatic, { root, index: 'index.html', wildcard: false });
+  });
 }

@@ -30,6 +30,7 @@ import { Joins } from './join.js';
 import { LocalRooms } from './local-rooms.js';
 import { MessageChanges } from './message-changes.js';
 import { MessagePipeline } from './message-pipeline.js';
+import type { MessageNotifier } from './message-notifier.js';
 import { Moderation } from './moderation.js';
 import { changeNick } from './nick.js';
 import { Publisher } from './publisher.js';
@@ -75,6 +76,8 @@ export interface HubOptions {
   nicks?: NickCheck;
   log: HubLogger;
   metrics?: Metrics;
+  /** Told of each newly stored message, once in the cluster (push notifications). */
+  notifier?: MessageNotifier;
 }
 
 /** Requests that read or write the store: each takes from the RequestBudget first. */
@@ -114,7 +117,7 @@ export class Hub {
       resumeCap: options.resumeCap ?? DEFAULT_LIMITS.resumeCap,
       presenceDetailLimit,
     });
-    this.messages = new MessagePipeline({ store, publisher, limiter: options.rateLimiter, addressLimiter: options.addressRateLimiter, log, metrics });
+    this.messages = new MessagePipeline({ store, publisher, limiter: options.rateLimiter, addressLimiter: options.addressRateLimiter, log, metrics, notifier: options.notifier });
     const moderation = (this.moderation = new Moderation({ store, bus, rooms, publisher, rules, admins, log }));
     this.roomAdmin = new RoomAdmin({ store, bus, publisher, rules });
     const busEvents = new BusEvents({ store, rooms, publisher, moderation, log });

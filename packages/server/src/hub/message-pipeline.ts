@@ -3,7 +3,7 @@
 // commit: the entries that arrive while one commit is under way are stored together in the next,
 // then published, then answered (`ack`, `updated`, or the store's refusal).
 // docs/protocol.md, `send` → `ack`, Send → ack → message, and The room log.
-import type { ClientFrame, LogEntry } from '@chat/protocol';
+import type { ChatMessage, ClientFrame, LogEntry } from '@chat/protocol';
 import type { Metrics } from '../metrics/metrics.js';
 import type { RateLimit } from '../rate-limit/rate-limit.js';
 import type { EntryResult, NewEntry, Store } from '../store/store.js';
@@ -11,6 +11,7 @@ import { isChange, isRefusal, StoreWriteError } from '../store/store.js';
 import { CommitQueue } from './commit-queue.js';
 import type { HubLogger } from './hub-logger.js';
 import { mentionNames } from './mentions.js';
+import type { MessageNotifier } from './message-notifier.js';
 import type { Publisher } from './publisher.js';
 import { ref } from './refusal.js';
 import { requireMember } from './room-rules.js';
@@ -33,6 +34,8 @@ export interface MessagePipelineOptions {
   addressLimiter: RateLimit;
   log: HubLogger;
   metrics?: Metrics;
+  /** Told of each newly stored message (push notifications), after it is published. */
+  notifier?: MessageNotifier;
 }
 
 export class MessagePipeline {
@@ -111,16 +114,19 @@ export class MessagePipeline {
     // no later message no node would notice the gap. Channels drop a seq they already delivered,
     // so nobody gets it twice.
     const stored: LogEntry[] = [];
+    const fresh: ChatMessage[] = [];
     for (const result of results) {
       if (isRefusal(result)) continue;
       if ('message' in result) {
         stored.push(result.message);
+        if (!result.duplicate) fresh.push(result.message);
         if (!result.duplicate) metrics?.messagesStored.inc();
       } else if ('change' in result) {
         stored.push(result.change);
       }
     }
     this.options.publisher.publishCommit(stored);
+    if (fresh.length > 0) this.options.notifier?.stored(fresh);
     batch.forEach((p, i) => answer(p, results[i] as EntryResult));
   }
 }

@@ -48,6 +48,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly pushSent = new Counter({ name: 'chat_push_sent_total', help: 'Web Pushes a push service accepted', registers: [this.registry] });
+  readonly pushFailed = new Counter({
+    name: 'chat_push_failed_total',
+    help: 'Web Pushes given up on (refused, retries spent, endpoint not allowed, queue full)',
+    registers: [this.registry],
+  });
+  readonly pushRemoved = new Counter({
+    name: 'chat_push_removed_total',
+    help: 'push subscriptions deleted because the push service answered 404 or 410',
+    registers: [this.registry],
+  });
+
   constructor() {
     const gauges = () => this.gauges;
     new Gauge({

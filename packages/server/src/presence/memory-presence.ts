@@ -50,6 +50,10 @@ export class MemoryPresence implements Presence {
     return this.rooms.get(room)?.size ?? 0;
   }
 
+  async connected(userIds: readonly string[]): Promise<Set<string>> {
+    return new Set(userIds.filter((id) => this.online.has(id)));
+  }
+
   async members(room: string, limit: number): Promise<readonly User[]> {
     const list = this.listed.get(room);
     if (list && list.limit === limit) return list.users;

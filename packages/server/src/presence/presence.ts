@@ -28,6 +28,8 @@ export interface Presence {
   leave(room: string, userId: string): Promise<RoomPresenceChange>;
   /** Distinct users in the room. */
   roomOnline(room: string): Promise<number>;
+  /** Of these users, those with an open connection (in a cluster: on any node). */
+  connected(userIds: readonly string[]): Promise<Set<string>>;
   /**
    * Up to `limit` of the room's users (order unspecified). The list is read-only: an
    * implementation may hand out the same array again while it stays right (the hub then reuses

@@ -161,6 +161,14 @@ export class RedisPresence implements Presence {
     return this.redis.hlen(this.roomKey(room));
   }
 
+  async connected(userIds: readonly string[]): Promise<Set<string>> {
+    if (userIds.length === 0) return new Set();
+    await this.whenStarted();
+    // The cluster-wide connection count per user (connect/disconnect keep it; a dead node's users are swept out of it).
+    const counts = await this.redis.hmget(this.keys.online, ...userIds);
+    return new Set(userIds.filter((_, i) => Number(counts[i] ?? 0) > 0));
+  }
+
   async members(room: string, limit: number): Promise<User[]> {
     if (limit <= 0) return [];
     await this.whenStarted();

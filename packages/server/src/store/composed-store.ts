@@ -31,6 +31,7 @@ import type {
 } from './store.js';
 import type { FileRecord, FileStore, NewFile } from './file-store.js';
 import type { SearchPage, SearchQuery, SearchStore } from './search-store.js';
+import type { PushStore, PushSubscriptionKeys, PushTarget, VapidKeyPair } from './push-store.js';
 
 /** The objects a ComposedStore hands its calls to. */
 export interface StoreParts {
@@ -41,6 +42,7 @@ export interface StoreParts {
   userRooms: UserRoomStore;
   files: FileStore;
   search: SearchStore;
+  push: PushStore;
 }
 
 export abstract class ComposedStore implements Store {
@@ -224,5 +226,22 @@ export abstract class ComposedStore implements Store {
   }
   purgeFiles(before: number): Promise<number> {
     return this.parts.files.purgeFiles(before);
+  }
+
+  // PushStore
+  vapidKeys(made: VapidKeyPair): Promise<VapidKeyPair> {
+    return this.parts.push.vapidKeys(made);
+  }
+  addPushSubscription(userId: string, subscription: PushSubscriptionKeys, now: number): Promise<void> {
+    return this.parts.push.addPushSubscription(userId, subscription, now);
+  }
+  removePushSubscription(userId: string, endpoint: string): Promise<boolean> {
+    return this.parts.push.removePushSubscription(userId, endpoint);
+  }
+  deletePushSubscription(endpoint: string): Promise<void> {
+    return this.parts.push.deletePushSubscription(endpoint);
+  }
+  pushTargets(room: string, senderId: string, mentioned: readonly string[]): Promise<PushTarget[]> {
+    return this.parts.push.pushTargets(room, senderId, mentioned);
   }
 }

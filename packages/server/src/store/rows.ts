@@ -10,6 +10,7 @@ import type { SearchPage } from './search-store.js';
 import type { TokenInfo } from './account-store.js';
 import type { RoomInfo, RoomKind } from './room-store.js';
 import type { NotifyLevel, UserRoom } from './user-room-store.js';
+import type { PushTarget } from './push-store.js';
 
 type Int = number | string;
 type Flag = number | boolean;
@@ -337,3 +338,39 @@ export function toSearchPage(rows: Array<MessageRow & { room: string }>, limit: 
   if (hasMore) rows.pop();
   return { results: rows.map((row) => ({ room: row.room, message: toMessage(row.room, row, sign) })), hasMore };
 }
+
+/**
+ * push-store.ts pushTargets, for the room `roomId` once its kind is known: the subscriptions of
+ * its members but the sender whose level asks for the message. A DM has two members: both are
+ * read. In another room only the few candidates are, so that a big room's messages do not walk
+ * its members: those on `all` (a partial index on notify = 'all') and the mentioned on `mentions`
+ * (their (user_id, room_id) key). `mentioned` is the store's test "ur.user_id is among them".
+ */
+export const pushTargetsQuery = (roomId: string, sender: string, mentioned: string, dm: boolean): string => {
+  const select = (where: string) => `SELECT s.endpoint, s.p256dh, s.auth, s.user_id, ${dm ? "'dm'" : "'room'"} AS kind, (${mentioned}) AS mention
+    FROM user_rooms ur JOIN push_subscriptions s ON s.user_id = ur.user_id
+    WHERE ur.room_id = ${roomId} AND ur.user_id <> ${sender} AND ${where}`;
+  if (dm) return select(`(coalesce(ur.notify, 'all') = 'all' OR (ur.notify = 'mentions' AND (${mentioned})))`);
+  return `${select("ur.notify = 'all'")}
+  UNION ALL
+  ${select(`(${mentioned}) AND coalesce(ur.notify, 'mentions') = 'mentions'`)}`;
+};
+
+/** A row of pushTargetsQuery. */
+export interface PushTargetRow {
+  endpoint: string;
+  p256dh: string;
+  auth: string;
+  user_id: string;
+  kind: 'dm' | 'room';
+  mention: boolean | Int;
+}
+
+export const toPushTarget = (row: PushTargetRow): PushTarget => ({
+  endpoint: row.endpoint,
+  p256dh: row.p256dh,
+  auth: row.auth,
+  userId: row.user_id,
+  dm: row.kind === 'dm',
+  mention: Boolean(row.mention),
+});

@@ -10,6 +10,7 @@
 //   user-room-store.ts UserRoomStore  each user's stored room list, read markers, notify levels
 //   file-store.ts      FileStore      uploaded files: who sent what where, their state, the quota
 //   search-store.ts    SearchStore    full-text search of messages, and indexing the history before it
+//   push-store.ts      PushStore      the VAPID key pair and each account's Web Push subscriptions
 //   store.ts           Store          all of them plus health (ping) and close; StoreWriteError
 //
 // A new table gets a new interface file beside these, named after its aggregate, and joins Store
@@ -33,6 +34,7 @@ import type { SweepStore } from './sweep-store.js';
 import type { UserRoomStore } from './user-room-store.js';
 import type { FileStore } from './file-store.js';
 import type { SearchStore } from './search-store.js';
+import type { PushStore } from './push-store.js';
 
 export type { AppendResult, EntryPage, EntryResult, MessagePage, NewEntry, NewMessage, MessageStore } from './message-store.js';
 export { isChange, isRefusal } from './message-store.js';
@@ -45,6 +47,8 @@ export { NOTIFY_LEVELS } from './user-room-store.js';
 export type { FileRecord, FileSigner, FileStore, NewFile, StoredFile } from './file-store.js';
 export { UNSENT_FILE_MS, unsignedFiles } from './file-store.js';
 export type { SearchHit, SearchPage, SearchQuery, SearchStore } from './search-store.js';
+export type { PushStore, PushSubscriptionKeys, PushTarget, VapidKeyPair } from './push-store.js';
+export { MAX_PUSH_SUBSCRIPTIONS_PER_USER } from './push-store.js';
 
 /** Where a store tells the operator what they must know (never message text, tokens or passwords). */
 export interface StoreLog {
@@ -69,7 +73,7 @@ export class StoreWriteError extends Error {
 }
 
 /** Every aggregate's operations, and the store's health and lifecycle. */
-export interface Store extends MessageStore, AccountStore, RoomStore, SweepStore, UserRoomStore, FileStore, SearchStore {
+export interface Store extends MessageStore, AccountStore, RoomStore, SweepStore, UserRoomStore, FileStore, SearchStore, PushStore {
   /**
    * Resolves when the store can answer queries and write; rejects otherwise (used by /healthz).
    * After a write failed with a StoreWriteError it rejects with one until a write succeeds again;

@@ -158,6 +158,16 @@ describe.skipIf(!available)('behind nginx under /wsline/ (deploy/nginx/chat-loca
     const health = await httpsGet(`${base}${PREFIX}healthz`, cert.pem);
     expect(health.status).toBe(200);
     expect(JSON.parse(health.text)).toEqual({ status: 'ok' });
+
+    // The installable app (issue 19): the worker and the manifest keep the server's no-cache (a
+    // new deployment's worker must be seen) and types through the proxy.
+    const sw = await httpsGet(`${base}${PREFIX}sw.js`, cert.pem);
+    expect(sw.status).toBe(200);
+    expect(String(sw.headers['content-type'])).toMatch(/^(text|application)\/javascript/);
+    expect(sw.headers['cache-control']).toBe('no-cache');
+    const manifest = await httpsGet(`${base}${PREFIX}manifest.webmanifest`, cert.pem);
+    expect(String(manifest.headers['content-type'])).toMatch(/^application\/manifest\+json/);
+    expect(manifest.headers['cache-control']).toBe('no-cache');
   });
 
   it('redirects /wsline to /wsline/, keeping the query', async () => {

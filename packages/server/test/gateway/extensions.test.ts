@@ -33,11 +33,13 @@ describe('GET /api/info', () => {
     expect(await (await fetch(`${open.httpUrl}/api/info`)).json()).toEqual({
       protocol: 1,
       allowGuests: true,
-      features: [...features, 'files'],
+      features: [...features, 'files', 'push'],
       maxUploadBytes: 10 * 1024 * 1024,
       guestUploads: true,
     });
-    const closed = await server({ allowGuests: false, uploads: false });
+    const closed = await server({ allowGuests: false, uploads: false, push: false });
     expect(await (await fetch(`${closed.httpUrl}/api/info`)).json()).toEqual({ protocol: 1, allowGuests: false, features });
+    // Without push, its API is not there.
+    expect((await fetch(`${closed.httpUrl}/api/push/key`)).status).toBe(404);
   });
 });

@@ -47,6 +47,19 @@ export function describePresence(name: string, makeFixture: () => PresenceFixtur
       expect(await presence.disconnect(bob.id)).toBe(0);
     });
 
+    it('tells which users have a connection open, until their last one closes', async () => {
+      expect(await presence.connected([alice.id, bob.id])).toEqual(new Set());
+      await presence.connect(alice);
+      await presence.connect(alice);
+      await presence.connect(bob);
+      expect(await presence.connected([alice.id, bob.id, carol.id])).toEqual(new Set([alice.id, bob.id]));
+      await presence.disconnect(alice.id);
+      expect(await presence.connected([alice.id])).toEqual(new Set([alice.id]));
+      await presence.disconnect(alice.id);
+      expect(await presence.connected([alice.id, bob.id])).toEqual(new Set([bob.id]));
+      expect(await presence.connected([])).toEqual(new Set());
+    });
+
     it('reports changed only when a user becomes present in, or absent from, a room', async () => {
       expect(await presence.join('r', alice)).toEqual({ changed: true, online: 1 });
       expect(await presence.join('r', alice)).toEqual({ changed: false, online: 1 });
@@ -162,6 +175,13 @@ export function describePresence(name: string, makeFixture: () => PresenceFixtur
         // A node cannot close another node's connections.
         expect(await presence.disconnect(bob.id)).toBe(1);
         expect(await other.disconnect(bob.id)).toBe(0);
+      });
+
+      it('tells a user connected on another node as connected (what push notifications ask)', async () => {
+        await other.connect(alice);
+        expect(await presence.connected([alice.id, bob.id])).toEqual(new Set([alice.id]));
+        await other.disconnect(alice.id);
+        expect(await presence.connected([alice.id])).toEqual(new Set());
       });
 
       it('keeps a user in a room while any node has them there', async () => {

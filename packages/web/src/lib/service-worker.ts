@@ -1,7 +1,7 @@
 // The app's service worker (issue 19): registered beside the page (`./sw.js`, scope `./`), so it
 // works under any prefix such as /wsline/. Nothing is registered where the browser has no
 // service workers (plain HTTP on another host than localhost); the app then works without.
-// (Interface fixed for issue 19; the PWA work fills in registration details.)
+// The worker itself is src/sw/ (built into dist/sw.js); this is the page's side of it.
 
 let registration: Promise<ServiceWorkerRegistration | null> | null = null;
 
@@ -9,7 +9,8 @@ let registration: Promise<ServiceWorkerRegistration | null> | null = null;
 export function registerServiceWorker(): Promise<ServiceWorkerRegistration | null> {
   if (registration) return registration;
   if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return (registration = Promise.resolve(null));
-  registration = navigator.serviceWorker.register('./sw.js', { scope: './' }).catch(() => null);
+  // Resolved against the page, not this chunk (which lives in assets/): sw.js sits beside index.html.
+  registration = navigator.serviceWorker.register('sw.js', { scope: './' }).catch(() => null);
   return registration;
 }
 
@@ -17,4 +18,20 @@ export function registerServiceWorker(): Promise<ServiceWorkerRegistration | nul
 export async function serviceWorkerReady(): Promise<ServiceWorkerRegistration | null> {
   if ((await registerServiceWorker()) === null) return null;
   return navigator.serviceWorker.ready;
+}
+
+/**
+ * Registers the worker (main.ts calls this once the page has loaded: its install fetches the app
+ * shell, which must not compete with the first paint), and follows its `open-message` (a
+ * notification clicked while this window was open) by turning it into the page's own permalink,
+ * which message-ui.ts's followPermalinks opens.
+ */
+export function startServiceWorker(): void {
+  if (typeof navigator === 'undefined' || !('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.addEventListener('message', (event: MessageEvent<unknown>) => {
+    const m = event.data as { type?: unknown; room?: unknown; seq?: unknown } | null;
+    if (m?.type !== 'open-message' || typeof m.room !== 'string' || typeof m.seq !== 'number' || !Number.isSafeInteger(m.seq)) return;
+    location.hash = `room=${encodeURIComponent(m.room)}&seq=${m.seq}`;
+  });
+  void registerServiceWorker();
 }

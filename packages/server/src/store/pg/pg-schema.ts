@@ -188,6 +188,19 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE search_backlog (below bigint NOT NULL);
   INSERT INTO search_backlog SELECT coalesce(max(id), 0) + 1 FROM messages;
   `,
+  // 11: Web Push (Version 1.1, issue 19), as SQLite's migration 12 says.
+  `
+  CREATE TABLE server_keys (name text PRIMARY KEY, value text NOT NULL);
+  CREATE TABLE push_subscriptions (
+    endpoint text PRIMARY KEY,
+    user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    p256dh text NOT NULL,
+    auth text NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX push_subscriptions_user ON push_subscriptions(user_id, created_at);
+  CREATE INDEX user_rooms_notify_all ON user_rooms(room_id) WHERE notify = 'all';
+  `,
 ];
 
 /**

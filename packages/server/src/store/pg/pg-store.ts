@@ -21,6 +21,7 @@ import { PgRooms } from './pg-rooms.js';
 import { migrate } from './pg-schema.js';
 import { PgSweep } from './pg-sweep.js';
 import { PgUserRooms } from './pg-user-rooms.js';
+import { PgPush } from './pg-push.js';
 import { PgUploads } from './pg-uploads.js';
 import { PgSearch } from './pg-search.js';
 import { unsignedFiles, type FileSigner } from '../file-store.js';
@@ -85,6 +86,7 @@ export class PgStore extends ComposedStore implements Store {
       rooms: new PgRooms(this.db),
       sweep: new PgSweep(this.db),
       userRooms: new PgUserRooms(this.db),
+      push: new PgPush(this.db),
     });
   }
 

@@ -189,4 +189,21 @@ export const MIGRATIONS: readonly string[] = [
   CREATE TABLE search_backlog (below INTEGER NOT NULL);
   INSERT INTO search_backlog SELECT coalesce(max(id), 0) + 1 FROM messages;
   `,
+  // 12: Web Push (Version 1.1, issue 19). The server's VAPID key pair (server_keys, one row per
+  // name, so a restart signs with the same key) and each account's push subscriptions, keyed by
+  // the browser's endpoint.
+  `
+  CREATE TABLE server_keys (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+  CREATE TABLE push_subscriptions (
+    endpoint TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    p256dh TEXT NOT NULL,
+    auth TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX push_subscriptions_user ON push_subscriptions(user_id, created_at);
+  -- Who in a room hears of every message (rows.ts pushTargetsQuery): without it, each message of a
+  -- big room would walk all its members.
+  CREATE INDEX user_rooms_notify_all ON user_rooms(room_id) WHERE notify = 'all';
+  `,
 ];

@@ -21,6 +21,7 @@ import { MIGRATIONS } from './sqlite-schema.js';
 import { SqliteSweep } from './sqlite-sweep.js';
 import { SqliteSearch } from './sqlite-search.js';
 import { SqliteUploads } from './sqlite-uploads.js';
+import { SqlitePush } from './sqlite-push.js';
 import { SqliteUserRooms } from './sqlite-user-rooms.js';
 import { unsignedFiles, type FileSigner } from '../file-store.js';
 import { writeTransaction } from './sqlite-transaction.js';
@@ -98,6 +99,7 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
       rooms: new SqliteRooms(db, uploads, search),
       sweep: new SqliteSweep(db),
       userRooms: new SqliteUserRooms(db),
+      push: new SqlitePush(db),
     });
     this.pingStatement = db.prepare('SELECT 1');
     return this;

@@ -8,6 +8,7 @@ import { describeFiles } from './files.js';
 import { describeSearch } from './search.js';
 import { describeHealth } from './health.js';
 import { describeMessages } from './messages.js';
+import { describePush } from './push.js';
 import { describeRooms } from './rooms.js';
 import type { StoreFixture, StoreUnderTest } from './store-under-test.js';
 import { describeSweep } from './sweep.js';
@@ -36,6 +37,7 @@ export function describeStore(name: string, makeFixture: () => StoreFixture): vo
     describeRooms(t);
     describeSweep(t);
     describeUserRooms(t);
+    describePush(t);
     describeHealth(t);
   });
 }

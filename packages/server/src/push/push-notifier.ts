@@ -1,0 +1,87 @@
+// Who hears of a new message by Web Push (docs/protocol.md, Push notifications): the room's
+// members by their stored room list whose notify level asks for it (the store's pushTargets), who
+// have no open connection anywhere in the cluster (presence), each subscription of theirs once.
+// Runs after the message was delivered, one message at a time off a bounded queue: a burst of
+// messages costs the push path, never the chat.
+import type { ChatMessage } from '@chat/protocol';
+import type { MessageNotifier } from '../hub/message-notifier.js';
+import type { Presence } from '../presence/presence.js';
+import type { PushTarget, Store } from '../store/store.js';
+import { pushPayload, pushUrgency, roomTopic } from './push-payload.js';
+import type { PushJob } from './push-sender.js';
+
+export interface PushNotifierOptions {
+  store: Pick<Store, 'pushTargets' | 'userRooms'>;
+  presence: Pick<Presence, 'connected'>;
+  send: (job: PushJob) => void;
+  log: { warn(obj: object, msg: string): void };
+  /** Messages waiting to be looked at; more are skipped (their pushes with them). */
+  maxWaiting?: number;
+}
+
+export class PushNotifier implements MessageNotifier {
+  private readonly waiting: ChatMessage[] = [];
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private readonly maxWaiting: number;
+
+  constructor(private readonly options: PushNotifierOptions) {
+    this.maxWaiting = options.maxWaiting ?? 1000;
+  }
+
+  stored(messages: readonly ChatMessage[]): void {
+    if (this.stopped) return;
+    for (const message of messages) {
+      if (message.deleted || this.waiting.length >= this.maxWaiting) continue;
+      this.waiting.push(message);
+    }
+    this.running ??= this.drain().finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Waits for the messages already handed in to be looked at (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.waiting.length = 0;
+    await this.idle();
+  }
+
+  private async drain(): Promise<void> {
+    for (let message = this.waiting.shift(); message && !this.stopped; message = this.waiting.shift()) {
+      try {
+        await this.notify(message);
+      } catch (err) {
+        this.options.log.warn({ err, room: message.room, seq: message.seq }, 'push: could not work out who to notify');
+      }
+    }
+  }
+
+  private async notify(message: ChatMessage): Promise<void> {
+    const { store, presence, send } = this.options;
+    const targets = await store.pushTargets(message.room, message.from.id, message.mentions ?? []);
+    if (targets.length === 0) return;
+    const online = await presence.connected([...new Set(targets.map((t) => t.userId))]);
+    const unread = new Map<string, number | null>();
+    const topic = roomTopic(message.room);
+    for (const target of targets) {
+      if (online.has(target.userId)) continue;
+      if (!unread.has(target.userId)) unread.set(target.userId, await this.unreadOf(target));
+      const payload = pushPayload(message, target, unread.get(target.userId) ?? null);
+      send({ subscription: target, payload: JSON.stringify(payload), topic, urgency: pushUrgency(target) });
+    }
+  }
+
+  /** The user's unread messages over all their rooms, for the app badge (null if it cannot be read now). */
+  private async unreadOf(target: PushTarget): Promise<number | null> {
+    try {
+      return (await this.options.store.userRooms(target.userId)).reduce((sum, room) => sum + room.unread, 0);
+    } catch {
+      return null;
+    }
+  }
+}
