@@ -205,4 +205,10 @@ export function startChat(): void {
     const unread = totalUnread.value;
     document.title = chat.hidden && unread > 0 ? `(${unread}) ${t('appTitle')}` : t('appTitle');
   });
+  // The installed app's badge (the service worker sets it from a push's `unread` while no page is
+  // open) follows what the page counts, and clears as messages are read.
+  watch(totalUnread, (unread) => {
+    const badge = navigator as Navigator & { setAppBadge?: (n: number) => Promise<void>; clearAppBadge?: () => Promise<void> };
+    void (unread > 0 ? badge.setAppBadge?.(unread) : badge.clearAppBadge?.())?.catch(() => {});
+  });
 }

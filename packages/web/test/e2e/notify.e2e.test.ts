@@ -4,6 +4,10 @@
 // ends in a clear state without an unhandled rejection where no push service is reachable; the
 // open menu passes axe. With the permission granted and the tab made hidden, a mention from someone
 // else shows a desktop notification whose click opens the room at the message.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AckFrame } from '@chat/protocol';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +16,9 @@ import { browserAvailable } from './browser.js';
 import { openPage, poll, raw, server, useBrowser, type Person } from './people.js';
 
 const available = browserAvailable();
+// The README's screenshot of the open menu: docs/screenshots with UPDATE_SCREENSHOTS=1, else a temp folder.
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../../../docs/screenshots/', import.meta.url)) : `${mkdtempSync(join(tmpdir(), 'chat-shots-'))}/`;
 
 /**
  * Before the page's own scripts: counts permission requests, records notifications shown (the
@@ -41,6 +48,11 @@ function instrument(): void {
     return Real.requestPermission();
   };
   w.Notification = Spy;
+  // The app badge, as the page sets it (what the installed app's icon would show).
+  w.__badge = null;
+  const nav = navigator as unknown as Record<string, unknown>;
+  nav.setAppBadge = (n: number) => ((w.__badge = n), Promise.resolve());
+  nav.clearAppBadge = () => ((w.__badge = 0), Promise.resolve());
 }
 
 const bell = (page: Page) => page.getByTestId('notify-bell');
@@ -79,6 +91,7 @@ describe.skipIf(!available)('notifications in Chromium', () => {
     expect(await asked(page)).toBe(0); // opening the menu asks nothing either
     await page.addStyleTag({ content: '*, *::before, *::after { animation: none !important; }' });
     expect(await audit(page)).toEqual([]);
+    await page.screenshot({ path: `${SHOTS}notify-menu.png` });
 
     // Arrow keys move through the radio group; each choice goes to the server.
     await page.keyboard.press('ArrowDown');
@@ -136,6 +149,8 @@ describe.skipIf(!available)('notifications in Chromium', () => {
     const shown = () => page.evaluate(() => (window as unknown as { __shown: Array<{ title: string; body: string; tag: string }> }).__shown.map(({ title, body, tag }) => ({ title, body, tag })));
     // Only the mention (the room's level is the default, mentions).
     await poll(shown).toEqual([{ title: 'bob · #garden', body: '@alice the roses are out', tag: 'room:garden' }]);
+    const badge = () => page.evaluate(() => (window as unknown as { __badge: number | null }).__badge);
+    await poll(badge).toBe(2); // both of bob's messages are unread
 
     // Its click brings the page to that message (another room open meanwhile).
     await createRoom(page, 'elsewhere');
@@ -146,6 +161,7 @@ describe.skipIf(!available)('notifications in Chromium', () => {
     });
     await poll(() => roomTitle(page)).toContain('garden');
     expect(sent.seq).toBeGreaterThan(0);
+    await poll(badge).toBe(0); // read now: the badge is cleared
     // Chromium itself logs why subscribe failed (a Playwright context is incognito: no Push API);
     // the page's own code logs nothing and leaves no rejection unhandled.
     expect(alice.errors.filter((e) => !/push service|AbortError|support the Push API/i.test(e))).toEqual([]);
