@@ -10,7 +10,6 @@ import {
   metric,
   metricReaches,
   openDm,
-  people,
   PUSH_TEST_TIMEOUT_MS,
   PUSH_WAIT_MS,
   say,
@@ -22,12 +21,7 @@ import {
 
 const t = usePushTests();
 
-async function setup() {
-  const r = await t.receiver();
-  const node = await t.server(t.dir('push-data-'), r);
-  const [alice, bob] = await people(node, 'alice', 'bob');
-  return { r, node, alice: alice!, bob: bob! };
-}
+const setup = () => t.aliceAndBob();
 
 describe('push delivery', { timeout: PUSH_TEST_TIMEOUT_MS }, () => {
   it('a DM to an offline account arrives once: VAPID-signed by the server\'s key, decrypted, with room, seq, from and the text cut to 200 characters', async () => {

@@ -22,12 +22,10 @@ import {
 const t = usePushTests();
 
 async function setup() {
-  const r = await t.receiver();
-  const node = await t.server(t.dir('push-data-'), r);
-  const [alice, bob] = await people(node, 'alice', 'bob');
-  const a = await t.connect(node, alice!);
+  const world = await t.aliceAndBob();
+  const a = await t.connect(world.node, world.alice);
   const room = await openDm(a, 'bob');
-  return { r, node, alice: alice!, bob: bob!, a, room };
+  return { ...world, a, room };
 }
 
 describe('push service answers', { timeout: PUSH_TEST_TIMEOUT_MS }, () => {

@@ -50,6 +50,8 @@ export interface PushTests {
    */
   delivered(push: ReceivedPush, sentAt: number): void;
   quiet(): Promise<void>;
+  /** A receiver, a server pushing to it, and two accounts on it: what most cases start from. */
+  aliceAndBob(): Promise<{ r: PushReceiver; node: ChildServer; alice: Person; bob: Person }>;
 }
 
 /** Registers the per-test cleanup; call once at the top of a test file. */
@@ -92,6 +94,12 @@ export function usePushTests(): PushTests {
     },
     quiet: async () => {
       await sleep(Math.min(8000, Math.max(1000, 4 * slowestMs)));
+    },
+    async aliceAndBob() {
+      const r = await this.receiver();
+      const node = await this.server(dir('push-data-'), r);
+      const [alice, bob] = await people(node, 'alice', 'bob');
+      return { r, node, alice: alice as Person, bob: bob as Person };
     },
   };
 }
