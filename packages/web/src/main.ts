@@ -11,6 +11,11 @@ startChat();
 followPermalinks();
 // The service worker (issue 19) after the page has loaded: not needed for the first paint, so
 // neither is its code (a chunk of its own, off the initial bundle's budget).
-const serviceWorker = () => void import('./lib/service-worker.js').then((m) => m.startServiceWorker());
+// Opened offline from the cache before the worker had cached its chunk: the app runs without it.
+const serviceWorker = () =>
+  void import('./lib/service-worker.js').then(
+    (m) => m.startServiceWorker(),
+    () => {},
+  );
 if (document.readyState === 'complete') serviceWorker();
 else window.addEventListener('load', serviceWorker, { once: true });

@@ -96,6 +96,10 @@ describe.skipIf(!available)('progressive web app under a prefix', () => {
       // The page's stylesheet came from the cache too: the header is laid out, not raw markup.
       expect(await page.evaluate(() => document.styleSheets.length), step).toBeGreaterThan(0);
     }
+    // A lazily loaded part never opened while online (the room directory's chunk) opens offline too:
+    // the worker cached the lazy chunks with the shell.
+    await page.getByTestId('browse-rooms').click();
+    await page.getByTestId('room-directory').waitFor({ state: 'visible' });
     // The network failures are the expected ones; nothing of the page's own broke.
     expect(person.errors.filter((e) => !NETWORK_NOISE.test(e) && !/502|Bad Gateway/.test(e))).toEqual([]);
   });

@@ -1,10 +1,12 @@
 // Which requests the service worker answers from its app-shell cache (issue 19), and what the
 // build tells it to precache. The caching itself runs in Chromium (test/e2e/pwa.e2e.test.ts).
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { shellRoute } from '../../src/sw/shell-cache.js';
-import { shellFiles } from '../../sw-build.js';
+import { lazyChunks, shellFiles } from '../../sw-build.js';
 import { SCOPE } from './sw-doubles.js';
 
 // A string in the minified worker, whichever quotes the minifier chose.
@@ -44,6 +46,21 @@ describe('app shell routes', () => {
     ].join('');
     const manifest = JSON.stringify({ icons: [{ src: './icon-192.png' }, { src: 'icon-512.png' }] });
     expect(shellFiles(html, manifest)).toEqual(['./', './assets/index-1.js', './assets/index-2.css', './manifest.webmanifest', './icon-192.png', './icon-512.png']);
+  });
+
+  it('adds the lazy chunks but the big ones (the emoji data), so an app opened offline can still open its menus', () => {
+    const out = mkdtempSync(join(tmpdir(), 'sw-build-'));
+    try {
+      mkdirSync(join(out, 'assets'));
+      writeFileSync(join(out, 'assets', 'index-1.js'), 'x');
+      writeFileSync(join(out, 'assets', 'NotifyMenu-2.js'), 'x'.repeat(6000));
+      writeFileSync(join(out, 'assets', 'NotifyMenu-3.css'), 'x');
+      writeFileSync(join(out, 'assets', 'compact-4.js'), 'x'.repeat(500_000));
+      writeFileSync(join(out, 'assets', 'notes.txt'), 'x');
+      expect(lazyChunks(out, ['./', './assets/index-1.js'])).toEqual(['./assets/NotifyMenu-2.js', './assets/NotifyMenu-3.css']);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 
   it('is built into dist/sw.js with the real build list', () => {
