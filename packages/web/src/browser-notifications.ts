@@ -11,7 +11,7 @@ import type { PushDeps } from './lib/push-subscription.js';
 
 export { deviceStatus, disableNotifications, enableNotifications, renewSubscription } from './lib/push-subscription.js';
 import { serviceWorkerReady } from './lib/service-worker.js';
-import { httpUrl } from './lib/urls.js';
+import { httpUrl, permalinkHash } from './lib/urls.js';
 
 const notificationApi = (): typeof Notification | null => (typeof Notification === 'undefined' ? null : Notification);
 
@@ -36,7 +36,7 @@ export function pushDeps(account: boolean, serverHasPush: () => boolean): PushDe
 /** Clicking a notification brings this window forward at the message (message-ui.ts followPermalinks follows the hash). */
 function openAt(room: string, seq: number): void {
   window.focus();
-  location.hash = `room=${encodeURIComponent(room)}&seq=${seq}`;
+  location.hash = permalinkHash(room, seq);
 }
 
 function show(n: PageNotification): void {

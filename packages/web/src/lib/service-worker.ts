@@ -2,6 +2,7 @@
 // works under any prefix such as /wsline/. Nothing is registered where the browser has no
 // service workers (plain HTTP on another host than localhost); the app then works without.
 // The worker itself is src/sw/ (built into dist/sw.js); this is the page's side of it.
+import { permalinkHash } from './urls.js';
 
 let registration: Promise<ServiceWorkerRegistration | null> | null = null;
 
@@ -31,7 +32,7 @@ export function startServiceWorker(): void {
   navigator.serviceWorker.addEventListener('message', (event: MessageEvent<unknown>) => {
     const m = event.data as { type?: unknown; room?: unknown; seq?: unknown } | null;
     if (m?.type !== 'open-message' || typeof m.room !== 'string' || typeof m.seq !== 'number' || !Number.isSafeInteger(m.seq)) return;
-    location.hash = `room=${encodeURIComponent(m.room)}&seq=${m.seq}`;
+    location.hash = permalinkHash(m.room, m.seq);
   });
   void registerServiceWorker();
 }

@@ -25,8 +25,13 @@ export function httpUrl(pageHref: string, path: string): string {
  */
 export function permalink(pageHref: string, room: string, seq: number): string {
   const url = new URL(pageHref);
-  url.hash = `room=${encodeURIComponent(room)}&seq=${seq}`;
+  url.hash = permalinkHash(room, seq);
   return url.href;
+}
+
+/** A permalink's fragment without its `#` (`room=R&seq=S`): what parsePermalink reads back. */
+export function permalinkHash(room: string, seq: number): string {
+  return `room=${encodeURIComponent(room)}&seq=${seq}`;
 }
 
 /** The room and seq of a permalink's fragment (`#room=R&seq=S`), or null for any other fragment. */

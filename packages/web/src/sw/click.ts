@@ -2,6 +2,7 @@
 // focused and told where to go (the page turns it into its `#room=R&seq=S` permalink); with none,
 // a new window opens at that permalink, relative to the scope so that a prefix such as /wsline/ is
 // kept.
+import { permalink } from '../lib/urls.js';
 import type { OpenMessage, SwClients, SwNotification, SwRegistration, SwWindow } from './globals.js';
 
 export interface ClickDeps {
@@ -19,9 +20,8 @@ export function messageOf(data: unknown): { room: string; seq: number } | null {
 
 /** The app's page for a message, in the scope: …/wsline/#room=R&seq=S. */
 export function messageUrl(scope: string, target: { room: string; seq: number } | null): string {
-  const url = new URL('./', scope);
-  if (target) url.hash = `room=${encodeURIComponent(target.room)}&seq=${target.seq}`;
-  return url.href;
+  const page = new URL('./', scope).href;
+  return target ? permalink(page, target.room, target.seq) : page;
 }
 
 /** The app's window to reuse: one within the scope, the focused one first. */
