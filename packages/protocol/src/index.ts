@@ -5,3 +5,4 @@ export * from './limits.js';
 export * from './mentions.js';
 export * from './validate.js';
 export * from './push.js';
+export * from './notify.js';

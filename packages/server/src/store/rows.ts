@@ -3,7 +3,7 @@
 // (they may exceed 2^53: ours are ms, seqs and row ids, well inside Number's exact range, except
 // message ids, which stay strings as the protocol wants) and booleans as booleans.
 import type { ChangeAction, ChangedFrame, ChatMessage, LogEntry, Reaction, User } from '@chat/protocol';
-import { LOBBY, MAX_REACTION_USERS, replyExcerpt } from '@chat/protocol';
+import { defaultNotifyLevel, LOBBY, MAX_REACTION_USERS, replyExcerpt } from '@chat/protocol';
 import type { FileRecord, FileSigner, StoredFile } from './file-store.js';
 import type { EntryPage, MessagePage } from './message-store.js';
 import type { SearchPage } from './search-store.js';
@@ -259,9 +259,6 @@ export interface UserRoomRow {
   peer_kind: 'guest' | 'account' | null;
 }
 
-/** A DM notifies of every message by default, other rooms of mentions only. */
-export const defaultNotify = (kind: RoomKind): NotifyLevel => (kind === 'dm' ? 'all' : 'mentions');
-
 export function toUserRoom(row: UserRoomRow): UserRoom {
   const room: UserRoom = {
     name: row.name,
@@ -270,7 +267,7 @@ export function toUserRoom(row: UserRoomRow): UserRoom {
     readSeq: Number(row.read_seq),
     unread: Number(row.unread),
     mentions: Number(row.mentions),
-    notify: row.notify ?? defaultNotify(row.kind),
+    notify: row.notify ?? defaultNotifyLevel(row.kind),
   };
   if (row.peer_id !== null && row.peer_nick !== null) room.peer = toUser(row.peer_id, row.peer_nick, row.peer_kind === 'account');
   return room;

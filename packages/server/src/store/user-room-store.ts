@@ -2,13 +2,11 @@
 // user from device to device (docs/protocol.md, "Mentions, read state and the user's rooms").
 // `join` adds a room, `leave` removes it, a dropped connection does not; a DM is added for both
 // of its users when it starts. Kicks out of a private room, bans and deleted rooms remove it.
-import type { User } from '@chat/protocol';
+import type { NotifyLevel, User } from '@chat/protocol';
 import type { RoomKind } from './room-store.js';
 
 /** How much of a room a user wants to hear about (push, and the client's notifications). */
-export type NotifyLevel = 'all' | 'mentions' | 'none';
-
-export const NOTIFY_LEVELS: readonly NotifyLevel[] = ['all', 'mentions', 'none'];
+export { NOTIFY_LEVELS, type NotifyLevel } from '@chat/protocol';
 
 /** One room of a user's list, as `GET api/me/rooms` serves it. */
 export interface UserRoom {

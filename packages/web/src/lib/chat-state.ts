@@ -2,7 +2,7 @@
 // mutates it; the page passes in a reactive object (Vue's `reactive()`), tests a plain one. The
 // lobby's name and the room kinds and roles are the protocol's (docs/protocol.md, "join → joined"
 // and "Accounts, private rooms and moderation"), not declared again here.
-import { LOBBY, type ChangeAction, type FileInfo, type JoinedFrame, type Reaction, type ReplyExcerpt, type User } from '@chat/protocol';
+import { defaultNotifyLevel, LOBBY, type NotifyLevel, type ChangeAction, type FileInfo, type JoinedFrame, type Reaction, type ReplyExcerpt, type User } from '@chat/protocol';
 
 export { LOBBY };
 
@@ -127,8 +127,7 @@ export interface RoomSummary {
 }
 
 /** docs/protocol.md, "Mentions, read state and the user's rooms": what a room notifies me of. */
-export type NotifyLevel = 'all' | 'mentions' | 'none';
-export const NOTIFY_LEVELS: readonly NotifyLevel[] = ['all', 'mentions', 'none'];
+export { NOTIFY_LEVELS, type NotifyLevel } from '@chat/protocol';
 
 /** One row of `GET api/me/rooms`: a room this user keeps, from any device. */
 export interface ListedRoom {
@@ -275,5 +274,5 @@ export function canModerate(role: RoomRole | null): boolean {
 
 /** The room's notification level: the server's, else its default (`all` in DMs, `mentions` elsewhere). */
 export function notifyLevel(room: Pick<RoomState, 'name' | 'kind' | 'notify'>): NotifyLevel {
-  return room.notify ?? (room.kind === 'dm' || isDmName(room.name) ? 'all' : 'mentions');
+  return room.notify ?? defaultNotifyLevel(isDmName(room.name) ? 'dm' : room.kind);
 }
