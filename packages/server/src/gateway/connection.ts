@@ -40,11 +40,37 @@ interface CorkableSocket {
 }
 
 /**
- * Each socket's Connection, for the event listeners below: they are shared by every connection
- * (ws calls them with the socket as `this`), where closures would cost memory per connection for
- * as long as it lives.
+ * The socket class the gateway's WebSocketServer makes (ws's `WebSocket` option). It hands the
+ * four events a connection needs straight to its Connection, without listeners: each listener
+ * grows the socket's event table (four of them: about 100 bytes per connection), and finding the
+ * Connection from a shared listener took a WeakMap entry per connection besides.
  */
-const connectionOf = new WeakMap<WebSocket, Connection>();
+export class ChatSocket extends WebSocket {
+  connection: Connection | undefined;
+
+  // Rest parameters because EventEmitter's signature has them; other events keep ws's own path.
+  override emit(event: string | symbol, ...args: any[]): boolean {
+    const connection = this.connection;
+    if (connection === undefined) return super.emit(event, ...args);
+    switch (event) {
+      case 'message':
+        connection.onFrame(args[0] as Buffer, args[1] as boolean);
+        return true;
+      case 'pong':
+        connection.missedPongs = 0;
+        return true;
+      case 'error':
+        // 'close' follows: ws has already failed the connection (e.g. a frame over maxPayload -> 1009).
+        connection.closeCause ??= (args[0] as { code?: string }).code ?? 'socket error';
+        return true;
+      case 'close':
+        connection.closed(args[0] as number, args[1] as Buffer);
+        return true;
+      default:
+        return super.emit(event, ...args);
+    }
+  }
+}
 
 /** Connections corked during this tick, uncorked together when it ends (one callback, not one each). */
 const corked: Connection[] = [];
@@ -71,7 +97,8 @@ export class Connection implements Peer {
   /** Pings sent since the last pong; two unanswered and the connection is dropped. */
   missedPongs = 0;
   private readonly ws: WebSocket;
-  private queue: string[] = [];
+  /** Frames not yet handed to the hub; made when one has to wait (most of an idle connection's life it is not there). */
+  private queue: string[] | undefined;
   private busy = false;
   private closing = false;
   /** The socket is corked until the end of this tick (see send). */
@@ -94,38 +121,18 @@ export class Connection implements Peer {
     readonly userId: string,
     /** The client's address as per-address limits key it (ipKey). */
     readonly address: string,
-    ws: WebSocket,
+    ws: ChatSocket,
     private readonly options: ConnectionContext,
   ) {
     this.ws = ws;
-    connectionOf.set(ws, this);
-    ws.on('pong', Connection.onPong);
-    ws.on('message', Connection.onMessage);
-    ws.on('error', Connection.onError);
-    // `on`, not `once`: close comes once anyway, and once's wrapper costs memory per connection.
-    ws.on('close', Connection.onClose);
+    ws.connection = this;
     // The gateway corked the socket for the upgrade: this tick's end releases it (see send).
     if ((this.socket?.writableCorked ?? 0) > 0) this.corkedUntilTickEnd();
   }
 
-  private static onPong(this: WebSocket): void {
-    const connection = connectionOf.get(this);
-    if (connection) connection.missedPongs = 0;
-  }
-
-  private static onMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
-    connectionOf.get(this)?.onFrame(data, isBinary);
-  }
-
-  /** 'close' follows: ws has already failed the connection (e.g. a frame over maxPayload -> 1009). */
-  private static onError(this: WebSocket, err: Error & { code?: string }): void {
-    const connection = connectionOf.get(this);
-    if (connection) connection.closeCause ??= err.code ?? 'socket error';
-  }
-
-  private static onClose(this: WebSocket, code: number, reason: Buffer): void {
-    const connection = connectionOf.get(this);
-    if (connection) connection.options.onClosed(connection, code, reason);
+  /** The socket closed (either side): the gateway forgets the connection. */
+  closed(code: number, reason: Buffer): void {
+    this.options.onClosed(this, code, reason);
   }
 
   /** Starts dispatching once the hub has sent `welcome` (frames that came earlier were queued). */
@@ -207,7 +214,7 @@ export class Connection implements Peer {
   /** Stops reading frames; replies to frames already taken still go out. */
   drain(): void {
     this.draining = true;
-    this.queue.length = 0;
+    this.queue = undefined;
   }
 
   /** Sends a ping, or drops the connection when two pings went unanswered. */
@@ -237,7 +244,8 @@ export class Connection implements Peer {
     this.ws.terminate();
   }
 
-  private onFrame(data: Buffer, isBinary: boolean): void {
+  /** A frame from the client (ChatSocket); queued, then handed to the hub in order. */
+  onFrame(data: Buffer, isBinary: boolean): void {
     if (this.draining) return;
     if (isBinary) {
       this.replyError('unsupported', 'binary frames are not supported; send JSON text frames');
@@ -248,14 +256,14 @@ export class Connection implements Peer {
       return;
     }
     const raw = data.toString('utf8');
-    if (this.queue.length >= MAX_QUEUED_FRAMES) {
+    if ((this.queue?.length ?? 0) >= MAX_QUEUED_FRAMES) {
       // Flood guard, independent of RATE_LIMIT: the frame is refused, with its ref when it has one.
       const parsed = parseClientFrame(raw, this.options.limits);
       const ref = parsed.ok ? parsed.frame.ref : parsed.ref;
       this.replyError('rate_limited', 'too many frames in flight; slow down', ref, 1000);
       return;
     }
-    this.queue.push(raw);
+    (this.queue ??= []).push(raw);
     this.pump();
   }
 
@@ -273,11 +281,12 @@ export class Connection implements Peer {
     const session = this.session;
     if (!session || this.busy) return;
     let turn = FRAMES_PER_TURN;
-    while (this.queue.length > 0 && !session.closed) {
+    let queue: string[] | undefined;
+    while ((queue = this.queue) !== undefined && !session.closed) {
       if (turn-- === 0) return this.yieldTurn();
-      const raw = this.queue.shift() as string;
-      // A drained queue keeps its grown storage; an idle connection should not.
-      if (this.queue.length === 0) this.queue = [];
+      const raw = queue.shift() as string;
+      // A drained queue keeps its grown storage; an idle connection should not keep any.
+      if (queue.length === 0) this.queue = undefined;
       const parsed = parseClientFrame(raw, this.options.limits);
       if (!parsed.ok) {
         session.error(parsed.code, parsed.message, parsed.ref);

@@ -3,7 +3,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type Server as WsServer } from 'ws';
 import { ipKey, WindowCounter } from '../auth/window-counter.js';
 import type { NickCheck } from '../auth/nick-policy.js';
 import { lastHeaderValue } from '../net/forwarded.js';
@@ -14,7 +14,7 @@ import { OutageLog } from '../log/outage-log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 import { chooseProtocol } from '../auth/credentials.js';
-import { Connection, type ConnectionContext, type ConnectionLogger } from './connection.js';
+import { ChatSocket, Connection, type ConnectionContext, type ConnectionLogger } from './connection.js';
 import { resolveIdentity, type Identity } from './identity.js';
 
 export interface GatewayOptions {
@@ -52,7 +52,7 @@ const SHUTDOWN_GRACE_MS = 2000;
 const GUEST_WINDOW_MS = 60 * 60 * 1000;
 
 export class Gateway {
-  private readonly wss: WebSocketServer;
+  private readonly wss: WsServer<typeof ChatSocket>;
   private readonly connections = new Set<Connection>();
   private readonly connectionContext: ConnectionContext;
   private readonly perIp = new Map<string, number>();
@@ -95,6 +95,7 @@ export class Gateway {
       // Off: compression costs CPU and memory per connection, and mixes secrets with attacker text.
       perMessageDeflate: false,
       clientTracking: false,
+      WebSocket: ChatSocket,
       // The protocol answers bad input with an error and keeps the connection open; ws would close
       // with 1007 on invalid UTF-8, so the connection validates text frames itself.
       skipUTF8Validation: true,
@@ -226,7 +227,7 @@ export class Gateway {
     else this.perIp.delete(ip);
   }
 
-  private async accept(ws: WebSocket, ip: string, address: string, identity: Extract<Identity, { ok: true }>): Promise<void> {
+  private async accept(ws: ChatSocket, ip: string, address: string, identity: Extract<Identity, { ok: true }>): Promise<void> {
     const { hub, log } = this.options;
     const connection = new Connection(this.nextId++, identity.tokenId, identity.user.id, address, ws, this.connectionContext);
     this.connections.add(connection);

@@ -45,7 +45,7 @@ export class BusEvents {
         return;
       case 'mute':
         for (const session of rooms.sessionsOf(event.userId)) {
-          if (session.rooms.has(event.room)) moderation.mute(session, event.room, event.until);
+          if (session.inRoom(event.room)) moderation.mute(session, event.room, event.until);
         }
         return;
       case 'invited':
@@ -58,7 +58,7 @@ export class BusEvents {
         return;
       case 'opped':
         for (const session of rooms.sessionsOf(event.user.id)) {
-          if (session.rooms.has(event.room)) session.send({ type: 'moderated', action: 'op', room: event.room, user: event.user });
+          if (session.inRoom(event.room)) session.send({ type: 'moderated', action: 'op', room: event.room, user: event.user });
         }
         return;
       case 'topic': {
@@ -102,8 +102,8 @@ export class BusEvents {
     const { store, rooms: local, moderation } = this.options;
     const rooms = new Map<string, boolean>(); // room -> still exists
     for (const entry of [...local.entries()]) {
-      for (const session of [...entry.sessions]) {
-        for (const room of [...session.rooms]) {
+      for (const session of entry.sessions) {
+        for (const room of session.rooms) {
           if (!rooms.has(room)) rooms.set(room, (await store.roomInfo(room)) !== null);
           if (!rooms.get(room)) moderation.eject(session, room, 'delete');
           else if (await store.isBanned(room, session.userId)) moderation.eject(session, room, 'ban');

@@ -143,7 +143,7 @@ export class Hub {
     const admin = account && (await this.options.admins?.isAdmin(user)) === true;
     const entry = this.rooms.entry(user, account, admin);
     const session = new Session(peer, entry, address, this.options.metrics);
-    entry.sessions.add(session);
+    this.rooms.addSession(session);
     let online: number;
     try {
       online = await this.options.presence.connect(entry.user);
@@ -166,8 +166,7 @@ export class Hub {
   async disconnect(session: Session): Promise<void> {
     if (session.closed) return;
     session.closed = true;
-    const rooms = [...session.rooms];
-    session.rooms.clear();
+    const rooms = session.forgetRooms();
     for (const room of rooms) this.rooms.detach(session, room);
     this.rooms.forgetSession(session);
     // Every presence update is attempted even if one fails (the shared presence may be down):

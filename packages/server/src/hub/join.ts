@@ -70,7 +70,7 @@ export class Joins {
       if (s.closed) throw new SessionClosed();
       const seen = Math.max(lastSeq, page.messages.at(-1)?.seq ?? 0);
       const newer = rejoin ? [] : channel.completeJoin(s, seen);
-      s.rooms.add(room);
+      s.addRoom(room);
       const joined = JSON.stringify({ type: 'joined', room, kind, role, ...(topic === undefined ? {} : { topic }), seq: seen, ...(readSeq === null ? {} : { readSeq }), online, history: page.messages, hasMore: page.hasMore, ...ref(frameRef) } satisfies Omit<JoinedFrame, 'members'>);
       s.sendRaw(`${joined.slice(0, -1)},"members":${this.membersJson(members)}}`);
       for (const message of newer) s.sendRaw(JSON.stringify(message));

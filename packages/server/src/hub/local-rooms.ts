@@ -6,7 +6,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/store.js';
 import type { HubLogger } from './hub-logger.js';
 import { RoomChannel } from './room-channel.js';
-import type { Session, UserEntry } from './session.js';
+import { NONE, type Session, type UserEntry } from './session.js';
 
 export interface LocalRoomsOptions {
   /** Where a channel reads back the messages it missed. */
@@ -30,7 +30,7 @@ export class LocalRooms {
     if (!entry) {
       // USER.account (docs/protocol.md, Requests and replies): true for accounts, absent for guests, in every
       // frame that copies this user (welcome, presence, typing, message.from, invitation).
-      entry = { user: account ? { id: user.id, nick: user.nick, account: true } : { id: user.id, nick: user.nick }, account, admin, sessions: new Set() };
+      entry = { user: account ? { id: user.id, nick: user.nick, account: true } : { id: user.id, nick: user.nick }, account, admin, sessions: NONE };
       this.users.set(user.id, entry);
     }
     return entry;
@@ -46,11 +46,16 @@ export class LocalRooms {
     return this.users.values();
   }
 
+  /** Counts a new session of the user (entry() made or found its entry). */
+  addSession(session: Session): void {
+    session.entry.sessions = session.entry.sessions.concat(session); // concat: exact size
+  }
+
   /** Forgets a closed session, and its user once it has none left. */
   forgetSession(session: Session): void {
     const entry = session.entry;
-    entry.sessions.delete(session);
-    if (entry.sessions.size === 0 && this.users.get(entry.user.id) === entry) this.users.delete(entry.user.id);
+    entry.sessions = entry.sessions.filter((other) => other !== session);
+    if (entry.sessions.length === 0 && this.users.get(entry.user.id) === entry) this.users.delete(entry.user.id);
   }
 
   /** The room's channel, made on first use. */

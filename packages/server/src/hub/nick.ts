@@ -27,7 +27,7 @@ export async function changeNick(options: NickChangeOptions, s: Session, f: Extr
   s.send({ type: 'nick', nick: f.nick, ...ref(f.ref) });
   // The user's other connections (tabs) learn their new nick too, even if in no shared room.
   for (const other of entry.sessions) if (other !== s) other.send({ type: 'nick', nick: f.nick });
-  const rooms = new Set([...entry.sessions].flatMap((session) => [...session.rooms]));
+  const rooms = new Set(entry.sessions.flatMap((session) => session.rooms));
   for (const room of rooms) {
     const online = await presence.roomOnline(room);
     publisher.publishPresence({ type: 'presence', room, online, renamed: { ...entry.user } });

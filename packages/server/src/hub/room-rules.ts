@@ -28,7 +28,7 @@ export function requireAccount(s: Session): void {
 
 /** False, after answering `not_member`, when the connection has not joined the room. */
 export function requireMember(s: Session, room: string, frameRef: string | undefined): boolean {
-  if (s.rooms.has(room)) return true;
+  if (s.inRoom(room)) return true;
   s.error('not_member', 'join the room first', frameRef);
   return false;
 }
@@ -82,7 +82,7 @@ export class RoomRules {
   /** Refuses a room beyond MAX_ROOMS_PER_CONNECTION for this connection (one it is in already is fine). */
   checkRoomLimit(s: Session, room: string): void {
     const limit = this.options.maxRoomsPerConnection ?? 0;
-    if (limit > 0 && !s.rooms.has(room) && s.rooms.size >= limit) {
+    if (limit > 0 && !s.inRoom(room) && s.rooms.length >= limit) {
       throw new Refusal('forbidden', `a connection may be in at most ${limit} rooms; leave one first`);
     }
   }

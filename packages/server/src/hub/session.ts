@@ -18,14 +18,26 @@ export interface UserEntry {
   account: boolean;
   /** A server admin (ADMIN_USERS): owner rights in every room. */
   admin: boolean;
-  sessions: Set<Session>;
+  /**
+   * The user's sessions here, replaced rather than changed (see Session.rooms): a user has a few
+   * tabs, and a Set costs about 200 bytes even with one entry, per guest connection.
+   */
+  sessions: readonly Session[];
   /** Last `typing` forwarded per room, for throttling per user (not per tab); made on first use. */
   typingAt?: Map<string, number>;
 }
 
+/** The empty list every session and user entry starts with (shared: an empty array costs memory too). */
+export const NONE: readonly never[] = Object.freeze([]);
+
 export class Session implements Member {
-  /** Rooms this connection has joined (join completed, not left). */
-  readonly rooms = new Set<string>();
+  /**
+   * Rooms this connection has joined (join completed, not left), in join order. A connection is in
+   * a few rooms (MAX_ROOMS_PER_CONNECTION), so a list does: it is replaced by a copy of its exact
+   * size on each change, where a Set costs about 200 bytes per connection even with one room
+   * (idle memory per connection, docs/benchmarks.md). Readers may keep the list they got.
+   */
+  private joined: readonly string[] = NONE;
   /**
    * Until when this user is muted, per joined room (read at join, updated by `mute` events). Made
    * on first use: most connections are never muted, and an empty Map costs about 250 bytes.
@@ -49,6 +61,25 @@ export class Session implements Member {
     return this.entry.user.id;
   }
 
+  get rooms(): readonly string[] {
+    return this.joined;
+  }
+
+  inRoom(room: string): boolean {
+    return this.joined.includes(room);
+  }
+
+  addRoom(room: string): void {
+    if (!this.joined.includes(room)) this.joined = this.joined.concat(room); // concat: exact size
+  }
+
+  /** Forgets every room at once (the connection closed); returns the rooms it was in. */
+  forgetRooms(): readonly string[] {
+    const rooms = this.joined;
+    this.joined = NONE;
+    return rooms;
+  }
+
   mutedUntil(room: string): number {
     return this.mutes?.get(room) ?? 0;
   }
@@ -60,7 +91,10 @@ export class Session implements Member {
   /** Forgets a room this connection was in (left, kicked); false when it was not in it. */
   forgetRoom(room: string): boolean {
     this.mutes?.delete(room);
-    return this.rooms.delete(room);
+    const at = this.joined.indexOf(room);
+    if (at < 0) return false;
+    this.joined = this.joined.slice(0, at).concat(this.joined.slice(at + 1));
+    return true;
   }
 
   sendRaw(data: string | Buffer | SharedFrame): void {
