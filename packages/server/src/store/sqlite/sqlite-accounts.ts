@@ -6,7 +6,7 @@ import { nickSkeletons, usernameSkeleton } from '../../auth/nick-skeleton.js';
 import { hashToken, newGuestCredentials, newUserId } from '../ids.js';
 import { toTokenInfo, toUser, type TokenInfoRow } from '../rows.js';
 import { newAccountToken, touchAfterLookup, type TokenLifetimes } from '../token-life.js';
-import { writeTransaction } from './sqlite-transaction.js';
+import { unsyncedWriteTransaction, writeTransaction } from './sqlite-transaction.js';
 
 function prepare(db: Database.Database) {
   return {
@@ -72,7 +72,7 @@ export class SqliteAccounts implements AccountStore {
     private readonly lifetimes: TokenLifetimes,
   ) {
     this.statements = prepare(db);
-    this.guestTx = writeTransaction(db, (user: User, tokenHash: Buffer, tokenId: string, now: number) => {
+    this.guestTx = unsyncedWriteTransaction(db, (user: User, tokenHash: Buffer, tokenId: string, now: number) => {
       this.statements.createUser.run(user.id, user.nick, 'guest', now);
       this.statements.createToken.run(tokenHash, user.id, 'guest', now, now + this.lifetimes.tokenTtlMs, tokenId, null);
     });
@@ -82,17 +82,9 @@ export class SqliteAccounts implements AccountStore {
     const { userId, token, tokenId } = newGuestCredentials();
     const user: User = { id: userId, nick };
     const now = Date.now();
-    // Committed without its own fsync: a burst of first connections would otherwise cost one fsync
-    // each (5000 connects: about 30 % of the server's time). The row is in the WAL file when this
-    // returns, so it survives kill -9; only a power loss before the next fsynced commit can lose
-    // it, and then the guest simply gets a new identity. Any message the guest sends is fsynced
-    // after it, in WAL order, so no stored message ever names a lost guest.
-    this.db.pragma('synchronous = NORMAL');
-    try {
-      this.guestTx(user, hashToken(token), tokenId, now);
-    } finally {
-      this.db.pragma('synchronous = FULL');
-    }
+    // Without its own fsync (5000 first connects: about 30 % of the server's time): a power loss
+    // before the next fsynced commit can lose it, and then the guest simply gets a new identity.
+    this.guestTx(user, hashToken(token), tokenId, now);
     return { user, token };
   }
 

@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import { toUserRoom, userRoomsQuery, type UserRoomRow } from '../rows.js';
 import type { NotifyLevel, UserRoom, UserRoomStore } from '../user-room-store.js';
-import { writeTransaction } from './sqlite-transaction.js';
+import { unsyncedWriteTransaction } from './sqlite-transaction.js';
 
 function prepare(db: Database.Database) {
   return {
@@ -33,15 +33,20 @@ function prepare(db: Database.Database) {
 export class SqliteUserRooms implements UserRoomStore {
   private readonly statements: ReturnType<typeof prepare>;
   private readonly addTx: (userId: string, room: string) => number;
+  private readonly raiseTx: (userId: string, room: string, seq: number) => { read_seq: number } | undefined;
 
   constructor(db: Database.Database) {
     this.statements = prepare(db);
-    this.addTx = writeTransaction(db, (userId: string, room: string) => {
+    // Without its own fsync: a power loss may drop the room from the list (the join still stands,
+    // and the next join adds it again); every new guest's first join would otherwise pay one.
+    this.addTx = unsyncedWriteTransaction(db, (userId: string, room: string) => {
       this.statements.add.run(userId, room);
       const row = this.statements.readSeq.get(userId, room);
       if (!row) throw new Error(`no room ${JSON.stringify(room)}`);
       return row.read_seq;
     });
+    // A read marker lost to a power loss only shows a few read messages as unread again.
+    this.raiseTx = unsyncedWriteTransaction(db, (user: string, room: string, seq: number) => this.statements.raise.get({ user, room, seq }));
   }
 
   async addUserRoom(userId: string, room: string): Promise<number> {
@@ -58,7 +63,7 @@ export class SqliteUserRooms implements UserRoomStore {
   }
 
   async raiseReadSeq(userId: string, room: string, seq: number): Promise<number | null> {
-    const raised = this.statements.raise.get({ user: userId, room, seq });
+    const raised = this.raiseTx(userId, room, seq);
     return raised?.read_seq ?? this.statements.readSeq.get(userId, room)?.read_seq ?? null;
   }
 
