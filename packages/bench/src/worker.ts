@@ -23,8 +23,8 @@ interface Slot {
   /** Edits made, over every step: each one's text is new. */
   edits: number;
   /**
-   * A reaction or edit fell due that the client could not make yet (no message seen, none of its
-   * own acknowledged): its next request makes it instead, so that the share holds from the start.
+   * A reaction or edit fell due in this step that the client could not make yet (no message seen,
+   * none of its own acknowledged): its next request in the step makes it instead.
    */
   owedReaction: boolean;
   owedEdit: boolean;
@@ -152,8 +152,8 @@ function arm(newEpoch: number, target: number): void {
  * Each sender makes `rate` requests a second: with changes in the mix, that share of them are
  * reactions and edits (a change the sender cannot make yet, having seen no message, or had none of
  * its own acknowledged for an edit, is owed: it sends, and makes the change at its next request
- * that can). Payload seqs count messages only, so receivers see 1, 2, 3… from each sender as
- * without changes.
+ * in this step that can). Payload seqs count messages only, so receivers see 1, 2, 3… from each
+ * sender as without changes.
  */
 function send(sendEpoch: number, senders: SenderSpec[], durationMs: number, textBytes: number, mix: ChangeMix): Promise<SendResult> {
   return new Promise((resolve) => {
@@ -164,7 +164,13 @@ function send(sendEpoch: number, senders: SenderSpec[], durationMs: number, text
     let reactions = 0;
     let edits = 0;
     const changing = changeShare(mix) > 0;
-    if (changing) for (const s of senders) slots.get(s.index)?.client?.watchMessages();
+    for (const s of senders) {
+      const slot = slots.get(s.index);
+      if (!slot) continue;
+      // What an earlier step owed stays there: a step's changes are its own share, no more.
+      slot.owedReaction = slot.owedEdit = false;
+      if (changing) slot.client?.watchMessages();
+    }
     // A few senders: tick often for an even pace; many slow senders: tick less, each has a phase.
     const tickMs = senders.length <= 10 ? 2 : 10;
     const tick = (): void => {
