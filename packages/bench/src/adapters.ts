@@ -1,10 +1,10 @@
 // How a benchmark client talks to each peer: connect, join a room, send a text (our server: or
-// react to a message), and hand every frame that may carry a benchmark payload to the worker (which
+// react to a message, or edit one of its own), and hand every frame that may carry a benchmark payload to the worker (which
 // finds the payload itself). These run inside the load generator's worker threads.
-import type { JoinFrame, ReactFrame, SendFrame, ServerFrame } from '@chat/protocol';
+import type { EditFrame, JoinFrame, ReactFrame, SendFrame, ServerFrame } from '@chat/protocol';
 import { io as socketIo } from 'socket.io-client';
 import WebSocket from 'ws';
-import { isChangedFrame, messageSeq, RecentMessages } from './reactions.js';
+import { ackSeq, isChangedFrame, isEditChange, messageSeq, OwnMessages, RecentMessages } from './changes.js';
 
 export const PEERS = ['chat', 'ws-broadcaster', 'nodejs-websocket', 'socketio'] as const;
 export type PeerName = (typeof PEERS)[number];
@@ -16,9 +16,10 @@ export interface ClientHooks {
   onText(text: string): void;
   /**
    * chat: a `changed` event (a change to an earlier message). Never a delivery: its message is the
-   * target's current state, old payload included, so it is counted apart and not parsed.
+   * target's current state, old payload included, so it is counted apart and not parsed. `edit`:
+   * the change is an edit's (else a reaction's).
    */
-  onChange(): void;
+  onChange(edit: boolean): void;
   /** The connection ended without the worker asking for it. */
   onClose(reason: string): void;
 }
@@ -41,8 +42,9 @@ export interface BenchClient {
   readonly joinedSeq: number;
   send(room: string, text: string, clientId: string): void;
   /**
-   * chat: from now on, note the seqs of the messages this client receives, as targets for react()
-   * (a load without reactions does not pay for it).
+   * chat: from now on, note the seqs of the messages this client receives, as targets for react(),
+   * and of its own messages the server acknowledged, as targets for edit() (a load without changes
+   * does not pay for it).
    */
   watchMessages(): void;
   /**
@@ -51,6 +53,12 @@ export interface BenchClient {
    * instead.
    */
   react(room: string): boolean;
+  /**
+   * chat: replaces the text of one of this client's own latest acknowledged messages with `text`
+   * (which must differ from every text it had). False when it cannot (a peer without edits, or no
+   * own message acknowledged since watchMessages): the caller sends instead.
+   */
+  edit(room: string, text: string): boolean;
   /** Close now (no handshake). */
   terminate(): void;
   /** Close with a handshake; resolves once closed (or after timeoutMs). */
@@ -62,8 +70,8 @@ export interface ClientAdapter {
   readonly rooms: boolean;
   /** Keeps history: a client can resume what it missed. */
   readonly history: boolean;
-  /** Has reactions (--reactions applies): our server only. */
-  readonly reactions: boolean;
+  /** Has reactions and edits (--reactions and --edits apply): our server only. */
+  readonly changes: boolean;
   connect(port: number, spec: ConnectSpec, hooks: ClientHooks, timeoutMs: number): Promise<BenchClient>;
 }
 
@@ -75,21 +83,31 @@ class WsClient implements BenchClient {
   ended = false;
   /** chat: the messages this client saw lately, from watchMessages() on. */
   recent: RecentMessages | null = null;
+  /** chat: its own messages the server acknowledged lately, from watchMessages() on. */
+  own: OwnMessages | null = null;
   constructor(
     readonly ws: WebSocket,
     private readonly frame: (room: string, text: string, clientId: string) => string,
-    private readonly reactions = false,
+    private readonly changes = false,
   ) {}
   send(room: string, text: string, clientId: string): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(this.frame(room, text, clientId));
   }
   watchMessages(): void {
-    if (this.reactions) this.recent ??= new RecentMessages();
+    if (!this.changes) return;
+    this.recent ??= new RecentMessages();
+    this.own ??= new OwnMessages();
   }
   react(room: string): boolean {
     const r = this.recent?.next();
     if (!r) return false;
     if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'react', room, ...r } satisfies ReactFrame));
+    return true;
+  }
+  edit(room: string, text: string): boolean {
+    const seq = this.own?.next();
+    if (seq === undefined || seq === null) return false;
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify({ type: 'edit', room, seq, text } satisfies EditFrame));
     return true;
   }
   terminate(): void {
@@ -141,7 +159,7 @@ function watchClose(client: WsClient, hooks: ClientHooks): void {
 const broadcaster: ClientAdapter = {
   rooms: false,
   history: false,
-  reactions: false,
+  changes: false,
   async connect(port, _spec, hooks, timeoutMs) {
     const { ws, timer, fail } = openWs(`ws://127.0.0.1:${port}/`, timeoutMs);
     const client = new WsClient(ws, (_room, text) => text);
@@ -161,7 +179,7 @@ const broadcaster: ClientAdapter = {
 const chat: ClientAdapter = {
   rooms: true,
   history: true,
-  reactions: true,
+  changes: true,
   async connect(port, spec, hooks, timeoutMs) {
     const query = spec.token !== undefined ? `token=${encodeURIComponent(spec.token)}` : `nick=b${spec.index}`;
     const { ws, timer, fail } = openWs(`ws://127.0.0.1:${port}/ws?${query}`, timeoutMs);
@@ -195,12 +213,19 @@ const chat: ClientAdapter = {
   },
 };
 
-/** A frame of our server once joined: a change is counted apart; a message's seq is noted for reactions. */
+/**
+ * A frame of our server once joined: a change is counted apart; a message's seq is noted for
+ * reactions, and an `ack`'s (this client's own message, stored) for edits.
+ */
 function live(client: WsClient, data: Buffer, hooks: ClientHooks): void {
-  if (isChangedFrame(data)) return hooks.onChange();
+  if (isChangedFrame(data)) return hooks.onChange(isEditChange(data));
   if (client.recent) {
     const seq = messageSeq(data);
     if (seq > 0) client.recent.saw(seq);
+    else {
+      const own = ackSeq(data);
+      if (own > 0) client.own?.acked(own);
+    }
   }
   hooks.onFrame(data);
 }
@@ -209,7 +234,7 @@ function live(client: WsClient, data: Buffer, hooks: ClientHooks): void {
 const socketio: ClientAdapter = {
   rooms: true,
   history: false,
-  reactions: false,
+  changes: false,
   connect(port, spec, hooks, timeoutMs) {
     return new Promise((resolve, reject) => {
       const socket = socketIo(`http://127.0.0.1:${port}`, {
@@ -226,6 +251,7 @@ const socketio: ClientAdapter = {
         send: (room, text) => void socket.emit('msg', room, text),
         watchMessages: () => {},
         react: () => false,
+        edit: () => false,
         terminate: () => {
           ended = true;
           socket.disconnect();

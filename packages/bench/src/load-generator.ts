@@ -2,6 +2,7 @@
 // the clients (client i lives on worker i % workers), driven by commands.
 import { Worker } from 'node:worker_threads';
 import type { ConnectSpec, PeerName } from './adapters.js';
+import { NO_CHANGES, type ChangeMix } from './changes.js';
 import { Histogram } from './histogram.js';
 import type { ConnectResult, SendResult, SenderSpec, WorkerCommand, WorkerReply, WorkerStats } from './worker-protocol.js';
 
@@ -115,21 +116,24 @@ export class LoadGenerator {
   }
 
   /**
-   * Sends for durationMs, reactionShare of the requests being reactions (default none); resolves
-   * with the messages each sender sent, by client index, and the reactions of all of them.
+   * Sends for durationMs, the mix's shares of the requests being reactions and edits (default
+   * none); resolves with the messages each sender sent, by client index, and the reactions and
+   * edits of all of them.
    */
-  async send(epoch: number, senders: SenderSpec[], durationMs: number, textBytes: number, reactionShare = 0): Promise<{ messages: Map<number, number>; reactions: number }> {
+  async send(epoch: number, senders: SenderSpec[], durationMs: number, textBytes: number, mix: ChangeMix = NO_CHANGES): Promise<{ messages: Map<number, number>; reactions: number; edits: number }> {
     const parts = this.split(senders);
     const results = await this.all<SendResult | null>((i) =>
-      (parts[i] as SenderSpec[]).length === 0 ? null : { type: 'send', epoch, senders: parts[i] as SenderSpec[], durationMs, textBytes, reactionShare },
+      (parts[i] as SenderSpec[]).length === 0 ? null : { type: 'send', epoch, senders: parts[i] as SenderSpec[], durationMs, textBytes, mix },
     );
     const messages = new Map<number, number>();
     let reactions = 0;
+    let edits = 0;
     results.forEach((r, w) => {
       r?.messages.forEach((n, k) => messages.set((parts[w] as SenderSpec[])[k]?.index as number, n));
       reactions += r?.reactions ?? 0;
+      edits += r?.edits ?? 0;
     });
-    return { messages, reactions };
+    return { messages, reactions, edits };
   }
 
   async stats(light = false): Promise<GeneratorStats> {
@@ -140,6 +144,7 @@ export class LoadGenerator {
       stale: 0,
       ownEchoes: 0,
       changes: 0,
+      editChanges: 0,
       lastRecvUs: 0,
       caughtUp: 0,
       open: 0,
@@ -154,6 +159,7 @@ export class LoadGenerator {
       total.stale += s.stale;
       total.ownEchoes += s.ownEchoes;
       total.changes += s.changes;
+      total.editChanges += s.editChanges;
       total.lastRecvUs = Math.max(total.lastRecvUs, s.lastRecvUs);
       total.caughtUp += s.caughtUp;
       total.open += s.open;

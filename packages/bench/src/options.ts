@@ -89,12 +89,20 @@ export interface BenchOptions {
    */
   reactions: number;
   /**
+   * 0..<1, as `reactions` (and with it under 1): the share of each sender's requests that edit one
+   * of its own latest messages instead of sending.
+   */
+  edits: number;
+  /**
    * A checkout of this repository, built, whose packages/server/dist/main.js runs as the chat peer
    * (an earlier commit in a git worktree, to compare with); null: this one's.
    */
   serverDir: string | null;
   argv: string[];
 }
+
+/** Scenarios run only when named with --scenario: search stores a million messages; rooms-changes is rooms twice. */
+export const OPT_IN: readonly ScenarioName[] = ['search', 'rooms-changes'];
 
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 const DOC = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
@@ -108,7 +116,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
     const search: SearchOptions = { startDeliveries: 2_000, factor: 2, bisect: 0, maxSteps: 2, stepMs: 500, warmupMs: 200 };
     return {
       quick,
-      scenarios: SCENARIOS.filter((s) => s !== 'search'),
+      scenarios: SCENARIOS.filter((s) => !OPT_IN.includes(s)),
       peers: [...PEERS],
       out: `${RESULTS}quick.json`,
       doc: null,
@@ -131,6 +139,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
       search: { ...SEARCH, stores: [...SEARCH.stores], messages: 100_000, requests: 100, warmup: 5 },
       repeats: {},
       reactions: 0,
+      edits: 0,
       serverDir: null,
       argv: [],
     };
@@ -138,7 +147,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
   const search: SearchOptions = { startDeliveries: 25_000, factor: 2, bisect: 2, maxSteps: 10, stepMs: 2_000, warmupMs: 1_000 };
   return {
     quick,
-    scenarios: SCENARIOS.filter((s) => s !== 'search'),
+    scenarios: SCENARIOS.filter((s) => !OPT_IN.includes(s)),
     peers: [...PEERS],
     out: `${RESULTS}latest.json`,
     doc: DOC,
@@ -167,6 +176,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
     // The targets that sit near the line on this machine kind: one run of them is a coin toss.
     repeats: { ...DEFAULT_REPEATS },
     reactions: 0,
+    edits: 0,
     serverDir: null,
     argv: [],
   };
@@ -174,7 +184,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
 
 export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --quick                  small sizes, short steps: proves the harness in under a minute
-  --scenario NAME[,NAME]   ${SCENARIOS.join(', ')} (default: all but search; repeatable)
+  --scenario NAME[,NAME]   ${SCENARIOS.join(', ')} (default: all but search and rooms-changes; repeatable)
   --peer NAME[,NAME]       ${PEERS.join(', ')} (default: all; repeatable)
   --out FILE               JSON results (default packages/bench/results/latest.json, quick.json with --quick);
                            the table (.md) and chart (.svg) are written beside it
@@ -199,6 +209,10 @@ export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --reactions SHARE        0 to under 1: that share of each sender's requests are reactions to a
                            recent message instead of sends (default 0); our server only (the
                            tutorial broadcasters and Socket.IO have none), not in cluster
+  --edits SHARE            0 to under 1: that share of each sender's requests edit one of its own
+                           latest messages instead of sending (default 0); as --reactions, and
+                           with it under 1 (--reactions 0.05 --edits 0.05: 10 % changes)
+                           rooms-changes: rooms plain, then with this mix (default 5 % + 5 %)
   --search-messages N      search: messages stored before searching (default 1000000; --quick 100000)
   --search-stores S[,S]    search: sqlite, postgres (default both; postgres at --database-url)
   --search-requests N      search: timed requests per query kind (default 300; --quick 100)
@@ -211,6 +225,12 @@ export class UsageError extends Error {}
 function positive(raw: string | undefined, flag: string): number {
   const n = Number(raw);
   if (raw === undefined || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} needs a positive number`);
+  return n;
+}
+
+function share(raw: string | undefined, flag: string): number {
+  const n = Number(raw);
+  if (raw === undefined || raw.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new UsageError(`${flag} needs a share from 0 to under 1 (0.1: one request in ten)`);
   return n;
 }
 
@@ -306,13 +326,12 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
         o.repeats = Object.fromEntries(SCENARIOS.map((s) => [s, n]));
         break;
       }
-      case '--reactions': {
-        const raw = value();
-        const n = Number(raw);
-        if (raw === undefined || raw.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) throw new UsageError(`${flag} needs a share from 0 to under 1 (0.1: one request in ten)`);
-        o.reactions = n;
+      case '--reactions':
+        o.reactions = share(value(), flag);
         break;
-      }
+      case '--edits':
+        o.edits = share(value(), flag);
+        break;
       case '--server-dir':
         o.serverDir = value() ?? null;
         if (!o.serverDir) throw new UsageError(`${flag} needs a directory`);
@@ -339,6 +358,7 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
         throw new UsageError(`unknown option ${flag}`);
     }
   }
+  if (o.reactions + o.edits >= 1) throw new UsageError('--reactions and --edits together must be under 1 (some requests must be sends)');
   if (scenarios) o.scenarios = SCENARIOS.filter((s) => scenarios.includes(s));
   if (peers) o.peers = PEERS.filter((p) => peers.includes(p));
   return o;

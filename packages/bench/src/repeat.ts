@@ -5,7 +5,7 @@
 import type { ScenarioName, ScenarioResult } from './results.js';
 
 /** How many runs each scenario gets in a full run (the others: 1). --repeat N sets them all. */
-export const DEFAULT_REPEATS: Partial<Record<ScenarioName, number>> = { fanout: 3, rooms: 3 };
+export const DEFAULT_REPEATS: Partial<Record<ScenarioName, number>> = { fanout: 3, rooms: 3, 'rooms-changes': 3 };
 
 /**
  * The number a scenario's representative run is chosen by: the median run by it keeps its steps
@@ -16,6 +16,7 @@ const HEADLINE: Partial<Record<ScenarioName, string>> = {
   fanout: 'p99Ms',
   saturate: 'maxDeliveriesPerSec',
   rooms: 'maxDeliveriesPerSec',
+  'rooms-changes': 'maxDeliveriesPerSec@ratio',
   idle: 'connectSeconds',
   resume: 'catchUpSeconds',
 };
@@ -25,12 +26,13 @@ export const SPREAD: Partial<Record<ScenarioName, string[]>> = {
   fanout: ['p50Ms', 'p99Ms'],
   saturate: ['maxDeliveriesPerSec'],
   rooms: ['maxDeliveriesPerSec', 'p99Ms'],
+  'rooms-changes': ['maxDeliveriesPerSec@plain', 'maxDeliveriesPerSec@changes', 'maxDeliveriesPerSec@ratio', 'serverCpuPer100k@ratio', 'p99Ms@ratio'],
   idle: ['connectSeconds', 'rssPerConnKiB'],
   resume: ['catchUpSeconds'],
 };
 
 /** Counts of what went wrong: the worst run's count is reported, not a median that could hide it. */
-const WORST_OF = /^(lost|outOfOrder)(@|$)/;
+const WORST_OF = /^(lost|outOfOrder|changesLost)(@|AtMax|$)/;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

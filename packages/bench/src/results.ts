@@ -3,10 +3,11 @@
 // in, repeat.ts folds them, the report reads them, and options.ts lists the names, without any of
 // them importing another.
 import type { PeerName } from './adapters.js';
+import type { ChangeMix } from './changes.js';
 import type { Flood } from './fairness-protocol.js';
 import type { Machine } from './proc.js';
 
-export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'idle', 'resume', 'cost', 'cluster', 'fairness', 'search'] as const;
+export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'rooms-changes', 'idle', 'resume', 'cost', 'cluster', 'fairness', 'search'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface StepResult {
@@ -52,14 +53,29 @@ export interface StepResult {
   generatorSaturated: boolean;
   disconnects: Record<string, number>;
   /**
-   * With reactions in the load (--reactions, our server): the share of requests that were
-   * reactions, how many, the `changed` events every member of their rooms was due and got, and
-   * those received per second. `sent`, `expected`, `received`, `lost` and the latencies are the
-   * messages' alone.
+   * With changes in the load (--reactions, --edits; our server): the shares of requests that were
+   * reactions and edits, how many of each were made, the `changed` events every member of their
+   * rooms was due and got (in all, and the edits' of them), how many of those were lost, and those
+   * received per second. `sent`, `expected`, `received`, `lost` and the latencies are the messages'
+   * alone.
    */
-  reactions?: { share: number; sent: number; changesExpected: number; changesReceived: number; changesLost: number; changesPerSec: number };
+  changes?: StepChanges;
   pass: boolean;
   why: string;
+}
+
+export interface StepChanges {
+  reactionShare: number;
+  editShare: number;
+  reactions: number;
+  edits: number;
+  expected: number;
+  received: number;
+  editsExpected: number;
+  editsReceived: number;
+  lost: number;
+  perSec: number;
+  editsPerSec: number;
 }
 
 export interface CostPoint {
@@ -106,6 +122,8 @@ export interface ScenarioResult {
   setups?: SetupResult[];
   /** Fairness scenario: the idle phase, then one per flood. */
   phases?: FairnessPhase[];
+  /** rooms-changes: the plain half, then the one with changes (whichever ran first). */
+  halves?: RoomsHalfResult[];
   generator: GeneratorSummary;
   /** Lines the server printed (our server logs at warn: each one is a warning or an error). */
   serverLog: string[];
@@ -143,6 +161,21 @@ export const SETUP_LABELS: Record<ClusterSetup, string> = {
   postgres: '1 node, PostgreSQL',
   cluster: '2 nodes, PostgreSQL + Redis',
 };
+
+export const ROOMS_HALVES = ['plain', 'changes'] as const;
+export type RoomsHalf = (typeof ROOMS_HALVES)[number];
+
+/** One half of the rooms-changes scenario: the rooms scenario with sends only, or with the change mix. */
+export interface RoomsHalfResult {
+  half: RoomsHalf;
+  /** `plain`, or the mix (`5 % reactions + 5 % edits`). */
+  label: string;
+  mix: ChangeMix;
+  /** The rooms scenario's metrics (the scenario's own are these, named `…@half`). */
+  metrics: Record<string, number | null>;
+  /** The fixed-rate step first, then the search's steps. */
+  steps: StepResult[];
+}
 
 /** One phase of the fairness scenario (scenarios/fairness.ts), each on a fresh server. */
 export interface FairnessPhase {

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { ADAPTERS } from './adapters.js';
-import { round } from './format.js';
+import { changeShare, describeMix } from './changes.js';
 import { LoadGenerator } from './load-generator.js';
 import { parseArgs, USAGE, UsageError, type BenchOptions } from './options.js';
 import { chatEnv, chatMainIn, PeerProcess, useChatMain } from './peer-process.js';
@@ -53,6 +53,7 @@ function settings(o: BenchOptions): Record<string, unknown> {
     search: o.search,
     repeats: o.repeats,
     reactions: o.reactions,
+    edits: o.edits,
     serverDir: o.serverDir,
     argv: o.argv,
     chatEnv: env,
@@ -85,12 +86,13 @@ async function main(): Promise<number> {
   const log = (line: string): void => void process.stdout.write(`${line}\n`);
   log(`bench: ${o.quick ? 'quick' : 'full'} run, scenarios ${o.scenarios.join(', ')}; peers ${o.peers.join(', ')}`);
   if (o.serverDir) log(`  chat server: ${chatMain}`);
-  if (o.reactions > 0) {
-    const without = o.peers.filter((p) => !ADAPTERS[p].reactions);
-    log(`  reactions: ${round(o.reactions * 100, 1)} % of each sender's requests, our server only${without.length ? ` (${without.join(', ')}: no reactions, sends only)` : ''}; not in cluster`);
+  const mix = { reactions: o.reactions, edits: o.edits };
+  if (changeShare(mix) > 0) {
+    const without = o.peers.filter((p) => !ADAPTERS[p].changes);
+    log(`  changes: ${describeMix(mix)} of each sender's requests, our server only${without.length ? ` (${without.join(', ')}: no reactions or edits, sends only)` : ''}; not in cluster`);
   }
   const gen = LoadGenerator.start(o.workers);
-  const ctx: Context = { gen, opts: o, epoch: 0, log };
+  const ctx: Context = { gen, opts: o, epoch: 0, round: 0, log };
   const results: ScenarioResult[] = [];
   const rows = rowsFor(o);
   const machine = describeMachine();
@@ -121,6 +123,7 @@ async function main(): Promise<number> {
         // Every other round in reverse, so that no peer always runs first while the machine drifts.
         for (const peer of round % 2 ? [...o.peers].reverse() : o.peers) {
           if (repeats > 1) log(`${scenario} × ${peer}: run ${round + 1} of ${repeats}`);
+          ctx.round = round;
           runs.get(peer)?.push(await runScenario(ctx, scenario, peer));
         }
       }

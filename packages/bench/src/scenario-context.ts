@@ -9,6 +9,8 @@ export interface Context {
   gen: LoadGenerator;
   opts: BenchOptions;
   epoch: number;
+  /** Which run of the scenario this is (0, 1, … with --repeat): a scenario of two halves alternates their order by it. */
+  round: number;
   log(line: string): void;
 }
 

@@ -1,5 +1,6 @@
 // Messages between the benchmark's main thread and its load-generator workers.
 import type { ConnectSpec, PeerName } from './adapters.js';
+import type { ChangeMix } from './changes.js';
 
 export interface SenderSpec {
   /** The sending client (it must live on the worker the command goes to). */
@@ -35,8 +36,8 @@ export type WorkerCommand = { id: number } & (
       senders: SenderSpec[];
       durationMs: number;
       textBytes: number;
-      /** 0..1: the share of each sender's requests that are reactions instead of sends (our server only). */
-      reactionShare: number;
+      /** The share of each sender's requests that are reactions and edits instead of sends (our server only). */
+      mix: ChangeMix;
     }
   | { type: 'stats'; light: boolean }
   | { type: 'close'; indices: number[] | undefined; graceful: boolean; keep: boolean }
@@ -45,10 +46,11 @@ export type WorkerCommand = { id: number } & (
 
 export type WorkerReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 
-/** What a send command did: messages per sender (in the command's order), and reactions in all. */
+/** What a send command did: messages per sender (in the command's order), and reactions and edits in all. */
 export interface SendResult {
   messages: number[];
   reactions: number;
+  edits: number;
 }
 
 export interface ConnectResult {
@@ -73,8 +75,10 @@ export interface WorkerStats {
   stale: number;
   /** Senders' own messages coming back (chat: proof the message was stored). */
   ownEchoes: number;
-  /** `changed` events received (chat, with reactions in the load): not deliveries. */
+  /** `changed` events received (chat, with reactions or edits in the load): not deliveries. */
   changes: number;
+  /** Of those, the edits' (`"action":"edit"`). */
+  editChanges: number;
   lastRecvUs: number;
   /** Clients that received perClientTarget deliveries this epoch. */
   caughtUp: number;

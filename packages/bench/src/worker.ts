@@ -1,12 +1,12 @@
-// One load-generator thread: holds a share of the clients, sends (or reacts) on behalf of its
-// senders, and counts what its receivers get (latency, order, catch-up; changes apart) for the
+// One load-generator thread: holds a share of the clients, sends (or reacts, or edits) on behalf
+// of its senders, and counts what its receivers get (latency, order, catch-up; changes apart) for the
 // current epoch.
 import { parentPort } from 'node:worker_threads';
 import { ADAPTERS, type BenchClient, type ClientHooks, type ConnectSpec, type PeerName } from './adapters.js';
 import { Histogram } from './histogram.js';
 import { encodePayload, nowUs, parsePayloadBuffer, parsePayloadString, type Payload } from './payload.js';
 import { threadCpuSeconds } from './proc.js';
-import { isReaction, reactionPhase } from './reactions.js';
+import { changeShare, editText, requestKind, type ChangeMix } from './changes.js';
 import type { ConnectResult, SendResult, SenderSpec, WorkerCommand, WorkerReply, WorkerStats } from './worker-protocol.js';
 
 interface Slot {
@@ -18,8 +18,16 @@ interface Slot {
   count: number;
   token: string | undefined;
   joinedSeq: number;
-  /** Requests made with reactions in the load, over every step: reactions keep their share across short steps. */
+  /** Requests made with changes in the load, over every step: changes keep their share across short steps. */
   requests: number;
+  /** Edits made, over every step: each one's text is new. */
+  edits: number;
+  /**
+   * A reaction or edit fell due in this step that the client could not make yet (no message seen,
+   * none of its own acknowledged): its next request in the step makes it instead.
+   */
+  owedReaction: boolean;
+  owedEdit: boolean;
 }
 
 const port = parentPort;
@@ -32,6 +40,7 @@ let outOfOrder = 0;
 let stale = 0;
 let ownEchoes = 0;
 let changes = 0;
+let editChanges = 0;
 let lastRecvUs = 0;
 let hist = new Histogram();
 let perClientTarget = 0;
@@ -72,8 +81,9 @@ function hooksFor(slot: Slot): ClientHooks {
     onText: (text) => {
       if (parsePayloadString(text, scratch)) deliver(slot);
     },
-    onChange: () => {
+    onChange: (edit) => {
       changes++;
+      if (edit) editChanges++;
     },
     onClose: (reason) => {
       slot.client = null;
@@ -95,7 +105,7 @@ async function connect(peer: PeerName, serverPort: number, specs: ConnectSpec[],
       const given = specs[next++] as ConnectSpec;
       const old = slots.get(given.index);
       const spec: ConnectSpec = resume && old ? { ...given, token: old.token as string, since: old.joinedSeq } : given;
-      const slot: Slot = old ?? { spec, client: null, lastSeq: new Map(), count: 0, token: undefined, joinedSeq: 0, requests: 0 };
+      const slot: Slot = old ?? { spec, client: null, lastSeq: new Map(), count: 0, token: undefined, joinedSeq: 0, requests: 0, edits: 0, owedReaction: false, owedEdit: false };
       slot.spec = spec;
       slots.set(spec.index, slot);
       try {
@@ -124,6 +134,7 @@ function arm(newEpoch: number, target: number): void {
   stale = 0;
   ownEchoes = 0;
   changes = 0;
+  editChanges = 0;
   lastRecvUs = 0;
   hist = new Histogram();
   perClientTarget = target;
@@ -138,18 +149,28 @@ function arm(newEpoch: number, target: number): void {
 }
 
 /**
- * Each sender makes `rate` requests a second: with reactionShare > 0, that share of them are
- * reactions (a sender that has seen no message yet sends instead). Payload seqs count messages
- * only, so receivers see 1, 2, 3… from each sender as without reactions.
+ * Each sender makes `rate` requests a second: with changes in the mix, that share of them are
+ * reactions and edits (a change the sender cannot make yet, having seen no message, or had none of
+ * its own acknowledged for an edit, is owed: it sends, and makes the change at its next request
+ * in this step that can). Payload seqs count messages only, so receivers see 1, 2, 3… from each
+ * sender as without changes.
  */
-function send(sendEpoch: number, senders: SenderSpec[], durationMs: number, textBytes: number, reactionShare: number): Promise<SendResult> {
+function send(sendEpoch: number, senders: SenderSpec[], durationMs: number, textBytes: number, mix: ChangeMix): Promise<SendResult> {
   return new Promise((resolve) => {
     const start = nowUs();
     const end = start + durationMs * 1000;
     const requests = senders.map(() => 0);
     const messages = senders.map(() => 0);
     let reactions = 0;
-    if (reactionShare > 0) for (const s of senders) slots.get(s.index)?.client?.watchMessages();
+    let edits = 0;
+    const changing = changeShare(mix) > 0;
+    for (const s of senders) {
+      const slot = slots.get(s.index);
+      if (!slot) continue;
+      // What an earlier step owed stays there: a step's changes are its own share, no more.
+      slot.owedReaction = slot.owedEdit = false;
+      if (changing) slot.client?.watchMessages();
+    }
     // A few senders: tick often for an even pace; many slow senders: tick less, each has a phase.
     const tickMs = senders.length <= 10 ? 2 : 10;
     const tick = (): void => {
@@ -164,9 +185,21 @@ function send(sendEpoch: number, senders: SenderSpec[], durationMs: number, text
         let n = requests[i] as number;
         while (n < due) {
           n++;
-          if (reactionShare > 0 && isReaction(++slot.requests, reactionShare, reactionPhase(s.index)) && client.react(s.room)) {
-            reactions++;
-            continue;
+          if (changing) {
+            const kind = requestKind(++slot.requests, mix, s.index);
+            if (kind === 'react') slot.owedReaction = true;
+            if (kind === 'edit') slot.owedEdit = true;
+            if (slot.owedEdit && client.edit(s.room, editText(s.index, slot.edits + 1, textBytes))) {
+              slot.owedEdit = false;
+              slot.edits++;
+              edits++;
+              continue;
+            }
+            if (slot.owedReaction && client.react(s.room)) {
+              slot.owedReaction = false;
+              reactions++;
+              continue;
+            }
           }
           const m = (messages[i] as number) + 1;
           messages[i] = m;
@@ -176,7 +209,7 @@ function send(sendEpoch: number, senders: SenderSpec[], durationMs: number, text
       }
       if (now >= end) {
         clearInterval(timer);
-        resolve({ messages, reactions });
+        resolve({ messages, reactions, edits });
       }
     };
     const timer = setInterval(tick, tickMs);
@@ -192,6 +225,7 @@ function stats(light: boolean): WorkerStats {
     stale,
     ownEchoes,
     changes,
+    editChanges,
     lastRecvUs,
     caughtUp,
     open,
@@ -226,7 +260,7 @@ async function handle(cmd: WorkerCommand): Promise<unknown> {
       arm(cmd.epoch, cmd.perClientTarget);
       return null;
     case 'send':
-      return send(cmd.epoch, cmd.senders, cmd.durationMs, cmd.textBytes, cmd.reactionShare);
+      return send(cmd.epoch, cmd.senders, cmd.durationMs, cmd.textBytes, cmd.mix);
     case 'stats':
       return stats(cmd.light);
     case 'close':

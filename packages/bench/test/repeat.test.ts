@@ -24,13 +24,13 @@ describe('foldRuns', () => {
     expect(foldRuns([only])).toBe(only);
   });
 
-  it('reports each metric as the median over the runs, and lost as the worst run', () => {
+  it('reports each metric as the median over the runs, and lost (messages or changes) as the worst run', () => {
     const folded = foldRuns([
-      run({ maxDeliveriesPerSec: 67_000, p99Ms: 9, lost: 0, outOfOrder: 0 }),
-      run({ maxDeliveriesPerSec: 159_000, p99Ms: 4, lost: 3, outOfOrder: 0 }),
-      run({ maxDeliveriesPerSec: 188_000, p99Ms: 5, lost: 0, outOfOrder: 1 }),
+      run({ maxDeliveriesPerSec: 67_000, p99Ms: 9, lost: 0, outOfOrder: 0, 'changesLost@changes': 0 }),
+      run({ maxDeliveriesPerSec: 159_000, p99Ms: 4, lost: 3, outOfOrder: 0, 'changesLost@changes': 7 }),
+      run({ maxDeliveriesPerSec: 188_000, p99Ms: 5, lost: 0, outOfOrder: 1, 'changesLost@changes': 0 }),
     ]);
-    expect(folded.metrics).toMatchObject({ maxDeliveriesPerSec: 159_000, p99Ms: 5, lost: 3, outOfOrder: 1 });
+    expect(folded.metrics).toMatchObject({ maxDeliveriesPerSec: 159_000, p99Ms: 5, lost: 3, outOfOrder: 1, 'changesLost@changes': 7 });
     expect(folded.runs?.map((m) => m.maxDeliveriesPerSec)).toEqual([67_000, 159_000, 188_000]);
     expect(folded.wallSeconds).toBe(30);
   });
@@ -66,7 +66,7 @@ describe('--repeat', () => {
   const options = (argv: string[]) => parseArgs(argv) as BenchOptions;
 
   it('repeats the close scenarios by default, and nothing in quick mode', () => {
-    expect(options([]).repeats).toEqual({ fanout: 3, rooms: 3 });
+    expect(options([]).repeats).toEqual({ fanout: 3, rooms: 3, 'rooms-changes': 3 });
     expect(options(['--quick']).repeats).toEqual({});
   });
 

@@ -6,7 +6,7 @@ import type { StepResult } from '../results.js';
 import type { Context } from '../scenario-context.js';
 import type { Layout } from './layout.js';
 import { Session } from './session.js';
-import { logStep, measureStep, reactionMetrics } from './step.js';
+import { logStep, measureStep, changeMetrics } from './step.js';
 
 export interface SearchResult {
   steps: StepResult[];
@@ -89,6 +89,6 @@ export function searchMetrics(s: SearchResult, rssMiB: number): Record<string, n
     serverCpuPer100kAt200k: at200k?.serverCpuPer100k ?? null,
     steps: s.steps.length,
     serverPeakRssMiB: round(rssMiB, 1),
-    ...reactionMetrics(s.best, 'AtMax'),
+    ...changeMetrics(s.best, 'AtMax'),
   };
 }

@@ -1,5 +1,6 @@
 // A server (one process, or a cluster setup's nodes) with its clients connected and joined.
 import { ADAPTERS, type ConnectSpec, type PeerName } from '../adapters.js';
+import { changeShare, describeMix, NO_CHANGES, type ChangeMix } from '../changes.js';
 import { MiB } from '../format.js';
 import { PeerProcess, ServerGroup } from '../peer-process.js';
 import { SetupError, type Context } from '../scenario-context.js';
@@ -11,13 +12,13 @@ export interface Launcher {
   /** Also measure the CPU of the postgres and redis-server processes in each step. */
   services: boolean;
   /**
-   * --reactions applies (with a peer that has them). The cluster scenario's setups leave it out:
-   * PostgreSQL refused changes when the option came in, and its setups compare the same load.
+   * --reactions and --edits apply (with a peer that has them). The cluster scenario's setups leave
+   * them out: PostgreSQL refused changes when the option came in, and its setups compare the same load.
    */
-  reactions: boolean;
+  changes: boolean;
 }
 
-const oneProcess = (peer: PeerName): Launcher => ({ start: async () => new ServerGroup([await PeerProcess.start(peer)]), services: false, reactions: true });
+const oneProcess = (peer: PeerName): Launcher => ({ start: async () => new ServerGroup([await PeerProcess.start(peer)]), services: false, changes: true });
 
 /** With several nodes: clients in contiguous blocks of the specs, so the first (the sender) is on node 1. */
 function spread(specs: ConnectSpec[], ports: number[]): ConnectSpec[] {
@@ -58,15 +59,15 @@ export class Session {
       );
     }
     const over = server.nodes.length > 1 ? ` over ${server.nodes.length} nodes` : '';
-    const share = session.reactionShare > 0 ? `; ${Math.round(session.reactionShare * 100)} % of requests are reactions` : '';
-    const none = ctx.opts.reactions > 0 && session.reactionShare === 0 ? '; sends only (no reactions here)' : '';
+    const share = changeShare(session.mix) > 0 ? `; ${describeMix(session.mix)} of requests` : '';
+    const none = ctx.opts.reactions + ctx.opts.edits > 0 && changeShare(session.mix) === 0 ? '; sends only (no reactions or edits here)' : '';
     ctx.log(`  ${peer}: ${specs.length} clients connected${over} in ${(connect.elapsedMs / 1000).toFixed(1)} s${share}${none}`);
     return session;
   }
 
-  /** The share of each sender's requests that are reactions in this session's steps (0: sends only). */
-  get reactionShare(): number {
-    return ADAPTERS[this.peer].reactions && this.launcher.reactions ? this.ctx.opts.reactions : 0;
+  /** The shares of each sender's requests that are reactions and edits in this session's steps (none: sends only). */
+  get mix(): ChangeMix {
+    return ADAPTERS[this.peer].changes && this.launcher.changes ? { reactions: this.ctx.opts.reactions, edits: this.ctx.opts.edits } : NO_CHANGES;
   }
 
   peakRssMiB = 0;

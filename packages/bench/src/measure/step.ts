@@ -1,9 +1,11 @@
 // One measured step: the senders send at a target rate for a while, then the step waits for late
 // deliveries and reports latency, loss, order and the CPU of the server, the generator and (for the
-// cluster scenario) PostgreSQL and Redis. With reactions in the load (our server, --reactions),
-// that share of the requests are reactions: the target counts requests, the latency and loss are
-// the messages', and the `changed` events the reactions caused are counted beside them.
+// cluster scenario) PostgreSQL and Redis. With changes in the load (our server, --reactions,
+// --edits), those shares of the requests are reactions and edits: the target counts requests, the
+// latency and loss are the messages', and the `changed` events the changes caused are counted
+// beside them (lost ones too: a step that lost more than the loss limit of them fails).
 import { availableParallelism } from 'node:os';
+import { changeShare } from '../changes.js';
 import { fmt, round, sleep } from '../format.js';
 import { nowUs } from '../payload.js';
 import type { StepResult } from '../results.js';
@@ -21,15 +23,15 @@ export async function measureStep(ctx: Context, session: Session, layout: Layout
   const w0 = await gen.workerCpuSeconds();
   const p0 = process.cpuUsage();
   const cpu0 = session.server.cpuSecondsEach();
-  const share = session.reactionShare;
+  const mix = session.mix;
   const t0 = nowUs();
-  const { messages: sentBy, reactions } = await gen.send(epoch, senders, durationMs, opts.textBytes, share);
+  const { messages: sentBy, reactions, edits } = await gen.send(epoch, senders, durationMs, opts.textBytes, mix);
   const sendEnd = nowUs();
   let sent = 0;
   for (const n of sentBy.values()) sent += n;
   const expected = sent * layout.receiversPerMessage;
-  // A change goes to every member of the room, the reacting sender too.
-  const changesExpected = reactions * (layout.receiversPerMessage + 1);
+  // A change goes to every member of the room, the sender that made it too.
+  const changesExpected = (reactions + edits) * (layout.receiversPerMessage + 1);
   let last = -1;
   let lastChange = nowUs();
   for (;;) {
@@ -69,7 +71,7 @@ export async function measureStep(ctx: Context, session: Session, layout: Layout
   let why = '';
   if (!session.server.alive) why = 'server died';
   else if (disconnectCount > 0) why = `server dropped ${disconnectCount} clients`;
-  else if (sent + reactions < msgRate * durationS * 0.97) why = `generator sent only ${sent + reactions} of ${Math.round(msgRate * durationS)} ${reactions > 0 ? 'requests' : 'messages'}`;
+  else if (sent + reactions + edits < msgRate * durationS * 0.97) why = `generator sent only ${sent + reactions + edits} of ${Math.round(msgRate * durationS)} ${reactions + edits > 0 ? 'requests' : 'messages'}`;
   else if (expected > 0 && lost / expected > opts.lossLimit) why = `lost ${((lost / expected) * 100).toFixed(2)} %`;
   else if (changesExpected > 0 && changesLost / changesExpected > opts.lossLimit) why = `lost ${((changesLost / changesExpected) * 100).toFixed(2)} % of changes`;
   else if (p99Ms > opts.p99LimitMs) why = `p99 ${p99Ms.toFixed(0)} ms`;
@@ -96,8 +98,22 @@ export async function measureStep(ctx: Context, session: Session, layout: Layout
     ...(services ? { servicesCpuSeconds: round(servicesCpu, 2), servicesCpuPer100k: per100k(servicesCpu), servicesCpuPct } : {}),
     generatorSaturated: generatorCpuPct >= 0.9 * leftOver || workerCpuPct.some((p) => p >= 90),
     disconnects: s.disconnects,
-    ...(share > 0
-      ? { reactions: { share, sent: reactions, changesExpected, changesReceived: s.changes, changesLost, changesPerSec: Math.round(s.changes / elapsedS) } }
+    ...(changeShare(mix) > 0
+      ? {
+          changes: {
+            reactionShare: mix.reactions,
+            editShare: mix.edits,
+            reactions,
+            edits,
+            expected: changesExpected,
+            received: s.changes,
+            editsExpected: edits * (layout.receiversPerMessage + 1),
+            editsReceived: s.editChanges,
+            lost: changesLost,
+            perSec: Math.round(s.changes / elapsedS),
+            editsPerSec: Math.round(s.editChanges / elapsedS),
+          },
+        }
       : {}),
     pass: why === '',
     why,
@@ -109,20 +125,31 @@ export function logStep(ctx: Context, label: string, r: StepResult): void {
     `    ${label} ${fmt(r.targetPerSec)}/s → ${fmt(r.deliveriesPerSec)}/s p50 ${r.p50Ms} p99 ${r.p99Ms} max ${r.maxMs} ms` +
       ` lost ${r.lost} ooo ${r.outOfOrder} cpu ${r.serverCpuPer100k} s/100k; server ${r.serverCpuPct} %, generator ${r.generatorCpuPct} % (${r.workerCpuPct.join('/')})` +
       `${r.servicesCpuPct !== undefined ? `, postgres + redis ${r.servicesCpuPct} %` : ''}` +
-      `${r.reactions ? `; changes ${fmt(r.reactions.changesPerSec)}/s lost ${r.reactions.changesLost}` : ''}` +
+      `${r.changes ? `; changes ${fmt(r.changes.perSec)}/s (${r.changes.reactions} reactions, ${r.changes.edits} edits) lost ${r.changes.lost}` : ''}` +
       `${r.pass ? '' : `  FAIL: ${r.why}`}`,
   );
 }
 
-/** A step's reaction share and changes delivered per second, as metrics (none without reactions). */
-export function reactionMetrics(r: StepResult | null | undefined, suffix = ''): Record<string, number> {
-  return r?.reactions ? { reactionShare: r.reactions.share, [`changesPerSec${suffix}`]: r.reactions.changesPerSec, [`changesLost${suffix}`]: r.reactions.changesLost } : {};
+/**
+ * A step's reaction and edit shares, changes delivered per second (the edits' among them) and
+ * changes lost, as metrics (none without changes).
+ */
+export function changeMetrics(r: StepResult | null | undefined, suffix = ''): Record<string, number> {
+  const c = r?.changes;
+  if (!c) return {};
+  return {
+    reactionShare: c.reactionShare,
+    editShare: c.editShare,
+    [`changesPerSec${suffix}`]: c.perSec,
+    [`editChangesPerSec${suffix}`]: c.editsPerSec,
+    [`changesLost${suffix}`]: c.lost,
+  };
 }
 
 /** A fixed-rate step's numbers as a scenario's metrics. */
 export function stepMetrics(r: StepResult): Record<string, number> {
   return {
-    ...reactionMetrics(r),
+    ...changeMetrics(r),
     deliveriesPerSec: r.deliveriesPerSec,
     expectedPerSec: r.targetPerSec,
     p50Ms: r.p50Ms,

@@ -1,6 +1,8 @@
 // The tables under the summary: the load generator's CPU, the steps of every saturation search, the
-// cluster setups, the fairness phases, and the notes (n/a, errors, server output).
-import { fmt, round } from '../format.js';
+// cluster setups, the rooms-changes halves, the fairness phases, and the notes (n/a, errors, server
+// output).
+import { describeMix } from '../changes.js';
+import { fmt } from '../format.js';
 import { SPREAD } from '../repeat.js';
 import type { BenchResults, FairnessPhase, ScenarioResult, StepResult } from '../results.js';
 import { ABUSER_ADDRESS, WELL_BEHAVED_ADDRESS } from '../scenarios/fairness.js';
@@ -22,19 +24,20 @@ export function generatorTable(results: BenchResults): string {
 }
 
 /**
- * `services`: with the PostgreSQL + Redis CPU columns (cluster scenario). With reactions in the
- * load, the changes each step delivered per second (and lost) follow the messages'.
+ * `services`: with the PostgreSQL + Redis CPU columns (cluster scenario). With changes in the load,
+ * the changes each step delivered per second (of them the edits', and those lost) follow the
+ * messages'.
  */
 function stepsTable(steps: StepResult[], services = false): string {
   const extra = services ? ' PostgreSQL + Redis CPU s/100k | PostgreSQL + Redis CPU |' : '';
-  const changes = steps.some((s) => s.reactions);
+  const changes = steps.some((s) => s.changes);
   const lines = [
-    `| target/s | achieved/s | p50 ms | p99 ms | max ms | lost | out of order |${changes ? ' changes/s (lost) |' : ''} server CPU s/100k | server CPU |${extra} generator CPU | result |`,
+    `| target/s | achieved/s | p50 ms | p99 ms | max ms | lost | out of order |${changes ? ' changes/s (edits/s, lost) |' : ''} server CPU s/100k | server CPU |${extra} generator CPU | result |`,
     `| --- | --- | --- | --- | --- | --- | --- |${changes ? ' --- |' : ''} --- | --- |${services ? ' --- | --- |' : ''} --- | --- |`,
   ];
   for (const s of steps) {
     const cols = services ? ` ${s.servicesCpuPer100k ?? '–'} | ${s.servicesCpuPct ?? '–'} % |` : '';
-    const ch = changes ? ` ${s.reactions ? `${fmt(s.reactions.changesPerSec)} (${s.reactions.changesLost})` : '–'} |` : '';
+    const ch = changes ? ` ${s.changes ? `${fmt(s.changes.perSec)} (${fmt(s.changes.editsPerSec)}, ${s.changes.lost})` : '–'} |` : '';
     lines.push(
       `| ${fmt(s.targetPerSec)} | ${fmt(s.deliveriesPerSec)} | ${s.p50Ms} | ${s.p99Ms} | ${s.maxMs} | ${s.lost} | ${s.outOfOrder} |${ch} ${s.serverCpuPer100k} | ${s.serverCpuPct} % |${cols} ${s.generatorCpuPct} %${s.generatorSaturated ? ' (saturated)' : ''} | ${s.pass ? 'pass' : s.why} |`,
     );
@@ -75,6 +78,37 @@ function clusterDetails(r: ScenarioResult): string[] {
   for (const x of setups) {
     if (x.status === 'ok') out.push(`${x.label} (first row: the fanout step; then the search):\n\n${stepsTable(x.steps, true)}`);
   }
+  return out;
+}
+
+/** The rooms-changes scenario: one row per half, with the ratio, then each half's steps. */
+function halvesDetails(r: ScenarioResult): string[] {
+  const m = r.metrics;
+  const v = (x: number | null | undefined, unit = ''): string => (typeof x === 'number' ? `${x}${unit}` : '–');
+  const per = (x: number | null | undefined): string => (typeof x === 'number' ? `${fmt(x)}/s` : '–');
+  const lines = [
+    '| half | deliveries/s at 1 msg/s each | p99 ms | lost / out of order | changes/s (lost) | server CPU s/100k | max sustainable deliveries/s | changes/s at max | p99 ms at max | server CPU s/100k at max |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const half of ['plain', 'changes', 'ratio'] as const) {
+    const k = (name: string): number | null | undefined => m[`${name}@${half}`];
+    const label = half === 'ratio' ? 'changes ÷ plain' : half === 'plain' ? 'plain' : describeMix({ reactions: m.reactionShare ?? 0, edits: m.editShare ?? 0 });
+    const changes = half === 'changes' ? `${per(k('changesPerSec'))} (${v(k('changesLost'))})` : '–';
+    lines.push(
+      half === 'ratio'
+        ? `| ${label} | | ${v(k('p99Ms'))} | | | ${v(k('serverCpuPer100k'))} | ${v(k('maxDeliveriesPerSec'))} | | ${v(k('p99MsAtMax'))} | ${v(k('serverCpuPer100kAtMax'))} |`
+        : `| ${label} | ${per(k('deliveriesPerSec'))} | ${v(k('p99Ms'))} | ${v(k('lost'))} / ${v(k('outOfOrder'))} | ${changes} | ${v(k('serverCpuPer100k'))} |` +
+            ` ${per(k('maxDeliveriesPerSec'))} | ${half === 'changes' ? per(k('changesPerSecAtMax')) : '–'} | ${v(k('p99MsAtMax'))} | ${v(k('serverCpuPer100kAtMax'))} |`,
+    );
+  }
+  const out = [
+    'Each half is the rooms scenario on a fresh server of the same build: sends only, then with the change mix (the order alternates ' +
+      'from one run to the next). With changes, a sender makes as many requests, so at 10 % changes the messages\' deliveries are 90 % ' +
+      'of the target; CPU per 100k deliveries counts messages\' deliveries only, so it carries the changes\' cost. Ratios are changes ÷ plain ' +
+      '(with repeats: the median of each run\'s ratio).',
+    lines.join('\n'),
+  ];
+  for (const h of r.halves ?? []) out.push(`${h.label === 'plain' ? 'Plain' : h.label} (first row: the 1 msg/s step; then the search):\n\n${stepsTable(h.steps)}`);
   return out;
 }
 
@@ -126,11 +160,12 @@ export function details(results: BenchResults): string {
     if (r.status !== 'ok' && !r.setups?.length && !r.phases?.length) continue;
     const sections: string[] = [];
     if (r.reason) sections.push(`Note: ${r.reason}.`);
-    const share = r.metrics.reactionShare;
-    if (typeof share === 'number' && share > 0) {
+    const mix = { reactions: r.metrics.reactionShare ?? 0, edits: r.metrics.editShare ?? 0 };
+    if (mix.reactions + mix.edits > 0) {
       sections.push(
-        `${round(share * 100, 1)} % of each sender's requests were reactions to a recent message: a target counts requests × receivers; ` +
-          'achieved, latency and loss are the messages\'; changes/s are the `changed` events received (every member of the room gets one).',
+        `${describeMix(mix)} of each sender's requests${r.scenario === 'rooms-changes' ? ' in the second half' : ''} were changes (a reaction to a recent message, an edit of one of its own): ` +
+          'a target counts requests × receivers; achieved, latency and loss are the messages\'; changes/s are the `changed` events received ' +
+          '(every member of the room gets one), edits/s those of edits.',
       );
     }
     if (r.runs) {
@@ -148,6 +183,7 @@ export function details(results: BenchResults): string {
       }
     }
     if (r.scenario === 'cluster') sections.push(...clusterDetails(r));
+    if (r.scenario === 'rooms-changes') sections.push(...halvesDetails(r));
     if (r.scenario === 'fairness') sections.push(...fairnessDetails(r));
     if (r.scenario === 'idle' || r.scenario === 'resume') {
       sections.push(Object.entries(r.metrics).map(([k, v]) => `${k} ${v}`).join(', '));

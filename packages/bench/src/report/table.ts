@@ -1,8 +1,9 @@
 // The summary table: one row per metric, with ratios (chat / peer; for the cluster scenario, each
-// setup / SQLite; for fairness, each flood / idle).
+// setup / SQLite; for rooms-changes, with changes / plain; for fairness, each flood / idle).
 import type { PeerName } from '../adapters.js';
+import { describeMix, roomsChangesMix } from '../changes.js';
 import { FLOODS } from '../fairness-protocol.js';
-import { fmt, round } from '../format.js';
+import { fmt } from '../format.js';
 import type { BenchOptions } from '../options.js';
 import { CLUSTER_SETUPS, SETUP_LABELS, type BenchResults, type ScenarioName, type ScenarioResult } from '../results.js';
 
@@ -12,15 +13,17 @@ interface Row {
   label: string;
   better: 'higher' | 'lower' | '';
   unit?: (v: number) => string;
-  /** Cluster and fairness rows: chat's value is also shown ÷ this metric's, named baseLabel. */
+  /** Cluster, rooms-changes and fairness rows: chat's value is also shown ÷ this metric's, named baseLabel. */
   base?: string;
   baseLabel?: string;
+  /** rooms-changes: the ratio to show instead of value ÷ base (the median of each run's ratio). */
+  ratio?: string;
 }
 
 /** Scenarios that compare our server with itself (SetupResult.vsSqlite, FairnessPhase.p99VsIdle), not with the peers. */
-const SELF_COMPARED: readonly ScenarioName[] = ['cluster', 'fairness'];
+const SELF_COMPARED: readonly ScenarioName[] = ['cluster', 'rooms-changes', 'fairness'];
 
-export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms' | 'idle' | 'resume' | 'cost'> & Partial<Pick<BenchOptions, 'cluster' | 'reactions'>>): Row[] {
+export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms' | 'idle' | 'resume' | 'cost'> & Partial<Pick<BenchOptions, 'cluster' | 'reactions' | 'edits'>>): Row[] {
   const ms = (v: number): string => `${v} ms`;
   const per = (v: number): string => `${fmt(v)}/s`;
   const s = (v: number): string => `${v} s`;
@@ -43,6 +46,7 @@ export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms'
     { scenario: 'rooms', metric: 'serverCpuPer100k', label: 'server CPU s per 100k deliveries', better: 'lower', unit: s },
     { scenario: 'rooms', metric: 'maxDeliveriesPerSec', label: 'max sustainable deliveries/s', better: 'higher', unit: per },
     { scenario: 'rooms', metric: 'serverPeakRssMiB', label: 'server peak RSS', better: 'lower', unit: mib },
+    ...roomsChangesRows(opts),
     { scenario: 'idle', metric: 'rssPerConnKiB', label: 'server RSS per idle connection', better: 'lower', unit: kib },
     { scenario: 'idle', metric: 'connectSeconds', label: `${opts.idle.connections} connects + joins`, better: 'lower', unit: s },
     { scenario: 'idle', metric: 'connectsPerSec', label: 'connect + join rate', better: 'higher', unit: per },
@@ -50,16 +54,16 @@ export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms'
     { scenario: 'resume', metric: 'catchUpP99Ms', label: 'per-client catch-up p99', better: 'lower', unit: ms },
     { scenario: 'resume', metric: 'lost', label: 'lost / out of order', better: '' },
   ];
-  // With reactions in the load (our server only), the changes they caused, beside the deliveries.
-  if ((opts.reactions ?? 0) > 0) {
+  // With changes in the load (our server only), the changes delivered, beside the deliveries.
+  if ((opts.reactions ?? 0) + (opts.edits ?? 0) > 0) {
     const changes = (scenario: ScenarioName, after: string, metric: string, label: string): void => {
       const at = rows.findIndex((r) => r.scenario === scenario && r.metric === after);
       rows.splice(at + 1, 0, { scenario, metric, label, better: '', unit: per });
     };
-    changes('fanout', 'deliveriesPerSec', 'changesPerSec', 'changes delivered/s (reactions)');
-    changes('rooms', 'lost', 'changesPerSec', 'changes delivered/s (reactions)');
-    changes('rooms', 'maxDeliveriesPerSec', 'changesPerSecAtMax', 'changes delivered/s at the max (reactions)');
-    changes('saturate', 'maxDeliveriesPerSec', 'changesPerSecAtMax', 'changes delivered/s at the max (reactions)');
+    changes('fanout', 'deliveriesPerSec', 'changesPerSec', 'changes delivered/s (reactions, edits)');
+    changes('rooms', 'lost', 'changesPerSec', 'changes delivered/s (reactions, edits)');
+    changes('rooms', 'maxDeliveriesPerSec', 'changesPerSecAtMax', 'changes delivered/s at the max (reactions, edits)');
+    changes('saturate', 'maxDeliveriesPerSec', 'changesPerSecAtMax', 'changes delivered/s at the max (reactions, edits)');
   }
   for (const size of opts.cost.sizes) {
     rows.push({ scenario: 'cost', metric: `maxDeliveriesPerSec@${size}`, label: `max sustainable deliveries/s, room of ${size}`, better: 'higher', unit: per });
@@ -97,6 +101,30 @@ export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms'
       { scenario: 'fairness', metric: `connectMaxMs@${flood}`, label: `newcomer to welcome, slowest, \`${flood}\` flood`, better: 'lower', unit: ms, base: 'connectMaxMs@idle', baseLabel: 'idle' },
     );
   }
+  return rows;
+}
+
+/** rooms-changes: each number plain, then with the change mix (÷ plain), and the changes delivered. */
+function roomsChangesRows(opts: Pick<BenchOptions, 'rooms'> & Partial<Pick<BenchOptions, 'reactions' | 'edits'>>): Row[] {
+  const mix = describeMix(roomsChangesMix({ reactions: opts.reactions ?? 0, edits: opts.edits ?? 0 }));
+  const scenario = 'rooms-changes';
+  const rows: Row[] = [];
+  const pair = (metric: string, label: string, better: Row['better'], unit: Row['unit']): void => {
+    rows.push({ scenario, metric: `${metric}@plain`, label: `${label}, plain`, better, unit });
+    rows.push({ scenario, metric: `${metric}@changes`, label: `${label}, ${mix}`, better, unit, base: `${metric}@plain`, baseLabel: 'plain', ratio: `${metric}@ratio` });
+  };
+  const per = (v: number): string => `${fmt(v)}/s`;
+  pair('maxDeliveriesPerSec', 'max sustainable deliveries/s', 'higher', per);
+  pair('serverCpuPer100kAtMax', 'server CPU s per 100k deliveries at the max', 'lower', (v) => `${v} s`);
+  pair('serverCpuPer100k', `server CPU s per 100k deliveries at ${opts.rooms.rate} msg/s each`, 'lower', (v) => `${v} s`);
+  pair('p99Ms', `latency p99 at ${opts.rooms.rate} msg/s each`, 'lower', (v) => `${v} ms`);
+  rows.push(
+    { scenario, metric: 'lost@plain', label: 'lost / out of order, plain', better: '' },
+    { scenario, metric: 'lost@changes', label: `lost / out of order, ${mix}`, better: '' },
+    { scenario, metric: 'changesPerSec@changes', label: `changes delivered/s at ${opts.rooms.rate} msg/s each, ${mix}`, better: '', unit: per },
+    { scenario, metric: 'editChangesPerSec@changes', label: 'of them, edits delivered/s', better: '', unit: per },
+    { scenario, metric: 'changesLost@changes', label: `changes lost at ${opts.rooms.rate} msg/s each`, better: '' },
+  );
   return rows;
 }
 
@@ -145,15 +173,18 @@ export function markdownTable(results: BenchResults): string {
       const text = cell(r, row);
       if (peer === 'chat' && row.base) {
         const [v, b] = [r?.metrics[row.metric], r?.metrics[row.base]];
-        return typeof v === 'number' && typeof b === 'number' && b > 0 ? `**${text}** (${(v / b).toFixed(2)}× ${row.baseLabel ?? ''})` : `**${text}**`;
+        const given = row.ratio ? r?.metrics[row.ratio] : undefined;
+        const ratio = typeof given === 'number' ? given : typeof v === 'number' && typeof b === 'number' && b > 0 ? v / b : null;
+        return ratio !== null ? `**${text}** (${ratio.toFixed(2)}× ${row.baseLabel ?? ''})` : `**${text}**`;
       }
       if (peer === 'chat' || !row.better) return peer === 'chat' ? `**${text}**` : text;
       const ratio = results.ratios[row.scenario]?.[row.metric]?.[peer];
       return typeof ratio === 'number' ? `${text} (chat ${ratio.toFixed(2)}×)` : text;
     });
     const repeated = Math.max(...peers.map((peer) => find(results.results, row.scenario, peer)?.runs?.length ?? 1));
-    const share = find(results.results, row.scenario, 'chat')?.metrics.reactionShare;
-    const named = typeof share === 'number' && share > 0 ? `${row.scenario}, ${round(share * 100, 1)} % reactions` : row.scenario;
+    const m = find(results.results, row.scenario, 'chat')?.metrics;
+    const mix = describeMix({ reactions: m?.reactionShare ?? 0, edits: m?.editShare ?? 0 });
+    const named = mix && row.scenario !== 'rooms-changes' ? `${row.scenario}, ${mix}` : row.scenario;
     const scenario = repeated > 1 ? `${named} (median of ${repeated})` : named;
     return `| ${scenario} | ${row.label} | ${row.better || ' '} | ${cells.join(' | ')} |`;
   });

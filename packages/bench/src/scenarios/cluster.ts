@@ -19,7 +19,7 @@ import { Scratch, unavailable } from '../services.js';
 function setupLauncher(peer: PeerName, nodes: number, scratch: Scratch | null): Launcher {
   return {
     services: true,
-    reactions: false,
+    changes: false,
     async start() {
       const started: PeerProcess[] = [];
       try {

@@ -15,14 +15,16 @@ import { fanout } from './fanout.js';
 import { idle } from './idle.js';
 import { resume } from './resume.js';
 import { rooms } from './rooms.js';
+import { roomsChanges } from './rooms-changes.js';
 import { saturate } from './saturate.js';
 import { search } from './search.js';
 
-const RUNNERS: Record<ScenarioName, Scenario> = { fanout, saturate, rooms, idle, resume, cost, cluster, fairness, search };
+const RUNNERS: Record<ScenarioName, Scenario> = { fanout, saturate, rooms, 'rooms-changes': roomsChanges, idle, resume, cost, cluster, fairness, search };
 
 /** Why a scenario does not apply to a peer, or null. */
 export function notApplicable(scenario: ScenarioName, peer: PeerName): string | null {
   const adapter = ADAPTERS[peer];
+  if (scenario === 'rooms-changes' && !adapter.changes) return 'our server only: the others have no reactions or edits';
   if (scenario === 'rooms' && !adapter.rooms) return 'no rooms: the tutorial broadcaster sends every message to every client';
   if (scenario === 'resume' && !adapter.history) return 'no history: a client that reconnects cannot get what it missed';
   if (scenario === 'cluster' && peer !== 'chat') return 'our server only: what running it as a cluster costs and buys';
