@@ -6,7 +6,7 @@ import type { PeerName } from './adapters.js';
 import type { Flood } from './fairness-protocol.js';
 import type { Machine } from './proc.js';
 
-export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'idle', 'resume', 'cost', 'cluster', 'fairness', 'search'] as const;
+export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'idle', 'resume', 'cost', 'cluster', 'fairness', 'search', 'upload', 'myrooms'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface StepResult {
