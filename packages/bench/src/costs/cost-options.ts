@@ -35,14 +35,14 @@ export function costDefaults(quick: boolean): { upload: UploadOptions; myRooms: 
         myRooms: { rooms: 10, messages: 1_000, few: 10, mentionEvery: 100, requests: 20, warmup: 3, stores: ['sqlite', 'postgres'], keep: false },
       }
     : {
-        upload: { fileMiB: 10, concurrent: 10, imageSide: 2_500, sampleMs: 5 },
+        upload: { fileMiB: 10, concurrent: 10, imageSide: 3_500, sampleMs: 5 },
         myRooms: { rooms: 100, messages: 100_000, few: 10, mentionEvery: 100, requests: 200, warmup: 20, stores: ['sqlite', 'postgres'], keep: false },
       };
 }
 
 export const COST_USAGE = `  --upload-mib N            upload: size of each random file in MiB (default 10; --quick 2)
   --upload-concurrent N     upload: files streaming at once (default 10; --quick 4)
-  --upload-image-side N     upload: side of the JPEG of noise uploaded alone, pixels (default 2500; 0: none)
+  --upload-image-side N     upload: side of the JPEG of noise uploaded alone, pixels (default 3500; 0: none)
   --myrooms-rooms N         myrooms: rooms in the account's list (default 100; --quick 10)
   --myrooms-messages N      myrooms: messages per room in the backlog phase (default 100000; --quick 1000)
   --myrooms-stores S[,S]    myrooms: sqlite, postgres (default both; postgres at --database-url, n/a without it)
