@@ -40,14 +40,15 @@ export function costDefaults(quick: boolean): { upload: UploadOptions; myRooms: 
       };
 }
 
-export const COST_USAGE = `  --upload-mib N            upload: size of each random file in MiB (default 10; --quick 2)
-  --upload-concurrent N     upload: files streaming at once (default 10; --quick 4)
-  --upload-image-side N     upload: side of the JPEG of noise uploaded alone, pixels (default 3500; 0: none)
-  --myrooms-rooms N         myrooms: rooms in the account's list (default 100; --quick 10)
-  --myrooms-messages N      myrooms: messages per room in the backlog phase (default 100000; --quick 1000)
-  --myrooms-stores S[,S]    myrooms: sqlite, postgres (default both; postgres at --database-url, n/a without it)
-  --myrooms-requests N      myrooms: timed GET api/me/rooms per phase, one at a time (default 200; --quick 20)
-  --myrooms-keep            myrooms: leave the filled data directory and schema behind (for EXPLAIN)`;
+export const COST_USAGE = `  --upload-mib N           upload: size of each random file in MiB (default 10; --quick 2)
+  --upload-concurrent N    upload: files streaming at once (default 10; --quick 4)
+  --upload-image-side N    upload: side of the JPEG of noise uploaded alone, pixels (default 3500; 0: none)
+  --myrooms-rooms N        myrooms: rooms in the account's list (default 100; --quick 10)
+  --myrooms-messages N     myrooms: messages per room in the backlog phase (default 100000: 10M in all,
+                           about 10 minutes with both stores; --quick 1000)
+  --myrooms-stores S[,S]   myrooms: sqlite, postgres (default both; postgres at --database-url, n/a without it)
+  --myrooms-requests N     myrooms: timed GET api/me/rooms per phase, one at a time (default 200; --quick 20)
+  --myrooms-keep           myrooms: leave the filled data directory and schema behind (for EXPLAIN)`;
 
 /**
  * Applies one of these flags; false when `flag` is none of them. `value` takes the flag's value,
