@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PEERS, type PeerName } from './adapters.js';
+import { COST_USAGE, costDefaults, parseCostFlag, type MyRoomsOptions, type UploadOptions } from './costs/cost-options.js';
 import { DEFAULT_REPEATS } from './repeat.js';
 import { SCENARIOS, type ScenarioName } from './results.js';
 
@@ -80,6 +81,13 @@ export interface BenchOptions {
    * (a million messages take minutes to store): `--scenario search`.
    */
   search: { messages: number; stores: Array<'sqlite' | 'postgres'>; rooms: number; privateRooms: number; senders: number; batch: number; requests: number; warmup: number; concurrency: number; keep: boolean };
+  /** Upload throughput and the server's memory while files stream (scenarios/upload.ts). */
+  upload: UploadOptions;
+  /**
+   * GET api/me/rooms for an account in `rooms` rooms, few messages then a large backlog
+   * (scenarios/my-rooms.ts). Not in the default scenarios (millions of rows): `--scenario myrooms`.
+   */
+  myRooms: MyRoomsOptions;
   /** Runs per scenario and peer (peers alternating; the table shows medians); absent: 1. */
   repeats: Partial<Record<ScenarioName, number>>;
   /**
@@ -101,14 +109,15 @@ export interface BenchOptions {
   argv: string[];
 }
 
-/** Scenarios run only when named with --scenario: search stores a million messages; rooms-changes is rooms twice. */
-export const OPT_IN: readonly ScenarioName[] = ['search', 'rooms-changes'];
 
 const RESULTS = fileURLToPath(new URL('../results/', import.meta.url));
 const DOC = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url));
 const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = 'redis://127.0.0.1:6379';
 /** The search scenario's full size: a million messages over 50 rooms, 300 timed requests per query kind. */
+/** Scenarios a run without --scenario leaves out: search and myrooms store millions of messages first; rooms-changes is rooms twice. */
+export const NAMED_ONLY: readonly ScenarioName[] = ['search', 'rooms-changes', 'myrooms'];
+const byDefault = (): ScenarioName[] => SCENARIOS.filter((s) => !NAMED_ONLY.includes(s));
 const SEARCH: BenchOptions['search'] = { messages: 1_000_000, stores: ['sqlite', 'postgres'], rooms: 50, privateRooms: 8, senders: 200, batch: 2_000, requests: 300, warmup: 20, concurrency: 1, keep: false };
 
 export function defaultOptions(quick: boolean): BenchOptions {
@@ -116,7 +125,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
     const search: SearchOptions = { startDeliveries: 2_000, factor: 2, bisect: 0, maxSteps: 2, stepMs: 500, warmupMs: 200 };
     return {
       quick,
-      scenarios: SCENARIOS.filter((s) => !OPT_IN.includes(s)),
+      scenarios: byDefault(),
       peers: [...PEERS],
       out: `${RESULTS}quick.json`,
       doc: null,
@@ -137,6 +146,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
       cluster: { receivers: 50, rate: 20, durationMs: 500, warmupMs: 0, search: { ...search, maxSteps: 1, warmupMs: 0 }, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL },
       fairness: { phaseMs: 800, floodRate: 500, pingEveryMs: 20, connectEveryMs: 200, drainMs: 1_000, seedMessages: 5 },
       search: { ...SEARCH, stores: [...SEARCH.stores], messages: 100_000, requests: 100, warmup: 5 },
+      ...costDefaults(true),
       repeats: {},
       reactions: 0,
       edits: 0,
@@ -147,7 +157,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
   const search: SearchOptions = { startDeliveries: 25_000, factor: 2, bisect: 2, maxSteps: 10, stepMs: 2_000, warmupMs: 1_000 };
   return {
     quick,
-    scenarios: SCENARIOS.filter((s) => !OPT_IN.includes(s)),
+    scenarios: byDefault(),
     peers: [...PEERS],
     out: `${RESULTS}latest.json`,
     doc: DOC,
@@ -173,6 +183,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
     // server, with drains of at most 3 s: well under two minutes even against a server that stalls.
     fairness: { phaseMs: 3_000, floodRate: 2_000, pingEveryMs: 10, connectEveryMs: 250, drainMs: 3_000, seedMessages: 20 },
     search: { ...SEARCH, stores: [...SEARCH.stores] },
+    ...costDefaults(false),
     // The targets that sit near the line on this machine kind: one run of them is a coin toss.
     repeats: { ...DEFAULT_REPEATS },
     reactions: 0,
@@ -184,7 +195,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
 
 export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --quick                  small sizes, short steps: proves the harness in under a minute
-  --scenario NAME[,NAME]   ${SCENARIOS.join(', ')} (default: all but search and rooms-changes; repeatable)
+  --scenario NAME[,NAME]   ${SCENARIOS.join(', ')} (default: all but search, rooms-changes and myrooms; repeatable)
   --peer NAME[,NAME]       ${PEERS.join(', ')} (default: all; repeatable)
   --out FILE               JSON results (default packages/bench/results/latest.json, quick.json with --quick);
                            the table (.md) and chart (.svg) are written beside it
@@ -217,6 +228,7 @@ export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --search-stores S[,S]    search: sqlite, postgres (default both; postgres at --database-url)
   --search-requests N      search: timed requests per query kind (default 300; --quick 100)
   --search-keep            search: leave the filled data directory and schema behind (for EXPLAIN)
+${COST_USAGE}
   --server-dir DIR         run the chat server of another checkout, built (DIR/packages/server/dist/main.js),
                            e.g. an earlier commit in a git worktree (default: this one's)`;
 
@@ -355,6 +367,11 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
         o.cost.sizes = (value() ?? '').split(',').map((v) => Math.round(positive(v, flag)));
         break;
       default:
+        try {
+          if (parseCostFlag(o, flag, value, positive, (raw, f) => list(raw, f, ['sqlite', 'postgres'] as const))) break;
+        } catch (err) {
+          throw err instanceof RangeError ? new UsageError(err.message) : err;
+        }
         throw new UsageError(`unknown option ${flag}`);
     }
   }

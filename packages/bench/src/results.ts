@@ -7,7 +7,7 @@ import type { ChangeMix } from './changes.js';
 import type { Flood } from './fairness-protocol.js';
 import type { Machine } from './proc.js';
 
-export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'rooms-changes', 'idle', 'resume', 'cost', 'cluster', 'fairness', 'search'] as const;
+export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'rooms-changes', 'idle', 'resume', 'cost', 'cluster', 'fairness', 'search', 'upload', 'myrooms'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface StepResult {

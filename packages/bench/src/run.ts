@@ -51,6 +51,8 @@ function settings(o: BenchOptions): Record<string, unknown> {
     cluster: { ...o.cluster, databaseUrl: shown(o.cluster.databaseUrl), redisUrl: shown(o.cluster.redisUrl) },
     fairness: o.fairness,
     search: o.search,
+    upload: o.upload,
+    myRooms: o.myRooms,
     repeats: o.repeats,
     reactions: o.reactions,
     edits: o.edits,

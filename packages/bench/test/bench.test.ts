@@ -2,8 +2,8 @@
 // packages/bench/dist/run.js, against the built server), and checks that the harness measured
 // every scenario against every peer. No timing is asserted: the machine may be busy with other tests.
 // The fairness scenario is left to fairness.test.ts, which checks more of it (one run of it is enough),
-// the search scenario (not in the default run) to search.test.ts, with a tiny fill, and rooms-changes
-// (not in the default run either) to changes-load.test.ts.
+// the search scenario (not in the default run) to search.test.ts, with a tiny fill, rooms-changes
+// (not in the default run either) to changes-load.test.ts, and upload and myrooms to costs.test.ts.
 // The cluster scenario needs PostgreSQL and Redis (127.0.0.1:5432 and :6379): without them it must
 // report n/a (and CI fails); with them it must deliver everything and leave no schema or key behind.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -22,8 +22,10 @@ import { buildBench, RUN, runBench } from './run-bench.js';
 
 const SERVER = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url));
 
-type Checked = Exclude<ScenarioName, 'fairness' | 'search' | 'rooms-changes'>;
-const CHECKED = SCENARIOS.filter((s): s is Checked => s !== 'fairness' && s !== 'search' && s !== 'rooms-changes');
+/** Run by tests of their own: fairness.test.ts, search.test.ts, changes-load.test.ts and costs.test.ts (upload, myrooms). */
+const OWN_TESTS = ['fairness', 'search', 'rooms-changes', 'upload', 'myrooms'] as const;
+type Checked = Exclude<ScenarioName, (typeof OWN_TESTS)[number]>;
+const CHECKED = SCENARIOS.filter((s): s is Checked => !(OWN_TESTS as readonly string[]).includes(s));
 
 /** Numbers each measured (scenario, peer) must carry. */
 const REQUIRED: Record<Checked, string[]> = {

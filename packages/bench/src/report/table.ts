@@ -5,25 +5,14 @@ import { describeMix, roomsChangesMix } from '../changes.js';
 import { FLOODS } from '../fairness-protocol.js';
 import { fmt } from '../format.js';
 import type { BenchOptions } from '../options.js';
+import { costRows } from './cost-rows.js';
+import type { Row } from './row.js';
 import { CLUSTER_SETUPS, SETUP_LABELS, type BenchResults, type ScenarioName, type ScenarioResult } from '../results.js';
 
-interface Row {
-  scenario: ScenarioName;
-  metric: string;
-  label: string;
-  better: 'higher' | 'lower' | '';
-  unit?: (v: number) => string;
-  /** Cluster, rooms-changes and fairness rows: chat's value is also shown ÷ this metric's, named baseLabel. */
-  base?: string;
-  baseLabel?: string;
-  /** rooms-changes: the ratio to show instead of value ÷ base (the median of each run's ratio). */
-  ratio?: string;
-}
-
 /** Scenarios that compare our server with itself (SetupResult.vsSqlite, FairnessPhase.p99VsIdle), not with the peers. */
-const SELF_COMPARED: readonly ScenarioName[] = ['cluster', 'rooms-changes', 'fairness'];
+const SELF_COMPARED: readonly ScenarioName[] = ['cluster', 'rooms-changes', 'fairness', 'upload', 'myrooms'];
 
-export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms' | 'idle' | 'resume' | 'cost'> & Partial<Pick<BenchOptions, 'cluster' | 'reactions' | 'edits'>>): Row[] {
+export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms' | 'idle' | 'resume' | 'cost'> & Partial<Pick<BenchOptions, 'cluster' | 'reactions' | 'edits' | 'upload' | 'myRooms'>>): Row[] {
   const ms = (v: number): string => `${v} ms`;
   const per = (v: number): string => `${fmt(v)}/s`;
   const s = (v: number): string => `${v} s`;
@@ -101,6 +90,7 @@ export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms'
       { scenario: 'fairness', metric: `connectMaxMs@${flood}`, label: `newcomer to welcome, slowest, \`${flood}\` flood`, better: 'lower', unit: ms, base: 'connectMaxMs@idle', baseLabel: 'idle' },
     );
   }
+  rows.push(...costRows(opts.upload, opts.myRooms));
   return rows;
 }
 

@@ -17,9 +17,11 @@ import { resume } from './resume.js';
 import { rooms } from './rooms.js';
 import { roomsChanges } from './rooms-changes.js';
 import { saturate } from './saturate.js';
+import { myRooms } from './my-rooms.js';
 import { search } from './search.js';
+import { uploadScenario } from './upload.js';
 
-const RUNNERS: Record<ScenarioName, Scenario> = { fanout, saturate, rooms, 'rooms-changes': roomsChanges, idle, resume, cost, cluster, fairness, search };
+const RUNNERS: Record<ScenarioName, Scenario> = { fanout, saturate, rooms, 'rooms-changes': roomsChanges, idle, resume, cost, cluster, fairness, search, upload: uploadScenario, myrooms: myRooms };
 
 /** Why a scenario does not apply to a peer, or null. */
 export function notApplicable(scenario: ScenarioName, peer: PeerName): string | null {
@@ -30,6 +32,8 @@ export function notApplicable(scenario: ScenarioName, peer: PeerName): string | 
   if (scenario === 'cluster' && peer !== 'chat') return 'our server only: what running it as a cluster costs and buys';
   if (scenario === 'fairness' && peer !== 'chat') return 'our server only: what its limits leave one abusive connection';
   if (scenario === 'search' && peer !== 'chat') return 'our server only: the others keep no history to search';
+  if (scenario === 'upload' && peer !== 'chat') return 'our server only: the others take no files';
+  if (scenario === 'myrooms' && peer !== 'chat') return 'our server only: the others keep no room lists or read markers';
   return null;
 }
 
