@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PEERS, type PeerName } from './adapters.js';
 import { DEFAULT_REPEATS } from './repeat.js';
-import { SCENARIOS, type ScenarioName } from './results.js';
+import { SCENARIOS, STORM_SETUPS, type ScenarioName, type StormSetup } from './results.js';
 
 /** How a saturation search climbs: target deliveries/s start, ×factor per step, then bisection. */
 export interface SearchOptions {
@@ -80,6 +80,14 @@ export interface BenchOptions {
    * (a million messages take minutes to store): `--scenario search`.
    */
   search: { messages: number; stores: Array<'sqlite' | 'postgres'>; rooms: number; privateRooms: number; senders: number; batch: number; requests: number; warmup: number; concurrency: number; keep: boolean };
+  /**
+   * The restart storm (scenarios/storm.ts): `clients` in `rooms` rooms while `rate` messages a
+   * second (all rooms together) keep coming, the server restarted `warmupMs` after the first
+   * message; the senders write for `sendMs` after the SIGTERM; the clients then have until
+   * `timeoutMs` after it to be back and `drainMs` more to have everything. `single`: one node on
+   * SQLite; `cluster`: two on PostgreSQL + Redis (cluster's URLs), the second restarted.
+   */
+  storm: { clients: number; rooms: number; rate: number; warmupMs: number; sendMs: number; timeoutMs: number; drainMs: number; connectTimeoutMs: number; setups: StormSetup[] };
   /** Runs per scenario and peer (peers alternating; the table shows medians); absent: 1. */
   repeats: Partial<Record<ScenarioName, number>>;
   /**
@@ -101,6 +109,7 @@ const DOC = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url
 const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = 'redis://127.0.0.1:6379';
 /** The search scenario's full size: a million messages over 50 rooms, 300 timed requests per query kind. */
+const STORM: BenchOptions['storm'] = { clients: 5000, rooms: 50, rate: 20, warmupMs: 2_000, sendMs: 15_000, timeoutMs: 60_000, drainMs: 5_000, connectTimeoutMs: 10_000, setups: [...STORM_SETUPS] };
 const SEARCH: BenchOptions['search'] = { messages: 1_000_000, stores: ['sqlite', 'postgres'], rooms: 50, privateRooms: 8, senders: 200, batch: 2_000, requests: 300, warmup: 20, concurrency: 1, keep: false };
 
 export function defaultOptions(quick: boolean): BenchOptions {
@@ -108,7 +117,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
     const search: SearchOptions = { startDeliveries: 2_000, factor: 2, bisect: 0, maxSteps: 2, stepMs: 500, warmupMs: 200 };
     return {
       quick,
-      scenarios: SCENARIOS.filter((s) => s !== 'search'),
+      scenarios: SCENARIOS.filter((s) => s !== 'search' && s !== 'storm'),
       peers: [...PEERS],
       out: `${RESULTS}quick.json`,
       doc: null,
@@ -129,6 +138,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
       cluster: { receivers: 50, rate: 20, durationMs: 500, warmupMs: 0, search: { ...search, maxSteps: 1, warmupMs: 0 }, databaseUrl: DATABASE_URL, redisUrl: REDIS_URL },
       fairness: { phaseMs: 800, floodRate: 500, pingEveryMs: 20, connectEveryMs: 200, drainMs: 1_000, seedMessages: 5 },
       search: { ...SEARCH, stores: [...SEARCH.stores], messages: 100_000, requests: 100, warmup: 5 },
+      storm: { ...STORM, clients: 200, rooms: 10, warmupMs: 500, sendMs: 5_000, timeoutMs: 30_000, drainMs: 3_000, setups: [...STORM.setups] },
       repeats: {},
       reactions: 0,
       serverDir: null,
@@ -138,7 +148,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
   const search: SearchOptions = { startDeliveries: 25_000, factor: 2, bisect: 2, maxSteps: 10, stepMs: 2_000, warmupMs: 1_000 };
   return {
     quick,
-    scenarios: SCENARIOS.filter((s) => s !== 'search'),
+    scenarios: SCENARIOS.filter((s) => s !== 'search' && s !== 'storm'),
     peers: [...PEERS],
     out: `${RESULTS}latest.json`,
     doc: DOC,
@@ -164,6 +174,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
     // server, with drains of at most 3 s: well under two minutes even against a server that stalls.
     fairness: { phaseMs: 3_000, floodRate: 2_000, pingEveryMs: 10, connectEveryMs: 250, drainMs: 3_000, seedMessages: 20 },
     search: { ...SEARCH, stores: [...SEARCH.stores] },
+    storm: { ...STORM, setups: [...STORM.setups] },
     // The targets that sit near the line on this machine kind: one run of them is a coin toss.
     repeats: { ...DEFAULT_REPEATS },
     reactions: 0,
@@ -174,7 +185,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
 
 export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --quick                  small sizes, short steps: proves the harness in under a minute
-  --scenario NAME[,NAME]   ${SCENARIOS.join(', ')} (default: all but search; repeatable)
+  --scenario NAME[,NAME]   ${SCENARIOS.join(', ')} (default: all but search and storm; repeatable)
   --peer NAME[,NAME]       ${PEERS.join(', ')} (default: all; repeatable)
   --out FILE               JSON results (default packages/bench/results/latest.json, quick.json with --quick);
                            the table (.md) and chart (.svg) are written beside it
@@ -192,10 +203,10 @@ export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --cost-deadline S        longest connect phase per cost-curve room (default 60)
   --flood-rate N           fairness: the abuser's frames per second (default 2000)
   --flood-duration S       fairness: seconds each phase measures, idle and each flood (default 3)
-  --database-url URL       cluster: the PostgreSQL database to make scratch schemas in
+  --database-url URL       cluster, storm: the PostgreSQL database to make scratch schemas in
                            (default ${DATABASE_URL})
-  --redis-url URL          cluster: the Redis to use, under a scratch key prefix (default ${REDIS_URL})
-                           cluster reports n/a when either does not answer
+  --redis-url URL          cluster, storm: the Redis to use, under a scratch key prefix (default ${REDIS_URL})
+                           cluster (storm's cluster setup) reports n/a when either does not answer
   --reactions SHARE        0 to under 1: that share of each sender's requests are reactions to a
                            recent message instead of sends (default 0); our server only (the
                            tutorial broadcasters and Socket.IO have none), not in cluster
@@ -203,6 +214,12 @@ export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --search-stores S[,S]    search: sqlite, postgres (default both; postgres at --database-url)
   --search-requests N      search: timed requests per query kind (default 300; --quick 100)
   --search-keep            search: leave the filled data directory and schema behind (for EXPLAIN)
+  --storm-clients N        storm: clients (default 5000; --quick 200)
+  --storm-rooms N          storm: rooms they are spread over (default 50; --quick 10)
+  --storm-rate N           storm: messages per second over all rooms, through the restart (default 20)
+  --storm-duration S       storm: seconds the senders keep writing after the SIGTERM (default 15; --quick 5)
+  --storm-setups S[,S]     storm: single (one node, SQLite), cluster (two nodes on PostgreSQL + Redis,
+                           the second restarted; n/a without them) (default both)
   --server-dir DIR         run the chat server of another checkout, built (DIR/packages/server/dist/main.js),
                            e.g. an earlier commit in a git worktree (default: this one's)`;
 
@@ -332,6 +349,24 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
       case '--search-keep':
         o.search.keep = true;
         break;
+      case '--storm-clients':
+        o.storm.clients = Math.round(positive(value(), flag));
+        if (o.storm.clients > 50_000) throw new UsageError(`${flag}: at most 50000`);
+        break;
+      case '--storm-rooms':
+        o.storm.rooms = Math.round(positive(value(), flag));
+        break;
+      case '--storm-rate':
+        o.storm.rate = positive(value(), flag);
+        if (o.storm.rate > 10_000) throw new UsageError(`${flag}: at most 10000`);
+        break;
+      case '--storm-duration':
+        o.storm.sendMs = positive(value(), flag) * 1000;
+        if (o.storm.sendMs > 600_000) throw new UsageError(`${flag}: at most 600`);
+        break;
+      case '--storm-setups':
+        o.storm.setups = list(value(), flag, STORM_SETUPS);
+        break;
       case '--sizes':
         o.cost.sizes = (value() ?? '').split(',').map((v) => Math.round(positive(v, flag)));
         break;
@@ -339,6 +374,7 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
         throw new UsageError(`unknown option ${flag}`);
     }
   }
+  if (o.storm.rooms > o.storm.clients) throw new UsageError('--storm-rooms: at most one room per client');
   if (scenarios) o.scenarios = SCENARIOS.filter((s) => scenarios.includes(s));
   if (peers) o.peers = PEERS.filter((p) => peers.includes(p));
   return o;

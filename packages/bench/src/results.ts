@@ -6,7 +6,7 @@ import type { PeerName } from './adapters.js';
 import type { Flood } from './fairness-protocol.js';
 import type { Machine } from './proc.js';
 
-export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'idle', 'resume', 'cost', 'cluster', 'fairness', 'search'] as const;
+export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'idle', 'resume', 'cost', 'cluster', 'fairness', 'search', 'storm'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface StepResult {
@@ -142,6 +142,14 @@ export const SETUP_LABELS: Record<ClusterSetup, string> = {
   sqlite: '1 node, SQLite',
   postgres: '1 node, PostgreSQL',
   cluster: '2 nodes, PostgreSQL + Redis',
+};
+
+/** The restart storm's setups (scenarios/storm.ts): which servers, and which of them is restarted. */
+export const STORM_SETUPS = ['single', 'cluster'] as const;
+export type StormSetup = (typeof STORM_SETUPS)[number];
+export const STORM_LABELS: Record<StormSetup, string> = {
+  single: '1 node, SQLite',
+  cluster: '2 nodes, PostgreSQL + Redis, node 2 restarted',
 };
 
 /** One phase of the fairness scenario (scenarios/fairness.ts), each on a fresh server. */

@@ -51,6 +51,7 @@ function settings(o: BenchOptions): Record<string, unknown> {
     cluster: { ...o.cluster, databaseUrl: shown(o.cluster.databaseUrl), redisUrl: shown(o.cluster.redisUrl) },
     fairness: o.fairness,
     search: o.search,
+    storm: o.storm,
     repeats: o.repeats,
     reactions: o.reactions,
     serverDir: o.serverDir,

@@ -2,14 +2,14 @@
 // packages/bench/dist/run.js, against the built server), and checks that the harness measured
 // every scenario against every peer. No timing is asserted: the machine may be busy with other tests.
 // The fairness scenario is left to fairness.test.ts, which checks more of it (one run of it is enough),
-// and the search scenario (not in the default run) to search.test.ts, with a tiny fill.
+// the search scenario (not in the default run) to search.test.ts, with a tiny fill, and the restart
+// storm (not in the default run either) to storm.test.ts.
 // The cluster scenario needs PostgreSQL and Redis (127.0.0.1:5432 and :6379): without them it must
 // report n/a (and CI fails); with them it must deliver everything and leave no schema or key behind.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Socket } from 'node:net';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,12 +17,12 @@ import { PEERS } from '../src/adapters.js';
 import { defaultOptions } from '../src/options.js';
 import { CLUSTER_SETUPS, SCENARIOS, type BenchResults, type ScenarioName } from '../src/results.js';
 import { notApplicable } from '../src/scenarios/index.js';
-import { buildBench, RUN, runBench } from './run-bench.js';
+import { buildBench, reachable, RUN, runBench } from './run-bench.js';
 
 const SERVER = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url));
 
-type Checked = Exclude<ScenarioName, 'fairness' | 'search'>;
-const CHECKED = SCENARIOS.filter((s): s is Checked => s !== 'fairness' && s !== 'search');
+type Checked = Exclude<ScenarioName, 'fairness' | 'search' | 'storm'>;
+const CHECKED = SCENARIOS.filter((s): s is Checked => s !== 'fairness' && s !== 'search' && s !== 'storm');
 
 /** Numbers each measured (scenario, peer) must carry. */
 const REQUIRED: Record<Checked, string[]> = {
@@ -42,20 +42,6 @@ const REQUIRED: Record<Checked, string[]> = {
 };
 
 const { databaseUrl: DATABASE_URL, redisUrl: REDIS_URL } = defaultOptions(true).cluster;
-
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(Number(port), hostname, () => done(true));
-  });
-}
 
 /** The schemas and Redis keys a run (by its pid) left behind. */
 async function leftovers(pid: number): Promise<string[]> {

@@ -17,8 +17,9 @@ import { resume } from './resume.js';
 import { rooms } from './rooms.js';
 import { saturate } from './saturate.js';
 import { search } from './search.js';
+import { storm } from './storm.js';
 
-const RUNNERS: Record<ScenarioName, Scenario> = { fanout, saturate, rooms, idle, resume, cost, cluster, fairness, search };
+const RUNNERS: Record<ScenarioName, Scenario> = { fanout, saturate, rooms, idle, resume, cost, cluster, fairness, search, storm };
 
 /** Why a scenario does not apply to a peer, or null. */
 export function notApplicable(scenario: ScenarioName, peer: PeerName): string | null {
@@ -28,6 +29,7 @@ export function notApplicable(scenario: ScenarioName, peer: PeerName): string | 
   if (scenario === 'cluster' && peer !== 'chat') return 'our server only: what running it as a cluster costs and buys';
   if (scenario === 'fairness' && peer !== 'chat') return 'our server only: what its limits leave one abusive connection';
   if (scenario === 'search' && peer !== 'chat') return 'our server only: the others keep no history to search';
+  if (scenario === 'storm' && peer !== 'chat') return 'our server only: the others keep no history to resume from';
   return null;
 }
 
