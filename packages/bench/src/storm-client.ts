@@ -31,6 +31,8 @@ export interface StormClientOptions {
   connectTimeoutMs: number;
   /** A failed attempt or a refused request, by kind. */
   onError(kind: string): void;
+  /** A reconnect attempt starts (`attempt`) or ends joined again (`rejoin`): for the timeline. */
+  onEvent(kind: 'attempt' | 'rejoin'): void;
 }
 
 /** A connect attempt that failed; `welcomed`: the server had let it in (it failed later). */
@@ -204,7 +206,8 @@ export class StormClient {
       this.timer = null;
       if (this.stopped) return;
       this.attempts++;
-      this.open(this.options.connectTimeoutMs).catch((err: AttemptError) => {
+      this.options.onEvent('attempt');
+      this.open(this.options.connectTimeoutMs).then(() => this.options.onEvent('rejoin')).catch((err: AttemptError) => {
         this.options.onError(err.message);
         // Never let in (refused, 503 while stopping, no answer): try the next server.
         if (!err.welcomed) this.portAt = (this.portAt + 1) % this.spec.ports.length;

@@ -22,6 +22,8 @@ export type StormCommand =
   | { type: 'storm-send'; on: boolean; textBytes: number }
   | { type: 'storm-stats' }
   | { type: 'storm-verify'; roomMax: Record<string, number>; t0Us: number }
+  /** Reconnect attempts, rejoins and failures by kind, counted per bucketMs from t0Us: where the time went. */
+  | { type: 'storm-timeline'; t0Us: number; bucketMs: number }
   | { type: 'storm-close' };
 
 export interface StormStats {

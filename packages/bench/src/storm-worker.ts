@@ -11,9 +11,26 @@ const clients = new Map<number, StormClient>();
 let errors: Record<string, number> = {};
 let sending: NodeJS.Timeout | null = null;
 
+/** Every reconnect attempt, rejoin and failure: when (nowUs) and what, for the timeline. */
+let events: Array<[number, string]> = [];
+
 const noteError = (kind: string): void => {
   errors[kind] = (errors[kind] ?? 0) + 1;
+  events.push([nowUs(), kind]);
 };
+const noteEvent = (kind: string): void => void events.push([nowUs(), kind]);
+
+/** Per kind of event, how many in each bucketMs from t0Us on (events before t0Us in the first). */
+function timeline(t0Us: number, bucketMs: number): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [at, kind] of events) {
+    const b = Math.max(0, Math.floor((at - t0Us) / 1000 / bucketMs));
+    const row = (out[kind] ??= []);
+    while (row.length <= b) row.push(0);
+    row[b] = (row[b] as number) + 1;
+  }
+  return out;
+}
 
 /** The first connect and join of every given client, `concurrency` at a time, as worker.ts's connect. */
 async function connectAll(cmd: Extract<StormCommand, { type: 'storm-connect' }>): Promise<ConnectResult> {
@@ -26,7 +43,7 @@ async function connectAll(cmd: Extract<StormCommand, { type: 'storm-connect' }>)
   const lane = async (): Promise<void> => {
     while (next < cmd.specs.length && Date.now() < deadline) {
       const spec = cmd.specs[next++] as StormSpec;
-      const client = new StormClient(spec, { connectTimeoutMs: cmd.connectTimeoutMs, onError: noteError });
+      const client = new StormClient(spec, { connectTimeoutMs: cmd.connectTimeoutMs, onError: noteError, onEvent: noteEvent });
       clients.set(spec.index, client);
       try {
         await client.start(Math.max(1000, Math.min(cmd.timeoutMs, deadline - Date.now())));
@@ -113,11 +130,14 @@ export async function stormCommand(cmd: StormCommand): Promise<unknown> {
       return stats();
     case 'storm-verify':
       return verify(cmd.roomMax, cmd.t0Us);
+    case 'storm-timeline':
+      return timeline(cmd.t0Us, cmd.bucketMs);
     case 'storm-close':
       stopSending();
       for (const c of clients.values()) c.stop();
       clients.clear();
       errors = {};
+      events = [];
       return null;
   }
 }

@@ -239,6 +239,7 @@ async function handle(cmd: WorkerCommand): Promise<unknown> {
     case 'storm-send':
     case 'storm-stats':
     case 'storm-verify':
+    case 'storm-timeline':
     case 'storm-close':
       return stormCommand(cmd);
   }

@@ -77,6 +77,19 @@ export class StormClients {
     return total;
   }
 
+  /** Reconnect attempts, rejoins and failures by kind, per bucketMs from t0Us (all workers summed). */
+  async timeline(t0Us: number, bucketMs: number): Promise<Record<string, number[]>> {
+    const parts = await this.gen.all<Record<string, number[]>>(() => ({ type: 'storm-timeline', t0Us, bucketMs }));
+    const total: Record<string, number[]> = {};
+    for (const part of parts) {
+      for (const [kind, counts] of Object.entries(part)) {
+        const row = (total[kind] ??= []);
+        counts.forEach((n, i) => (row[i] = (row[i] ?? 0) + n));
+      }
+    }
+    return total;
+  }
+
   /** Every client stops (no more reconnects) and is forgotten. */
   async close(): Promise<void> {
     await this.gen.all(() => ({ type: 'storm-close' }));

@@ -8,7 +8,7 @@ import { STORM_LABELS, type StormSetup } from '../results.js';
 import { nowUs } from '../payload.js';
 import { PeerProcess, ServerGroup } from '../peer-process.js';
 import { SetupError, type Context } from '../scenario-context.js';
-import type { Scratch } from '../services.js';
+import { serviceCpu, serviceCpuSince, type Scratch } from '../services.js';
 import type { StormSpec } from '../storm-protocol.js';
 import { CpuPeak } from './cpu-peak.js';
 import { StormClients, type StormCheck } from './storm-clients.js';
@@ -76,6 +76,9 @@ export async function runStormSetup(ctx: Context, peer: PeerName, setup: StormSe
     const survivor = nodes > 1 ? (group.nodes[0] as PeerProcess) : null;
     const survivorCpu0 = survivor?.cpuSeconds() ?? 0;
     const sampler = new CpuPeak(() => group.nodes);
+    const services0 = scratch ? serviceCpu() : null;
+    const w0 = await ctx.gen.workerCpuSeconds();
+    const p0 = process.cpuUsage();
     sampler.start();
     const t0 = nowUs();
     await old.terminate();
@@ -114,6 +117,9 @@ export async function runStormSetup(ctx: Context, peer: PeerName, setup: StormSe
       check = await clients.check(s.ackMax, t0);
     }
     sampler.stop();
+    const wallS = (nowUs() - t0) / 1e6;
+    const p1 = process.cpuUsage(p0);
+    const w1 = await ctx.gen.workerCpuSeconds();
 
     const allCaughtUp = check.caughtUp === check.clients;
     const lastUs = check.catchUpUs[check.catchUpUs.length - 1] ?? 0;
@@ -150,11 +156,21 @@ export async function runStormSetup(ctx: Context, peer: PeerName, setup: StormSe
       serverCpuSeconds: round(next.cpuSeconds(), 2),
       serverPeakRssMiB: round(next.peakRssBytes() / MiB, 1),
       serverPeakRssBeforeMiB: round(rssBefore / MiB, 1),
+      // The load generator over the same span (SIGTERM to the check), % of one core: the whole
+      // process, and its busiest worker thread (a thread near 100 % was slow to answer its clients).
+      generatorCpuPct: round(((p1.user + p1.system) / 1e6 / wallS) * 100, 0),
+      workerCpuPctMax: round((Math.max(0, ...w1.map((c, i) => c - (w0[i] ?? 0))) / wallS) * 100, 0),
     };
     if (survivor) {
       metrics.survivorPeakCpuPct = round(sampler.peakPct[0] as number, 0);
       metrics.survivorCpuSeconds = round(survivor.cpuSeconds() - survivorCpu0, 2);
       metrics.survivorPeakRssMiB = round(survivor.peakRssBytes() / MiB, 1);
+    }
+    if (services0) {
+      // Every postgres and redis-server process on the machine, whoever they worked for (as cluster's).
+      const used = serviceCpuSince(services0);
+      metrics.postgresCpuSeconds = round(used.postgres, 2);
+      metrics.redisCpuSeconds = round(used.redis, 2);
     }
     const kinds = Object.entries(s.errors).sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${v}× ${k}`).join(', ');
     say(
@@ -163,6 +179,13 @@ export async function runStormSetup(ctx: Context, peer: PeerName, setup: StormSe
         `lost ${check.lost}, doubled ${check.doubled}, out of order ${check.outOfOrder}, unacked ${s.outbox}; ` +
         `server peak ${metrics.serverPeakCpuPct} % CPU, ${metrics.serverPeakRssMiB} MiB`,
     );
+    // Where the time went: per second from the SIGTERM, attempts, rejoins and each kind of failure.
+    const lines = await clients.timeline(t0, 1000);
+    for (const [kind, counts] of Object.entries(lines).sort((a, b) => (a[0] === 'attempt' ? -1 : b[0] === 'attempt' ? 1 : a[0].localeCompare(b[0])))) {
+      const line = `timeline, ${kind} per second from the SIGTERM: ${Array.from(counts, (n) => n ?? 0).join(' ')}`;
+      say(line);
+      log.push(`bench: ${STORM_LABELS[setup]}: ${line}`);
+    }
     return metrics;
   } finally {
     await clients.close();
