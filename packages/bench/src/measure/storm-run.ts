@@ -61,6 +61,7 @@ export async function runStormSetup(ctx: Context, peer: PeerName, setup: StormSe
   const group = await startNodes(peer, nodes, scratch);
   const clients = new StormClients(ctx.gen);
   let old: PeerProcess | null = null;
+  let sampler: CpuPeak | null = null;
   try {
     const specs = stormLayout(o, group.ports);
     const conn = await clients.connect(specs, { concurrency: ctx.opts.connectConcurrency, deadlineMs: ctx.opts.setupDeadlineMs, connectTimeoutMs: o.connectTimeoutMs });
@@ -75,7 +76,7 @@ export async function runStormSetup(ctx: Context, peer: PeerName, setup: StormSe
     const rssBefore = old.peakRssBytes();
     const survivor = nodes > 1 ? (group.nodes[0] as PeerProcess) : null;
     const survivorCpu0 = survivor?.cpuSeconds() ?? 0;
-    const sampler = new CpuPeak(() => group.nodes);
+    sampler = new CpuPeak(() => group.nodes);
     const services0 = scratch ? serviceCpu() : null;
     const w0 = await ctx.gen.workerCpuSeconds();
     const p0 = process.cpuUsage();
@@ -188,6 +189,7 @@ export async function runStormSetup(ctx: Context, peer: PeerName, setup: StormSe
     }
     return metrics;
   } finally {
+    sampler?.stop();
     await clients.close();
     await group.stop();
     if (old) log.push(...old.problems().map((l) => `${nodes > 1 ? `node ${nodes} ` : ''}before the restart: ${l}`));
