@@ -92,6 +92,8 @@ function canConnect(port: number): Promise<boolean> {
 
 /** Every server still running, with its data directory. */
 const running = new Map<ChildProcess, string | null>();
+/** Data directories of servers stopped by terminate() and not started again (yet): also removed by killAll. */
+const between = new Set<string>();
 
 export class PeerProcess {
   /** SIGKILLs every server still running (the run is being cut short), and removes their data directories. */
@@ -101,6 +103,8 @@ export class PeerProcess {
       if (dataDir) rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
     }
     running.clear();
+    for (const dataDir of between) rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
+    between.clear();
   }
 
   private out = '';
@@ -183,6 +187,7 @@ export class PeerProcess {
    */
   async terminate(): Promise<void> {
     this.stopping = true;
+    if (this.dataDir) between.add(this.dataDir);
     if (!this.alive) return;
     this.child.kill('SIGTERM');
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
@@ -198,6 +203,7 @@ export class PeerProcess {
     if (this.alive) throw new Error(`${this.peer} is still running: terminate() first`);
     const dataDir = this.dataDir;
     this.dataDir = null;
+    if (dataDir) between.delete(dataDir);
     return PeerProcess.launch(this.peer, this.port, dataDir, this.launch);
   }
 
@@ -263,7 +269,10 @@ export class PeerProcess {
   /** SIGTERM (our server shuts down cleanly), SIGKILL after 10 s; removes its data directory. */
   async stop(): Promise<void> {
     await this.terminate();
-    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+    if (this.dataDir) {
+      rmSync(this.dataDir, { recursive: true, force: true });
+      between.delete(this.dataDir);
+    }
   }
 
   /** How it exited (exit code or signal), or null while running: a restart should see code 0. */
