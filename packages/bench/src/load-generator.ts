@@ -6,7 +6,7 @@ import { NO_CHANGES, type ChangeMix } from './changes.js';
 import { Histogram } from './histogram.js';
 import type { ConnectResult, SendResult, SenderSpec, WorkerCommand, WorkerReply, WorkerStats } from './worker-protocol.js';
 
-type Command = WorkerCommand extends infer C ? (C extends WorkerCommand ? Omit<C, 'id'> : never) : never;
+export type Command = WorkerCommand extends infer C ? (C extends WorkerCommand ? Omit<C, 'id'> : never) : never;
 
 /** All workers' stats summed: the same counters, with each worker's CPU and merged histograms. */
 export type GeneratorStats = Omit<WorkerStats, 'cpuSeconds' | 'hist' | 'catchUp'> & {
@@ -66,7 +66,8 @@ export class LoadGenerator {
     });
   }
 
-  private all<T>(cmd: (worker: number) => Command | null): Promise<T[]> {
+  /** One command per worker (none where `cmd` gives null), their answers in worker order. */
+  all<T>(cmd: (worker: number) => Command | null): Promise<T[]> {
     return Promise.all(
       this.workers.map((_w, i) => {
         const c = cmd(i);
@@ -75,7 +76,8 @@ export class LoadGenerator {
     );
   }
 
-  private split<T extends { index: number }>(items: T[]): T[][] {
+  /** The items by the worker their client lives on. */
+  split<T extends { index: number }>(items: T[]): T[][] {
     const parts: T[][] = this.workers.map(() => []);
     for (const item of items) (parts[this.workerOf(item.index)] as T[]).push(item);
     return parts;

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { PEERS, type PeerName } from './adapters.js';
 import { COST_USAGE, costDefaults, parseCostFlag, type MyRoomsOptions, type UploadOptions } from './costs/cost-options.js';
 import { DEFAULT_REPEATS } from './repeat.js';
-import { SCENARIOS, type ScenarioName } from './results.js';
+import { SCENARIOS, STORM_SETUPS, type ScenarioName } from './results.js';
+import { parseStormFlag, stormDefaults, STORM_USAGE, type StormOptions } from './storm-options.js';
 
 /** How a saturation search climbs: target deliveries/s start, ×factor per step, then bisection. */
 export interface SearchOptions {
@@ -88,6 +89,8 @@ export interface BenchOptions {
    * (scenarios/my-rooms.ts). Not in the default scenarios (millions of rows): `--scenario myrooms`.
    */
   myRooms: MyRoomsOptions;
+  /** The restart storm (scenarios/storm.ts, storm-options.ts). */
+  storm: StormOptions;
   /** Runs per scenario and peer (peers alternating; the table shows medians); absent: 1. */
   repeats: Partial<Record<ScenarioName, number>>;
   /**
@@ -115,8 +118,8 @@ const DOC = fileURLToPath(new URL('../../../docs/benchmarks.md', import.meta.url
 const DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS_URL = 'redis://127.0.0.1:6379';
 /** The search scenario's full size: a million messages over 50 rooms, 300 timed requests per query kind. */
-/** Scenarios a run without --scenario leaves out: search and myrooms store millions of messages first; rooms-changes is rooms twice. */
-export const NAMED_ONLY: readonly ScenarioName[] = ['search', 'rooms-changes', 'myrooms'];
+/** Scenarios a run without --scenario leaves out: search and myrooms store millions of messages first; rooms-changes is rooms twice; storm restarts the server under 5,000 clients. */
+export const NAMED_ONLY: readonly ScenarioName[] = ['search', 'rooms-changes', 'myrooms', 'storm'];
 const byDefault = (): ScenarioName[] => SCENARIOS.filter((s) => !NAMED_ONLY.includes(s));
 const SEARCH: BenchOptions['search'] = { messages: 1_000_000, stores: ['sqlite', 'postgres'], rooms: 50, privateRooms: 8, senders: 200, batch: 2_000, requests: 300, warmup: 20, concurrency: 1, keep: false };
 
@@ -147,6 +150,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
       fairness: { phaseMs: 800, floodRate: 500, pingEveryMs: 20, connectEveryMs: 200, drainMs: 1_000, seedMessages: 5 },
       search: { ...SEARCH, stores: [...SEARCH.stores], messages: 100_000, requests: 100, warmup: 5 },
       ...costDefaults(true),
+      storm: stormDefaults(true),
       repeats: {},
       reactions: 0,
       edits: 0,
@@ -184,6 +188,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
     fairness: { phaseMs: 3_000, floodRate: 2_000, pingEveryMs: 10, connectEveryMs: 250, drainMs: 3_000, seedMessages: 20 },
     search: { ...SEARCH, stores: [...SEARCH.stores] },
     ...costDefaults(false),
+    storm: stormDefaults(false),
     // The targets that sit near the line on this machine kind: one run of them is a coin toss.
     repeats: { ...DEFAULT_REPEATS },
     reactions: 0,
@@ -195,7 +200,7 @@ export function defaultOptions(quick: boolean): BenchOptions {
 
 export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --quick                  small sizes, short steps: proves the harness in under a minute
-  --scenario NAME[,NAME]   ${SCENARIOS.join(', ')} (default: all but search, rooms-changes and myrooms; repeatable)
+  --scenario NAME[,NAME]   ${SCENARIOS.join(', ')} (default: all but search, rooms-changes, myrooms and storm; repeatable)
   --peer NAME[,NAME]       ${PEERS.join(', ')} (default: all; repeatable)
   --out FILE               JSON results (default packages/bench/results/latest.json, quick.json with --quick);
                            the table (.md) and chart (.svg) are written beside it
@@ -213,10 +218,10 @@ export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --cost-deadline S        longest connect phase per cost-curve room (default 60)
   --flood-rate N           fairness: the abuser's frames per second (default 2000)
   --flood-duration S       fairness: seconds each phase measures, idle and each flood (default 3)
-  --database-url URL       cluster: the PostgreSQL database to make scratch schemas in
+  --database-url URL       cluster, storm: the PostgreSQL database to make scratch schemas in
                            (default ${DATABASE_URL})
-  --redis-url URL          cluster: the Redis to use, under a scratch key prefix (default ${REDIS_URL})
-                           cluster reports n/a when either does not answer
+  --redis-url URL          cluster, storm: the Redis to use, under a scratch key prefix (default ${REDIS_URL})
+                           cluster (storm's cluster setup) reports n/a when either does not answer
   --reactions SHARE        0 to under 1: that share of each sender's requests are reactions to a
                            recent message instead of sends (default 0); our server only (the
                            tutorial broadcasters and Socket.IO have none), not in cluster
@@ -229,6 +234,7 @@ export const USAGE = `usage: node packages/bench/dist/run.js [options]
   --search-requests N      search: timed requests per query kind (default 300; --quick 100)
   --search-keep            search: leave the filled data directory and schema behind (for EXPLAIN)
 ${COST_USAGE}
+${STORM_USAGE}
   --server-dir DIR         run the chat server of another checkout, built (DIR/packages/server/dist/main.js),
                            e.g. an earlier commit in a git worktree (default: this one's)`;
 
@@ -369,6 +375,7 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
       default:
         try {
           if (parseCostFlag(o, flag, value, positive, (raw, f) => list(raw, f, ['sqlite', 'postgres'] as const))) break;
+          if (parseStormFlag(o.storm, flag, value, positive, (raw, f) => list(raw, f, STORM_SETUPS))) break;
         } catch (err) {
           throw err instanceof RangeError ? new UsageError(err.message) : err;
         }
@@ -376,6 +383,7 @@ export function parseArgs(argv: string[]): BenchOptions | 'help' {
     }
   }
   if (o.reactions + o.edits >= 1) throw new UsageError('--reactions and --edits together must be under 1 (some requests must be sends)');
+  if (o.storm.rooms > o.storm.clients) throw new UsageError('--storm-rooms: at most one room per client');
   if (scenarios) o.scenarios = SCENARIOS.filter((s) => scenarios.includes(s));
   if (peers) o.peers = PEERS.filter((p) => peers.includes(p));
   return o;

@@ -92,6 +92,8 @@ function canConnect(port: number): Promise<boolean> {
 
 /** Every server still running, with its data directory. */
 const running = new Map<ChildProcess, string | null>();
+/** Data directories of servers stopped by terminate() and not started again (yet): also removed by killAll. */
+const between = new Set<string>();
 
 export class PeerProcess {
   /** SIGKILLs every server still running (the run is being cut short), and removes their data directories. */
@@ -101,6 +103,8 @@ export class PeerProcess {
       if (dataDir) rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
     }
     running.clear();
+    for (const dataDir of between) rmSync(dataDir, { recursive: true, force: true, maxRetries: 3 });
+    between.clear();
   }
 
   private out = '';
@@ -112,7 +116,8 @@ export class PeerProcess {
     readonly peer: PeerName,
     readonly port: number,
     private readonly child: ChildProcess,
-    private readonly dataDir: string | null,
+    private dataDir: string | null,
+    private readonly launch: { args: string[]; env: Record<string, string> },
   ) {
     const keep = (chunk: Buffer): void => {
       this.out += chunk.toString();
@@ -151,11 +156,16 @@ export class PeerProcess {
       env = { PORT: String(port) };
     }
     if (options.inspect) args = ['--inspect=127.0.0.1:0', ...args];
-    const child = spawn(process.execPath, args, {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+    return PeerProcess.launch(peer, port, dataDir, { args, env });
+  }
+
+  /** Spawns the server and resolves once it accepts connections on `port`. */
+  private static async launch(peer: PeerName, port: number, dataDir: string | null, launch: { args: string[]; env: Record<string, string> }): Promise<PeerProcess> {
+    const child = spawn(process.execPath, launch.args, {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...launch.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const proc = new PeerProcess(peer, port, child, dataDir);
+    const proc = new PeerProcess(peer, port, child, dataDir, launch);
     const deadline = Date.now() + 20_000;
     while (!(await canConnect(port))) {
       if (proc.exitInfo) {
@@ -169,6 +179,32 @@ export class PeerProcess {
       await sleep(30);
     }
     return proc;
+  }
+
+  /**
+   * A deploy's restart, first half: SIGTERM (SIGKILL after 10 s) and wait for the exit, keeping
+   * the data directory for startAgain().
+   */
+  async terminate(): Promise<void> {
+    this.stopping = true;
+    if (this.dataDir) between.add(this.dataDir);
+    if (!this.alive) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  /**
+   * The second half, after terminate(): the same server again, on the same port with the same data
+   * directory and settings. Resolves once it listens; the data directory is then the new one's.
+   */
+  async startAgain(): Promise<PeerProcess> {
+    if (this.alive) throw new Error(`${this.peer} is still running: terminate() first`);
+    const dataDir = this.dataDir;
+    this.dataDir = null;
+    if (dataDir) between.delete(dataDir);
+    return PeerProcess.launch(this.peer, this.port, dataDir, this.launch);
   }
 
   /**
@@ -232,14 +268,16 @@ export class PeerProcess {
 
   /** SIGTERM (our server shuts down cleanly), SIGKILL after 10 s; removes its data directory. */
   async stop(): Promise<void> {
-    this.stopping = true;
-    if (this.alive) {
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-      await this.exited;
-      clearTimeout(timer);
+    await this.terminate();
+    if (this.dataDir) {
+      rmSync(this.dataDir, { recursive: true, force: true });
+      between.delete(this.dataDir);
     }
-    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** How it exited (exit code or signal), or null while running: a restart should see code 0. */
+  get exitStatus(): { code: number | null; signal: NodeJS.Signals | null } | null {
+    return this.exitInfo;
   }
 }
 

@@ -7,7 +7,7 @@ import type { ChangeMix } from './changes.js';
 import type { Flood } from './fairness-protocol.js';
 import type { Machine } from './proc.js';
 
-export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'rooms-changes', 'idle', 'resume', 'cost', 'cluster', 'fairness', 'search', 'upload', 'myrooms'] as const;
+export const SCENARIOS = ['fanout', 'saturate', 'rooms', 'rooms-changes', 'idle', 'resume', 'cost', 'cluster', 'fairness', 'search', 'upload', 'myrooms', 'storm'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface StepResult {
@@ -176,6 +176,14 @@ export interface RoomsHalfResult {
   /** The fixed-rate step first, then the search's steps. */
   steps: StepResult[];
 }
+
+/** The restart storm's setups (scenarios/storm.ts): which servers, and which of them is restarted. */
+export const STORM_SETUPS = ['single', 'cluster'] as const;
+export type StormSetup = (typeof STORM_SETUPS)[number];
+export const STORM_LABELS: Record<StormSetup, string> = {
+  single: '1 node, SQLite',
+  cluster: '2 nodes, PostgreSQL + Redis, node 2 restarted',
+};
 
 /** One phase of the fairness scenario (scenarios/fairness.ts), each on a fresh server. */
 export interface FairnessPhase {

@@ -53,6 +53,7 @@ function settings(o: BenchOptions): Record<string, unknown> {
     search: o.search,
     upload: o.upload,
     myRooms: o.myRooms,
+    storm: o.storm,
     repeats: o.repeats,
     reactions: o.reactions,
     edits: o.edits,

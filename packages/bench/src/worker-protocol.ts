@@ -1,6 +1,7 @@
 // Messages between the benchmark's main thread and its load-generator workers.
 import type { ConnectSpec, PeerName } from './adapters.js';
 import type { ChangeMix } from './changes.js';
+import type { StormCommand } from './storm-protocol.js';
 
 export interface SenderSpec {
   /** The sending client (it must live on the worker the command goes to). */
@@ -42,6 +43,7 @@ export type WorkerCommand = { id: number } & (
   | { type: 'stats'; light: boolean }
   | { type: 'close'; indices: number[] | undefined; graceful: boolean; keep: boolean }
   | { type: 'cpu' }
+  | StormCommand
 );
 
 export type WorkerReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };

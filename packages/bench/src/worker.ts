@@ -1,12 +1,13 @@
 // One load-generator thread: holds a share of the clients, sends (or reacts, or edits) on behalf
 // of its senders, and counts what its receivers get (latency, order, catch-up; changes apart) for the
-// current epoch.
+// current epoch. The restart storm's clients, which reconnect by themselves, are storm-worker.ts's.
 import { parentPort } from 'node:worker_threads';
 import { ADAPTERS, type BenchClient, type ClientHooks, type ConnectSpec, type PeerName } from './adapters.js';
 import { Histogram } from './histogram.js';
 import { encodePayload, nowUs, parsePayloadBuffer, parsePayloadString, type Payload } from './payload.js';
 import { threadCpuSeconds } from './proc.js';
 import { changeShare, editText, requestKind, type ChangeMix } from './changes.js';
+import { stormCommand } from './storm-worker.js';
 import type { ConnectResult, SendResult, SenderSpec, WorkerCommand, WorkerReply, WorkerStats } from './worker-protocol.js';
 
 interface Slot {
@@ -268,6 +269,13 @@ async function handle(cmd: WorkerCommand): Promise<unknown> {
       return null;
     case 'cpu':
       return threadCpuSeconds();
+    case 'storm-connect':
+    case 'storm-send':
+    case 'storm-stats':
+    case 'storm-verify':
+    case 'storm-timeline':
+    case 'storm-close':
+      return stormCommand(cmd);
   }
 }
 

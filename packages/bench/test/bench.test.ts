@@ -3,14 +3,14 @@
 // every scenario against every peer. No timing is asserted: the machine may be busy with other tests.
 // The fairness scenario is left to fairness.test.ts, which checks more of it (one run of it is enough),
 // the search scenario (not in the default run) to search.test.ts, with a tiny fill, rooms-changes
-// (not in the default run either) to changes-load.test.ts, and upload and myrooms to costs.test.ts.
+// (not in the default run either) to changes-load.test.ts, upload and myrooms to costs.test.ts, and
+// the restart storm (named only) to storm.test.ts.
 // The cluster scenario needs PostgreSQL and Redis (127.0.0.1:5432 and :6379): without them it must
 // report n/a (and CI fails); with them it must deliver everything and leave no schema or key behind.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Socket } from 'node:net';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,12 +18,12 @@ import { PEERS } from '../src/adapters.js';
 import { defaultOptions } from '../src/options.js';
 import { CLUSTER_SETUPS, SCENARIOS, type BenchResults, type ScenarioName } from '../src/results.js';
 import { notApplicable } from '../src/scenarios/index.js';
-import { buildBench, RUN, runBench } from './run-bench.js';
+import { buildBench, reachable, RUN, runBench } from './run-bench.js';
 
 const SERVER = fileURLToPath(new URL('../../server/dist/main.js', import.meta.url));
 
-/** Run by tests of their own: fairness.test.ts, search.test.ts, changes-load.test.ts and costs.test.ts (upload, myrooms). */
-const OWN_TESTS = ['fairness', 'search', 'rooms-changes', 'upload', 'myrooms'] as const;
+/** Run by tests of their own: fairness.test.ts, search.test.ts, changes-load.test.ts, costs.test.ts (upload, myrooms) and storm.test.ts. */
+const OWN_TESTS = ['fairness', 'search', 'rooms-changes', 'upload', 'myrooms', 'storm'] as const;
 type Checked = Exclude<ScenarioName, (typeof OWN_TESTS)[number]>;
 const CHECKED = SCENARIOS.filter((s): s is Checked => !(OWN_TESTS as readonly string[]).includes(s));
 
@@ -45,20 +45,6 @@ const REQUIRED: Record<Checked, string[]> = {
 };
 
 const { databaseUrl: DATABASE_URL, redisUrl: REDIS_URL } = defaultOptions(true).cluster;
-
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(Number(port), hostname, () => done(true));
-  });
-}
 
 /** The schemas and Redis keys a run (by its pid) left behind. */
 async function leftovers(pid: number): Promise<string[]> {

@@ -2,6 +2,7 @@
 // of its own, so that a timeout ends the run and the servers it started together.
 import { execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const RUN = fileURLToPath(new URL('../dist/run.js', import.meta.url));
@@ -30,5 +31,20 @@ export function runBench(args: string[], timeoutMs: number): Promise<{ code: num
       clearTimeout(timer);
       resolve({ code, output, pid: child.pid as number });
     });
+  });
+}
+
+/** Whether something listens at the URL's host and port (PostgreSQL, Redis), within a second. */
+export function reachable(url: string): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = new Socket();
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('error', () => done(false));
+    socket.connect(Number(port), hostname, () => done(true));
   });
 }

@@ -185,7 +185,7 @@ export function details(results: BenchResults): string {
     if (r.scenario === 'cluster') sections.push(...clusterDetails(r));
     if (r.scenario === 'rooms-changes') sections.push(...halvesDetails(r));
     if (r.scenario === 'fairness') sections.push(...fairnessDetails(r));
-    if (r.scenario === 'idle' || r.scenario === 'resume' || r.scenario === 'upload' || r.scenario === 'myrooms') {
+    if (r.scenario === 'idle' || r.scenario === 'resume' || r.scenario === 'upload' || r.scenario === 'myrooms' || r.scenario === 'storm') {
       sections.push(Object.entries(r.metrics).map(([k, v]) => `${k} ${v}`).join(', '));
     }
     const disconnects = Object.entries(r.disconnects);

@@ -7,9 +7,11 @@ export interface Row {
   label: string;
   better: 'higher' | 'lower' | '';
   unit?: (v: number) => string;
-  /** Cluster, rooms-changes, fairness, upload and myrooms rows: chat's value is also shown ÷ this metric's, named baseLabel. */
+  /** Cluster, rooms-changes, fairness, upload, myrooms and storm rows: chat's value is also shown ÷ this metric's, named baseLabel. */
   base?: string;
   baseLabel?: string;
+  /** A `lost` row: the metric shown after the slash (default: out of order). */
+  pair?: string;
   /** rooms-changes: the ratio to show instead of value ÷ base (the median of each run's ratio). */
   ratio?: string;
 }

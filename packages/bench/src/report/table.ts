@@ -7,12 +7,12 @@ import { fmt } from '../format.js';
 import type { BenchOptions } from '../options.js';
 import { costRows } from './cost-rows.js';
 import type { Row } from './row.js';
-import { CLUSTER_SETUPS, SETUP_LABELS, type BenchResults, type ScenarioName, type ScenarioResult } from '../results.js';
+import { CLUSTER_SETUPS, SETUP_LABELS, STORM_LABELS, STORM_SETUPS, type BenchResults, type ScenarioName, type ScenarioResult } from '../results.js';
 
 /** Scenarios that compare our server with itself (SetupResult.vsSqlite, FairnessPhase.p99VsIdle), not with the peers. */
-const SELF_COMPARED: readonly ScenarioName[] = ['cluster', 'rooms-changes', 'fairness', 'upload', 'myrooms'];
+const SELF_COMPARED: readonly ScenarioName[] = ['cluster', 'rooms-changes', 'fairness', 'upload', 'myrooms', 'storm'];
 
-export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms' | 'idle' | 'resume' | 'cost'> & Partial<Pick<BenchOptions, 'cluster' | 'reactions' | 'edits' | 'upload' | 'myRooms'>>): Row[] {
+export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms' | 'idle' | 'resume' | 'cost'> & Partial<Pick<BenchOptions, 'cluster' | 'reactions' | 'edits' | 'upload' | 'myRooms' | 'storm'>>): Row[] {
   const ms = (v: number): string => `${v} ms`;
   const per = (v: number): string => `${fmt(v)}/s`;
   const s = (v: number): string => `${v} s`;
@@ -90,6 +90,27 @@ export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms'
       { scenario: 'fairness', metric: `connectMaxMs@${flood}`, label: `newcomer to welcome, slowest, \`${flood}\` flood`, better: 'lower', unit: ms, base: 'connectMaxMs@idle', baseLabel: 'idle' },
     );
   }
+  const st = opts.storm;
+  if (st) {
+    const pct = (v: number): string => `${v} %`;
+    for (const setup of STORM_SETUPS.filter((x) => st.setups.includes(x))) {
+      const on = (metric: string, label: string, better: Row['better'], unit?: (v: number) => string, pair?: string): Row => ({
+        scenario: 'storm',
+        metric: `${metric}@${setup}`,
+        label: `${STORM_LABELS[setup]}: ${label}`,
+        better,
+        ...(unit ? { unit } : {}),
+        ...(pair ? { pair: `${pair}@${setup}` } : {}),
+      });
+      rows.push(
+        on('caughtUpSeconds', `${fmt(st.clients)} clients, ${st.rate} msg/s: all caught up after the SIGTERM`, 'lower', s),
+        on('caughtUpAfterListenSeconds', 'all caught up after the restarted server listened', 'lower', s),
+        on('lost', 'lost / doubled', '', undefined, 'doubled'),
+        on('serverPeakCpuPct', 'restarted server: peak CPU (250 ms)', 'lower', pct),
+        on('serverPeakRssMiB', 'restarted server: peak RSS', 'lower', mib),
+      );
+    }
+  }
   rows.push(...costRows(opts.upload, opts.myRooms));
   return rows;
 }
@@ -145,7 +166,7 @@ function cell(r: ScenarioResult | undefined, row: Row): string {
   if (r.status === 'n/a') return 'n/a';
   if (r.status === 'error' && typeof r.metrics[row.metric] !== 'number') return 'error';
   if (row.metric === 'lost' || row.metric.startsWith('lost@')) {
-    return `${r.metrics[row.metric] ?? '–'} / ${r.metrics[row.metric.replace('lost', 'outOfOrder')] ?? '–'}`;
+    return `${r.metrics[row.metric] ?? '–'} / ${r.metrics[row.pair ?? row.metric.replace('lost', 'outOfOrder')] ?? '–'}`;
   }
   const v = r.metrics[row.metric];
   if (v === null || v === undefined) return '–';

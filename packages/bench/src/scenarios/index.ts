@@ -20,8 +20,9 @@ import { saturate } from './saturate.js';
 import { myRooms } from './my-rooms.js';
 import { search } from './search.js';
 import { uploadScenario } from './upload.js';
+import { storm } from './storm.js';
 
-const RUNNERS: Record<ScenarioName, Scenario> = { fanout, saturate, rooms, 'rooms-changes': roomsChanges, idle, resume, cost, cluster, fairness, search, upload: uploadScenario, myrooms: myRooms };
+const RUNNERS: Record<ScenarioName, Scenario> = { fanout, saturate, rooms, 'rooms-changes': roomsChanges, idle, resume, cost, cluster, fairness, search, upload: uploadScenario, myrooms: myRooms, storm };
 
 /** Why a scenario does not apply to a peer, or null. */
 export function notApplicable(scenario: ScenarioName, peer: PeerName): string | null {
@@ -34,6 +35,7 @@ export function notApplicable(scenario: ScenarioName, peer: PeerName): string | 
   if (scenario === 'search' && peer !== 'chat') return 'our server only: the others keep no history to search';
   if (scenario === 'upload' && peer !== 'chat') return 'our server only: the others take no files';
   if (scenario === 'myrooms' && peer !== 'chat') return 'our server only: the others keep no room lists or read markers';
+  if (scenario === 'storm' && peer !== 'chat') return 'our server only: the others keep no history to resume from';
   return null;
 }
 
