@@ -16,6 +16,14 @@ import { backup, migrate } from './cli/maintenance.js';
 import { readAdminPassword, readTls } from './cli/startup-files.js';
 import { loadConfig, type Config } from './config.js';
 
+/**
+ * Connections the kernel may hold for accept() (it caps this at net.core.somaxconn, 4096 on current
+ * Linux). Node's default of 511 overflowed when a restarted server's clients all came back at once:
+ * the kernel dropped the rest of the handshakes, and each of those clients waited out TCP's 1 s, then
+ * 3 s, SYN retransmission before it was even seen (docs/benchmarks.md, restart storm).
+ */
+const LISTEN_BACKLOG = 4096;
+
 function readConfig(argv: string[]): Config {
   try {
     const result = loadConfig(process.env, argv);
@@ -50,7 +58,7 @@ async function serve(config: Config): Promise<void> {
     fail(`error: cannot open the ${config.databaseUrl ? 'database or Redis' : 'database'}: ${(err as Error).message}`, 1);
   }
   try {
-    await app.listen({ port: config.port, host: config.host });
+    await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') fail(`error: port ${config.port} is already in use (set PORT or --port)`, 1);

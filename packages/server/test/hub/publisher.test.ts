@@ -51,11 +51,25 @@ describe('Publisher', () => {
     publisher.close();
   });
 
-  it('any other event flushes the waiting presence first, keeping order', () => {
+  it("any other event of the room flushes the room's waiting presence first, keeping order", () => {
     const { bus, publisher } = setup();
     publisher.announce('r', 1, { joined: ann });
     publisher.publish({ type: 'typing', room: 'r', user: ann });
     expect(bus.events.map((e) => e.type)).toEqual(['presence', 'typing']);
+    publisher.close();
+  });
+
+  it("an event of another room leaves a room's presence waiting (a restart storm's joins would go out at every message otherwise); a room-less event flushes all", () => {
+    const { bus, publisher } = setup();
+    publisher.announce('r', 1, { joined: ann });
+    publisher.announce('s', 1, { joined: bo });
+    publisher.publishCommit([{ ...message(1), room: 's' }]);
+    expect(bus.events.map((e) => [e.type, 'room' in e ? e.room : (e as { message: ChatMessage }).message.room])).toEqual([
+      ['presence', 's'],
+      ['message', 's'],
+    ]);
+    publisher.publish({ type: 'catchUp' });
+    expect(bus.events.map((e) => e.type)).toEqual(['presence', 'message', 'presence', 'catchUp']);
     publisher.close();
   });
 
