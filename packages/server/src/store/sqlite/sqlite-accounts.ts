@@ -7,6 +7,7 @@ import { hashToken, newGuestCredentials, newUserId } from '../ids.js';
 import { toTokenInfo, toUser, type TokenInfoRow } from '../rows.js';
 import { newAccountToken, touchAfterLookup, type TokenLifetimes } from '../token-life.js';
 import { unsyncedWriteTransaction, writeTransaction } from './sqlite-transaction.js';
+import { TickBatch } from './tick-batch.js';
 
 function prepare(db: Database.Database) {
   return {
@@ -63,28 +64,40 @@ export function fillSkeletons(db: Database.Database): void {
   })();
 }
 
+interface NewGuest {
+  user: User;
+  tokenHash: Buffer;
+  tokenId: string;
+  now: number;
+}
+
 export class SqliteAccounts implements AccountStore {
   private readonly statements: ReturnType<typeof prepare>;
-  private readonly guestTx: (user: User, tokenHash: Buffer, tokenId: string, now: number) => void;
+  /** New guests of the same moment, one transaction (a connect storm's are hundreds a second). */
+  private readonly guests: TickBatch<NewGuest, void>;
 
   constructor(
     private readonly db: Database.Database,
     private readonly lifetimes: TokenLifetimes,
   ) {
     this.statements = prepare(db);
-    this.guestTx = unsyncedWriteTransaction(db, (user: User, tokenHash: Buffer, tokenId: string, now: number) => {
-      this.statements.createUser.run(user.id, user.nick, 'guest', now);
-      this.statements.createToken.run(tokenHash, user.id, 'guest', now, now + this.lifetimes.tokenTtlMs, tokenId, null);
-    });
+    const insert = (guest: NewGuest): void => {
+      this.statements.createUser.run(guest.user.id, guest.user.nick, 'guest', guest.now);
+      this.statements.createToken.run(guest.tokenHash, guest.user.id, 'guest', guest.now, guest.now + this.lifetimes.tokenTtlMs, guest.tokenId, null);
+    };
+    // Without their own fsync (5000 first connects: about 30 % of the server's time): a power loss
+    // before the next fsynced commit can lose them, and then a guest simply gets a new identity.
+    this.guests = new TickBatch(
+      unsyncedWriteTransaction(db, (guests: NewGuest[]) => guests.map(insert)),
+      unsyncedWriteTransaction(db, insert),
+    );
   }
 
   async createGuest(nick: string): Promise<IssuedIdentity> {
     const { userId, token, tokenId } = newGuestCredentials();
     const user: User = { id: userId, nick };
     const now = Date.now();
-    // Without its own fsync (5000 first connects: about 30 % of the server's time): a power loss
-    // before the next fsynced commit can lose it, and then the guest simply gets a new identity.
-    this.guestTx(user, hashToken(token), tokenId, now);
+    await this.guests.add({ user, tokenHash: hashToken(token), tokenId, now });
     return { user, token };
   }
 

@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3';
 import { toUserRoom, userRoomsQuery, type UserRoomRow } from '../rows.js';
 import type { NotifyLevel, UserRoom, UserRoomStore } from '../user-room-store.js';
 import { unsyncedWriteTransaction } from './sqlite-transaction.js';
+import { TickBatch } from './tick-batch.js';
 
 function prepare(db: Database.Database) {
   return {
@@ -32,26 +33,31 @@ function prepare(db: Database.Database) {
 
 export class SqliteUserRooms implements UserRoomStore {
   private readonly statements: ReturnType<typeof prepare>;
-  private readonly addTx: (userId: string, room: string) => number;
+  /** Rooms joining users' lists in the same moment, one transaction (every new guest's first join). */
+  private readonly adds: TickBatch<{ userId: string; room: string }, number>;
   private readonly raiseTx: (userId: string, room: string, seq: number) => { read_seq: number } | undefined;
 
   constructor(db: Database.Database) {
     this.statements = prepare(db);
-    // Without its own fsync: a power loss may drop the room from the list (the join still stands,
-    // and the next join adds it again); every new guest's first join would otherwise pay one.
-    this.addTx = unsyncedWriteTransaction(db, (userId: string, room: string) => {
+    const add = ({ userId, room }: { userId: string; room: string }): number => {
       this.statements.add.run(userId, room);
       const row = this.statements.readSeq.get(userId, room);
       if (!row) throw new Error(`no room ${JSON.stringify(room)}`);
       return row.read_seq;
-    });
+    };
+    // Without their own fsync: a power loss may drop a room from a list (the join still stands,
+    // and the next join adds it again); every new guest's first join would otherwise pay one.
+    this.adds = new TickBatch(
+      unsyncedWriteTransaction(db, (entries: Array<{ userId: string; room: string }>) => entries.map(add)),
+      unsyncedWriteTransaction(db, add),
+    );
     // A read marker lost to a power loss only shows a few read messages as unread again.
     this.raiseTx = unsyncedWriteTransaction(db, (user: string, room: string, seq: number) => this.statements.raise.get({ user, room, seq }));
   }
 
   async addUserRoom(userId: string, room: string): Promise<number> {
     // Most joins are of a room already in the list: a read, no write transaction.
-    return this.statements.readSeq.get(userId, room)?.read_seq ?? this.addTx(userId, room);
+    return this.statements.readSeq.get(userId, room)?.read_seq ?? this.adds.add({ userId, room });
   }
 
   async removeUserRoom(userId: string, room: string): Promise<void> {

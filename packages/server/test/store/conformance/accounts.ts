@@ -25,6 +25,15 @@ export function describeAccounts(t: StoreUnderTest): void {
       expect(other.token).not.toBe(token);
     });
 
+    it('creates many guests at once (a connect storm: SQLite writes them in one transaction), each with its own working token', async () => {
+      const guests = await Promise.all(Array.from({ length: 40 }, (_, i) => store.createGuest(`storm${i}`)));
+      expect(new Set(guests.map((g) => g.user.id)).size).toBe(40);
+      for (const [i, { user, token }] of guests.entries()) {
+        expect(user.nick).toBe(`storm${i}`);
+        expect((await store.identityByToken(token))?.user).toEqual(user);
+      }
+    });
+
     it('creates accounts with unique usernames, and finds them by username and id', async () => {
       const user = await store.createAccount('alice', 'scrypt$hash-a');
       expect(user).toEqual({ id: expect.any(String), nick: 'alice', account: true });

@@ -36,6 +36,15 @@ export function describeUserRooms(t: StoreUnderTest): void {
       expect(await names(alice.id)).toEqual(['r', 'lobby']);
     });
 
+    it("adds at once (every new guest's first join in a storm: one SQLite transaction) still give each its marker, and a room that does not exist fails its own add only", async () => {
+      await fromBob('r', 2);
+      const guests = await Promise.all(Array.from({ length: 20 }, (_, i) => store.createGuest(`g${i}`)));
+      const added = await Promise.allSettled([...guests.map((g) => store.addUserRoom(g.user.id, 'r')), store.addUserRoom(alice.id, 'nowhere')]);
+      expect(added.slice(0, 20)).toEqual(guests.map(() => ({ status: 'fulfilled', value: 2 })));
+      expect(added[20]?.status).toBe('rejected');
+      for (const g of guests) expect(await names(g.user.id)).toEqual(['r']);
+    });
+
     it('lists the rooms in the order they were added, each user their own; remove takes one out', async () => {
       for (const room of ['zeta', 'alpha', 'mid']) await store.ensureRoom(room);
       for (const room of ['zeta', 'alpha', 'mid']) await store.addUserRoom(alice.id, room);
