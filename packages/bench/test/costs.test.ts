@@ -3,7 +3,6 @@
 // stored whole, and every GET api/me/rooms answered 200 with the account's rooms and the unread and
 // mention counts each phase set up. No timing is asserted. myrooms' PostgreSQL half needs
 // 127.0.0.1:5432 (skipped without it, a failure in CI) and must leave no schema behind.
-import { Socket } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultOptions } from '../src/options.js';
 import type { BenchResults, ScenarioResult } from '../src/results.js';
 import { MY_ROOMS_PHASES } from '../src/scenarios/my-rooms.js';
-import { buildBench, runBench } from './run-bench.js';
+import { buildBench, reachable, runBench } from './run-bench.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-costs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,20 +29,6 @@ async function run(args: string[], scenario: string): Promise<{ chat: ScenarioRe
   const chat = results.results.find((r) => r.scenario === scenario && r.peer === 'chat');
   expect(chat?.status, `${chat?.reason ?? ''}\n${output}`).toBe('ok');
   return { chat: chat as ScenarioResult, other: results.results.find((r) => r.peer === 'ws-broadcaster'), output, pid };
-}
-
-function reachable(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.connect(Number(port), hostname, () => done(true));
-  });
 }
 
 describe('npm run bench -- --quick --scenario upload', () => {
