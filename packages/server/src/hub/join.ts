@@ -8,7 +8,7 @@ import type { LocalRooms } from './local-rooms.js';
 import type { Publisher } from './publisher.js';
 import { ref } from './refusal.js';
 import { fitPage } from './reply-size.js';
-import type { RoomRules } from './room-rules.js';
+import type { Admission, RoomRules } from './room-rules.js';
 import type { Session } from './session.js';
 
 export interface JoinsOptions {
@@ -38,14 +38,24 @@ export class Joins {
   /** Joins the room (admit throws its Refusal), answering `joined`; a failure after admission answers `internal`. */
   async join(s: Session, room: string, since: number | undefined, frameRef: string | undefined): Promise<void> {
     const { store, presence, rooms, publisher } = this.options;
-    const { kind, role, topic } = await this.options.rules.admit(s, room);
     const channel = rooms.channel(room);
     const rejoin = channel.has(s);
+    // Live messages are buffered from here, before admit reads the room's last seq with the
+    // user's standing (one store read: Store.joinStanding); a refused join stops buffering.
     if (!rejoin) channel.beginJoin(s);
+    let admission: Admission;
+    try {
+      admission = await this.options.rules.admit(s, room);
+    } catch (err) {
+      if (!rejoin) rooms.detach(s, room);
+      throw err;
+    }
+    const { kind, role, topic, read } = admission;
     let presenceJoined = false;
     try {
-      const lastSeq = (await store.lastSeq(room)) ?? 0;
-      const mutedUntil = await store.mutedUntil(room, s.userId);
+      // A room admit created was not read with the standing: its own reads, after beginJoin too.
+      const lastSeq = read ? read.info.lastSeq : ((await store.lastSeq(room)) ?? 0);
+      const mutedUntil = read ? read.mutedUntil : await store.mutedUntil(room, s.userId);
       if (mutedUntil > 0) s.setMutedUntil(room, mutedUntil);
       // Nothing to read when the room is empty or the client has seen its last message: messages
       // committed from here on reach it through the channel (beginJoin above).
@@ -66,7 +76,8 @@ export class Joins {
         presenceJoined = true;
       }
       const members = await presence.members(room, this.options.presenceDetailLimit);
-      const readSeq = await this.keepInList(s, room);
+      // A room already in the user's list came with its marker; otherwise it joins the list now.
+      const readSeq = read?.readSeq ?? (await this.keepInList(s, room));
       if (s.closed) throw new SessionClosed();
       const seen = Math.max(lastSeq, page.messages.at(-1)?.seq ?? 0);
       const newer = rejoin ? [] : channel.completeJoin(s, seen);

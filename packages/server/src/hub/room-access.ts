@@ -7,7 +7,7 @@
 //   moderates in it, invites into it or deletes it.
 // - A room's owner may delete it (never the lobby: room-admin.ts).
 // - Server admins have owner rights in every other room.
-import type { RoomInfo, RoomRole, Store } from '../store/store.js';
+import type { JoinStanding, RoomInfo, RoomRole, Store } from '../store/store.js';
 
 export interface Caller {
   id: string;
@@ -23,13 +23,23 @@ export interface Standing {
   banned: boolean;
 }
 
+/** Admins have owner rights in every room but DMs. */
+const ownerByAdmin = (caller: Caller, info: RoomInfo): boolean => caller.admin && info.kind !== 'dm';
+
 /** Reads the caller's standing in the room, or null when the room does not exist. */
 export async function standingIn(store: Store, room: string, caller: Caller): Promise<Standing | null> {
   const info = await store.roomInfo(room);
   if (!info) return null;
   if (await store.isBanned(room, caller.id)) return { info, role: null, banned: true };
-  const role = caller.admin && info.kind !== 'dm' ? 'owner' : await store.roleOf(room, caller.id);
+  const role = ownerByAdmin(caller, info) ? 'owner' : await store.roleOf(room, caller.id);
   return { info, role, banned: false };
+}
+
+/** The caller's standing from what Store.joinStanding read (the same rules as standingIn). */
+export function standingFrom(read: JoinStanding, caller: Caller): Standing {
+  const { info } = read;
+  if (read.banned) return { info, role: null, banned: true };
+  return { info, role: ownerByAdmin(caller, info) ? 'owner' : read.role, banned: false };
 }
 
 /** May the caller join the room and read its messages? */

@@ -4,9 +4,9 @@
 import { createHash } from 'node:crypto';
 import { WindowCounter } from '../auth/window-counter.js';
 import type { RoomCreation } from '../config/config-types.js';
-import type { RoomInfo, RoomKind, RoomRole, Store } from '../store/store.js';
+import type { JoinStanding, RoomInfo, RoomKind, RoomRole, Store } from '../store/store.js';
 import { Refusal } from './refusal.js';
-import { mayModerate, mayRead, standingIn, type Caller } from './room-access.js';
+import { mayModerate, mayRead, standingFrom, standingIn, type Caller } from './room-access.js';
 import type { Session } from './session.js';
 
 /** DM rooms are named from their two users; nobody may create or join such a name otherwise. */
@@ -35,6 +35,16 @@ export function requireMember(s: Session, room: string, frameRef: string | undef
 
 const HOUR_MS = 60 * 60 * 1000;
 
+/** A join's admission (RoomRules.admit). */
+export interface Admission {
+  kind: RoomKind;
+  /** The user's role, admins as owners outside DMs; null without one. */
+  role: RoomRole | null;
+  topic?: string;
+  /** What admit read of the room and the user (Store.joinStanding); absent when admit created the room. */
+  read?: JoinStanding;
+}
+
 export interface RoomRulesOptions {
   store: Store;
   /** Who may create rooms (by joining an unknown public room, or `create`). Default everyone. */
@@ -61,22 +71,26 @@ export class RoomRules {
 
   /**
    * May this connection join the room? Throws the Refusal; creates an unknown public room. Resolves
-   * with the room's kind, its topic (when set) and the user's role in it (admins are owners everywhere).
+   * with the room's kind, its topic (when set) and the user's role in it (admins are owners
+   * everywhere), and with what the join reads next when this read it already (`read`). That holds
+   * the room's last seq: a join starts buffering live messages before it calls admit.
    */
-  async admit(s: Session, room: string): Promise<{ kind: RoomKind; role: RoomRole | null; topic?: string }> {
+  async admit(s: Session, room: string): Promise<Admission> {
     this.checkRoomLimit(s, room);
-    const standing = await standingIn(this.store, room, callerOf(s));
-    if (!standing) {
+    // One read for the standing and what the join needs next (a restart storm's rejoins: join.ts).
+    const read = await this.store.joinStanding(room, s.userId);
+    if (!read) {
       if (room.startsWith(DM_PREFIX)) throw new Refusal('not_found', 'no such direct message room');
       this.allowRoomCreation(s, 'not_found');
       await this.store.ensureRoom(room);
       this.countRoomCreated(s);
       return { kind: 'public', role: s.entry.admin ? 'owner' : null };
     }
+    const standing = standingFrom(read, callerOf(s));
     if (standing.banned) throw new Refusal('forbidden', 'you are banned from this room');
     if (!mayRead(standing)) throw new Refusal('forbidden', 'this room is private: ask its owner or a moderator for an invitation');
     const { kind, topic } = standing.info;
-    return { kind, role: standing.role, ...(topic === undefined ? {} : { topic }) };
+    return { kind, role: standing.role, ...(topic === undefined ? {} : { topic }), read };
   }
 
   /** Refuses a room beyond MAX_ROOMS_PER_CONNECTION for this connection (one it is in already is fine). */

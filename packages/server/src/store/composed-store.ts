@@ -10,6 +10,7 @@ import type {
   EntryPage,
   EntryResult,
   IssuedIdentity,
+  JoinStanding,
   MessagePage,
   MessageStore,
   NewEntry,
@@ -126,6 +127,9 @@ export abstract class ComposedStore implements Store {
 
   roomInfo(room: string): Promise<RoomInfo | null> {
     return this.parts.rooms.roomInfo(room);
+  }
+  joinStanding(room: string, userId: string): Promise<JoinStanding | null> {
+    return this.parts.rooms.joinStanding(room, userId);
   }
   createRoom(room: string, kind: RoomKind, ownerId: string | null): Promise<boolean> {
     return this.parts.rooms.createRoom(room, kind, ownerId);

@@ -34,9 +34,36 @@ export interface RoomPage {
   hasMore: boolean;
 }
 
+/**
+ * Everything a join reads of the room and of one user in it before it reads history, in one
+ * store read (joinStanding): each field is what the named single read would return at that moment.
+ */
+export interface JoinStanding {
+  /** As roomInfo; `info.lastSeq` is the room's last seq, as MessageStore.lastSeq (0 when empty). */
+  info: RoomInfo;
+  /** As isBanned. */
+  banned: boolean;
+  /** As roleOf: the stored role, without the rights admins have (hub/room-access.ts adds those). */
+  role: RoomRole | null;
+  /** As mutedUntil: until when the user is muted (ms since the epoch), 0 when not or no longer. */
+  mutedUntil: number;
+  /**
+   * The user's read marker when the room is in their list (what addUserRoom resolves with for a
+   * room already there), null when it is not: this read adds nothing to the list.
+   */
+  readSeq: number | null;
+}
+
 export interface RoomStore {
   /** The room, or null if it does not exist. */
   roomInfo(room: string): Promise<RoomInfo | null>;
+
+  /**
+   * The room and the user's standing, mute and read marker in it (JoinStanding), or null if the
+   * room does not exist: one statement, so one round trip to a database server, where a join
+   * would otherwise make one per field. Changes nothing.
+   */
+  joinStanding(room: string, userId: string): Promise<JoinStanding | null>;
 
   /**
    * Creates a room of this kind; with an owner, that user gets the owner role. False when the room

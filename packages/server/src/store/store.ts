@@ -40,7 +40,7 @@ export type { AppendResult, EntryPage, EntryResult, MessagePage, NewEntry, NewMe
 export { isChange, isRefusal } from './message-store.js';
 export type { ChangeResult, EntryRefusal, NewChange, NewEdit, NewReaction, NewRedaction } from './change-store.js';
 export type { AccountRecord, AccountStore, IssuedIdentity, TokenIdentity, TokenInfo, TokenKind } from './account-store.js';
-export type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from './room-store.js';
+export type { JoinStanding, RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from './room-store.js';
 export type { AbandonedRoomScan, SweepStore, TokenSweep } from './sweep-store.js';
 export type { NotifyLevel, UserRoom, UserRoomStore } from './user-room-store.js';
 export { NOTIFY_LEVELS } from './user-room-store.js';

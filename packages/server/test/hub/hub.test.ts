@@ -96,6 +96,39 @@ describe('Hub', () => {
     expect(a.peer.ofType('ack')).toHaveLength(50);
   });
 
+  it('a message committed while a join reads the room reaches the joiner after joined, though its since was the last seq read', async () => {
+    // The join reads the room's last seq with the user's standing (Store.joinStanding): bob's
+    // message is committed and published right after that read, before the join goes on.
+    let during: (() => Promise<void>) | undefined;
+    class ReadThenSend extends SqliteStore {
+      override async joinStanding(room: string, userId: string) {
+        const read = await super.joinStanding(room, userId);
+        const hook = during;
+        during = undefined;
+        await hook?.();
+        return read;
+      }
+    }
+    const dir = tempDir();
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const { hubs } = await cluster(2, await new ReadThenSend({ dir }).open());
+    const a = await connect(hubs[0]!, alice);
+    const b = await connect(hubs[1]!, bob);
+    await hubs[1]!.handle(b.session, { type: 'join', room: 'r' });
+    await hubs[1]!.handle(b.session, { type: 'send', room: 'r', id: 'm1', text: 'one' });
+    await settle();
+    during = async () => {
+      await hubs[1]!.handle(b.session, { type: 'send', room: 'r', id: 'm2', text: 'two' });
+      await settle();
+      expect(b.peer.ofType('ack').map((ack) => ack.seq)).toEqual([1, 2]);
+    };
+    await hubs[0]!.handle(a.session, { type: 'join', room: 'r', since: 1 });
+    expect(a.peer.frames.filter((f) => f.type === 'joined' || f.type === 'message').map((f) => [f.type, f.seq])).toEqual([
+      ['joined', 1],
+      ['message', 2],
+    ]);
+  });
+
   it('sends a burst of presence events together, and never after a later message', async () => {
     const { hubs } = await cluster(1);
     const hub = hubs[0]!;

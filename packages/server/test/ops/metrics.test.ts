@@ -102,6 +102,18 @@ describe('metrics', () => {
     expect(closed.get('chat_rooms_active')).toBe(0);
   });
 
+  it('a refused join leaves no room active (a join buffers live messages from before its admission)', async () => {
+    const s = await server({ roomCreation: 'admins' });
+    const url = `${s.httpUrl}/metrics`;
+    const guest = await connect(s, { nick: 'guest' });
+    for (const room of ['nowhere', `dm-${'0'.repeat(32)}`]) {
+      expect(await guest.request<ErrorFrame>({ type: 'join', room })).toMatchObject({ type: 'error', code: 'not_found' });
+    }
+    expect((await scrape(url)).values.get('chat_rooms_active')).toBe(0);
+    expect((await guest.request<JoinedFrame>({ type: 'join', room: 'lobby' })).type).toBe('joined');
+    expect((await scrape(url)).values.get('chat_rooms_active')).toBe(1);
+  });
+
   it('METRICS=false: no /metrics', async () => {
     const s = await server({ metrics: false });
     expect((await fetch(`${s.httpUrl}/metrics`)).status).toBe(404);

@@ -1,9 +1,12 @@
 // PostgreSQL's RoomStore: rooms, roles, bans, mutes and the room directory. What must change
 // together is one statement (a data-modifying CTE), so it commits together.
-import type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from '../room-store.js';
+import { joinStandingQuery, toJoinStanding, type JoinStandingRow } from '../join-standing-row.js';
+import type { JoinStanding, RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from '../room-store.js';
 import { FILE_GONE, ROOM_INFO_COLUMNS, toRoomInfo, type RoomInfoRow } from '../rows.js';
 import type { Int8, PgDatabase } from './pg-database.js';
 import { pgText } from './pg-text.js';
+
+const JOIN_STANDING = joinStandingQuery('$1', '$2');
 
 export class PgRooms implements RoomStore {
   constructor(private readonly db: PgDatabase) {}
@@ -11,6 +14,11 @@ export class PgRooms implements RoomStore {
   async roomInfo(room: string): Promise<RoomInfo | null> {
     const [row] = await this.db.rows<RoomInfoRow>(`SELECT ${ROOM_INFO_COLUMNS} FROM rooms r WHERE r.name = $1`, [room]);
     return row ? toRoomInfo(row) : null;
+  }
+
+  async joinStanding(room: string, userId: string): Promise<JoinStanding | null> {
+    const [row] = await this.db.rows<JoinStandingRow>(JOIN_STANDING, [room, userId]);
+    return row ? toJoinStanding(row, Date.now()) : null;
   }
 
   async createRoom(room: string, kind: RoomKind, ownerId: string | null): Promise<boolean> {

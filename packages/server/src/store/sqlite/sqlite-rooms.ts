@@ -1,6 +1,7 @@
 // SQLite's RoomStore: rooms, roles, bans, mutes and the room directory.
 import type Database from 'better-sqlite3';
-import type { RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from '../room-store.js';
+import { joinStandingQuery, toJoinStanding, type JoinStandingRow } from '../join-standing-row.js';
+import type { JoinStanding, RoomInfo, RoomKind, RoomListQuery, RoomPage, RoomRole, RoomStore } from '../room-store.js';
 import { ROOM_INFO_COLUMNS, toRoomInfo, type RoomInfoRow } from '../rows.js';
 import type { SqliteSearch } from './sqlite-search.js';
 import type { SqliteUploads } from './sqlite-uploads.js';
@@ -10,6 +11,7 @@ function prepare(db: Database.Database) {
   return {
     room: db.prepare<[string], { id: number }>('SELECT id FROM rooms WHERE name = ?'),
     roomInfo: db.prepare<[string], RoomInfoRow>(`SELECT ${ROOM_INFO_COLUMNS} FROM rooms r WHERE r.name = ?`),
+    joinStanding: db.prepare<[{ room: string; user: string }], JoinStandingRow>(joinStandingQuery(':room', ':user')),
     createRoomOfKind: db.prepare<[string, RoomKind, number, string | null, number]>(
       'INSERT INTO rooms (name, kind, private, owner_id, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING',
     ),
@@ -87,6 +89,11 @@ export class SqliteRooms implements RoomStore {
   async roomInfo(room: string): Promise<RoomInfo | null> {
     const row = this.statements.roomInfo.get(room);
     return row ? toRoomInfo(row) : null;
+  }
+
+  async joinStanding(room: string, userId: string): Promise<JoinStanding | null> {
+    const row = this.statements.joinStanding.get({ room, user: userId });
+    return row ? toJoinStanding(row, Date.now()) : null;
   }
 
   async createRoom(room: string, kind: RoomKind, ownerId: string | null): Promise<boolean> {

@@ -69,6 +69,47 @@ export function describeRooms(t: StoreUnderTest): void {
       expect(await store.mutedUntil('r', user.id)).toBe(0);
     });
 
+    it('joinStanding reads the room, ban, role, mute, last seq and read marker at once, as the single reads do, and adds nothing', async () => {
+      const owner = (await store.createAccount('standing-owner', 'h'))!;
+      const user = (await store.createAccount('standing-user', 'h'))!;
+      expect(await store.joinStanding('nowhere', user.id)).toBeNull();
+      await store.ensureRoom('plain');
+      expect(await store.joinStanding('plain', user.id)).toEqual({
+        info: { name: 'plain', kind: 'public', ownerId: null, lastSeq: 0 },
+        banned: false,
+        role: null,
+        mutedUntil: 0,
+        readSeq: null,
+      });
+      expect(await store.userRooms(user.id)).toEqual([]);
+      await store.createRoom('club', 'private', owner.id);
+      await store.setTopic('club', 'members only');
+      await store.setRole('club', user.id, 'moderator');
+      await store.appendMessages([msg('club', '1', owner), msg('club', '2', owner)]);
+      const club = await store.joinStanding('club', user.id);
+      expect(club).toEqual({ info: await store.roomInfo('club'), banned: false, role: 'moderator', mutedUntil: 0, readSeq: null });
+      expect(club?.info).toMatchObject({ kind: 'private', ownerId: owner.id, lastSeq: 2, topic: 'members only' });
+      expect((await store.joinStanding('club', owner.id))?.role).toBe('owner');
+      // In the list: the marker as addUserRoom gives it, and as it moves.
+      expect(await store.addUserRoom(user.id, 'club')).toBe(2);
+      await store.appendMessages([msg('club', '3', owner)]);
+      expect(await store.joinStanding('club', user.id)).toMatchObject({ info: { lastSeq: 3 }, readSeq: 2 });
+      await store.raiseReadSeq(user.id, 'club', 3);
+      expect((await store.joinStanding('club', user.id))?.readSeq).toBe(3);
+      // Muted until a time to come; a mute that is over reads as 0, as mutedUntil.
+      const until = Date.now() + 60_000;
+      await store.mute('club', user.id, until);
+      expect((await store.joinStanding('club', user.id))?.mutedUntil).toBe(until);
+      await store.mute('club', user.id, Date.now() - 1);
+      expect((await store.joinStanding('club', user.id))?.mutedUntil).toBe(0);
+      // Banned: the ban took the role and the list entry (ban); another user's standing is untouched.
+      await store.ban('club', user.id);
+      expect(await store.joinStanding('club', user.id)).toMatchObject({ banned: true, role: null, readSeq: null });
+      expect(await store.joinStanding('club', owner.id)).toMatchObject({ banned: false, role: 'owner', readSeq: null });
+      await store.ban('plain', user.id);
+      expect(await store.joinStanding('plain', user.id)).toMatchObject({ banned: true, role: null, mutedUntil: 0 });
+    });
+
     it('a ban takes the user\'s role in that room (owner, moderator or invitation) and an unban gives none back', async () => {
       const owner = (await store.createAccount('own1', 'h'))!;
       const mod = (await store.createAccount('mod1', 'h'))!;

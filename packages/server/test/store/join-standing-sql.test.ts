@@ -1,0 +1,116 @@
+// What the joinStanding conformance cases cannot see through the Store API: its one statement
+// finds the room by its unique name and each of the user's rows in it (ban, role, mute, list
+// entry) by a key lookup, never a scan, on both stores: every join of a restart storm runs it.
+// And a rejoin costs PostgreSQL that one statement before history (it cost six single reads).
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { joinStandingQuery } from '../../src/store/join-standing-row.js';
+import { PgStore } from '../../src/store/pg/pg-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { startServer, tempDir, TestClient } from '../helpers.js';
+import { createSchema, servicesAvailable } from '../services.js';
+
+const pgAvailable = await servicesAvailable(['postgres']);
+
+describe('joinStanding in SQLite', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('finds the room by name and the ban, role, mute and list entry by their keys', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const store = await new SqliteStore({ dir }).open();
+    const db = new Database(join(dir, 'chat.db'));
+    try {
+      const rows = db.prepare(`EXPLAIN QUERY PLAN ${joinStandingQuery(':room', ':user')}`).all({ room: 'r', user: 'u' }) as Array<{ detail: string }>;
+      const plan = rows.map((r) => r.detail).join('\n');
+      expect(plan).toMatch(/SEARCH r USING INDEX sqlite_autoindex_rooms_1 \(name=\?\)/);
+      for (const table of ['b', 'rr', 'mu']) expect(plan).toMatch(new RegExp(`SEARCH ${table} USING (COVERING INDEX \\S+|PRIMARY KEY) \\(room_id=\\? AND user_id=\\?\\)`));
+      expect(plan).toMatch(/SEARCH ur USING INDEX sqlite_autoindex_user_rooms_1 \(user_id=\? AND room_id=\?\)/);
+      expect(plan).not.toMatch(/\bSCAN\b/);
+    } finally {
+      db.close();
+      await store.close();
+    }
+  });
+});
+
+describe.skipIf(!pgAvailable)('joinStanding in PostgreSQL', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const open = async (): Promise<{ store: PgStore; client: pg.Client }> => {
+    const { url, drop } = await createSchema();
+    cleanups.push(drop);
+    const store = await new PgStore({ connectionString: url }).open();
+    cleanups.push(() => store.close());
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    cleanups.push(() => client.end());
+    return { store, client };
+  };
+
+  it('with 5,000 rooms of 10 users each banned, muted, with a role and a list entry, looks each up by its key', async () => {
+    const { store, client } = await open();
+    // Tables large enough for the planner's choice to matter (a hashed subplan would read a table).
+    await client.query(`INSERT INTO users (id, nick, kind, created_at) SELECT 'u' || i, 'n' || i, 'account', 1 FROM generate_series(1, 10) AS i`);
+    await client.query(`INSERT INTO rooms (name, created_at) SELECT 'room' || j, 1 FROM generate_series(1, 5000) AS j`);
+    const everyone = `SELECT r.id, 'u' || i FROM rooms r, generate_series(1, 10) AS i`;
+    await client.query(`INSERT INTO room_roles (room_id, user_id, role) SELECT id, u, 'member' FROM (${everyone}) AS x(id, u)`);
+    await client.query(`INSERT INTO room_bans (room_id, user_id, created_at) SELECT id, u, 1 FROM (${everyone}) AS x(id, u)`);
+    await client.query(`INSERT INTO room_mutes (room_id, user_id, until) SELECT id, u, 1 FROM (${everyone}) AS x(id, u)`);
+    await client.query(`INSERT INTO user_rooms (user_id, room_id, read_seq) SELECT u, id, 0 FROM (${everyone}) AS x(id, u)`);
+    await client.query('ANALYZE');
+    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${joinStandingQuery('$1', '$2')}`, ['room7', 'u4']);
+    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    expect(plan).toMatch(/Index Scan using rooms_name_key on rooms r/);
+    for (const index of ['room_bans_pkey', 'room_roles_pkey', 'room_mutes_pkey', 'user_rooms_user_id_room_id_key']) {
+      expect(plan).toMatch(new RegExp(`Index (Only )?Scan using ${index}`));
+    }
+    expect(plan).not.toMatch(/Seq Scan|hashed SubPlan/);
+    expect(await store.joinStanding('room7', 'u4')).toMatchObject({ banned: true, role: 'member', mutedUntil: 0, readSeq: 0 });
+  });
+
+  it('a rejoin of a room in the list reads the store once before history, and messagesAfter only when the client missed some', async () => {
+    const { store } = await open();
+    const server = await startServer({}, { store });
+    cleanups.push(() => server.close());
+    // Every statement the store sends while `counting` (the pool's connections are pg.Clients).
+    const sent: string[] = [];
+    let counting = false;
+    const query = pg.Client.prototype.query;
+    cleanups.push(async () => void (pg.Client.prototype.query = query));
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const q = args[0] as string | { text: string };
+      if (counting) sent.push(typeof q === 'string' ? q : q.text);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    const first = await TestClient.connect(server);
+    await first.request({ type: 'join', room: 'lobby' });
+    await first.request({ type: 'send', room: 'lobby', text: 'hi', id: 'c1' });
+    await first.close();
+    // A reconnection (a restart storm's), counting from its join to `joined`.
+    const rejoin = async (since: number): Promise<string[]> => {
+      const again = await TestClient.connect(server, { query: { token: first.welcome.token as string } });
+      sent.length = 0;
+      counting = true;
+      const joined = await again.request({ type: 'join', room: 'lobby', since });
+      counting = false;
+      await again.close();
+      expect(joined).toMatchObject({ type: 'joined', seq: 1, readSeq: 1, history: since === 1 ? [] : [{ seq: 1 }] });
+      return sent.map((text) => text.replace(/\s+/g, ' '));
+    };
+    const standing = joinStandingQuery('$1', '$2').replace(/\s+/g, ' ');
+    expect(await rejoin(1)).toEqual([standing]);
+    const missed = await rejoin(0);
+    // Then the history read (messagesAfter), and nothing else of the room.
+    expect(missed[0]).toBe(standing);
+    expect(missed.filter((text) => /room_bans|room_roles|room_mutes|user_rooms|SELECT last_seq FROM rooms/.test(text))).toEqual([standing]);
+  });
+});
