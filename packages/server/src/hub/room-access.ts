@@ -23,23 +23,17 @@ export interface Standing {
   banned: boolean;
 }
 
-/** Admins have owner rights in every room but DMs. */
-const ownerByAdmin = (caller: Caller, info: RoomInfo): boolean => caller.admin && info.kind !== 'dm';
-
-/** Reads the caller's standing in the room, or null when the room does not exist. */
+/** Reads the caller's standing in the room, or null when the room does not exist (one store read). */
 export async function standingIn(store: Store, room: string, caller: Caller): Promise<Standing | null> {
-  const info = await store.roomInfo(room);
-  if (!info) return null;
-  if (await store.isBanned(room, caller.id)) return { info, role: null, banned: true };
-  const role = ownerByAdmin(caller, info) ? 'owner' : await store.roleOf(room, caller.id);
-  return { info, role, banned: false };
+  const read = await store.joinStanding(room, caller.id);
+  return read ? standingFrom(read, caller) : null;
 }
 
-/** The caller's standing from what Store.joinStanding read (the same rules as standingIn). */
+/** The caller's standing from what Store.joinStanding read: a ban leaves no role; admins are owners outside DMs. */
 export function standingFrom(read: JoinStanding, caller: Caller): Standing {
   const { info } = read;
   if (read.banned) return { info, role: null, banned: true };
-  return { info, role: ownerByAdmin(caller, info) ? 'owner' : read.role, banned: false };
+  return { info, role: caller.admin && info.kind !== 'dm' ? 'owner' : read.role, banned: false };
 }
 
 /** May the caller join the room and read its messages? */
