@@ -184,9 +184,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     fileSweeper.start();
     searchBacklog.start();
   });
-  // preClose runs before the HTTP server stops. Order matters: stop reading frames, let queued
-  // messages commit and get their acks, and only then close the sockets with 1001.
+  // preClose runs before the HTTP server stops. Order matters: stop listening, stop reading frames,
+  // let queued messages commit and get their acks, and only then close the sockets with 1001.
+  // The listener closes first so that reconnecting clients are refused at once and try another
+  // node (or the proxy does): an open listener would take their connections while the event loop
+  // is busy closing thousands, and reset them only when the process exits. Fastify's own close of
+  // the server afterwards finds it stopped, which it allows.
   app.addHook('preClose', async () => {
+    if (app.server.listening) app.server.close();
     gateway.stopAccepting();
     await hub.close();
     await gateway.close();
