@@ -1,7 +1,8 @@
 // What the joinStanding conformance cases cannot see through the Store API: its one statement
 // finds the room by its unique name and each of the user's rows in it (ban, role, mute, list
 // entry) by a key lookup, never a scan, on both stores: every join of a restart storm runs it.
-// And a rejoin costs PostgreSQL that one statement before history (it cost six single reads).
+// And a rejoin costs PostgreSQL that one statement before history (it cost six single reads), and
+// history one more when the missed entries are all messages.
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -96,21 +97,32 @@ describe.skipIf(!pgAvailable)('joinStanding in PostgreSQL', () => {
     await first.request({ type: 'send', room: 'lobby', text: 'hi', id: 'c1' });
     await first.close();
     // A reconnection (a restart storm's), counting from its join to `joined`.
-    const rejoin = async (since: number): Promise<string[]> => {
+    const rejoin = async (since: number, seq: number, history: object[]): Promise<string[]> => {
       const again = await TestClient.connect(server, { query: { token: first.welcome.token as string } });
       sent.length = 0;
       counting = true;
       const joined = await again.request({ type: 'join', room: 'lobby', since });
       counting = false;
       await again.close();
-      expect(joined).toMatchObject({ type: 'joined', seq: 1, readSeq: 1, history: since === 1 ? [] : [{ seq: 1 }] });
+      expect(joined).toMatchObject({ type: 'joined', seq, readSeq: 1, history }); // an edit is not a send: the marker stays
       return sent.map((text) => text.replace(/\s+/g, ' '));
     };
     const standing = joinStandingQuery('$1', '$2').replace(/\s+/g, ' ');
-    expect(await rejoin(1)).toEqual([standing]);
-    const missed = await rejoin(0);
-    // Then the history read (messagesAfter), and nothing else of the room.
+    expect(await rejoin(1, 1, [])).toEqual([standing]);
+    // Then the history read (messagesAfter): one statement while the missed entries are all
+    // messages, and nothing else of the room.
+    const missed = await rejoin(0, 1, [{ seq: 1 }]);
+    expect(missed).toHaveLength(2);
     expect(missed[0]).toBe(standing);
-    expect(missed.filter((text) => /room_bans|room_roles|room_mutes|user_rooms|SELECT last_seq FROM rooms/.test(text))).toEqual([standing]);
+    expect(missed[1]).toMatch(/FROM rooms r LEFT JOIN LATERAL/);
+    // A change among them (an edit) is read from the changes as well.
+    const author = await TestClient.connect(server, { query: { token: first.welcome.token as string } });
+    await author.request({ type: 'join', room: 'lobby' });
+    await author.request({ type: 'edit', room: 'lobby', seq: 1, text: 'hi!' });
+    await author.close();
+    const edited = await rejoin(0, 2, [{ seq: 1 }, { type: 'changed', seq: 2, action: 'edit' }]);
+    expect(edited[0]).toBe(standing);
+    expect(edited.filter((text) => /FROM changes c/.test(text))).toHaveLength(1);
+    expect(edited.filter((text) => /room_bans|room_roles|room_mutes|user_rooms|SELECT last_seq FROM rooms/.test(text))).toEqual([standing]);
   });
 });

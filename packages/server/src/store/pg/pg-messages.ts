@@ -180,10 +180,16 @@ export class PgMessages implements MessageStore {
     const roomRow = rows[0];
     if (!roomRow) return { messages: [], hasMore: false };
     const messages = rows.filter((r): r is MessageRow & typeof roomRow => r.id != null);
-    const changes = await this.db.rows<ChangeRow>(
-      `SELECT ${CHANGE_COLUMNS} FROM changes c WHERE c.room_id = $1 AND c.seq > $2 AND c.seq <= $3 ORDER BY c.seq ASC LIMIT $4`,
-      [roomRow.room_id, after, roomRow.room_last_seq, limit + 1],
-    );
+    // Messages and changes share the room's seqs: when the messages alone fill every seq up to the
+    // last, there is no change to read (the usual resume: a few messages missed, nothing edited),
+    // and a restart storm's rejoins skip a round trip each.
+    const changes =
+      messages.length === Number(roomRow.room_last_seq) - after
+        ? []
+        : await this.db.rows<ChangeRow>(
+            `SELECT ${CHANGE_COLUMNS} FROM changes c WHERE c.room_id = $1 AND c.seq > $2 AND c.seq <= $3 ORDER BY c.seq ASC LIMIT $4`,
+            [roomRow.room_id, after, roomRow.room_last_seq, limit + 1],
+          );
     const targets = new Map<number, ChatMessage>();
     if (changes.length > 0) {
       const seqs = [...new Set(changes.map((c) => Number(c.target_seq)))];
