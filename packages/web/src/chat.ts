@@ -6,6 +6,7 @@ import type { ChatMessage, User } from '@chat/protocol';
 import { AccountApi, type ApiFailure, type AuthMode, type FetchLike } from './lib/account-api.js';
 import { ChatClient, initialState, type ChatState, type RoomState, type SocketLike } from './lib/chat-client.js';
 import { loadNotifyPrefs } from './lib/client-storage.js';
+import { shownCount } from './lib/read-state.js';
 import { httpUrl, webSocketUrl } from './lib/urls.js';
 import { t } from './i18n.js';
 
@@ -203,10 +204,11 @@ export function startChat(): void {
   onVisibility();
   watchEffect(() => {
     const unread = totalUnread.value;
-    document.title = chat.hidden && unread > 0 ? `(${unread}) ${t('appTitle')}` : t('appTitle');
+    document.title = chat.hidden && unread > 0 ? `(${shownCount(unread)}) ${t('appTitle')}` : t('appTitle');
   });
   // The installed app's badge (the service worker sets it from a push's `unread` while no page is
-  // open) follows what the page counts, and clears as messages are read.
+  // open) follows what the page counts, and clears as messages are read. It takes a number, which
+  // the platform draws as it will; the title shows 99+ above 99.
   watch(totalUnread, (unread) => {
     const badge = navigator as Navigator & { setAppBadge?: (n: number) => Promise<void>; clearAppBadge?: () => Promise<void> };
     void (unread > 0 ? badge.setAppBadge?.(unread) : badge.clearAppBadge?.())?.catch(() => {});

@@ -3,6 +3,7 @@
 // Longer than 400 lines because it is two flat dictionaries of strings, one per language, that
 // must hold the same keys (test/i18n.test.ts): splitting them would only scatter the texts.
 import { ref } from 'vue';
+import { SHOWN_COUNT_MAX } from './lib/read-state.js';
 
 const en = {
   appTitle: 'Chat',
@@ -19,8 +20,11 @@ const en = {
   newRoomRule: 'Use a–z, 0–9, - and _ (start with a letter or digit).',
   leaveRoom: 'Leave {room}',
   unread: '{n} unread',
+  /** Above 99 (the server counts at most 100 a room): what a screen reader says for the "99+" badge. */
+  unreadOver: 'more than {n} unread',
   mentionsOne: '{n} mention',
   mentionsMany: '{n} mentions',
+  mentionsOver: 'more than {n} mentions',
   /** A room's counts as a screen reader says them: "3 unread, 1 mention". */
   roomCounts: '{unread}, {mentions}',
   /** The line above the first unread message of a room, and what a screen reader says there. */
@@ -311,8 +315,10 @@ const zhCN: Messages = {
   newRoomRule: '只能用 a–z、0–9、- 和 _（以字母或数字开头）。',
   leaveRoom: '离开 {room}',
   unread: '{n} 条未读',
+  unreadOver: '超过 {n} 条未读',
   mentionsOne: '{n} 条提及你',
   mentionsMany: '{n} 条提及你',
+  mentionsOver: '超过 {n} 条提及你',
   roomCounts: '{unread}，{mentions}',
   unreadLine: '未读',
   unreadLineSpoken: '以下是未读消息',
@@ -605,9 +611,14 @@ export function t(key: MessageKey, params: Record<string, string | number> = {})
   return template.replace(/\{(\w+)\}/g, (_, name: string) => String(params[name] ?? ''));
 }
 
-/** A room's unread and mention counts in words ("3 unread, 1 mention"); "" when both are 0. */
+/**
+ * A room's unread and mention counts in words ("3 unread, 1 mention"); "" when both are 0. Above
+ * 99, where the badges say "99+", the words say "more than 99".
+ */
 export function roomCountsText(unread: number, mentions: number): string {
-  const parts = [unread > 0 ? t('unread', { n: unread }) : '', mentions > 0 ? t(mentions === 1 ? 'mentionsOne' : 'mentionsMany', { n: mentions }) : ''];
+  const unreadText = unread > SHOWN_COUNT_MAX ? t('unreadOver', { n: SHOWN_COUNT_MAX }) : t('unread', { n: unread });
+  const mentionsKey = mentions > SHOWN_COUNT_MAX ? 'mentionsOver' : mentions === 1 ? 'mentionsOne' : 'mentionsMany';
+  const parts = [unread > 0 ? unreadText : '', mentions > 0 ? t(mentionsKey, { n: Math.min(mentions, SHOWN_COUNT_MAX) }) : ''];
   if (parts[0] && parts[1]) return t('roomCounts', { unread: parts[0], mentions: parts[1] });
   return parts[0] || parts[1]!;
 }

@@ -95,6 +95,15 @@ describe('room badges', () => {
     expect(roomCountsText(3, 1)).toBe('3 条未读，1 条提及你');
   });
 
+  it('say "more than 99" above 99, where the server\'s cap of 100 a room may hide more', () => {
+    expect(roomCountsText(99, 99)).toBe('99 unread, 99 mentions');
+    expect(roomCountsText(100, 1)).toBe('more than 99 unread, 1 mention');
+    expect(roomCountsText(100, 100)).toBe('more than 99 unread, more than 99 mentions');
+    expect(roomCountsText(0, 250)).toBe('more than 99 mentions');
+    setLocale('zh-CN');
+    expect(roomCountsText(100, 100)).toBe('超过 99 条未读，超过 99 条提及你');
+  });
+
   it('show a mention badge beside the unread count, none on the room being read', async () => {
     chat.rooms = new Map([
       [LOBBY, { ...newRoom(LOBBY), unread: 2 }],
@@ -113,6 +122,27 @@ describe('room badges', () => {
     setLocale('zh-CN');
     await nextTick();
     expect(entry(1).get('.room-button').text()).toContain('3 条未读，1 条提及你');
+    wrapper.unmount();
+  });
+
+  it('show 99+ from 100 on (the server\'s cap), and 99 as is', async () => {
+    chat.rooms = new Map([
+      [LOBBY, newRoom(LOBBY)],
+      ['backlog', { ...newRoom('backlog'), unread: 100, mentions: 100 }],
+      ['live', { ...newRoom('live'), unread: 104, mentions: 2 }], // the server's 100 and 4 that came since
+      ['edge', { ...newRoom('edge'), unread: 99, mentions: 99 }],
+    ]);
+    chat.roomOrder = [LOBBY, 'backlog', 'live', 'edge'];
+    chat.activeRoom = LOBBY;
+    const wrapper = mount(RoomSidebar, { props: { open: false }, global: { stubs: { UserMenu: true, RoomDirectory: true, LanguageSelect: true } } });
+    const entry = (i: number) => wrapper.findAll('.room-entry')[i]!;
+    const badges = (i: number) => [entry(i).get('[data-testid="mention-badge"]').text(), entry(i).get('[data-testid="unread-badge"]').text()];
+    expect(badges(1)).toEqual(['@99+', '99+']);
+    expect(entry(1).get('.room-button').text()).toContain('more than 99 unread, more than 99 mentions');
+    expect(badges(2)).toEqual(['@2', '99+']);
+    expect(entry(2).get('.room-button').text()).toContain('more than 99 unread, 2 mentions');
+    expect(badges(3)).toEqual(['@99', '99']);
+    expect(entry(3).get('.room-button').text()).toContain('99 unread, 99 mentions');
     wrapper.unmount();
   });
 });

@@ -76,7 +76,10 @@ export class PushNotifier implements MessageNotifier {
     }
   }
 
-  /** The user's unread messages over all their rooms, for the app badge (null if it cannot be read now). */
+  /**
+   * The user's unread messages over all their rooms, for the app badge (null if it cannot be read
+   * now); each room counts at most UNREAD_CAP (store/rows.ts), which also bounds this read per recipient.
+   */
   private async unreadOf(target: PushTarget): Promise<number | null> {
     try {
       return (await this.options.store.userRooms(target.userId)).reduce((sum, room) => sum + room.unread, 0);

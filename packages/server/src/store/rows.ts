@@ -218,8 +218,12 @@ export const abandonedRoom = (cutoff: string): string => `r.kind = 'public' AND 
   AND NOT EXISTS (SELECT 1 FROM room_bans x WHERE x.room_id = r.id)
   AND NOT EXISTS (SELECT 1 FROM room_mutes x WHERE x.room_id = r.id)`;
 
-/** The most unread messages userRooms counts in a room (UserRoom.unread is "at most 1000"). */
-export const UNREAD_CAP = 1000;
+/**
+ * The most unread messages (and unread mentions) userRooms counts in a room: a client shows 99+
+ * beyond 99, so counting further buys nothing, and each request walks at most this many index
+ * entries and rows per room (1000 cost 55–100 ms for 100 rooms with a backlog: docs/benchmarks.md).
+ */
+export const UNREAD_CAP = 100;
 
 /**
  * UserRoomStore.userRooms as one query, `user` being the SQL parameter holding the user's id.

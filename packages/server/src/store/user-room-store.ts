@@ -17,11 +17,12 @@ export interface UserRoom {
   /** The user's read marker: every message up to it counts as read. */
   readSeq: number;
   /**
-   * Messages after readSeq that are not the user's own: at most 1000 (a bigger backlog counts as
-   * 1000), so that one huge backlog cannot cost a long scan.
+   * Messages after readSeq that are not the user's own: at most 100 (rows.ts UNREAD_CAP; a bigger
+   * backlog counts as 100, which a client shows as 99+), so that one huge backlog cannot cost a
+   * long scan.
    */
   unread: number;
-  /** Of those, the ones that mention the user (0 until mentions are stored). */
+  /** Of those, the ones that mention the user (0 until mentions are stored); at most 100 too. */
   mentions: number;
   /** The stored level, or the default: `all` in a DM, `mentions` elsewhere. */
   notify: NotifyLevel;

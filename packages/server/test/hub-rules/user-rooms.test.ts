@@ -70,6 +70,29 @@ describe("the user's rooms", () => {
     expect((await listOf(w.server, alice.token))[0]).toMatchObject({ readSeq: 7, unread: 0 });
   });
 
+  it('a bigger backlog than 100 says 100 unread and at most 100 mentions; read on, the counts are exact again', async () => {
+    const w = await world(res);
+    const [alice, bob] = await w.accounts('alice', 'bob');
+    await w.store.ensureRoom('backlog');
+    await w.store.addUserRoom(alice.user.id, 'backlog');
+    // 130 of bob's messages, the first 120 mentioning alice, written through the store at once.
+    await w.store.appendMessages(
+      Array.from({ length: 130 }, (_, i) => ({
+        room: 'backlog',
+        from: bob.user,
+        clientId: `b${i + 1}`,
+        text: i < 120 ? '@alice hi' : 'hi',
+        ...(i < 120 ? { mentionNames: ['alice'] } : {}),
+      })),
+    );
+    expect((await listOf(w.server, alice.token))[0]).toMatchObject({ name: 'backlog', lastSeq: 130, readSeq: 0, unread: 100, mentions: 100 });
+
+    const a = await alice.connect();
+    a.send({ type: 'read', room: 'backlog', seq: 60 });
+    expect(await a.next((f) => f.type === 'read')).toEqual({ type: 'read', room: 'backlog', seq: 60 });
+    expect((await listOf(w.server, alice.token))[0]).toMatchObject({ readSeq: 60, unread: 70, mentions: 60 });
+  });
+
   it('read raises the marker (never lowers it) and every connection of the user hears it, joined or not', async () => {
     const w = await world(res);
     const [alice, bob] = await w.accounts('alice', 'bob');

@@ -1,7 +1,7 @@
 // Web Push delivery by the real server process (docs/protocol.md, "Push notifications"), checked
 // by the tests' own push receiver: a DM to an offline account arrives once, VAPID-signed,
-// decrypted, with room, seq, from and text (cut to 200 characters); nothing while the account has
-// an open connection; the notify levels; one Topic per room.
+// decrypted, with room, seq, from, text (cut to 200 characters) and the badge's unread; nothing
+// while the account has an open connection; the notify levels; one Topic per room.
 import { describe, expect, it } from 'vitest';
 import { PUSH_TEXT_CHARS } from '@chat/protocol';
 import {
@@ -36,7 +36,8 @@ describe('push delivery', { timeout: PUSH_TEST_TIMEOUT_MS }, () => {
     const [push] = await r.waitForPushes('bob', 1, PUSH_WAIT_MS);
     t.delivered(push!, m.at);
     expect(r.errors('bob')).toEqual([]);
-    expect(push!.payload).toMatchObject({ room, seq: m.seq, from: a.welcome.user.nick });
+    // The badge: bob's unread over his rooms (api/me/rooms' counts, each at most 100), here the DM's one.
+    expect(push!.payload).toMatchObject({ room, seq: m.seq, from: a.welcome.user.nick, unread: 1 });
     expect(typeof push!.payload.from).toBe('string');
     const text = push!.payload.text as string;
     expect(text.length).toBeLessThanOrEqual(PUSH_TEXT_CHARS);

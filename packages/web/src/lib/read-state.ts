@@ -6,6 +6,16 @@
 import type { ChatMessage } from '@chat/protocol';
 import type { DisplayMessage, RoomState } from './chat-state.js';
 
+/** The largest count the UI shows as a number; above it, "99+". */
+export const SHOWN_COUNT_MAX = 99;
+
+/**
+ * A count as a badge or the title shows it: up to 99 as is, then "99+". The server counts at most
+ * 100 unread (and as many mentions) per room (docs/protocol.md, `api/me/rooms`), so a room at 100
+ * may hold far more; a total over the rooms is shown the same way.
+ */
+export const shownCount = (n: number): string => (n > SHOWN_COUNT_MAX ? `${SHOWN_COUNT_MAX}+` : String(n));
+
 /** The read state of a room that this module needs. */
 export type ReadCounts = Pick<RoomState, 'joined' | 'hasOlder' | 'messages' | 'lastSeq' | 'readSeq' | 'unread' | 'mentions' | 'mentionSeqs'>;
 

@@ -1,9 +1,9 @@
-// Unread and mention counts against the read marker (src/lib/read-state.ts), and where the
-// "unread" line goes.
+// Unread and mention counts against the read marker (src/lib/read-state.ts), where the "unread"
+// line goes, and how a count is shown (99+).
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '@chat/protocol';
 import { newRoom, type RoomState } from '../../src/lib/chat-state.js';
-import { countArrivals, firstUnread, raiseMarker, takeHistory } from '../../src/lib/read-state.js';
+import { countArrivals, firstUnread, raiseMarker, shownCount, takeHistory } from '../../src/lib/read-state.js';
 import { insertMessages } from '../../src/lib/timeline.js';
 import { ALICE, BOB, message } from './client-harness.js';
 
@@ -67,5 +67,12 @@ describe('read state', () => {
     expect(firstUnread(r.messages, 0, ALICE.id)).toBe(1);
     expect(firstUnread(r.messages, 5, ALICE.id)).toBeNull();
     expect(firstUnread([], 0, ALICE.id)).toBeNull();
+  });
+});
+
+describe('shownCount', () => {
+  it('shows a count up to 99 as is and 99+ from 100 on (the server counts at most 100 a room)', () => {
+    expect([0, 1, 42, 99].map(shownCount)).toEqual(['0', '1', '42', '99']);
+    expect([100, 101, 1000, 12_345].map(shownCount)).toEqual(['99+', '99+', '99+', '99+']);
   });
 });

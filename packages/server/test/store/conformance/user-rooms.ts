@@ -80,7 +80,7 @@ export function describeUserRooms(t: StoreUnderTest): void {
       expect(await store.userRooms(bob.id)).toEqual([]);
     });
 
-    it('unread counts the messages after the marker, at most 1000', async () => {
+    it('unread counts the messages after the marker, at most 100', async () => {
       await store.ensureRoom('r');
       await store.addUserRoom(alice.id, 'r');
       await fromBob('r', 4);
@@ -89,13 +89,25 @@ export function describeUserRooms(t: StoreUnderTest): void {
       expect(await entry(alice.id, 'r')).toMatchObject({ readSeq: 3, unread: 1 });
       await store.raiseReadSeq(alice.id, 'r', 4);
       expect((await entry(alice.id, 'r'))?.unread).toBe(0);
-      await fromBob('r', 1001, 5);
-      expect(await entry(alice.id, 'r')).toMatchObject({ lastSeq: 1005, readSeq: 4, unread: 1000 });
-      await store.raiseReadSeq(alice.id, 'r', 1000);
+      await fromBob('r', 101, 5);
+      expect(await entry(alice.id, 'r')).toMatchObject({ lastSeq: 105, readSeq: 4, unread: 100 });
+      await store.raiseReadSeq(alice.id, 'r', 100);
       expect((await entry(alice.id, 'r'))?.unread).toBe(5);
       // Messages pruned by retention are no longer unread.
       await store.pruneMessagesBefore(Date.now() + 1);
-      expect(await entry(alice.id, 'r')).toMatchObject({ lastSeq: 1005, readSeq: 1000, unread: 0 });
+      expect(await entry(alice.id, 'r')).toMatchObject({ lastSeq: 105, readSeq: 100, unread: 0 });
+    });
+
+    it('mentions counts the unread messages that mention the user, at most 100 too', async () => {
+      await store.ensureRoom('r');
+      await store.addUserRoom(alice.id, 'r');
+      // 110 from bob: the first 105 mention alice, the last 5 do not.
+      await store.appendMessages(
+        Array.from({ length: 110 }, (_, i) => ({ ...msg('r', `b${i + 1}`, bob, i < 105 ? '@alice' : 'hi'), ...(i < 105 ? { mentionNames: ['alice'] } : {}) })),
+      );
+      expect(await entry(alice.id, 'r')).toMatchObject({ lastSeq: 110, readSeq: 0, unread: 100, mentions: 100 });
+      await store.raiseReadSeq(alice.id, 'r', 50);
+      expect(await entry(alice.id, 'r')).toMatchObject({ readSeq: 50, unread: 60, mentions: 55 });
     });
 
     it('an append raises its sender\'s marker to their last new message, where the room is in their list', async () => {
