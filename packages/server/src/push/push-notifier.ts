@@ -35,9 +35,14 @@ export class PushNotifier implements MessageNotifier {
       if (message.deleted || this.waiting.length >= this.maxWaiting) continue;
       this.waiting.push(message);
     }
-    this.running ??= this.drain().finally(() => {
-      this.running = null;
-    });
+    // Not before setImmediate: the caller is the commit, whose deliveries and acks are corked
+    // until the tick ends, and SQLite answers the lookup synchronously (one per message of a busy
+    // room, ahead of every member's write).
+    this.running ??= afterThisTick()
+      .then(() => this.drain())
+      .finally(() => {
+        this.running = null;
+      });
   }
 
   /** Waits for the messages already handed in to be looked at (tests, shutdown). */
@@ -87,4 +92,9 @@ export class PushNotifier implements MessageNotifier {
       return null;
     }
   }
+}
+
+/** Resolves once the event loop has gone past this tick's I/O (the sockets corked in it are written). */
+function afterThisTick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
