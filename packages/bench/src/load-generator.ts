@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { ConnectSpec, PeerName } from './adapters.js';
 import { NO_CHANGES, type ChangeMix } from './changes.js';
 import { Histogram } from './histogram.js';
+import { addCounts, mergeConnectResults, sumFields } from './sums.js';
 import type { ConnectResult, SendResult, SenderSpec, WorkerCommand, WorkerReply, WorkerStats } from './worker-protocol.js';
 
 export type Command = WorkerCommand extends infer C ? (C extends WorkerCommand ? Omit<C, 'id'> : never) : never;
@@ -101,16 +102,7 @@ export class LoadGenerator {
             ...(options.t0Us !== undefined ? { t0Us: options.t0Us } : {}),
           },
     );
-    const merged: ConnectResult = { connected: 0, failed: 0, skipped: 0, errors: {}, elapsedMs: 0 };
-    for (const r of results) {
-      if (!r) continue;
-      merged.connected += r.connected;
-      merged.failed += r.failed;
-      merged.skipped += r.skipped;
-      merged.elapsedMs = Math.max(merged.elapsedMs, r.elapsedMs);
-      for (const [k, v] of Object.entries(r.errors)) merged.errors[k] = (merged.errors[k] ?? 0) + v;
-    }
-    return merged;
+    return mergeConnectResults(results);
   }
 
   async arm(epoch: number, perClientTarget = 0): Promise<void> {
@@ -141,32 +133,15 @@ export class LoadGenerator {
   async stats(light = false): Promise<GeneratorStats> {
     const parts = await this.all<WorkerStats>(() => ({ type: 'stats', light }));
     const total: GeneratorStats = {
-      received: 0,
-      outOfOrder: 0,
-      stale: 0,
-      ownEchoes: 0,
-      changes: 0,
-      editChanges: 0,
-      lastRecvUs: 0,
-      caughtUp: 0,
-      open: 0,
+      ...sumFields(parts, ['received', 'outOfOrder', 'stale', 'ownEchoes', 'changes', 'editChanges', 'caughtUp', 'open']),
+      lastRecvUs: Math.max(0, ...parts.map((s) => s.lastRecvUs)),
       disconnects: {},
-      workerCpuSeconds: [],
+      workerCpuSeconds: parts.map((s) => s.cpuSeconds),
       hist: new Histogram(),
       catchUp: new Histogram(),
     };
     for (const s of parts) {
-      total.received += s.received;
-      total.outOfOrder += s.outOfOrder;
-      total.stale += s.stale;
-      total.ownEchoes += s.ownEchoes;
-      total.changes += s.changes;
-      total.editChanges += s.editChanges;
-      total.lastRecvUs = Math.max(total.lastRecvUs, s.lastRecvUs);
-      total.caughtUp += s.caughtUp;
-      total.open += s.open;
-      total.workerCpuSeconds.push(s.cpuSeconds);
-      for (const [k, v] of Object.entries(s.disconnects)) total.disconnects[k] = (total.disconnects[k] ?? 0) + v;
+      addCounts(total.disconnects, s.disconnects);
       if (s.hist) total.hist.merge(s.hist);
       if (s.catchUp) total.catchUp.merge(s.catchUp);
     }
