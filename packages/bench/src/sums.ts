@@ -1,6 +1,6 @@
 // Adding up what each worker (or each step) answers into one answer: the counters summed, the
-// counts by kind added key by key. Shared by load-generator.ts and measure/storm-clients.ts, whose
-// answers differ in their fields but are summed the same way.
+// counts by kind added key by key. The load generator's and the storm's answers differ in their
+// fields but are summed the same way; the scenarios add up their steps' disconnects by reason.
 import type { ConnectResult } from './worker-protocol.js';
 
 /** The keys of T whose values are numbers. */

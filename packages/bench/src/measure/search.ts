@@ -4,6 +4,7 @@ import { round, sleep } from '../format.js';
 import type { SearchOptions } from '../options.js';
 import type { StepResult } from '../results.js';
 import type { Context } from '../scenario-context.js';
+import { addCounts } from '../sums.js';
 import type { Layout } from './layout.js';
 import { Session } from './session.js';
 import { logStep, measureStep, changeMetrics } from './step.js';
@@ -44,7 +45,7 @@ export async function searchMax(ctx: Context, peer: PeerName, layout: Layout, se
       const r = await measureStep(ctx, session, layout, target, search.stepMs);
       logStep(ctx, 'step', r);
       result.steps.push(r);
-      for (const [k, v] of Object.entries(r.disconnects)) result.disconnects[k] = (result.disconnects[k] ?? 0) + v;
+      addCounts(result.disconnects, r.disconnects);
       if (!session.server.alive || Object.keys(r.disconnects).length > 0) broken = true;
       await sleep(200);
       return r.pass;

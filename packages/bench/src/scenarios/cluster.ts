@@ -10,6 +10,7 @@ import { PeerProcess, ServerGroup } from '../peer-process.js';
 import { CLUSTER_SETUPS, SETUP_LABELS, type SetupResult, type StepResult } from '../results.js';
 import { NotApplicable, type Body, type Context } from '../scenario-context.js';
 import { Scratch, unavailable } from '../services.js';
+import { addCounts } from '../sums.js';
 
 /**
  * A setup's servers, started one after the other (the first migrates the fresh schema; the next
@@ -31,10 +32,6 @@ function setupLauncher(peer: PeerName, nodes: number, scratch: Scratch | null): 
       return new ServerGroup(started);
     },
   };
-}
-
-function addCounts(into: Record<string, number>, from: Record<string, number>): void {
-  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;
 }
 
 /**

@@ -6,6 +6,7 @@ import { fanoutLayout } from '../measure/layout.js';
 import { searchMax } from '../measure/search.js';
 import type { CostPoint, StepResult } from '../results.js';
 import { SetupError, type Body, type Context } from '../scenario-context.js';
+import { addCounts } from '../sums.js';
 
 /** The step whose target is nearest `perSec` (on a log scale). */
 function nearest(steps: StepResult[], perSec: number): StepResult | null {
@@ -26,7 +27,7 @@ export async function cost(ctx: Context, peer: PeerName): Promise<Body> {
     try {
       const s = await searchMax(ctx, peer, fanoutLayout(size), o.search, o.deadlineMs);
       log.push(...s.log);
-      for (const [k, v] of Object.entries(s.disconnects)) disconnects[k] = (disconnects[k] ?? 0) + v;
+      addCounts(disconnects, s.disconnects);
       const atLoad = nearest(s.steps, o.cpuAtPerSec);
       points.push({
         size,

@@ -8,6 +8,7 @@ import { ADAPTERS, type PeerName } from '../adapters.js';
 import { describeMix, NO_CHANGES, roomsChangesMix, type ChangeMix } from '../changes.js';
 import { ROOMS_HALVES, type RoomsHalf, type RoomsHalfResult } from '../results.js';
 import { NotApplicable, type Body, type Context } from '../scenario-context.js';
+import { addCounts } from '../sums.js';
 import { rooms } from './rooms.js';
 
 /** The metrics compared as changes ÷ plain (`…@ratio`). */
@@ -54,7 +55,7 @@ export async function roomsChanges(ctx: Context, peer: PeerName): Promise<Body> 
   const plain = bodies.get('plain') as Body;
   const changed = bodies.get('changes') as Body;
   const disconnects: Record<string, number> = {};
-  for (const b of [plain, changed]) for (const [k, v] of Object.entries(b.disconnects)) disconnects[k] = (disconnects[k] ?? 0) + v;
+  for (const b of [plain, changed]) addCounts(disconnects, b.disconnects);
   return {
     metrics,
     halves,
