@@ -285,6 +285,21 @@ export class PeerProcess {
 export class ServerGroup {
   constructor(readonly nodes: PeerProcess[]) {}
 
+  /**
+   * `count` servers with the same environment, started one after the other: on a fresh schema the
+   * first migrates it and the next finds it done. When one fails to start, those started stop.
+   */
+  static async startInTurn(peer: PeerName, count: number, env: Record<string, string>): Promise<ServerGroup> {
+    const started: PeerProcess[] = [];
+    try {
+      for (let i = 0; i < count; i++) started.push(await PeerProcess.start(peer, env));
+    } catch (err) {
+      await Promise.all(started.map((p) => p.stop()));
+      throw err;
+    }
+    return new ServerGroup(started);
+  }
+
   /** The first node's port: clients without a port of their own connect there. */
   get port(): number {
     return (this.nodes[0] as PeerProcess).port;

@@ -38,18 +38,6 @@ export function stormLayout(o: { clients: number; rooms: number; rate: number },
   return specs;
 }
 
-async function startNodes(peer: PeerName, nodes: number, scratch: Scratch | null): Promise<ServerGroup> {
-  const started: PeerProcess[] = [];
-  try {
-    // One after the other: the first migrates a fresh schema, the next finds it done.
-    for (let i = 0; i < nodes; i++) started.push(await PeerProcess.start(peer, scratch?.env() ?? {}));
-  } catch (err) {
-    await Promise.all(started.map((p) => p.stop()));
-    throw err;
-  }
-  return new ServerGroup(started);
-}
-
 const quantileMs = (sorted: number[], q: number): number | null => (sorted.length ? round((sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number) / 1000) : null);
 
 /** Runs one setup: its metrics (unsuffixed); what the servers printed goes to `log`, also on failure. */
@@ -58,7 +46,7 @@ export async function runStormSetup(ctx: Context, peer: PeerName, setup: StormSe
   const say = (line: string): void => ctx.log(`  ${peer}: ${STORM_LABELS[setup]}: ${line}`);
   const nodes = setup === 'cluster' ? 2 : 1;
   const target = nodes - 1;
-  const group = await startNodes(peer, nodes, scratch);
+  const group = await ServerGroup.startInTurn(peer, nodes, scratch?.env() ?? {});
   const clients = new StormClients(ctx.gen);
   let old: PeerProcess | null = null;
   let sampler: CpuPeak | null = null;

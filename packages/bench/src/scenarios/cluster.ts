@@ -6,7 +6,7 @@ import { fanoutLayout } from '../measure/layout.js';
 import { searchMax, searchMetrics } from '../measure/search.js';
 import { Session, type Launcher } from '../measure/session.js';
 import { logStep, measureStep, stepMetrics } from '../measure/step.js';
-import { PeerProcess, ServerGroup } from '../peer-process.js';
+import { ServerGroup } from '../peer-process.js';
 import { CLUSTER_SETUPS, SETUP_LABELS, type SetupResult, type StepResult } from '../results.js';
 import { NotApplicable, type Body, type Context } from '../scenario-context.js';
 import { Scratch, unavailable } from '../services.js';
@@ -21,16 +21,7 @@ function setupLauncher(peer: PeerName, nodes: number, scratch: Scratch | null): 
   return {
     services: true,
     changes: false,
-    async start() {
-      const started: PeerProcess[] = [];
-      try {
-        for (let i = 0; i < nodes; i++) started.push(await PeerProcess.start(peer, scratch?.env() ?? {}));
-      } catch (err) {
-        await Promise.all(started.map((p) => p.stop()));
-        throw err;
-      }
-      return new ServerGroup(started);
-    },
+    start: () => ServerGroup.startInTurn(peer, nodes, scratch?.env() ?? {}),
   };
 }
 
