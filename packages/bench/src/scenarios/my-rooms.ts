@@ -10,9 +10,6 @@
 // Each phase times `requests` GET api/me/rooms one at a time against the real server, with the
 // account's bearer token. PostgreSQL at --database-url; n/a (a line in the log) when it does not
 // answer. Our server only.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { PeerName } from '../adapters.js';
 import { round } from '../format.js';
 import { timeMeRooms, type MeRoomsLatency } from '../costs/me-rooms-latency.js';
@@ -23,7 +20,8 @@ import { generatorSummary } from '../measure/generator-summary.js';
 import { currentChatMain, PeerProcess } from '../peer-process.js';
 import type { Body, Context } from '../scenario-context.js';
 import type { StoreKind } from '../search/fill.js';
-import { shown, Scratch } from '../services.js';
+import { ScratchStore } from '../scratch-store.js';
+import { shown } from '../services.js';
 
 /**
  * The list's cap on `unread` and `mentions` per room: mirrors packages/server/src/store/rows.ts
@@ -55,19 +53,12 @@ async function measureStore(ctx: Context, kind: StoreKind, problems: string[]): 
   const o = ctx.opts.myRooms;
   const chatMain = currentChatMain();
   const log = (line: string): void => ctx.log(`    ${kind}: ${line}`);
-  let scratch: Scratch | null = null;
-  let dataDir: string | null = null;
+  let scratch: ScratchStore | null = null;
   let server: PeerProcess | null = null;
   const metrics: Record<string, number | null> = {};
   try {
-    let where: string;
-    if (kind === 'postgres') {
-      scratch = await Scratch.create(ctx.opts.cluster.databaseUrl, null);
-      where = scratch.databaseUrl;
-    } else {
-      where = dataDir = mkdtempSync(join(tmpdir(), 'chat-bench-myrooms-'));
-    }
-    const env: Record<string, string> = kind === 'postgres' ? { DATABASE_URL: where } : { DATA_DIR: where };
+    scratch = await ScratchStore.create(kind, ctx.opts.cluster.databaseUrl, 'chat-bench-myrooms-');
+    const { where, env } = scratch;
     const setup: MyRoomsSetup = await setUp(chatMain, kind, where, o);
     const time = async (phase: Phase): Promise<void> => {
       const r: MeRoomsLatency = await timeMeRooms((server as PeerProcess).port, setup.token, o);
@@ -129,12 +120,8 @@ async function measureStore(ctx: Context, kind: StoreKind, problems: string[]): 
     return metrics;
   } finally {
     await server?.stop();
-    if (o.keep) {
-      log(`kept ${dataDir ?? (scratch ? shown(scratch.databaseUrl) : '')} (--myrooms-keep)`);
-    } else {
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-      await scratch?.drop();
-    }
+    if (o.keep) log(`kept ${scratch?.shown ?? ''} (--myrooms-keep)`);
+    else await scratch?.remove();
   }
 }
 

@@ -3,9 +3,6 @@
 // (search/store-size.ts), then the real server started on it and each query kind of
 // search/corpus.ts timed from an HTTP client (search/latency.ts). With a build from before search
 // (--server-dir) only the fill is measured: its per-message time is the cost without the index.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { PeerName } from '../adapters.js';
 import { round } from '../format.js';
 import { generatorSummary } from '../measure/generator-summary.js';
@@ -15,23 +12,17 @@ import { QUERY_KINDS } from '../search/corpus.js';
 import { fill, loadStore, type StoreKind } from '../search/fill.js';
 import { timeQuery } from '../search/latency.js';
 import { pgSettle, pgSize, sqliteSize, type StoreSize } from '../search/store-size.js';
-import { Scratch } from '../services.js';
+import { ScratchStore } from '../scratch-store.js';
 
 /** One store's numbers, as metrics named `…@sqlite` / `…@postgres`. */
 async function measureStore(ctx: Context, kind: StoreKind, log: string[]): Promise<Record<string, number | null>> {
   const o = ctx.opts.search;
   const chatMain = currentChatMain();
-  let scratch: Scratch | null = null;
-  let dataDir: string | null = null;
+  let scratch: ScratchStore | null = null;
   let server: PeerProcess | null = null;
   try {
-    let where: string;
-    if (kind === 'postgres') {
-      scratch = await Scratch.create(ctx.opts.cluster.databaseUrl, null);
-      where = scratch.databaseUrl;
-    } else {
-      where = dataDir = mkdtempSync(join(tmpdir(), 'chat-bench-search-'));
-    }
+    scratch = await ScratchStore.create(kind, ctx.opts.cluster.databaseUrl, 'chat-bench-search-');
+    const { where } = scratch;
     const store = await loadStore(chatMain, kind, where);
     await store.open();
     let filled;
@@ -59,7 +50,7 @@ async function measureStore(ctx: Context, kind: StoreKind, log: string[]): Promi
     };
     if (!filled.searchable) return metrics;
     const startedAt = Date.now();
-    server = await PeerProcess.start('chat', kind === 'postgres' ? { DATABASE_URL: where } : { DATA_DIR: where });
+    server = await PeerProcess.start('chat', scratch.env);
     metrics.serverStartSeconds = round((Date.now() - startedAt) / 1000, 1);
     for (const q of QUERY_KINDS) {
       const r = await timeQuery(server.port, filled.token, { q: q.q, ...(q.smallRoom ? { room: filled.smallRoom } : {}) }, o);
@@ -78,12 +69,8 @@ async function measureStore(ctx: Context, kind: StoreKind, log: string[]): Promi
     return metrics;
   } finally {
     await server?.stop();
-    if (o.keep) {
-      ctx.log(`    ${kind}: kept ${dataDir ?? scratch?.databaseUrl ?? ''} (--search-keep)`);
-    } else {
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-      await scratch?.drop();
-    }
+    if (o.keep) ctx.log(`    ${kind}: kept ${scratch?.where ?? ''} (--search-keep)`);
+    else await scratch?.remove();
   }
 }
 
