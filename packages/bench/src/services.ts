@@ -8,9 +8,9 @@ import { cpuSecondsByCommand } from './proc.js';
 
 const TIMEOUT_MS = 3000;
 
-
-async function withPg<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: TIMEOUT_MS });
+/** A client on `url` for `use`, ended afterwards; connecting gives up after connectTimeoutMs (0: never). */
+export async function withPg<T>(url: string, use: (client: pg.Client) => Promise<T>, connectTimeoutMs = TIMEOUT_MS): Promise<T> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
   client.on('error', () => {});
   await client.connect();
   try {

@@ -7,18 +7,11 @@
 // api/me/rooms never reads; the search backlog marker stays below these ids, so the server does
 // not index them while it is measured.
 import pg from 'pg';
+import { withPg } from '../services.js';
 import { BACKLOG_TEXT_SQL, SENDERS, type MyRoomsSetup } from './my-rooms-setup.js';
 
-async function withClient<T>(url: string, use: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+/** A client for the writes and reads below: these connect without a time limit, as they always have. */
+const withClient = <T>(url: string, use: (c: pg.Client) => Promise<T>): Promise<T> => withPg(url, use, 0);
 
 const CHUNK = 1_000_000;
 
@@ -99,11 +92,7 @@ export async function pgMessagesMiB(url: string): Promise<number> {
 /** Whether PostgreSQL answers at `url` (null) or why not. */
 export async function pgUnavailable(url: string): Promise<string | null> {
   try {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-    client.on('error', () => {});
-    await client.connect();
-    await client.query('SELECT 1');
-    await client.end();
+    await withPg(url, (c) => c.query('SELECT 1'));
     return null;
   } catch (err) {
     return (err as Error).message || String((err as NodeJS.ErrnoException).code);

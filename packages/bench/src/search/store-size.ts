@@ -5,7 +5,7 @@
 // store is closed, and on PostgreSQL over the scenario's schema.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import pg from 'pg';
+import { withPg } from '../services.js';
 
 export interface StoreSize {
   /** The index alone. */
@@ -42,17 +42,16 @@ export function sqliteSize(chatMain: string, dataDir: string): StoreSize {
 }
 
 export async function pgSize(databaseUrl: string): Promise<StoreSize> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ gin: string | null; messages: string | null }>(
-      `SELECT pg_relation_size(to_regclass('messages_search')) AS gin,
-              pg_total_relation_size('messages') - coalesce(pg_relation_size(to_regclass('messages_search')), 0) AS messages`,
-    );
-    return { indexMiB: mib(rows[0]?.gin), messagesMiB: mib(rows[0]?.messages) };
-  } finally {
-    await client.end();
-  }
+  const { rows } = await withPg(
+    databaseUrl,
+    (c) =>
+      c.query<{ gin: string | null; messages: string | null }>(
+        `SELECT pg_relation_size(to_regclass('messages_search')) AS gin,
+                pg_total_relation_size('messages') - coalesce(pg_relation_size(to_regclass('messages_search')), 0) AS messages`,
+      ),
+    0,
+  );
+  return { indexMiB: mib(rows[0]?.gin), messagesMiB: mib(rows[0]?.messages) };
 }
 
 /**
@@ -60,11 +59,5 @@ export async function pgSize(databaseUrl: string): Promise<StoreSize> {
  * knows the table's size and the GIN index's pending list is merged into the index proper.
  */
 export async function pgSettle(databaseUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query('VACUUM ANALYZE messages');
-  } finally {
-    await client.end();
-  }
+  await withPg(databaseUrl, (c) => c.query('VACUUM ANALYZE messages'), 0);
 }
