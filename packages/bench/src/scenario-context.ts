@@ -2,6 +2,7 @@
 // throws. The registry (scenarios/index.ts) adds the scenario, peer, status and wall time to the body.
 import type { PeerName } from './adapters.js';
 import type { LoadGenerator } from './load-generator.js';
+import { generatorSummary } from './measure/generator-summary.js';
 import type { BenchOptions } from './options.js';
 import type { ScenarioResult } from './results.js';
 
@@ -15,6 +16,20 @@ export interface Context {
 }
 
 export type Body = Omit<ScenarioResult, 'scenario' | 'peer' | 'status' | 'wallSeconds'> & { status?: 'error' };
+
+/**
+ * The body of a scenario measured part by part (stores, setups) without the load generator's
+ * steps: an error naming the parts that failed, if any.
+ */
+export function partsBody(metrics: Record<string, number | null>, serverLog: string[], failures: string[]): Body {
+  return {
+    ...(failures.length ? { status: 'error' as const, reason: failures.join('; ') } : {}),
+    metrics,
+    generator: generatorSummary([], null),
+    serverLog,
+    disconnects: {},
+  };
+}
 
 /** One scenario, run against one peer. */
 export type Scenario = (ctx: Context, peer: PeerName) => Promise<Body>;

@@ -16,9 +16,8 @@ import { timeMeRooms, type MeRoomsLatency } from '../costs/me-rooms-latency.js';
 import { pgBacklog, pgCatchUp, pgMentions, pgMessagesMiB, pgUnavailable } from '../costs/my-rooms-pg.js';
 import { setUp, type MyRoomsSetup } from '../costs/my-rooms-setup.js';
 import { sqliteBacklog, sqliteCatchUp, sqliteMentions, sqliteMiB } from '../costs/my-rooms-sqlite.js';
-import { generatorSummary } from '../measure/generator-summary.js';
 import { currentChatMain, PeerProcess } from '../peer-process.js';
-import type { Body, Context } from '../scenario-context.js';
+import { partsBody, type Body, type Context } from '../scenario-context.js';
 import type { StoreKind } from '../search/fill.js';
 import { ScratchStore } from '../scratch-store.js';
 import { shown } from '../services.js';
@@ -153,11 +152,5 @@ export async function myRooms(ctx: Context, peer: PeerName): Promise<Body> {
   // A phase whose answer was not the list it meant to measure fails the scenario.
   const wrong = log.filter((l) => / expected \d/.test(l));
   failures.push(...wrong);
-  return {
-    ...(failures.length ? { status: 'error' as const, reason: failures.join('; ') } : {}),
-    metrics,
-    generator: generatorSummary([], null),
-    serverLog: log,
-    disconnects: {},
-  };
+  return partsBody(metrics, log, failures);
 }

@@ -5,9 +5,8 @@
 // (--server-dir) only the fill is measured: its per-message time is the cost without the index.
 import type { PeerName } from '../adapters.js';
 import { round } from '../format.js';
-import { generatorSummary } from '../measure/generator-summary.js';
 import { currentChatMain, PeerProcess } from '../peer-process.js';
-import type { Body, Context } from '../scenario-context.js';
+import { partsBody, type Body, type Context } from '../scenario-context.js';
 import { QUERY_KINDS } from '../search/corpus.js';
 import { fill, loadStore, type StoreKind } from '../search/fill.js';
 import { timeQuery } from '../search/latency.js';
@@ -89,11 +88,5 @@ export async function search(ctx: Context, peer: PeerName): Promise<Body> {
       failures.push(`${kind}: ${reason}`);
     }
   }
-  return {
-    ...(failures.length ? { status: 'error' as const, reason: failures.join('; ') } : {}),
-    metrics,
-    generator: generatorSummary([], null),
-    serverLog: log,
-    disconnects: {},
-  };
+  return partsBody(metrics, log, failures);
 }

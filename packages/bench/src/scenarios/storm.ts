@@ -13,10 +13,9 @@
 // SIGTERM and from the new server's listening; only when every client is caught up (joined,
 // nothing lost) at the end.
 import type { PeerName } from '../adapters.js';
-import { generatorSummary } from '../measure/generator-summary.js';
 import { runStormSetup } from '../measure/storm-run.js';
 import { STORM_LABELS } from '../results.js';
-import { NotApplicable, type Body, type Context } from '../scenario-context.js';
+import { NotApplicable, partsBody, type Body, type Context } from '../scenario-context.js';
 import { Scratch, unavailable } from '../services.js';
 
 export async function storm(ctx: Context, peer: PeerName): Promise<Body> {
@@ -53,11 +52,5 @@ export async function storm(ctx: Context, peer: PeerName): Promise<Body> {
     }
   }
   if (skipped.length === o.setups.length) throw new NotApplicable(skipped.join('; '));
-  return {
-    ...(failed.length ? { status: 'error' as const, reason: failed.join('; ') } : {}),
-    metrics,
-    generator: generatorSummary([], null),
-    serverLog: log,
-    disconnects: {},
-  };
+  return partsBody(metrics, log, failed);
 }
