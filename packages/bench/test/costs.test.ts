@@ -3,15 +3,14 @@
 // stored whole, and every GET api/me/rooms answered 200 with the account's rooms and the unread and
 // mention counts each phase set up. No timing is asserted. myrooms' PostgreSQL half needs
 // 127.0.0.1:5432 (skipped without it, a failure in CI) and must leave no schema behind.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultOptions } from '../src/options.js';
-import type { BenchResults, ScenarioResult } from '../src/results.js';
 import { MY_ROOMS_PHASES } from '../src/scenarios/my-rooms.js';
-import { buildBench, reachable, runBench } from './run-bench.js';
+import { buildBench, reachable, runChatScenario } from './run-bench.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-costs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -21,20 +20,9 @@ beforeAll(buildBench, 120_000);
 
 const quick = defaultOptions(true);
 
-async function run(args: string[], scenario: string): Promise<{ chat: ScenarioResult; other: ScenarioResult | undefined; output: string; pid: number }> {
-  const out = join(dir, `${scenario}.json`);
-  const { code, output, pid } = await runBench(['--quick', '--scenario', scenario, '--peer', 'chat,ws-broadcaster', ...args, '--out', out, '--no-doc'], 100_000);
-  expect(code, output).toBe(0);
-  const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
-  const chat = results.results.find((r) => r.scenario === scenario && r.peer === 'chat');
-  expect(chat?.status, `${chat?.reason ?? ''}\n${output}`).toBe('ok');
-  return { chat: chat as ScenarioResult, other: results.results.find((r) => r.peer === 'ws-broadcaster'), output, pid };
-}
-
 describe('npm run bench -- --quick --scenario upload', () => {
   it('stores every upload whole, alone and at once, and the image', async () => {
-    const { chat, other, output } = await run([], 'upload');
-    expect(other?.status).toBe('n/a');
+    const { chat, output } = await runChatScenario(dir, 'upload', [], 100_000);
     const m = chat.metrics;
     const o = quick.upload;
     expect(m.fileMiB).toBe(o.fileMiB);
@@ -56,8 +44,7 @@ describe('npm run bench -- --quick --scenario myrooms', () => {
     const withPg = await reachable(databaseUrl);
     if (!withPg && process.env.CI === 'true') throw new Error(`CI needs PostgreSQL at ${databaseUrl}`);
     if (!withPg) console.log(`skipped: myrooms on PostgreSQL (${databaseUrl} not reachable); SQLite only`);
-    const { chat, other, output, pid } = await run(['--myrooms-stores', withPg ? 'sqlite,postgres' : 'sqlite'], 'myrooms');
-    expect(other?.status).toBe('n/a');
+    const { chat, output, pid } = await runChatScenario(dir, 'myrooms', ['--myrooms-stores', withPg ? 'sqlite,postgres' : 'sqlite'], 100_000);
     const m = chat.metrics;
     const o = quick.myRooms;
     const backlog = o.rooms * Math.min(100, o.messages); // the list's cap per room (rows.ts UNREAD_CAP)

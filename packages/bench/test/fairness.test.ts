@@ -7,9 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLOODS } from '../src/fairness-protocol.js';
-import type { BenchResults } from '../src/results.js';
 import { PHASES } from '../src/scenarios/fairness.js';
-import { buildBench, runBench } from './run-bench.js';
+import { buildBench, runChatScenario } from './run-bench.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-fairness-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,24 +18,18 @@ beforeAll(buildBench, 120_000);
 
 describe('npm run bench -- --quick --scenario fairness', () => {
   it('measures the well-behaved client idle and during each flood, and counts the abuser\'s frames', async () => {
-    const out = join(dir, 'fairness.json');
-    const { code, output } = await runBench(['--quick', '--scenario', 'fairness', '--peer', 'chat,ws-broadcaster', '--out', out, '--no-doc'], 120_000);
-    expect(code, output).toBe(0);
-    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
-    expect(results.results.find((r) => r.peer === 'ws-broadcaster')?.status).toBe('n/a');
-    const r = results.results.find((x) => x.scenario === 'fairness' && x.peer === 'chat');
-    expect(r?.status, `${r?.reason ?? ''}\n${output}`).toBe('ok');
+    const { chat: r } = await runChatScenario(dir, 'fairness', [], 120_000);
     const required = [
       ...['pingP50Ms', 'pingP99Ms', 'pingMaxMs', 'pings', 'pingsUnanswered', 'connects', 'connectsFailed', 'serverCpuPct'].flatMap((m) => PHASES.map((p) => `${m}@${p}`)),
       ...['pingP99VsIdle', 'abuserSent', 'abuserAnswered', 'abuserRefused', 'abuserOtherErrors', 'abuserDisconnected'].flatMap((m) => FLOODS.map((f) => `${m}@${f}`)),
     ];
-    for (const field of required) expect(Number.isFinite(r?.metrics[field]), `${field} = ${String(r?.metrics[field])}`).toBe(true);
+    for (const field of required) expect(Number.isFinite(r.metrics[field]), `${field} = ${String(r.metrics[field])}`).toBe(true);
     // Null only when every newcomer of the phase was refused outright (nothing to time).
     for (const field of ['connectP50Ms', 'connectMaxMs'].flatMap((m) => PHASES.map((p) => `${m}@${p}`))) {
-      const v = r?.metrics[field];
+      const v = r.metrics[field];
       expect(v === null || Number.isFinite(v), `${field} = ${String(v)}`).toBe(true);
     }
-    const phases = r?.phases ?? [];
+    const phases = r.phases ?? [];
     expect(phases.map((p) => `${p.phase}: ${p.status} ${p.reason ?? ''}`.trim())).toEqual(PHASES.map((p) => `${p}: ok`));
 
     const idle = phases[0];
@@ -49,7 +42,7 @@ describe('npm run bench -- --quick --scenario fairness', () => {
       expect(p.ping.unanswered, at).toBeLessThanOrEqual(p.ping.count);
       expect(p.connect.count, at).toBeGreaterThan(0);
       expect(p.connect.failed, at).toBeLessThanOrEqual(p.connect.count);
-      expect(r?.metrics[`pingP99Ms@${p.phase}`], at).toBe(p.ping.p99Ms);
+      expect(r.metrics[`pingP99Ms@${p.phase}`], at).toBe(p.ping.p99Ms);
       if (p.phase === 'idle') {
         expect(p.abuser.sent).toBe(0);
         continue;
@@ -58,8 +51,8 @@ describe('npm run bench -- --quick --scenario fairness', () => {
       expect(p.abuser.sent, at).toBeGreaterThan(0);
       expect(p.abuser.answered + p.abuser.refused + p.abuser.otherErrors, at).toBeLessThanOrEqual(p.abuser.sent);
       expect(p.p99VsIdle, at).toBe(Number((p.ping.p99Ms / (idle?.ping.p99Ms ?? NaN)).toFixed(1)));
-      expect(r?.metrics[`pingP99VsIdle@${p.phase}`], at).toBe(p.p99VsIdle);
-      expect(r?.metrics[`abuserDisconnected@${p.phase}`], at).toBe(p.abuser.disconnected ? 1 : 0);
+      expect(r.metrics[`pingP99VsIdle@${p.phase}`], at).toBe(p.p99VsIdle);
+      expect(r.metrics[`abuserDisconnected@${p.phase}`], at).toBe(p.abuser.disconnected ? 1 : 0);
     }
     // typing asks for no reply; the shipped message rate (10/s, burst 20) cannot let hundreds of
     // sends through in under a second, so the send flood shows refusals (or a disconnect).

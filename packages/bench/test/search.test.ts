@@ -3,13 +3,12 @@
 // fill, the index's size and every query kind's latency come back as numbers, every request was
 // answered, and the queries whose words the corpus surely holds at this size found messages. No
 // timing is asserted. The corpus is seeded, so which query finds what does not change between runs.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BenchResults } from '../src/results.js';
 import { QUERY_KINDS } from '../src/search/corpus.js';
-import { buildBench, runBench } from './run-bench.js';
+import { buildBench, runChatScenario } from './run-bench.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-search-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -19,15 +18,8 @@ beforeAll(buildBench, 120_000);
 
 describe('npm run bench -- --scenario search (tiny)', () => {
   it('fills a store, then times every query kind against the real server', async () => {
-    const out = join(dir, 'search.json');
-    const args = ['--quick', '--scenario', 'search', '--peer', 'chat,ws-broadcaster', '--search-messages', '2000', '--search-stores', 'sqlite', '--search-requests', '5', '--out', out, '--no-doc'];
-    const { code, output } = await runBench(args, 90_000);
-    expect(code, output).toBe(0);
-    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
-    expect(results.results.find((r) => r.peer === 'ws-broadcaster')?.status).toBe('n/a');
-    const r = results.results.find((x) => x.scenario === 'search' && x.peer === 'chat');
-    expect(r?.status, `${r?.reason ?? ''}\n${output}`).toBe('ok');
-    const m = r?.metrics ?? {};
+    const { chat } = await runChatScenario(dir, 'search', ['--search-messages', '2000', '--search-stores', 'sqlite', '--search-requests', '5'], 90_000);
+    const m = chat.metrics;
     expect(m.messages).toBe(2000);
     for (const field of ['fillSeconds', 'fillPerMessageUs', 'indexMiB', 'messagesMiB', 'serverStartSeconds']) {
       expect(Number.isFinite(m[`${field}@sqlite`]), `${field} = ${String(m[`${field}@sqlite`])}`).toBe(true);

@@ -4,15 +4,14 @@
 // and have every message exactly once: a resume that lost or repeated messages, a resend stored
 // twice or a client left out fails here. No timing is asserted. Also the pieces that decide what
 // the clients do: the web client's backoff schedule and the layout of clients, rooms and senders.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stormLayout } from '../src/measure/storm-run.js';
 import { defaultOptions } from '../src/options.js';
-import type { BenchResults } from '../src/results.js';
 import { backoffDelay } from '../src/storm-client.js';
-import { buildBench, reachable, runBench } from './run-bench.js';
+import { buildBench, reachable, runChatScenario } from './run-bench.js';
 
 const { databaseUrl: DATABASE_URL, redisUrl: REDIS_URL } = defaultOptions(true).cluster;
 
@@ -54,15 +53,8 @@ describe('npm run bench -- --quick --scenario storm', () => {
     if (!services && process.env.CI === 'true') throw new Error(`CI needs PostgreSQL at ${DATABASE_URL} and Redis at ${REDIS_URL}`);
     if (!services) console.log(`skipped: the storm's cluster setup (PostgreSQL at ${DATABASE_URL} or Redis at ${REDIS_URL} not reachable)`);
     const setups = services ? ['single', 'cluster'] : ['single'];
-    const out = join(dir, 'storm.json');
-    const args = ['--quick', '--scenario', 'storm', '--peer', 'chat,ws-broadcaster', '--storm-setups', setups.join(','), '--out', out, '--no-doc'];
-    const { code, output } = await runBench(args, 150_000);
-    expect(code, output).toBe(0);
-    const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults;
-    expect(results.results.find((r) => r.peer === 'ws-broadcaster')?.status).toBe('n/a');
-    const r = results.results.find((x) => x.scenario === 'storm' && x.peer === 'chat');
-    expect(r?.status, `${r?.reason ?? ''}\n${output}`).toBe('ok');
-    const m = r?.metrics ?? {};
+    const { chat, output } = await runChatScenario(dir, 'storm', ['--storm-setups', setups.join(',')], 150_000);
+    const m = chat.metrics;
     for (const setup of setups) {
       const at = (metric: string): number | null | undefined => m[`${metric}@${setup}`];
       const clients = at('clients');
