@@ -3,64 +3,35 @@
 // entry) by a key lookup, never a scan, on both stores: every join of a restart storm runs it.
 // And a rejoin costs PostgreSQL that one statement before history (it cost six single reads), and
 // history one more when the missed entries are all messages.
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { joinStandingQuery } from '../../src/store/join-standing-row.js';
-import { PgStore } from '../../src/store/pg/pg-store.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { startServer, tempDir, TestClient } from '../helpers.js';
-import { createSchema, servicesAvailable } from '../services.js';
+import { startServer, TestClient } from '../helpers.js';
+import { servicesAvailable } from '../services.js';
+import { pgAccounts, pgPlan, sqlitePlan, storesForExplain } from './query-plans.js';
 
 const pgAvailable = await servicesAvailable(['postgres']);
 
 describe('joinStanding in SQLite', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  const open = storesForExplain();
 
   it('finds the room by name and the ban, role, mute and list entry by their keys', async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const store = await new SqliteStore({ dir }).open();
-    const db = new Database(join(dir, 'chat.db'));
-    try {
-      const rows = db.prepare(`EXPLAIN QUERY PLAN ${joinStandingQuery(':room', ':user')}`).all({ room: 'r', user: 'u' }) as Array<{ detail: string }>;
-      const plan = rows.map((r) => r.detail).join('\n');
-      expect(plan).toMatch(/SEARCH r USING INDEX sqlite_autoindex_rooms_1 \(name=\?\)/);
-      for (const table of ['b', 'rr', 'mu']) expect(plan).toMatch(new RegExp(`SEARCH ${table} USING (COVERING INDEX \\S+|PRIMARY KEY) \\(room_id=\\? AND user_id=\\?\\)`));
-      expect(plan).toMatch(/SEARCH ur USING INDEX sqlite_autoindex_user_rooms_1 \(user_id=\? AND room_id=\?\)/);
-      expect(plan).not.toMatch(/\bSCAN\b/);
-    } finally {
-      db.close();
-      await store.close();
-    }
+    const { db } = await open.sqlite();
+    const plan = sqlitePlan(db, joinStandingQuery(':room', ':user'), { room: 'r', user: 'u' });
+    expect(plan).toMatch(/SEARCH r USING INDEX sqlite_autoindex_rooms_1 \(name=\?\)/);
+    for (const table of ['b', 'rr', 'mu']) expect(plan).toMatch(new RegExp(`SEARCH ${table} USING (COVERING INDEX \\S+|PRIMARY KEY) \\(room_id=\\? AND user_id=\\?\\)`));
+    expect(plan).toMatch(/SEARCH ur USING INDEX sqlite_autoindex_user_rooms_1 \(user_id=\? AND room_id=\?\)/);
+    expect(plan).not.toMatch(/\bSCAN\b/);
   });
 });
 
 describe.skipIf(!pgAvailable)('joinStanding in PostgreSQL', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  const open = async (): Promise<{ store: PgStore; client: pg.Client }> => {
-    const { url, drop } = await createSchema();
-    cleanups.push(drop);
-    const store = await new PgStore({ connectionString: url }).open();
-    cleanups.push(() => store.close());
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    cleanups.push(() => client.end());
-    return { store, client };
-  };
+  const open = storesForExplain();
 
   it('with 5,000 rooms of 10 users each banned, muted, with a role and a list entry, looks each up by its key', async () => {
-    const { store, client } = await open();
+    const { store, client } = await open.pg();
     // Tables large enough for the planner's choice to matter (a hashed subplan would read a table).
-    await client.query(`INSERT INTO users (id, nick, kind, created_at) SELECT 'u' || i, 'n' || i, 'account', 1 FROM generate_series(1, 10) AS i`);
+    await pgAccounts(client, 10);
     await client.query(`INSERT INTO rooms (name, created_at) SELECT 'room' || j, 1 FROM generate_series(1, 5000) AS j`);
     const everyone = `SELECT r.id, 'u' || i FROM rooms r, generate_series(1, 10) AS i`;
     await client.query(`INSERT INTO room_roles (room_id, user_id, role) SELECT id, u, 'member' FROM (${everyone}) AS x(id, u)`);
@@ -68,8 +39,7 @@ describe.skipIf(!pgAvailable)('joinStanding in PostgreSQL', () => {
     await client.query(`INSERT INTO room_mutes (room_id, user_id, until) SELECT id, u, 1 FROM (${everyone}) AS x(id, u)`);
     await client.query(`INSERT INTO user_rooms (user_id, room_id, read_seq) SELECT u, id, 0 FROM (${everyone}) AS x(id, u)`);
     await client.query('ANALYZE');
-    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${joinStandingQuery('$1', '$2')}`, ['room7', 'u4']);
-    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    const plan = await pgPlan(client, joinStandingQuery('$1', '$2'), ['room7', 'u4']);
     expect(plan).toMatch(/Index Scan using rooms_name_key on rooms r/);
     for (const index of ['room_bans_pkey', 'room_roles_pkey', 'room_mutes_pkey', 'user_rooms_user_id_room_id_key']) {
       expect(plan).toMatch(new RegExp(`Index (Only )?Scan using ${index}`));
@@ -79,14 +49,14 @@ describe.skipIf(!pgAvailable)('joinStanding in PostgreSQL', () => {
   });
 
   it('a rejoin of a room in the list reads the store once before history, and messagesAfter only when the client missed some', async () => {
-    const { store } = await open();
+    const { store } = await open.pg();
     const server = await startServer({}, { store });
-    cleanups.push(() => server.close());
+    open.later(() => server.close());
     // Every statement the store sends while `counting` (the pool's connections are pg.Clients).
     const sent: string[] = [];
     let counting = false;
     const query = pg.Client.prototype.query;
-    cleanups.push(async () => void (pg.Client.prototype.query = query));
+    open.later(() => void (pg.Client.prototype.query = query));
     pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
       const q = args[0] as string | { text: string };
       if (counting) sent.push(typeof q === 'string' ? q : q.text);

@@ -2,17 +2,11 @@
 // user's own messages after their marker (their sends raise it, so only a marker set by hand lies
 // below one) are not unread, and the queries walk indexes (userRooms counts unread from the
 // marker on the (room_id, seq) index; an append raises a marker by one probe of user_rooms).
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { userRoomsQuery } from '../../src/store/rows.js';
-import { PgStore } from '../../src/store/pg/pg-store.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import type { NewMessage, Store } from '../../src/store/store.js';
-import { tempDir } from '../helpers.js';
-import { createSchema, servicesAvailable } from '../services.js';
+import { servicesAvailable } from '../services.js';
+import { pgPlan, sqlitePlan, storesForExplain } from './query-plans.js';
 
 const pgAvailable = await servicesAvailable(['postgres']);
 
@@ -31,66 +25,38 @@ async function ownMessagesAreNotUnread(store: Store, lowerMarkers: () => Promise
 }
 
 describe('user rooms in SQLite', () => {
-  const dirs: string[] = [];
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
-  const open = async (): Promise<{ store: SqliteStore; db: Database.Database }> => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const store = await new SqliteStore({ dir }).open();
-    return { store, db: new Database(join(dir, 'chat.db')) };
-  };
+  const open = storesForExplain();
 
   it('unread leaves out the user\'s own messages', async () => {
-    const { store, db } = await open();
+    const { store, db } = await open.sqlite();
     await ownMessagesAreNotUnread(store, async () => void db.prepare('UPDATE user_rooms SET read_seq = 0').run());
-    db.close();
-    await store.close();
   });
 
   it('userRooms counts unread on the (room_id, seq) index, and an append raises a marker by its key', async () => {
-    const { store, db } = await open();
-    const plan = (sql: string, ...params: unknown[]) =>
-      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join('\n');
-    const list = plan(userRoomsQuery(':user', '0'), { user: 'u' });
+    const { db } = await open.sqlite();
+    const list = sqlitePlan(db, userRoomsQuery(':user', '0'), { user: 'u' });
     expect(list).toMatch(/SEARCH m USING INDEX sqlite_autoindex_messages_1 \(room_id=\? AND seq>\?\)/);
     expect(list).toMatch(/SEARCH ur USING INDEX sqlite_autoindex_user_rooms_1 \(user_id=\?\)/);
     // Unread mentions walk mentions' primary key from the marker too (issue 16).
     expect(list).toMatch(/SEARCH x USING PRIMARY KEY \(user_id=\? AND room_id=\? AND seq>\?\)/);
     expect(list).not.toMatch(/SCAN (m|ur|r|p|rr|x)\b/);
     // The statement sqlite-messages.ts runs per (room, sender) of a batch.
-    expect(plan('UPDATE user_rooms SET read_seq = ? WHERE user_id = ? AND room_id = ? AND read_seq < ?', 1, 'u', 1, 1)).toMatch(
+    expect(sqlitePlan(db, 'UPDATE user_rooms SET read_seq = ? WHERE user_id = ? AND room_id = ? AND read_seq < ?', 1, 'u', 1, 1)).toMatch(
       /SEARCH user_rooms USING INDEX sqlite_autoindex_user_rooms_1 \(user_id=\? AND room_id=\?\)/,
     );
-    db.close();
-    await store.close();
   });
 });
 
 describe.skipIf(!pgAvailable)('user rooms in PostgreSQL', () => {
-  const cleanups: Array<() => Promise<void>> = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  const open = async (): Promise<{ store: PgStore; client: pg.Client }> => {
-    const { url, drop } = await createSchema();
-    cleanups.push(drop);
-    const store = await new PgStore({ connectionString: url }).open();
-    cleanups.push(() => store.close());
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    cleanups.push(() => client.end());
-    return { store, client };
-  };
+  const open = storesForExplain();
 
   it('unread leaves out the user\'s own messages', async () => {
-    const { store, client } = await open();
+    const { store, client } = await open.pg();
     await ownMessagesAreNotUnread(store, async () => void (await client.query('UPDATE user_rooms SET read_seq = 0')));
   });
 
   it('userRooms counts unread on the (room_id, seq) index and mentions from the marker on an index, not by reading the room', async () => {
-    const { store, client } = await open();
+    const { store, client } = await open.pg();
     const alice = (await store.createAccount('alice', 'h'))!;
     for (const room of ['r1', 'r2']) {
       await store.ensureRoom(room);
@@ -111,8 +77,7 @@ describe.skipIf(!pgAvailable)('user rooms in PostgreSQL', () => {
     );
     await client.query('UPDATE user_rooms SET read_seq = 19990');
     await client.query('ANALYZE');
-    const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${userRoomsQuery('$1', 'false')}`, [alice.id]);
-    const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+    const plan = await pgPlan(client, userRoomsQuery('$1', 'false'), [alice.id]);
     expect(plan).toMatch(/Index (Only )?Scan using messages_room_id_seq_key on messages m/);
     expect(plan).not.toMatch(/Seq Scan on messages/);
     // Unread mentions walk an index from the marker: mentions' primary key (user_id, room_id, seq),
