@@ -2,25 +2,18 @@
 // pipelined mix of sends, edits, reactions and redactions into one room, kill -9 mid-burst, restart
 // on the same data dir. Every acknowledged entry (an `ack`, or an `updated` with a seq) must be in
 // the log at its seq, with its action, target and author; the log stays gap-free.
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { HistoryReplyFrame, JoinedFrame, LogEntry, ServerFrame } from '@chat/protocol';
-import { killChildren, startChild } from './child-server.js';
-import { tempDir, TestClient } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { ServerFrame } from '@chat/protocol';
+import { startChild } from './child-server.js';
+import { readWholeRoom, TestClient } from './helpers.js';
+import { trackOps } from './ops/ops-helpers.js';
 
 const ROOM = 'log';
 const CLIENTS = 2;
 const WINDOW = 60;
 const KILL_AFTER = 700;
 
-const clients: TestClient[] = [];
-const dirs: string[] = [];
-
-afterEach(() => {
-  for (const c of clients.splice(0)) c.ws.terminate();
-  killChildren();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const { clients, dir } = trackOps();
 
 /** What an acknowledged request put at a seq. */
 interface Acked {
@@ -30,22 +23,9 @@ interface Acked {
   text?: string;
 }
 
-async function readLog(client: TestClient): Promise<{ lastSeq: number; entries: LogEntry[] }> {
-  const joined = await client.request<JoinedFrame>({ type: 'join', room: ROOM, since: 0 }, 15_000);
-  const entries = [...joined.history];
-  let hasMore = joined.hasMore;
-  while (hasMore) {
-    const page = await client.request<HistoryReplyFrame>({ type: 'history', room: ROOM, after: entries.at(-1)?.seq ?? 0, limit: 200 }, 15_000);
-    entries.push(...page.messages);
-    hasMore = page.hasMore;
-  }
-  return { lastSeq: joined.seq, entries };
-}
-
 describe('durability of changes across kill -9', () => {
   it('keeps every acknowledged edit, reaction and redaction at its seq among the messages, gap-free', async () => {
-    const dataDir = tempDir('chat-durability-log-');
-    dirs.push(dataDir);
+    const dataDir = dir('chat-durability-log-');
     const first = await startChild(dataDir);
     const burst: TestClient[] = [];
     for (let c = 0; c < CLIENTS; c++) {
@@ -137,7 +117,7 @@ describe('durability of changes across kill -9', () => {
     const second = await startChild(dataDir);
     const reader = await TestClient.connect(second.wsUrl({ nick: 'reader' }));
     clients.push(reader);
-    const { lastSeq, entries } = await readLog(reader);
+    const { lastSeq, entries } = await readWholeRoom(reader, ROOM);
     // Gap-free: every seq from 1 to the last is an entry (a change whose target was pruned would
     // be missing; nothing is pruned here).
     expect(entries.map((e) => e.seq)).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));

@@ -2,12 +2,11 @@
 // several rooms, kill -9 mid-burst, restart on the same data dir. Every acked message must be there
 // with its acked seq, msgId, ts and text; each room's seqs are gap-free from 1 with no duplicates;
 // seqs continue after the restart (never reused); idempotency keys survive the restart.
-import { isMessage } from '@chat/protocol';
-import { rmSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { AckFrame, ChatMessage, ErrorFrame, HistoryReplyFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
-import { killChildren, startChild } from './child-server.js';
-import { sleep, tempDir, TestClient } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { AckFrame, ChatMessage, ErrorFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
+import { startChild } from './child-server.js';
+import { readWholeRoom, sleep, TestClient } from './helpers.js';
+import { trackOps } from './ops/ops-helpers.js';
 
 const ROOMS = ['dur-0', 'dur-1', 'dur-2', 'dur-3'];
 const CLIENTS = 4;
@@ -15,16 +14,7 @@ const PER_CLIENT = 1000; // 4000 messages in all
 const WINDOW = 200; // sends in flight per client
 const KILL_AFTER_ACKS = 1500;
 
-const clients: TestClient[] = [];
-const dirs: string[] = [];
-
-afterEach(async () => {
-  for (const c of clients.splice(0)) {
-    c.ws.terminate();
-  }
-  killChildren();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const { clients, dir } = trackOps();
 
 interface Sent {
   room: string;
@@ -35,27 +25,9 @@ interface Sent {
 
 const textFor = (c: number, i: number) => `burst ${c}-${i} ü 🎉 "quoted" \\ back\nline ${'x'.repeat(i % 40)}|`; // no trailing space: send trims
 
-/** Joins with since: 0 and pages forward with `history after` until the room is read to its end. */
-async function readWholeRoom(client: TestClient, room: string): Promise<{ lastSeq: number; messages: ChatMessage[] }> {
-  const joined = await client.request<JoinedFrame>({ type: 'join', room, since: 0 }, 15_000);
-  expect(joined.type, JSON.stringify(joined).slice(0, 300)).toBe('joined');
-  const messages = [...joined.history];
-  let hasMore = joined.hasMore;
-  while (hasMore) {
-    const after = messages.length ? messages[messages.length - 1]!.seq : 0;
-    const page = await client.request<HistoryReplyFrame>({ type: 'history', room, after, limit: 200 }, 15_000);
-    expect(page.type, JSON.stringify(page).slice(0, 300)).toBe('history');
-    expect(page.messages.length).toBeGreaterThan(0);
-    messages.push(...page.messages);
-    hasMore = page.hasMore;
-  }
-  return { lastSeq: joined.seq, messages: messages.filter(isMessage) };
-}
-
 describe('durability across kill -9', () => {
   it('keeps every acked message with its seq, never reuses a seq, and honours idempotency keys after restart', async () => {
-    const dataDir = tempDir('chat-durability-');
-    dirs.push(dataDir);
+    const dataDir = dir('chat-durability-');
     const first = await startChild(dataDir);
 
     // ---- connect, join, burst ----------------------------------------------------------------

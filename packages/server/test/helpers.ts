@@ -5,9 +5,10 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import WebSocket from 'ws';
-import type { ClientFrame, ServerFrame, WelcomeFrame } from '@chat/protocol';
+import { isMessage } from '@chat/protocol';
+import type { ChatMessage, ClientFrame, HistoryReplyFrame, JoinedFrame, LogEntry, ServerFrame, WelcomeFrame } from '@chat/protocol';
 import { buildApp, type AppOptions } from '../src/app.js';
 import { createBackends, type Backends } from '../src/backends.js';
 import { defaultConfig, type Config } from '../src/config.js';
@@ -234,6 +235,26 @@ export async function nextMessages(client: TestClient, room: string, count: numb
     out.push(await client.next<MessageEvent>((f) => f.type === 'message' && f.room === room, timeoutMs));
   }
   return out;
+}
+
+/**
+ * Joins `room` with since: 0 and pages forward with `history after` until it is read to its end,
+ * each reply checked: every entry of its log (messages and changes), the messages among them, and
+ * its last seq as joined gave it. For the tests that check what a restarted server kept.
+ */
+export async function readWholeRoom(client: TestClient, room: string): Promise<{ lastSeq: number; entries: LogEntry[]; messages: ChatMessage[] }> {
+  const joined = await client.request<JoinedFrame>({ type: 'join', room, since: 0 }, 15_000);
+  expect(joined.type, JSON.stringify(joined).slice(0, 300)).toBe('joined');
+  const entries = [...joined.history];
+  let hasMore = joined.hasMore;
+  while (hasMore) {
+    const page = await client.request<HistoryReplyFrame>({ type: 'history', room, after: entries.at(-1)?.seq ?? 0, limit: 200 }, 15_000);
+    expect(page.type, JSON.stringify(page).slice(0, 300)).toBe('history');
+    expect(page.messages.length).toBeGreaterThan(0);
+    entries.push(...page.messages);
+    hasMore = page.hasMore;
+  }
+  return { lastSeq: joined.seq, entries, messages: entries.filter(isMessage) };
 }
 
 /** [from, from+1, …, to] (empty when to < from). */

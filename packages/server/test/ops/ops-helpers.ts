@@ -14,8 +14,8 @@ import { sleep, tempDir, type TestClient } from '../helpers.js';
 export const OPENSSL = '/usr/bin/openssl';
 
 /**
- * What an operations test opens, closed after each test: its clients (cut), the child servers
- * (killed) and its temporary directories (removed). Call once at the top of a test file.
+ * What an operations or durability test opens, closed after each test: its clients (cut), the
+ * child servers (killed) and its temporary directories (removed). Call once at the top of a test file.
  */
 export function trackOps(): { dirs: string[]; clients: TestClient[]; dir(prefix: string): string } {
   const dirs: string[] = [];

@@ -2,11 +2,10 @@
 // WebSocket with 1001, the process exits 0 (the server forces exit 1 after 10 s, so 0 also means
 // "in time"), and after a restart on the same data dir every acked message is stored with the seq
 // its ack carried. SIGINT behaves the same.
-import { isMessage } from '@chat/protocol';
 import { describe, expect, it } from 'vitest';
-import type { AckFrame, ChatMessage, ErrorFrame, HistoryReplyFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
+import type { AckFrame, ChatMessage, ErrorFrame, JoinedFrame, ServerFrame } from '@chat/protocol';
 import { startChild, type ChildServer } from '../child-server.js';
-import { tempDir, TestClient } from '../helpers.js';
+import { readWholeRoom, tempDir, TestClient } from '../helpers.js';
 import { trackOps } from './ops-helpers.js';
 
 const ROOM = 'burst';
@@ -31,21 +30,11 @@ function exitWithin(child: ChildServer, ms: number) {
   ]);
 }
 
-/** Joins with since: 0 and pages forward until the room is read to its end. */
-async function readWholeRoom(client: TestClient, room: string): Promise<ChatMessage[]> {
-  const joined = await client.request<JoinedFrame>({ type: 'join', room, since: 0 }, 15_000);
-  expect(joined.type, JSON.stringify(joined).slice(0, 300)).toBe('joined');
-  const messages = [...joined.history];
-  let hasMore = joined.hasMore;
-  while (hasMore) {
-    const after = messages.length ? messages[messages.length - 1]!.seq : 0;
-    const page = await client.request<HistoryReplyFrame>({ type: 'history', room, after, limit: 200 }, 15_000);
-    expect(page.type, JSON.stringify(page).slice(0, 300)).toBe('history');
-    messages.push(...page.messages);
-    hasMore = page.hasMore;
-  }
-  expect(messages.length ? messages[messages.length - 1]!.seq : 0).toBe(joined.seq);
-  return messages.filter(isMessage);
+/** The room's messages after a restart; the log read to the seq joined gave. */
+async function storedMessages(client: TestClient, room: string): Promise<ChatMessage[]> {
+  const { lastSeq, entries, messages } = await readWholeRoom(client, room);
+  expect(entries.at(-1)?.seq ?? 0).toBe(lastSeq);
+  return messages;
 }
 
 describe('graceful shutdown of the process', () => {
@@ -124,7 +113,7 @@ describe('graceful shutdown of the process', () => {
     // Restart on the same data dir and read the room back.
     const second = await startChild(dataDir);
     const reader = await connect(second, 'reader');
-    const stored = await readWholeRoom(reader, ROOM);
+    const stored = await storedMessages(reader, ROOM);
     const storedSeq = new Map(stored.map((m) => [`${m.from.id}/${m.clientId}`, m.seq]));
 
     const missing = [...ackedSeq].filter(([key]) => !storedSeq.has(key));
@@ -155,7 +144,7 @@ describe('graceful shutdown of the process', () => {
 
     const again = await startChild(dataDir);
     const reader = await connect(again, 'reader');
-    const stored = await readWholeRoom(reader, 'int');
+    const stored = await storedMessages(reader, 'int');
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ seq: ack.seq, clientId: 'x', text: 'before the signal' });
   });
