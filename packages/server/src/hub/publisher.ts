@@ -10,6 +10,19 @@ import type { HubLogger } from './hub-logger.js';
 /** In large rooms, at most one presence event per room per this many ms. */
 export const PRESENCE_COALESCE_MS = 1000;
 
+/** The longest a large room's count waits (coalescedCountDelay). */
+export const PRESENCE_COALESCE_MAX_MS = 10_000;
+
+/**
+ * How long a large room's presence count waits: a second, and a millisecond per member above
+ * 1,000 members (at most PRESENCE_COALESCE_MAX_MS), so the count costs a room about 1,000 frames a
+ * second however big it grows. Each count is a write to every member: at one a second, a room
+ * filling up to 5,000 members cost as many writes as its joins' replies.
+ */
+export function coalescedCountDelay(online: number): number {
+  return Math.min(PRESENCE_COALESCE_MAX_MS, Math.max(PRESENCE_COALESCE_MS, online));
+}
+
 /**
  * Who-joined/left/renamed events wait this long and leave together, so a member receives a burst
  * of them in one socket write rather than one write each (a room filling up costs O(members²)
@@ -83,7 +96,8 @@ export class Publisher {
   /**
    * A user came or went. In a small room everyone hears who; in a large one (more than the
    * detail limit) a join storm must not cost O(members²) frames, so the room gets at most one
-   * event per second carrying only the count, read when it is sent.
+   * event per second (longer in a room of thousands: coalescedCountDelay) carrying only the count,
+   * read when it is sent.
    */
   announce(room: string, online: number, change: { joined?: User; left?: User }): void {
     if (online <= this.options.presenceDetailLimit && !this.presenceTimers.has(room)) {
@@ -97,7 +111,7 @@ export class Publisher {
         (current) => this.publish({ type: 'presence', room, online: current }),
         (err: unknown) => this.options.log.error({ err, room }, 'presence count failed'),
       );
-    }, PRESENCE_COALESCE_MS);
+    }, coalescedCountDelay(online));
     timer.unref();
     this.presenceTimers.set(room, timer);
   }

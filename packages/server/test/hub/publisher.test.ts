@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatMessage } from '@chat/protocol';
 import type { Bus, BusEvent } from '../../src/bus/bus.js';
-import { PRESENCE_BATCH_MS, Publisher } from '../../src/hub/publisher.js';
+import { coalescedCountDelay, PRESENCE_BATCH_MS, PRESENCE_COALESCE_MAX_MS, PRESENCE_COALESCE_MS, Publisher } from '../../src/hub/publisher.js';
 import { MemoryPresence } from '../../src/presence/memory-presence.js';
 
 class RecordingBus implements Bus {
@@ -71,6 +71,13 @@ describe('Publisher', () => {
     publisher.publish({ type: 'catchUp' });
     expect(bus.events.map((e) => e.type)).toEqual(['presence', 'message', 'presence', 'catchUp']);
     publisher.close();
+  });
+
+  it("a large room's count waits a second up to 1,000 members, then a millisecond a member, at most 10 s", () => {
+    expect(coalescedCountDelay(201)).toBe(PRESENCE_COALESCE_MS);
+    expect(coalescedCountDelay(1000)).toBe(1000);
+    expect(coalescedCountDelay(5000)).toBe(5000);
+    expect(coalescedCountDelay(1_000_000)).toBe(PRESENCE_COALESCE_MAX_MS);
   });
 
   it('marks a commit of one message as lone while it is published, and a batch not', () => {
