@@ -34,6 +34,13 @@ export function coalescedCountDelay(online: number): number {
  */
 export const PRESENCE_BATCH_MS = 250;
 
+/**
+ * A room whose presence went out less than this long ago waits for the rest of it: a quiet room
+ * hears a join within PRESENCE_BATCH_MS, a room in churn (its members all moving to this node
+ * after another stopped) one batch a second, a quarter of the writes to each member.
+ */
+export const PRESENCE_BUSY_MS = 1000;
+
 export interface PublisherOptions {
   bus: Bus;
   presence: Presence;
@@ -50,6 +57,10 @@ export class Publisher {
   /** Presence events with who joined, left or was renamed, waiting for the batch (PRESENCE_BATCH_MS), per room. */
   private pendingPresence = new Map<string, BusEvent[]>();
   private presenceBatch: NodeJS.Timeout | undefined;
+  /** When presenceBatch fires. */
+  private presenceBatchAt = Infinity;
+  /** When each room's presence last went out, for rooms within PRESENCE_BUSY_MS of it. */
+  private readonly presenceSentAt = new Map<string, number>();
   private closing = false;
   private lone = false;
 
@@ -68,7 +79,7 @@ export class Publisher {
   publish(event: BusEvent): void {
     if (this.pendingPresence.size > 0) {
       const room = roomOf(event);
-      if (room === undefined) this.flushPresence();
+      if (room === undefined) this.flushPresence(true);
       else this.sendPresence(room);
     }
     this.send(event);
@@ -123,7 +134,7 @@ export class Publisher {
     const waiting = this.pendingPresence.get(room);
     if (waiting) waiting.push(event);
     else this.pendingPresence.set(room, [event]);
-    this.presenceBatch ??= setTimeout(() => this.flushPresence(), PRESENCE_BATCH_MS);
+    this.schedulePresence(Date.now() + PRESENCE_BATCH_MS);
   }
 
   /** The user left the room here: the presence forgets it, and the room hears it when it was the last connection. */
@@ -141,13 +152,34 @@ export class Publisher {
     for (const timer of this.presenceTimers.values()) clearTimeout(timer);
     this.presenceTimers.clear();
     this.closing = true;
-    this.flushPresence();
+    this.flushPresence(true);
   }
 
-  private flushPresence(): void {
+  /**
+   * Sends the rooms' waiting presence; unless `all`, rooms that sent theirs within PRESENCE_BUSY_MS
+   * wait for the rest of it.
+   */
+  private flushPresence(all = false): void {
     clearTimeout(this.presenceBatch);
     this.presenceBatch = undefined;
-    for (const room of [...this.pendingPresence.keys()]) this.sendPresence(room);
+    this.presenceBatchAt = Infinity;
+    const now = Date.now();
+    for (const [room, at] of this.presenceSentAt) if (at + PRESENCE_BUSY_MS <= now) this.presenceSentAt.delete(room);
+    let next = Infinity;
+    for (const room of [...this.pendingPresence.keys()]) {
+      const sentAt = this.presenceSentAt.get(room);
+      if (sentAt === undefined || all) this.sendPresence(room);
+      else next = Math.min(next, sentAt + PRESENCE_BUSY_MS);
+    }
+    if (next !== Infinity) this.schedulePresence(next);
+  }
+
+  /** Makes the batch's timer fire at `at` at the latest. */
+  private schedulePresence(at: number): void {
+    if (at >= this.presenceBatchAt) return;
+    clearTimeout(this.presenceBatch);
+    this.presenceBatchAt = at;
+    this.presenceBatch = setTimeout(() => this.flushPresence(), Math.max(0, at - Date.now()));
   }
 
   /** Sends the room's waiting presence events, in order. */
@@ -155,6 +187,7 @@ export class Publisher {
     const events = this.pendingPresence.get(room);
     if (!events) return;
     this.pendingPresence.delete(room);
+    this.presenceSentAt.set(room, Date.now());
     for (const event of events) this.send(event);
   }
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatMessage, ServerFrame, User } from '@chat/protocol';
 import { MemoryBus } from '../../src/bus/memory-bus.js';
 import { Hub } from '../../src/hub/hub.js';
-import { PRESENCE_BATCH_MS } from '../../src/hub/publisher.js';
+import { PRESENCE_BATCH_MS, PRESENCE_BUSY_MS } from '../../src/hub/publisher.js';
 import { WRITE_NOW_MIN_MEMBERS } from '../../src/hub/room-channel.js';
 import type { Peer, Session } from '../../src/hub/session.js';
 import { frameText, type SharedFrame } from '../../src/hub/shared-frame.js';
@@ -35,6 +35,8 @@ const settle = async () => {
 };
 /** Until the presence events announced so far have been published (they leave in batches). */
 const presenceBatch = () => new Promise((r) => setTimeout(r, PRESENCE_BATCH_MS + 20));
+/** A room's next batch when its last went out less than PRESENCE_BUSY_MS ago. */
+const nextPresenceBatch = () => new Promise((r) => setTimeout(r, PRESENCE_BUSY_MS + 20));
 
 let cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -141,7 +143,7 @@ describe('Hub', () => {
     // Within the batch window nothing has left yet; then the three arrive in order, together.
     await settle();
     expect(a.peer.ofType('presence')).toEqual([]);
-    await presenceBatch();
+    await nextPresenceBatch();
     expect(a.peer.ofType('presence').map((p) => [p.online, p.joined?.id])).toEqual([[2, 'b'], [3, 'c'], [4, 'd']]);
     // A message sent right after a join flushes the batch first: its sender's arrival comes before it.
     const e = await connect(hub, { id: 'e', nick: 'e' });
@@ -166,10 +168,10 @@ describe('Hub', () => {
       { type: 'presence', room: 'r', online: 2, joined: bob },
     ]);
     await hubs[1]!.disconnect(b1.session);
-    await presenceBatch();
+    await nextPresenceBatch();
     expect(a.peer.ofType('presence')).toHaveLength(2); // bob is still there on the other hub
     await hubs[0]!.disconnect(b2.session);
-    await presenceBatch();
+    await nextPresenceBatch();
     expect(a.peer.ofType('presence').at(-1)).toEqual({ type: 'presence', room: 'r', online: 1, left: bob });
   });
 

@@ -1,9 +1,9 @@
 // The publisher on its own, over a bus that records what it is given: presence in batches, other
 // events flushing the batch first, the lone-commit flag, and closing.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ChatMessage } from '@chat/protocol';
 import type { Bus, BusEvent } from '../../src/bus/bus.js';
-import { coalescedCountDelay, PRESENCE_BATCH_MS, PRESENCE_COALESCE_MAX_MS, PRESENCE_COALESCE_MS, Publisher } from '../../src/hub/publisher.js';
+import { coalescedCountDelay, PRESENCE_BATCH_MS, PRESENCE_BUSY_MS, PRESENCE_COALESCE_MAX_MS, PRESENCE_COALESCE_MS, Publisher } from '../../src/hub/publisher.js';
 import { MemoryPresence } from '../../src/presence/memory-presence.js';
 
 class RecordingBus implements Bus {
@@ -36,6 +36,7 @@ function setup() {
 const message = (seq: number): ChatMessage => ({ type: 'message', room: 'r', seq, id: `m${seq}`, clientId: `c${seq}`, from: { id: 'u', nick: 'u' }, text: 't', ts: 1 });
 const ann = { id: 'a', nick: 'ann' };
 const bo = { id: 'b', nick: 'bo' };
+const cy = { id: 'c', nick: 'cy' };
 
 describe('Publisher', () => {
   it('holds who-joined events for the batch, and sends them together in order', async () => {
@@ -71,6 +72,32 @@ describe('Publisher', () => {
     publisher.publish({ type: 'catchUp' });
     expect(bus.events.map((e) => e.type)).toEqual(['presence', 'message', 'presence', 'catchUp']);
     publisher.close();
+  });
+
+  it('a room whose presence went out less than PRESENCE_BUSY_MS ago waits for the rest of it; a quiet room does not wait for it', () => {
+    vi.useFakeTimers();
+    try {
+      const { bus, publisher } = setup();
+      const joinedNicks = () => bus.events.map((e) => (e.type === 'presence' ? `${e.room}:${e.joined?.nick}` : e.type));
+      publisher.announce('r', 1, { joined: ann });
+      vi.advanceTimersByTime(PRESENCE_BATCH_MS);
+      expect(joinedNicks()).toEqual(['r:ann']);
+      publisher.announce('r', 2, { joined: bo });
+      publisher.announce('s', 1, { joined: cy });
+      vi.advanceTimersByTime(PRESENCE_BATCH_MS);
+      expect(joinedNicks()).toEqual(['r:ann', 's:cy']); // r is busy: bo waits
+      vi.advanceTimersByTime(PRESENCE_BUSY_MS - PRESENCE_BATCH_MS - 1); // r went out at PRESENCE_BATCH_MS
+      expect(joinedNicks()).toEqual(['r:ann', 's:cy']);
+      vi.advanceTimersByTime(1);
+      expect(joinedNicks()).toEqual(['r:ann', 's:cy', 'r:bo']);
+      // An event of the room, or of no room, still sends the busy room's presence first.
+      publisher.announce('r', 3, { joined: cy });
+      publisher.publish({ type: 'typing', room: 'r', user: cy });
+      expect(joinedNicks().slice(-2)).toEqual(['r:cy', 'typing']);
+      publisher.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("a large room's count waits a second up to 1,000 members, then a millisecond a member, at most 10 s", () => {
