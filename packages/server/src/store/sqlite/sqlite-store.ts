@@ -14,7 +14,7 @@ import { DEFAULT_SESSION_TTL_MS, DEFAULT_TOKEN_TTL_MS, type TokenLifetimes } fro
 import { WriteHealth } from '../write-health.js';
 import { fillSkeletons, SqliteAccounts } from './sqlite-accounts.js';
 import { backupInto } from './sqlite-backup.js';
-import { checkIntegrity, prepareDatabaseFile, preparePrivateDir } from './sqlite-files.js';
+import { checkIntegrity, markCleanClose, prepareDatabaseFile, preparePrivateDir, takeCleanClose } from './sqlite-files.js';
 import { SqliteMessages } from './sqlite-messages.js';
 import { SqliteRooms } from './sqlite-rooms.js';
 import { MIGRATIONS } from './sqlite-schema.js';
@@ -58,6 +58,9 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
   private searchIndex!: SqliteSearch;
   private readonly writes: WriteHealth;
 
+  /** Whether open() ran the integrity check (it skips it after a clean close: sqlite-files.ts). */
+  integrityChecked = false;
+
   constructor(private readonly options: SqliteStoreOptions) {
     super();
     this.tokenTtlMs = options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
@@ -78,10 +81,12 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
     const path = join(this.options.dir, 'chat.db');
     preparePrivateDir(this.options.dir, path, this.options.log);
     prepareDatabaseFile(path, this.options.log);
+    const closedCleanly = takeCleanClose(path);
+    this.integrityChecked = !closedCleanly;
     const db = new Database(path);
     try {
       this.configure(db);
-      checkIntegrity(db, path);
+      if (!closedCleanly) checkIntegrity(db, path);
       this.db = db;
       this.migrate();
     } catch (err) {
@@ -199,5 +204,6 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
       this.options.log?.error({ err }, 'search index: could not rewrite it after deletions');
     }
     this.db.close();
+    markCleanClose(join(this.options.dir, 'chat.db'));
   }
 }
