@@ -31,7 +31,7 @@ describe('SqliteStore: the integrity check at open', () => {
     const dir = await storeDir();
     const store = await opened(dir);
     expect(store.integrityChecked).toBe(false);
-    expect((await store.messagesAfter('lobby', 0, 10)).messages.map((m) => m.text)).toEqual(['hi']);
+    expect((await store.messagesBefore('lobby', undefined, 10)).messages.map((m) => m.text)).toEqual(['hi']);
     await store.close();
   });
 
