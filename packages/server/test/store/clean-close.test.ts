@@ -45,6 +45,17 @@ describe('SqliteStore: the integrity check at open', () => {
     await crashed.close();
   });
 
+  it('is noted only by the last connection to close: a close that leaves the WAL behind (a backup while the server runs) notes nothing', async () => {
+    const dir = await storeDir();
+    const note = join(dir, 'chat.db.closed-cleanly');
+    const server = await opened(dir);
+    const backup = await opened(dir);
+    await backup.close();
+    expect(existsSync(note)).toBe(false);
+    await server.close();
+    expect(existsSync(note)).toBe(true);
+  });
+
   it('runs when chat.db was written since the clean close', async () => {
     const dir = await storeDir();
     const db = new Database(join(dir, 'chat.db'));

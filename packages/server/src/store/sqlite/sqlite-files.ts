@@ -4,7 +4,7 @@
 // refused (SQLite would silently start a new, empty database over it: history gone, seqs starting
 // again at 1), and so is one whose pages do not hold together (PRAGMA quick_check), which would
 // otherwise give a server that fails every join while /healthz says 200.
-import { chmodSync, closeSync, constants, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { StoreLog } from '../store.js';
@@ -88,12 +88,18 @@ function fileIdentity(path: string): string {
   return JSON.stringify({ ino: String(st.ino), size: String(st.size), mtimeNs: String(st.mtimeNs) });
 }
 
+/** The database's write-ahead log, which SQLite removes when the last connection closes. */
+const walOf = (path: string): string => `${path}-wal`;
+
 /**
- * After the last connection closed (SQLite then checkpoints the WAL into chat.db and removes it):
- * notes chat.db's identity, so that the next start can skip the integrity check of a file no one
- * has touched since. Best effort: without the note the next start checks, as after a crash.
+ * After a close: when it was the last connection's (SQLite then checkpoints the WAL into chat.db
+ * and removes it), notes chat.db's identity, so that the next start can skip the integrity check
+ * of a file no one has touched since. A close that leaves the WAL behind (`chat-server backup`
+ * while the server runs) notes nothing. Best effort: without the note the next start checks, as
+ * after a crash.
  */
 export function markCleanClose(path: string): void {
+  if (existsSync(walOf(path))) return;
   try {
     const fd = openSync(`${path}${CLEAN_CLOSE_SUFFIX}`, 'w', 0o600);
     try {
@@ -123,7 +129,7 @@ export function takeCleanClose(path: string): boolean {
   }
   rmSync(note, { force: true });
   try {
-    if (statSync(`${path}-wal`).size > 0) return false;
+    if (statSync(walOf(path)).size > 0) return false;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
   }
