@@ -58,11 +58,15 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
   private searchIndex!: SqliteSearch;
   private readonly writes: WriteHealth;
 
+  /** DIR/chat.db. */
+  private readonly path: string;
+
   /** Whether open() ran the integrity check (it skips it after a clean close: sqlite-files.ts). */
   integrityChecked = false;
 
   constructor(private readonly options: SqliteStoreOptions) {
     super();
+    this.path = join(options.dir, 'chat.db');
     this.tokenTtlMs = options.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS;
     this.sessionTtlMs = options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS;
     this.writes = new WriteHealth({
@@ -78,7 +82,7 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
    * is refused with a DatabaseFileError) and brings its schema up to date.
    */
   async open(): Promise<this> {
-    const path = join(this.options.dir, 'chat.db');
+    const path = this.path;
     preparePrivateDir(this.options.dir, path, this.options.log);
     prepareDatabaseFile(path, this.options.log);
     const closedCleanly = takeCleanClose(path);
@@ -204,6 +208,6 @@ export class SqliteStore extends ComposedStore implements MaintainableStore {
       this.options.log?.error({ err }, 'search index: could not rewrite it after deletions');
     }
     this.db.close();
-    markCleanClose(join(this.options.dir, 'chat.db'));
+    markCleanClose(this.path);
   }
 }
