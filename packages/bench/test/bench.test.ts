@@ -32,7 +32,7 @@ const REQUIRED: Record<Checked, string[]> = {
   fanout: ['deliveriesPerSec', 'expectedPerSec', 'p50Ms', 'p99Ms', 'maxMs', 'lost', 'outOfOrder', 'serverCpuPer100k', 'serverPeakRssMiB'],
   saturate: ['maxDeliveriesPerSec', 'steps', 'serverPeakRssMiB'],
   rooms: ['deliveriesPerSec', 'p50Ms', 'p99Ms', 'lost', 'outOfOrder', 'serverCpuPer100k', 'maxDeliveriesPerSec', 'serverPeakRssMiB'],
-  idle: ['connected', 'connectSeconds', 'connectsPerSec', 'rssPerConnKiB', 'serverPeakRssMiB'],
+  idle: ['connected', 'connectSeconds', 'connectsPerSec', 'serverCpuSecondsToConnect', 'generatorCpuSecondsToConnect', 'rssPerConnKiB', 'serverPeakRssMiB'],
   resume: ['caughtUp', 'catchUpSeconds', 'catchUpP99Ms', 'deliveries', 'lost', 'outOfOrder'],
   cost: ['maxDeliveriesPerSec@10', 'maxDeliveriesPerSec@100', 'serverCpuPer100kAtLoad@10', 'serverCpuPer100kAtLoad@100'],
   cluster: [

@@ -39,6 +39,8 @@ export function rowsFor(opts: Pick<BenchOptions, 'fanout' | 'saturate' | 'rooms'
     { scenario: 'idle', metric: 'rssPerConnKiB', label: 'server RSS per idle connection', better: 'lower', unit: kib },
     { scenario: 'idle', metric: 'connectSeconds', label: `${opts.idle.connections} connects + joins`, better: 'lower', unit: s },
     { scenario: 'idle', metric: 'connectsPerSec', label: 'connect + join rate', better: 'higher', unit: per },
+    { scenario: 'idle', metric: 'serverCpuSecondsToConnect', label: 'server CPU for the connects + joins', better: 'lower', unit: s },
+    { scenario: 'idle', metric: 'generatorCpuSecondsToConnect', label: 'load generator CPU for them (it shares the cores)', better: '', unit: s },
     { scenario: 'resume', metric: 'catchUpSeconds', label: `${opts.resume.clients} × ${opts.resume.missed} missed: all caught up`, better: 'lower', unit: s },
     { scenario: 'resume', metric: 'catchUpP99Ms', label: 'per-client catch-up p99', better: 'lower', unit: ms },
     { scenario: 'resume', metric: 'lost', label: 'lost / out of order', better: '' },

@@ -70,6 +70,10 @@ export async function idle(ctx: Context, peer: PeerName): Promise<Body> {
       connectSeconds: round(connectS, 2),
       connectsPerSec: Math.round(conn.connected / Math.max(connectS, 0.001)),
       serverCpuSecondsToConnect: round(cpu, 2),
+      // The generator shares the machine's cores with the server: on two cores the connect time is
+      // about (server + generator CPU) / 2, and the generator's part depends on what the protocol
+      // sends each client (our welcome, joined and presence against the broadcaster's nothing).
+      generatorCpuSecondsToConnect: round(genCpu, 2),
       baseRssMiB: round(baseRss / MiB, 1),
       rssMiB: round(rss / MiB, 1),
       rssPerConnKiB: round(conn.connected > 0 ? (rss - baseRss) / 1024 / conn.connected : 0, 2),

@@ -54,6 +54,8 @@ export class Publisher {
   private readonly presence: Presence;
   /** Rooms with a coalesced presence event already scheduled. */
   private readonly presenceTimers = new Map<string, NodeJS.Timeout>();
+  /** The newest count announce was given for each room in presenceTimers. */
+  private readonly coalescedOnline = new Map<string, number>();
   /** Presence events with who joined, left or was renamed, waiting for the batch (PRESENCE_BATCH_MS), per room. */
   private pendingPresence = new Map<string, BusEvent[]>();
   private presenceBatch: NodeJS.Timeout | undefined;
@@ -115,9 +117,11 @@ export class Publisher {
       this.publishPresence({ type: 'presence', room, online, ...change });
       return;
     }
+    this.coalescedOnline.set(room, online);
     if (this.presenceTimers.has(room)) return;
     const timer = setTimeout(() => {
       this.presenceTimers.delete(room);
+      this.coalescedOnline.delete(room);
       this.presence.roomOnline(room).then(
         (current) => this.publish({ type: 'presence', room, online: current }),
         (err: unknown) => this.options.log.error({ err, room }, 'presence count failed'),
@@ -151,6 +155,7 @@ export class Publisher {
   close(): void {
     for (const timer of this.presenceTimers.values()) clearTimeout(timer);
     this.presenceTimers.clear();
+    this.coalescedOnline.clear();
     this.closing = true;
     this.flushPresence(true);
   }
@@ -182,13 +187,18 @@ export class Publisher {
     this.presenceBatch = setTimeout(() => this.flushPresence(), Math.max(0, at - Date.now()));
   }
 
-  /** Sends the room's waiting presence events, in order. */
+  /**
+   * Sends the room's waiting presence events, in order. When the room has grown past the detail
+   * limit since they were queued (its count is coalesced now: announce), its joins and leaves go
+   * out as one count instead, the newest announce was given (countInstead).
+   */
   private sendPresence(room: string): void {
     const events = this.pendingPresence.get(room);
     if (!events) return;
     this.pendingPresence.delete(room);
     this.presenceSentAt.set(room, Date.now());
-    for (const event of events) this.send(event);
+    const online = this.coalescedOnline.get(room);
+    for (const event of online === undefined ? events : countInstead(events, online)) this.send(event);
   }
 
   /**
@@ -205,6 +215,23 @@ export class Publisher {
 }
 
 /** The room an event belongs to; undefined for events of no one room (they keep every room's order). */
+/**
+ * A large room's waiting batch: its joins and leaves become one count-only event, where the last of
+ * them was, and renames still go out. A class of 300 arriving at once queued the first 200 joins
+ * with their names; sent to each of the 300 members, that was 60k frames.
+ */
+function countInstead(events: BusEvent[], online: number): BusEvent[] {
+  let last = -1;
+  for (let i = 0; i < events.length; i++) if (isJoinOrLeave(events[i] as BusEvent)) last = i;
+  if (last < 0) return events;
+  const room = (events[last] as Extract<BusEvent, { type: 'presence' }>).room;
+  return events.flatMap((event, i): BusEvent[] => (i === last ? [{ type: 'presence', room, online }] : isJoinOrLeave(event) ? [] : [event]));
+}
+
+function isJoinOrLeave(event: BusEvent): boolean {
+  return event.type === 'presence' && (event.joined !== undefined || event.left !== undefined);
+}
+
 function roomOf(event: BusEvent): string | undefined {
   if (event.type === 'message') return event.message.room;
   return 'room' in event ? event.room : undefined;

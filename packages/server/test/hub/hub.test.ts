@@ -252,7 +252,8 @@ describe('Hub delivery writes', () => {
 });
 
 describe('Hub presence in large rooms', () => {
-  it('above the detail limit, coalesces presence into one count per second and caps members', async () => {
+  /** A hub whose rooms coalesce presence above 3 users. */
+  async function smallLimitHub(): Promise<Hub> {
     const dir = tempDir();
     const shared = { store: await new SqliteStore({ dir }).open(), bus: new MemoryBus(), presence: new MemoryPresence() };
     const hub = new Hub({ ...shared, ...unlimited(), historyWindow: 50, presenceDetailLimit: 3, log: silent });
@@ -261,19 +262,29 @@ describe('Hub presence in large rooms', () => {
       await shared.store.close();
       rmSync(dir, { recursive: true, force: true });
     });
+    return hub;
+  }
+
+  it('above the detail limit, coalesces presence into one count per second and caps members', async () => {
+    const hub = await smallLimitHub();
     const watcher = await connect(hub, { id: 'w', nick: 'watcher' });
     await hub.handle(watcher.session, { type: 'join', room: 'big' });
     const users = Array.from({ length: 6 }, (_, i) => ({ id: `u${i}`, nick: `user${i}` }));
     const joined = [];
-    for (const user of users) {
+    const join = async (user: { id: string; nick: string }) => {
       const c = await connect(hub, user);
       await hub.handle(c.session, { type: 'join', room: 'big' });
       joined.push(c);
-    }
-    // Up to the limit (3 users) every join is named; beyond it nothing yet…
+    };
+    // Up to the limit (3 users) every join is named…
+    for (const user of users.slice(0, 2)) await join(user);
     await presenceBatch();
     expect(watcher.peer.ofType('presence').map((p) => p.online)).toEqual([1, 2, 3]);
     expect(watcher.peer.ofType('presence').every((p) => p.joined !== undefined)).toBe(true);
+    // …beyond it, nothing yet…
+    for (const user of users.slice(2)) await join(user);
+    await presenceBatch();
+    expect(watcher.peer.ofType('presence')).toHaveLength(3);
     // …and joined.members is capped while online stays exact.
     expect(joined.at(-1)!.peer.ofType('joined')[0]).toMatchObject({ online: 7 });
     expect(joined.at(-1)!.peer.ofType('joined')[0]!.members).toHaveLength(3);
@@ -281,5 +292,18 @@ describe('Hub presence in large rooms', () => {
     await new Promise((r) => setTimeout(r, 1100));
     const coalesced = watcher.peer.ofType('presence').slice(3);
     expect(coalesced).toEqual([{ type: 'presence', room: 'big', online: 7 }]);
+  });
+
+  it('a burst of joins that takes a room past the limit within one batch is one count to each member, not every name', async () => {
+    const hub = await smallLimitHub();
+    const watcher = await connect(hub, { id: 'w', nick: 'watcher' });
+    await hub.handle(watcher.session, { type: 'join', room: 'big' });
+    for (let i = 0; i < 6; i++) {
+      const c = await connect(hub, { id: `u${i}`, nick: `user${i}` });
+      await hub.handle(c.session, { type: 'join', room: 'big' });
+    }
+    await presenceBatch();
+    // Three named joins (the watcher's own included), then coalesced ones: all of it as one count.
+    expect(watcher.peer.ofType('presence')).toEqual([{ type: 'presence', room: 'big', online: 7 }]);
   });
 });

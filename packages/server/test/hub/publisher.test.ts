@@ -100,6 +100,27 @@ describe('Publisher', () => {
     }
   });
 
+  it("a room that grew past the detail limit while its batch waited gets one count for the batch's joins and leaves; renames still go out", () => {
+    vi.useFakeTimers();
+    try {
+      const { bus, publisher } = setup(); // presenceDetailLimit 200
+      for (let online = 1; online <= 200; online++) publisher.announce('r', online, { joined: { id: `u${online}`, nick: `u${online}` } });
+      publisher.publishPresence({ type: 'presence', room: 'r', online: 200, renamed: ann });
+      publisher.announce('r', 199, { left: { id: 'u7', nick: 'u7' } });
+      publisher.announce('s', 1, { joined: cy }); // a small room's batch is untouched
+      publisher.announce('r', 201, { joined: bo }); // over the limit: the room's count is coalesced from here
+      vi.advanceTimersByTime(PRESENCE_BATCH_MS);
+      expect(bus.events).toEqual([
+        { type: 'presence', room: 'r', online: 200, renamed: ann },
+        { type: 'presence', room: 'r', online: 201 }, // the newest count known
+        { type: 'presence', room: 's', online: 1, joined: cy },
+      ]);
+      publisher.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("a large room's count waits a second up to 1,000 members, then a millisecond a member, at most 10 s", () => {
     expect(coalescedCountDelay(201)).toBe(PRESENCE_COALESCE_MS);
     expect(coalescedCountDelay(1000)).toBe(1000);
