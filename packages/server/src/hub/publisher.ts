@@ -54,8 +54,6 @@ export class Publisher {
   private readonly presence: Presence;
   /** Rooms with a coalesced presence event already scheduled. */
   private readonly presenceTimers = new Map<string, NodeJS.Timeout>();
-  /** The newest count announce was given for each room in presenceTimers. */
-  private readonly coalescedOnline = new Map<string, number>();
   /** Presence events with who joined, left or was renamed, waiting for the batch (PRESENCE_BATCH_MS), per room. */
   private pendingPresence = new Map<string, BusEvent[]>();
   private presenceBatch: NodeJS.Timeout | undefined;
@@ -117,11 +115,9 @@ export class Publisher {
       this.publishPresence({ type: 'presence', room, online, ...change });
       return;
     }
-    this.coalescedOnline.set(room, online);
     if (this.presenceTimers.has(room)) return;
     const timer = setTimeout(() => {
       this.presenceTimers.delete(room);
-      this.coalescedOnline.delete(room);
       this.presence.roomOnline(room).then(
         (current) => this.publish({ type: 'presence', room, online: current }),
         (err: unknown) => this.options.log.error({ err, room }, 'presence count failed'),
@@ -155,7 +151,6 @@ export class Publisher {
   close(): void {
     for (const timer of this.presenceTimers.values()) clearTimeout(timer);
     this.presenceTimers.clear();
-    this.coalescedOnline.clear();
     this.closing = true;
     this.flushPresence(true);
   }
@@ -188,17 +183,18 @@ export class Publisher {
   }
 
   /**
-   * Sends the room's waiting presence events, in order. When the room has grown past the detail
-   * limit since they were queued (its count is coalesced now: announce), its joins and leaves go
-   * out as one count instead, the newest announce was given (countInstead).
+   * Sends the room's waiting presence events, in order. A room that has grown past the detail
+   * limit since they were queued has its count scheduled now (announce): that count stands for
+   * their joins and leaves, which are dropped, and renames still go out. A class of 300 arriving at
+   * once had queued the first 200 joins with their names; sent to each of the 300, 60k frames.
    */
   private sendPresence(room: string): void {
-    const events = this.pendingPresence.get(room);
-    if (!events) return;
+    const waiting = this.pendingPresence.get(room);
+    if (!waiting) return;
     this.pendingPresence.delete(room);
     this.presenceSentAt.set(room, Date.now());
-    const online = this.coalescedOnline.get(room);
-    for (const event of online === undefined ? events : countInstead(events, online)) this.send(event);
+    const events = this.presenceTimers.has(room) ? waiting.filter((event) => !isJoinOrLeave(event)) : waiting;
+    for (const event of events) this.send(event);
   }
 
   /**
@@ -215,19 +211,6 @@ export class Publisher {
 }
 
 /** The room an event belongs to; undefined for events of no one room (they keep every room's order). */
-/**
- * A large room's waiting batch: its joins and leaves become one count-only event, where the last of
- * them was, and renames still go out. A class of 300 arriving at once queued the first 200 joins
- * with their names; sent to each of the 300 members, that was 60k frames.
- */
-function countInstead(events: BusEvent[], online: number): BusEvent[] {
-  let last = -1;
-  for (let i = 0; i < events.length; i++) if (isJoinOrLeave(events[i] as BusEvent)) last = i;
-  if (last < 0) return events;
-  const room = (events[last] as Extract<BusEvent, { type: 'presence' }>).room;
-  return events.flatMap((event, i): BusEvent[] => (i === last ? [{ type: 'presence', room, online }] : isJoinOrLeave(event) ? [] : [event]));
-}
-
 function isJoinOrLeave(event: BusEvent): boolean {
   return event.type === 'presence' && (event.joined !== undefined || event.left !== undefined);
 }

@@ -100,21 +100,29 @@ describe('Publisher', () => {
     }
   });
 
-  it("a room that grew past the detail limit while its batch waited gets one count for the batch's joins and leaves; renames still go out", () => {
+  it("a room that grew past the detail limit while its batch waited drops the batch's joins and leaves for the coalesced count; renames still go out", async () => {
     vi.useFakeTimers();
     try {
-      const { bus, publisher } = setup(); // presenceDetailLimit 200
-      for (let online = 1; online <= 200; online++) publisher.announce('r', online, { joined: { id: `u${online}`, nick: `u${online}` } });
+      const { bus, publisher, presence } = setup(); // presenceDetailLimit 200
+      for (let online = 1; online <= 200; online++) {
+        const user = { id: `u${online}`, nick: `u${online}` };
+        await presence.join('r', user);
+        publisher.announce('r', online, { joined: user });
+      }
       publisher.publishPresence({ type: 'presence', room: 'r', online: 200, renamed: ann });
+      await presence.leave('r', 'u7');
       publisher.announce('r', 199, { left: { id: 'u7', nick: 'u7' } });
       publisher.announce('s', 1, { joined: cy }); // a small room's batch is untouched
+      await presence.join('r', ann);
+      await presence.join('r', bo);
       publisher.announce('r', 201, { joined: bo }); // over the limit: the room's count is coalesced from here
       vi.advanceTimersByTime(PRESENCE_BATCH_MS);
       expect(bus.events).toEqual([
         { type: 'presence', room: 'r', online: 200, renamed: ann },
-        { type: 'presence', room: 'r', online: 201 }, // the newest count known
         { type: 'presence', room: 's', online: 1, joined: cy },
       ]);
+      await vi.advanceTimersByTimeAsync(PRESENCE_COALESCE_MS);
+      expect(bus.events.slice(2)).toEqual([{ type: 'presence', room: 'r', online: 201 }]);
       publisher.close();
     } finally {
       vi.useRealTimers();
