@@ -270,7 +270,7 @@ describe('Hub presence in large rooms', () => {
     const watcher = await connect(hub, { id: 'w', nick: 'watcher' });
     await hub.handle(watcher.session, { type: 'join', room: 'big' });
     const users = Array.from({ length: 6 }, (_, i) => ({ id: `u${i}`, nick: `user${i}` }));
-    const joined = [];
+    const joined: Array<Awaited<ReturnType<typeof connect>>> = [];
     const join = async (user: { id: string; nick: string }) => {
       const c = await connect(hub, user);
       await hub.handle(c.session, { type: 'join', room: 'big' });
