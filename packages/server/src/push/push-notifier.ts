@@ -1,8 +1,9 @@
 // Who hears of a new message by Web Push (docs/protocol.md, Push notifications): the room's
 // members by their stored room list whose notify level asks for it (the store's pushTargets), who
 // have no open connection anywhere in the cluster (presence), each subscription of theirs once.
-// Runs after the message was delivered, one message at a time off a bounded queue: a burst of
-// messages costs the push path, never the chat.
+// Runs after the message was delivered, off a bounded queue, looking up the waiting messages'
+// targets together and then sending one message's pushes at a time: a burst of messages costs the
+// push path, never the chat.
 import type { ChatMessage } from '@chat/protocol';
 import type { MessageNotifier } from '../hub/message-notifier.js';
 import type { Presence } from '../presence/presence.js';
@@ -18,6 +19,9 @@ export interface PushNotifierOptions {
   /** Messages waiting to be looked at; more are skipped (their pushes with them). */
   maxWaiting?: number;
 }
+
+/** Messages whose targets are looked up in one store call (in SQLite, one read transaction). */
+const LOOKUP_BATCH = 100;
 
 export class PushNotifier implements MessageNotifier {
   private readonly waiting: ChatMessage[] = [];
@@ -57,18 +61,28 @@ export class PushNotifier implements MessageNotifier {
   }
 
   private async drain(): Promise<void> {
-    for (let message = this.waiting.shift(); message && !this.stopped; message = this.waiting.shift()) {
+    while (this.waiting.length > 0 && !this.stopped) {
+      const messages = this.waiting.splice(0, LOOKUP_BATCH);
+      let targets: PushTarget[][];
       try {
-        await this.notify(message);
+        targets = await this.options.store.pushTargets(messages.map((m) => ({ room: m.room, senderId: m.from.id, mentioned: m.mentions ?? [] })));
       } catch (err) {
-        this.options.log.warn({ err, room: message.room, seq: message.seq }, 'push: could not work out who to notify');
+        this.options.log.warn({ err, messages: messages.length }, 'push: could not work out who to notify');
+        continue;
+      }
+      for (let i = 0; i < messages.length && !this.stopped; i++) {
+        const message = messages[i] as ChatMessage;
+        try {
+          await this.notify(message, targets[i] ?? []);
+        } catch (err) {
+          this.options.log.warn({ err, room: message.room, seq: message.seq }, 'push: could not work out who to notify');
+        }
       }
     }
   }
 
-  private async notify(message: ChatMessage): Promise<void> {
-    const { store, presence, send } = this.options;
-    const targets = await store.pushTargets(message.room, message.from.id, message.mentions ?? []);
+  private async notify(message: ChatMessage, targets: readonly PushTarget[]): Promise<void> {
+    const { presence, send } = this.options;
     if (targets.length === 0) return;
     const online = await presence.connected([...new Set(targets.map((t) => t.userId))]);
     const unread = new Map<string, number | null>();

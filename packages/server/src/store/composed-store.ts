@@ -32,7 +32,7 @@ import type {
 } from './store.js';
 import type { FileRecord, FileStore, NewFile } from './file-store.js';
 import type { SearchPage, SearchQuery, SearchStore } from './search-store.js';
-import type { PushStore, PushSubscriptionKeys, PushTarget, VapidKeyPair } from './push-store.js';
+import type { PushAsk, PushStore, PushSubscriptionKeys, PushTarget, VapidKeyPair } from './push-store.js';
 
 /** The objects a ComposedStore hands its calls to. */
 export interface StoreParts {
@@ -245,7 +245,7 @@ export abstract class ComposedStore implements Store {
   deletePushSubscription(endpoint: string): Promise<void> {
     return this.parts.push.deletePushSubscription(endpoint);
   }
-  pushTargets(room: string, senderId: string, mentioned: readonly string[]): Promise<PushTarget[]> {
-    return this.parts.push.pushTargets(room, senderId, mentioned);
+  pushTargets(asks: readonly PushAsk[]): Promise<PushTarget[][]> {
+    return this.parts.push.pushTargets(asks);
   }
 }

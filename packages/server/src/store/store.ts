@@ -47,7 +47,7 @@ export { NOTIFY_LEVELS } from './user-room-store.js';
 export type { FileRecord, FileSigner, FileStore, NewFile, StoredFile } from './file-store.js';
 export { UNSENT_FILE_MS, unsignedFiles } from './file-store.js';
 export type { SearchHit, SearchPage, SearchQuery, SearchStore } from './search-store.js';
-export type { PushStore, PushSubscriptionKeys, PushTarget, VapidKeyPair } from './push-store.js';
+export type { PushAsk, PushStore, PushSubscriptionKeys, PushTarget, VapidKeyPair } from './push-store.js';
 export { MAX_PUSH_SUBSCRIPTIONS_PER_USER } from './push-store.js';
 
 /** Where a store tells the operator what they must know (never message text, tokens or passwords). */

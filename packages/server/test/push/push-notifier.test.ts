@@ -25,9 +25,9 @@ describe('PushNotifier', () => {
     const lookups: string[] = [];
     const notifier = new PushNotifier({
       store: {
-        pushTargets: (...args) => {
-          lookups.push(args[0]);
-          return store.pushTargets(...args);
+        pushTargets: (asks) => {
+          lookups.push(...asks.map((ask) => ask.room));
+          return store.pushTargets(asks);
         },
         userRooms: (userId) => store.userRooms(userId),
       },
@@ -39,6 +39,32 @@ describe('PushNotifier', () => {
     expect(lookups).toEqual([]);
     await notifier.idle();
     expect(lookups).toEqual(['lobby']);
+    await notifier.stop();
+    await store.close();
+  });
+
+  it('looks up the targets of a burst of messages in one store call', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const store = await new SqliteStore({ dir }).open();
+    const guest = await store.createGuest('ann');
+    const stored = await store.appendMessages([1, 2, 3].map((i) => ({ room: 'lobby', from: guest.user, clientId: `c${i}`, text: `hi ${i}` })));
+    const calls: number[] = [];
+    const notifier = new PushNotifier({
+      store: {
+        pushTargets: (asks) => {
+          calls.push(asks.length);
+          return store.pushTargets(asks);
+        },
+        userRooms: (userId) => store.userRooms(userId),
+      },
+      presence: new MemoryPresence(),
+      send: () => {},
+      log: { warn: () => {} },
+    });
+    notifier.stored(stored.map((s) => (s as { message: ChatMessage }).message));
+    await notifier.idle();
+    expect(calls).toEqual([3]);
     await notifier.stop();
     await store.close();
   });

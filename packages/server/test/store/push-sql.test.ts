@@ -41,7 +41,7 @@ describe.skipIf(!pgAvailable)('push targets in PostgreSQL', () => {
     const plan = await pgPlan(client, sql, [id, 'u3', ['u8']]);
     expect(plan).toMatch(/user_rooms_notify_all/);
     expect(plan).not.toMatch(/Seq Scan on user_rooms/);
-    expect((await store.pushTargets('big', 'u3', ['u8'])).map((t) => [t.userId, t.mention]).sort()).toEqual([
+    expect((await store.pushTargets([{ room: 'big', senderId: 'u3', mentioned: ['u8'] }]))[0]!.map((t) => [t.userId, t.mention]).sort()).toEqual([
       ['u1', false],
       ['u8', true],
     ]);

@@ -1,5 +1,5 @@
 // PostgreSQL's PushStore: the VAPID key pair in server_keys, subscriptions in push_subscriptions.
-import { MAX_PUSH_SUBSCRIPTIONS_PER_USER, type PushStore, type PushSubscriptionKeys, type PushTarget, type VapidKeyPair } from '../push-store.js';
+import { MAX_PUSH_SUBSCRIPTIONS_PER_USER, type PushAsk, type PushStore, type PushSubscriptionKeys, type PushTarget, type VapidKeyPair } from '../push-store.js';
 import { pushTargetsQuery, type PushTargetRow, toPushTarget } from '../rows.js';
 import type { Int8, PgDatabase } from './pg-database.js';
 
@@ -36,7 +36,13 @@ export class PgPush implements PushStore {
     await this.db.query('DELETE FROM push_subscriptions WHERE endpoint = $1', [endpoint]);
   }
 
-  async pushTargets(room: string, senderId: string, mentioned: readonly string[]): Promise<PushTarget[]> {
+  async pushTargets(asks: readonly PushAsk[]): Promise<PushTarget[][]> {
+    const targets: PushTarget[][] = [];
+    for (const ask of asks) targets.push(await this.targetsOf(ask));
+    return targets;
+  }
+
+  private async targetsOf({ room, senderId, mentioned }: PushAsk): Promise<PushTarget[]> {
     const [found] = await this.db.rows<{ id: Int8; kind: string }>('SELECT id, kind FROM rooms WHERE name = $1', [room]);
     if (!found) return [];
     const rows = await this.db.rows<PushTargetRow>(pushTargetsQuery('$1', '$2', 'ur.user_id = ANY($3::text[])', found.kind === 'dm'), [found.id, senderId, mentioned]);

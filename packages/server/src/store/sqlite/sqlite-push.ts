@@ -1,6 +1,6 @@
 // SQLite's PushStore: the VAPID key pair in server_keys, subscriptions in push_subscriptions.
 import type Database from 'better-sqlite3';
-import { MAX_PUSH_SUBSCRIPTIONS_PER_USER, type PushStore, type PushSubscriptionKeys, type PushTarget, type VapidKeyPair } from '../push-store.js';
+import { MAX_PUSH_SUBSCRIPTIONS_PER_USER, type PushAsk, type PushStore, type PushSubscriptionKeys, type PushTarget, type VapidKeyPair } from '../push-store.js';
 import { pushTargetsQuery, type PushTargetRow, toPushTarget } from '../rows.js';
 import { writeTransaction } from './sqlite-transaction.js';
 
@@ -31,6 +31,8 @@ function prepare(db: Database.Database) {
 export class SqlitePush implements PushStore {
   private readonly statements: ReturnType<typeof prepare>;
   private readonly addTx: (userId: string, s: PushSubscriptionKeys, now: number) => void;
+  /** One read transaction for all the asks: one read lock taken and dropped, not two per message. */
+  private readonly targetsTx: (asks: readonly PushAsk[]) => PushTarget[][];
 
   constructor(db: Database.Database) {
     const statements = (this.statements = prepare(db));
@@ -38,6 +40,7 @@ export class SqlitePush implements PushStore {
       statements.upsert.run(s.endpoint, userId, s.p256dh, s.auth, now);
       statements.trim.run(userId, userId, MAX_PUSH_SUBSCRIPTIONS_PER_USER);
     });
+    this.targetsTx = db.transaction((asks: readonly PushAsk[]) => asks.map((ask) => this.targetsOf(ask))).deferred;
   }
 
   async vapidKeys(made: VapidKeyPair): Promise<VapidKeyPair> {
@@ -57,7 +60,11 @@ export class SqlitePush implements PushStore {
     this.statements.delete.run(endpoint);
   }
 
-  async pushTargets(room: string, senderId: string, mentioned: readonly string[]): Promise<PushTarget[]> {
+  async pushTargets(asks: readonly PushAsk[]): Promise<PushTarget[][]> {
+    return asks.length === 0 ? [] : this.targetsTx(asks);
+  }
+
+  private targetsOf({ room, senderId, mentioned }: PushAsk): PushTarget[] {
     const row = this.statements.room.get(room);
     if (!row) return [];
     const statement = row.kind === 'dm' ? this.statements.dmTargets : this.statements.targets;

@@ -3,7 +3,7 @@
 // their notify levels.
 import type { User } from '@chat/protocol';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { MAX_PUSH_SUBSCRIPTIONS_PER_USER, type PushSubscriptionKeys, type Store } from '../../../src/store/store.js';
+import { MAX_PUSH_SUBSCRIPTIONS_PER_USER, type PushSubscriptionKeys, type PushTarget, type Store } from '../../../src/store/store.js';
 import type { StoreUnderTest } from './store-under-test.js';
 
 const sub = (name: string): PushSubscriptionKeys => ({ endpoint: `https://push.example/${name}`, p256dh: `p-${name}`, auth: `a-${name}` });
@@ -22,7 +22,9 @@ export function describePush(t: StoreUnderTest): void {
     });
     /** [user id, endpoint, mention, dm] of the targets, sorted. */
     const targets = async (room: string, sender: User, mentioned: string[] = []) =>
-      (await store.pushTargets(room, sender.id, mentioned)).map((x) => [x.userId, x.endpoint, x.mention, x.dm]).sort();
+      (await targetsOf(room, sender, mentioned)).map((x) => [x.userId, x.endpoint, x.mention, x.dm]).sort();
+    /** The targets of one message. */
+    const targetsOf = async (room: string, sender: User, mentioned: string[] = []) => (await store.pushTargets([{ room, senderId: sender.id, mentioned }]))[0] ?? [];
 
     it('keeps the first VAPID key pair offered; later offers get that one back', async () => {
       const first = { publicKey: 'pub-1', privateKey: 'priv-1' };
@@ -48,6 +50,28 @@ export function describePush(t: StoreUnderTest): void {
       expect(await targets('dm-ab', alice, [bob.id])).toEqual([[bob.id, sub('bob').endpoint, true, true]]);
       await store.setNotify(bob.id, 'r', 'all');
       expect(await targets('r', alice, [bob.id])).toEqual([[bob.id, sub('bob').endpoint, true, false]]);
+    });
+
+    it('answers several messages in one call, each as if asked alone, in order', async () => {
+      await store.ensureRoom('r');
+      await store.createRoom('dm-ab', 'dm', null);
+      for (const user of [alice, bob]) {
+        await store.addUserRoom(user.id, 'r');
+        await store.addUserRoom(user.id, 'dm-ab');
+        await store.addPushSubscription(user.id, sub(user.nick), 1);
+      }
+      const asks = [
+        { room: 'r', senderId: alice.id, mentioned: [] },
+        { room: 'dm-ab', senderId: alice.id, mentioned: [] },
+        { room: 'nowhere', senderId: alice.id, mentioned: [bob.id] },
+        { room: 'r', senderId: bob.id, mentioned: [alice.id] },
+      ];
+      const endpoints = (targets: PushTarget[][]) => targets.map((t) => t.map((x) => x.endpoint));
+      expect(endpoints(await store.pushTargets(asks))).toEqual([[], [sub('bob').endpoint], [], [sub('alice').endpoint]]);
+      const alone: PushTarget[][] = [];
+      for (const ask of asks) alone.push(...(await store.pushTargets([ask])));
+      expect(await store.pushTargets(asks)).toEqual(alone);
+      expect(await store.pushTargets([])).toEqual([]);
     });
 
     it('follows the notify level: all, mentions, none; only members with a subscription', async () => {
@@ -81,7 +105,7 @@ export function describePush(t: StoreUnderTest): void {
       expect(await store.removePushSubscription(carol.id, sub('shared').endpoint)).toBe(false);
       // The same browser, now signed in as carol.
       await store.addPushSubscription(carol.id, { ...sub('shared'), auth: 'new' }, 2);
-      expect(await store.pushTargets('r', alice.id, [])).toEqual([
+      expect(await targetsOf('r', alice)).toEqual([
         { userId: carol.id, endpoint: sub('shared').endpoint, p256dh: 'p-shared', auth: 'new', mention: false, dm: false },
       ]);
       expect(await store.removePushSubscription(bob.id, sub('shared').endpoint)).toBe(false);
@@ -97,7 +121,7 @@ export function describePush(t: StoreUnderTest): void {
       await store.addUserRoom(bob.id, 'r');
       await store.setNotify(bob.id, 'r', 'all');
       for (let i = 1; i <= MAX_PUSH_SUBSCRIPTIONS_PER_USER + 2; i++) await store.addPushSubscription(bob.id, sub(`s${i}`), i);
-      const kept = (await store.pushTargets('r', alice.id, [])).map((x) => x.endpoint).sort();
+      const kept = (await targetsOf('r', alice)).map((x) => x.endpoint).sort();
       expect(kept).toHaveLength(MAX_PUSH_SUBSCRIPTIONS_PER_USER);
       expect(kept).not.toContain(sub('s1').endpoint);
       expect(kept).not.toContain(sub('s2').endpoint);
