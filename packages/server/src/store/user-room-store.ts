@@ -34,7 +34,8 @@ export interface UserRoomStore {
   /**
    * Adds the room to the user's list (idempotent). The first add sets the read marker to the
    * room's last seq (joining is not a backlog of unread); adding again changes nothing. Resolves
-   * with the read marker. The room must exist.
+   * with the read marker. The room must exist. Callers ask when the entry is likely missing (a join
+   * reads the marker with its standing first), so the stores write without reading first.
    */
   addUserRoom(userId: string, room: string): Promise<number>;
 

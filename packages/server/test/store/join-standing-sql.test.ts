@@ -48,7 +48,7 @@ describe.skipIf(!pgAvailable)('joinStanding in PostgreSQL', () => {
     expect(await store.joinStanding('room7', 'u4')).toMatchObject({ banned: true, role: 'member', mutedUntil: 0, readSeq: 0 });
   });
 
-  it('a rejoin of a room in the list reads the store once before history, and messagesAfter only when the client missed some', async () => {
+  it('a rejoin of a room in the list reads the store once before history, and messagesAfter only when the client missed some; a first join inserts the list entry unread', async () => {
     const { store } = await open.pg();
     const server = await startServer({}, { store });
     open.later(() => server.close());
@@ -94,5 +94,16 @@ describe.skipIf(!pgAvailable)('joinStanding in PostgreSQL', () => {
     expect(edited[0]).toBe(standing);
     expect(edited.filter((text) => /FROM changes c/.test(text))).toHaveLength(1);
     expect(edited.filter((text) => /room_bans|room_roles|room_mutes|user_rooms|SELECT last_seq FROM rooms/.test(text))).toEqual([standing]);
+    // A newcomer's first join: the standing found no list entry, so the entry is inserted (which
+    // returns its marker) without being read first.
+    const newcomer = await TestClient.connect(server);
+    sent.length = 0;
+    counting = true;
+    await newcomer.request({ type: 'join', room: 'lobby' });
+    counting = false;
+    await newcomer.close();
+    const firstJoin = sent.map((text) => text.replace(/\s+/g, ' '));
+    expect(firstJoin[0]).toBe(standing);
+    expect(firstJoin.filter((text) => text !== standing && /user_rooms/.test(text))).toEqual([expect.stringMatching(/^INSERT INTO user_rooms/)]);
   });
 });

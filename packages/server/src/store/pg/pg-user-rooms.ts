@@ -11,9 +11,6 @@ export class PgUserRooms implements UserRoomStore {
   constructor(private readonly db: PgDatabase) {}
 
   async addUserRoom(userId: string, room: string): Promise<number> {
-    // Usually the room is in the list already (a join again): a read, no write.
-    const [existing] = await this.db.rows<{ read_seq: Int8 }>(READ_SEQ, [userId, room]);
-    if (existing) return Number(existing.read_seq);
     // The first add starts the marker at the room's last seq. DO UPDATE rather than DO NOTHING so
     // that an entry added by a concurrent call is returned too (it leaves the marker as it is).
     const [added] = await this.db.rows<{ read_seq: Int8 }>(

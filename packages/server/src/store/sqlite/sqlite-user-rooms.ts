@@ -56,8 +56,7 @@ export class SqliteUserRooms implements UserRoomStore {
   }
 
   async addUserRoom(userId: string, room: string): Promise<number> {
-    // Most joins are of a room already in the list: a read, no write transaction.
-    return this.statements.readSeq.get(userId, room)?.read_seq ?? this.adds.add({ userId, room });
+    return this.adds.add({ userId, room });
   }
 
   async removeUserRoom(userId: string, room: string): Promise<void> {
