@@ -26,13 +26,8 @@ export function describePush(t: StoreUnderTest): void {
     /** The targets of one message. */
     const targetsOf = async (room: string, sender: User, mentioned: string[] = []) => (await store.pushTargets([{ room, senderId: sender.id, mentioned }]))[0] ?? [];
 
-    it('keeps the first VAPID key pair offered; later offers get that one back', async () => {
-      const first = { publicKey: 'pub-1', privateKey: 'priv-1' };
-      expect(await store.vapidKeys(first)).toEqual(first);
-      expect(await store.vapidKeys({ publicKey: 'pub-2', privateKey: 'priv-2' })).toEqual(first);
-    });
-
-    it('pushes a room\'s default (mentions) level only for mentions, a DM\'s (all) for everything; never to the sender', async () => {
+    /** Alice and bob in room r and in their DM, each with a subscription named after them. */
+    const roomAndDmOfAliceAndBob = async () => {
       await store.ensureRoom('r');
       await store.createRoom('dm-ab', 'dm', null);
       for (const user of [alice, bob]) {
@@ -40,6 +35,16 @@ export function describePush(t: StoreUnderTest): void {
         await store.addUserRoom(user.id, 'dm-ab');
         await store.addPushSubscription(user.id, sub(user.nick), 1);
       }
+    };
+
+    it('keeps the first VAPID key pair offered; later offers get that one back', async () => {
+      const first = { publicKey: 'pub-1', privateKey: 'priv-1' };
+      expect(await store.vapidKeys(first)).toEqual(first);
+      expect(await store.vapidKeys({ publicKey: 'pub-2', privateKey: 'priv-2' })).toEqual(first);
+    });
+
+    it('pushes a room\'s default (mentions) level only for mentions, a DM\'s (all) for everything; never to the sender', async () => {
+      await roomAndDmOfAliceAndBob();
       expect(await targets('r', alice)).toEqual([]);
       expect(await targets('r', alice, [bob.id])).toEqual([[bob.id, sub('bob').endpoint, true, false]]);
       expect(await targets('dm-ab', alice)).toEqual([[bob.id, sub('bob').endpoint, false, true]]);
@@ -53,13 +58,7 @@ export function describePush(t: StoreUnderTest): void {
     });
 
     it('answers several messages in one call, each as if asked alone, in order', async () => {
-      await store.ensureRoom('r');
-      await store.createRoom('dm-ab', 'dm', null);
-      for (const user of [alice, bob]) {
-        await store.addUserRoom(user.id, 'r');
-        await store.addUserRoom(user.id, 'dm-ab');
-        await store.addPushSubscription(user.id, sub(user.nick), 1);
-      }
+      await roomAndDmOfAliceAndBob();
       const asks = [
         { room: 'r', senderId: alice.id, mentioned: [] },
         { room: 'dm-ab', senderId: alice.id, mentioned: [] },
