@@ -211,11 +211,12 @@ export class Publisher {
 }
 
 /** The room an event belongs to; undefined for events of no one room (they keep every room's order). */
-function isJoinOrLeave(event: BusEvent): boolean {
-  return event.type === 'presence' && (event.joined !== undefined || event.left !== undefined);
-}
-
 function roomOf(event: BusEvent): string | undefined {
   if (event.type === 'message') return event.message.room;
   return 'room' in event ? event.room : undefined;
+}
+
+/** A presence event naming who joined or left (not a rename, not a count). */
+function isJoinOrLeave(event: BusEvent): boolean {
+  return event.type === 'presence' && (event.joined !== undefined || event.left !== undefined);
 }
