@@ -15,18 +15,22 @@ describe('PushNotifier', () => {
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('reads no push targets inside stored(): the lookup waits until the tick that delivered the message has ended', async () => {
+  /**
+   * A store with `count` messages of ann's in the lobby, and a notifier over it that records the
+   * rooms of each pushTargets call.
+   */
+  async function setup(count: number) {
     const dir = tempDir();
     dirs.push(dir);
     const store = await new SqliteStore({ dir }).open();
     const guest = await store.createGuest('ann');
-    const [stored] = await store.appendMessages([{ room: 'lobby', from: guest.user, clientId: 'c1', text: 'hi' }]);
-    const message = (stored as { message: ChatMessage }).message;
-    const lookups: string[] = [];
+    const stored = await store.appendMessages(Array.from({ length: count }, (_, i) => ({ room: 'lobby', from: guest.user, clientId: `c${i}`, text: `hi ${i}` })));
+    const messages = stored.map((s) => (s as { message: ChatMessage }).message);
+    const calls: string[][] = [];
     const notifier = new PushNotifier({
       store: {
         pushTargets: (asks) => {
-          lookups.push(...asks.map((ask) => ask.room));
+          calls.push(asks.map((ask) => ask.room));
           return store.pushTargets(asks);
         },
         userRooms: (userId) => store.userRooms(userId),
@@ -35,37 +39,27 @@ describe('PushNotifier', () => {
       send: () => {},
       log: { warn: () => {} },
     });
-    notifier.stored([message]);
-    expect(lookups).toEqual([]);
+    const close = async () => {
+      await notifier.stop();
+      await store.close();
+    };
+    return { messages, calls, notifier, close };
+  }
+
+  it('reads no push targets inside stored(): the lookup waits until the tick that delivered the message has ended', async () => {
+    const { messages, calls, notifier, close } = await setup(1);
+    notifier.stored(messages);
+    expect(calls).toEqual([]);
     await notifier.idle();
-    expect(lookups).toEqual(['lobby']);
-    await notifier.stop();
-    await store.close();
+    expect(calls).toEqual([['lobby']]);
+    await close();
   });
 
   it('looks up the targets of a burst of messages in one store call', async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const store = await new SqliteStore({ dir }).open();
-    const guest = await store.createGuest('ann');
-    const stored = await store.appendMessages([1, 2, 3].map((i) => ({ room: 'lobby', from: guest.user, clientId: `c${i}`, text: `hi ${i}` })));
-    const calls: number[] = [];
-    const notifier = new PushNotifier({
-      store: {
-        pushTargets: (asks) => {
-          calls.push(asks.length);
-          return store.pushTargets(asks);
-        },
-        userRooms: (userId) => store.userRooms(userId),
-      },
-      presence: new MemoryPresence(),
-      send: () => {},
-      log: { warn: () => {} },
-    });
-    notifier.stored(stored.map((s) => (s as { message: ChatMessage }).message));
+    const { messages, calls, notifier, close } = await setup(3);
+    notifier.stored(messages);
     await notifier.idle();
-    expect(calls).toEqual([3]);
-    await notifier.stop();
-    await store.close();
+    expect(calls).toEqual([['lobby', 'lobby', 'lobby']]);
+    await close();
   });
 });
